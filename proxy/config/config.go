@@ -1,0 +1,182 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Defaults. A zero value in a loaded file means "use the default"; Validate
+// checks the result of applying them.
+const (
+	DefaultListen            = "127.0.0.1:8080"
+	DefaultAdminListen       = "127.0.0.1:9090"
+	DefaultLogLevel          = "info"
+	DefaultIdentityHeader    = "Authorization"
+	DefaultPurposeHeader     = "X-Veil-Purpose"
+	DefaultMaxBodyBytes      = 10 << 20 // decoded bytes inspected per message
+	DefaultMaxJSONDepth      = 64
+	DefaultReadHeaderTimeout = 10 * time.Second
+	DefaultReadTimeout       = 60 * time.Second
+	DefaultWriteTimeout      = 120 * time.Second
+	DefaultIdleTimeout       = 120 * time.Second
+	DefaultDialTimeout       = 10 * time.Second
+	DefaultResponseTimeout   = 60 * time.Second
+	DefaultTLSTimeout        = 10 * time.Second
+	DefaultShutdownTimeout   = 15 * time.Second
+)
+
+// Dialects Veil understands.
+const (
+	DialectSalesforce = "salesforce"
+	DialectHubSpot    = "hubspot"
+	DialectGeneric    = "generic"
+)
+
+// Failure modes of a route when a message cannot be inspected.
+const (
+	OnErrorBlock = "block" // fail closed (default)
+	OnErrorAllow = "allow" // fail open: forwarded unscanned, counted and logged
+)
+
+// Config is the whole of veil serve's configuration. Each package takes only
+// its own part of it.
+type Config struct {
+	Listen   string   `yaml:"listen"`
+	Admin    Admin    `yaml:"admin"`
+	Log      Log      `yaml:"log"`
+	Policy   Policy   `yaml:"policy"`
+	Limits   Limits   `yaml:"limits"`
+	Timeouts Timeouts `yaml:"timeouts"`
+	Identity Identity `yaml:"identity"`
+	Routes   []Route  `yaml:"routes"`
+}
+
+// Admin is the admin listener: /metrics, /healthz, /readyz.
+type Admin struct {
+	Listen string `yaml:"listen"`
+}
+
+// Log configures the redacting JSON logger.
+type Log struct {
+	Level string `yaml:"level"`
+}
+
+// Policy says where the Rego bundle lives. An empty Rules uses the bundle
+// compiled into the binary (rules/).
+type Policy struct {
+	Rules string `yaml:"rules"`
+}
+
+// Limits bound what Veil buffers to inspect.
+type Limits struct {
+	MaxBodyBytes int64 `yaml:"max_body_bytes"`
+	MaxJSONDepth int   `yaml:"max_json_depth"`
+}
+
+// Timeouts of the listener and of the upstream transport.
+type Timeouts struct {
+	ReadHeader       time.Duration `yaml:"read_header"`
+	Read             time.Duration `yaml:"read"`
+	Write            time.Duration `yaml:"write"`
+	Idle             time.Duration `yaml:"idle"`
+	UpstreamDial     time.Duration `yaml:"upstream_dial"`
+	UpstreamTLS      time.Duration `yaml:"upstream_tls"`
+	UpstreamResponse time.Duration `yaml:"upstream_response"`
+	Shutdown         time.Duration `yaml:"shutdown"`
+}
+
+// Identity maps credentials to principals.
+type Identity struct {
+	// Header carries "Bearer <token>" (or "OAuth <token>"). When it is
+	// Authorization the header is the CRM's too and is forwarded unchanged;
+	// any other header is Veil's own and is removed before forwarding.
+	Header     string      `yaml:"header"`
+	Principals []Principal `yaml:"principals"`
+}
+
+// Principal is one API key. Exactly one of Token (plain text, for demos)
+// and TokenSHA256 (hex digest, for real deployments) is set.
+type Principal struct {
+	ID          string   `yaml:"id"`
+	Token       string   `yaml:"token"`
+	TokenSHA256 string   `yaml:"token_sha256"`
+	Roles       []string `yaml:"roles"`
+	MFA         bool     `yaml:"mfa"`
+}
+
+// Route sends requests whose path starts with Prefix to Upstream.
+type Route struct {
+	Name           string `yaml:"name"`
+	Dialect        string `yaml:"dialect"`
+	Prefix         string `yaml:"prefix"`
+	Upstream       string `yaml:"upstream"`
+	Purpose        string `yaml:"purpose"`         // default purpose when the client sends none
+	RequirePurpose bool   `yaml:"require_purpose"` // no purpose header and no default → 403
+	OnError        string `yaml:"on_error"`        // block | allow
+}
+
+// Load reads, decodes (strictly: unknown keys are errors), applies defaults
+// and validates the file at path.
+func Load(path string) (*Config, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	c, err := Parse(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return c, nil
+}
+
+// Parse decodes YAML config bytes, applies defaults and validates.
+func Parse(b []byte) (*Config, error) {
+	var c Config
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("decode: %w", err)
+	}
+	c.ApplyDefaults()
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// ApplyDefaults fills zero values with the Default* constants.
+func (c *Config) ApplyDefaults() {
+	setDefault(&c.Listen, DefaultListen)
+	setDefault(&c.Admin.Listen, DefaultAdminListen)
+	setDefault(&c.Log.Level, DefaultLogLevel)
+	setDefault(&c.Identity.Header, DefaultIdentityHeader)
+	setDefault(&c.Limits.MaxBodyBytes, DefaultMaxBodyBytes)
+	setDefault(&c.Limits.MaxJSONDepth, DefaultMaxJSONDepth)
+	t := &c.Timeouts
+	setDefault(&t.ReadHeader, DefaultReadHeaderTimeout)
+	setDefault(&t.Read, DefaultReadTimeout)
+	setDefault(&t.Write, DefaultWriteTimeout)
+	setDefault(&t.Idle, DefaultIdleTimeout)
+	setDefault(&t.UpstreamDial, DefaultDialTimeout)
+	setDefault(&t.UpstreamTLS, DefaultTLSTimeout)
+	setDefault(&t.UpstreamResponse, DefaultResponseTimeout)
+	setDefault(&t.Shutdown, DefaultShutdownTimeout)
+	for i := range c.Routes {
+		r := &c.Routes[i]
+		setDefault(&r.Dialect, DialectGeneric)
+		setDefault(&r.OnError, OnErrorBlock)
+	}
+}
+
+func setDefault[T comparable](p *T, v T) {
+	var zero T
+	if *p == zero {
+		*p = v
+	}
+}

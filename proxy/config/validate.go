@@ -1,0 +1,207 @@
+package config
+
+import (
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// Problems is every problem Validate found, in file order.
+type Problems []string
+
+func (p Problems) Error() string {
+	if len(p) == 1 {
+		return "invalid config: " + p[0]
+	}
+	return fmt.Sprintf("invalid config (%d problems):\n  - %s", len(p), strings.Join(p, "\n  - "))
+}
+
+func (p *Problems) add(format string, args ...any) { *p = append(*p, fmt.Sprintf(format, args...)) }
+
+// Validate reports every problem at once and changes nothing. It expects
+// ApplyDefaults to have run. The error, when not nil, is a Problems.
+func (c *Config) Validate() error {
+	var p Problems
+	checkAddr(&p, "listen", c.Listen)
+	checkAddr(&p, "admin.listen", c.Admin.Listen)
+	if c.Listen == c.Admin.Listen {
+		p.add("admin.listen: must differ from listen (%s)", c.Listen)
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		p.add("log.level: %q is not one of debug, info, warn, error", c.Log.Level)
+	}
+	if c.Limits.MaxBodyBytes < 1024 {
+		p.add("limits.max_body_bytes: %d is below the minimum of 1024", c.Limits.MaxBodyBytes)
+	}
+	if c.Limits.MaxJSONDepth < 2 || c.Limits.MaxJSONDepth > 1000 {
+		p.add("limits.max_json_depth: %d is outside 2..1000", c.Limits.MaxJSONDepth)
+	}
+	t := c.Timeouts
+	for _, d := range []struct {
+		name string
+		v    int64
+	}{
+		{"read_header", int64(t.ReadHeader)}, {"read", int64(t.Read)}, {"write", int64(t.Write)},
+		{"idle", int64(t.Idle)}, {"upstream_dial", int64(t.UpstreamDial)}, {"upstream_tls", int64(t.UpstreamTLS)},
+		{"upstream_response", int64(t.UpstreamResponse)}, {"shutdown", int64(t.Shutdown)},
+	} {
+		if d.v < 0 {
+			p.add("timeouts.%s: must not be negative", d.name)
+		}
+	}
+	c.Identity.validate(&p)
+	if len(c.Routes) == 0 {
+		p.add("routes: at least one route is required")
+	}
+	names := map[string]bool{}
+	prefixes := map[string]bool{}
+	for i, r := range c.Routes {
+		at := fmt.Sprintf("routes[%d]", i)
+		if r.Name == "" {
+			p.add("%s.name: required", at)
+		} else if !isIdent(r.Name) {
+			p.add("%s.name: %q must be lower-case letters, digits, '_' or '-'", at, r.Name)
+		} else if names[r.Name] {
+			p.add("%s.name: %q is used by another route", at, r.Name)
+		}
+		names[r.Name] = true
+		switch r.Dialect {
+		case DialectSalesforce, DialectHubSpot, DialectGeneric:
+		default:
+			p.add("%s.dialect: %q is not one of salesforce, hubspot, generic", at, r.Dialect)
+		}
+		if !strings.HasPrefix(r.Prefix, "/") {
+			p.add("%s.prefix: %q must start with '/'", at, r.Prefix)
+		} else if prefixes[r.Prefix] {
+			p.add("%s.prefix: %q is used by another route", at, r.Prefix)
+		}
+		prefixes[r.Prefix] = true
+		checkUpstream(&p, at+".upstream", r.Upstream)
+		if r.Purpose != "" && !isIdent(r.Purpose) {
+			p.add("%s.purpose: %q must be lower-case letters, digits, '_' or '-'", at, r.Purpose)
+		}
+		switch r.OnError {
+		case OnErrorBlock, OnErrorAllow:
+		default:
+			p.add("%s.on_error: %q is not one of block, allow", at, r.OnError)
+		}
+	}
+	if len(p) == 0 {
+		return nil
+	}
+	return p
+}
+
+func (id *Identity) validate(p *Problems) {
+	if id.Header != "" && !validHeaderName(id.Header) {
+		p.add("identity.header: %q is not a valid header name", id.Header)
+	}
+	if len(id.Principals) == 0 {
+		p.add("identity.principals: at least one principal is required")
+	}
+	ids := map[string]bool{}
+	tokens := map[string]bool{}
+	for i, pr := range id.Principals {
+		at := fmt.Sprintf("identity.principals[%d]", i)
+		if pr.ID == "" {
+			p.add("%s.id: required", at)
+		} else if ids[pr.ID] {
+			p.add("%s.id: %q is used by another principal", at, pr.ID)
+		}
+		ids[pr.ID] = true
+		switch {
+		case pr.Token == "" && pr.TokenSHA256 == "":
+			p.add("%s: one of token or token_sha256 is required", at)
+		case pr.Token != "" && pr.TokenSHA256 != "":
+			p.add("%s: set token or token_sha256, not both", at)
+		case pr.TokenSHA256 != "":
+			if b, err := hex.DecodeString(pr.TokenSHA256); err != nil || len(b) != 32 {
+				p.add("%s.token_sha256: must be 64 hex digits", at)
+			}
+		}
+		digest := pr.Digest()
+		if digest != "" && tokens[digest] {
+			p.add("%s: token is shared with another principal", at)
+		}
+		tokens[digest] = true
+		if len(pr.Roles) == 0 {
+			p.add("%s.roles: at least one role is required", at)
+		}
+		for j, r := range pr.Roles {
+			if !isIdent(r) {
+				p.add("%s.roles[%d]: %q must be lower-case letters, digits, '_' or '-'", at, j, r)
+			}
+		}
+	}
+}
+
+func checkAddr(p *Problems, name, addr string) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		p.add("%s: %q is not host:port", name, addr)
+		return
+	}
+	if port == "" {
+		p.add("%s: %q has no port", name, addr)
+	}
+	_ = host // an empty host listens on every interface; allowed but not the default
+}
+
+func checkUpstream(p *Problems, name, raw string) {
+	if raw == "" {
+		p.add("%s: required", name)
+		return
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		p.add("%s: not a URL: %v", name, errors.Unwrap(err))
+		return
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		p.add("%s: scheme must be http or https", name)
+	}
+	if u.Host == "" {
+		p.add("%s: has no host", name)
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		p.add("%s: must not carry a query or fragment", name)
+	}
+	if u.User != nil {
+		p.add("%s: must not carry credentials", name)
+	}
+}
+
+func isIdent(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// ValidIdent reports whether s is usable as a role, purpose or route name.
+func ValidIdent(s string) bool { return isIdent(s) }
+
+func validHeaderName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0) {
+			return false
+		}
+	}
+	return http.CanonicalHeaderKey(s) != ""
+}

@@ -1,0 +1,207 @@
+package crm
+
+import (
+	"net/url"
+	"strings"
+
+	"github.com/veil-proxy/veil/proxy/config"
+)
+
+// Operations (the policy input's "operation").
+const (
+	OpQuery       = "query"
+	OpRetrieve    = "retrieve"
+	OpCreate      = "create"
+	OpUpdate      = "update"
+	OpDelete      = "delete"
+	OpComposite   = "composite"
+	OpSearch      = "search"
+	OpList        = "list"
+	OpBatchRead   = "batch_read"
+	OpBatchCreate = "batch_create"
+	OpBatchUpdate = "batch_update"
+	OpBatchOther  = "batch_other"
+	OpToken       = "token"
+	OpOther       = "other"
+)
+
+// Call is what a request means in its CRM's terms.
+type Call struct {
+	Operation string
+	Object    string // Contact, Lead, contacts, ... ("" when unknown)
+	// Collection is true when bodies carry many records (under records[],
+	// results[], inputs[] or a top-level array) rather than one object.
+	Collection bool
+}
+
+// Classify names the operation and object of a request. It reads the SOQL
+// of a query only to find its FROM object; the query is never kept.
+func Classify(dialect, method, path string, query url.Values) Call {
+	switch dialect {
+	case config.DialectSalesforce:
+		return classifySalesforce(method, path, query)
+	case config.DialectHubSpot:
+		return classifyHubSpot(method, path)
+	}
+	return Call{Operation: OpOther, Collection: true}
+}
+
+func classifySalesforce(method, path string, query url.Values) Call {
+	if strings.HasPrefix(path, "/services/oauth2/") {
+		return Call{Operation: OpToken}
+	}
+	rest, ok := strings.CutPrefix(path, "/services/data/")
+	if !ok {
+		return Call{Operation: OpOther}
+	}
+	seg := splitPath(rest)
+	if len(seg) < 2 || !isSalesforceVersion(seg[0]) {
+		return Call{Operation: OpOther}
+	}
+	seg = seg[1:]
+	switch seg[0] {
+	case "query", "queryAll":
+		return Call{Operation: OpQuery, Object: soqlObject(query.Get("q")), Collection: true}
+	case "composite":
+		if len(seg) >= 2 && seg[1] == "sobjects" {
+			c := Call{Operation: OpComposite, Collection: true}
+			if len(seg) >= 3 {
+				c.Object = seg[2]
+			}
+			return c
+		}
+		return Call{Operation: OpComposite, Collection: true}
+	case "sobjects":
+		if len(seg) < 2 {
+			return Call{Operation: OpOther}
+		}
+		c := Call{Object: seg[1]}
+		switch {
+		case len(seg) == 2 && method == "POST":
+			c.Operation = OpCreate
+		case len(seg) == 3 && seg[2] != "describe":
+			switch method {
+			case "GET", "HEAD":
+				c.Operation = OpRetrieve
+			case "PATCH":
+				c.Operation = OpUpdate
+			case "DELETE":
+				c.Operation = OpDelete
+			default:
+				c.Operation = OpOther
+			}
+		default:
+			c.Operation = OpOther
+		}
+		return c
+	}
+	return Call{Operation: OpOther}
+}
+
+func classifyHubSpot(method, path string) Call {
+	seg := splitPath(strings.TrimPrefix(path, "/"))
+	// /crm/v3/objects/{object}/... or the date-versioned /crm/objects/{yyyy-mm}/{object}/...
+	switch {
+	case len(seg) >= 4 && seg[0] == "crm" && seg[1] == "v3" && seg[2] == "objects":
+		seg = seg[3:]
+	case len(seg) >= 4 && seg[0] == "crm" && seg[1] == "objects" && isDateVersion(seg[2]):
+		seg = seg[3:]
+	default:
+		return Call{Operation: OpOther}
+	}
+	c := Call{Object: seg[0]}
+	switch {
+	case len(seg) == 1 && method == "GET":
+		c.Operation, c.Collection = OpList, true
+	case len(seg) == 1 && method == "POST":
+		c.Operation = OpCreate
+	case len(seg) == 2 && seg[1] == "search" && method == "POST":
+		c.Operation, c.Collection = OpSearch, true
+	case len(seg) == 3 && seg[1] == "batch":
+		c.Collection = true
+		switch seg[2] {
+		case "read":
+			c.Operation = OpBatchRead
+		case "create":
+			c.Operation = OpBatchCreate
+		case "update":
+			c.Operation = OpBatchUpdate
+		default:
+			c.Operation = OpBatchOther
+		}
+	case len(seg) == 2:
+		switch method {
+		case "GET", "HEAD":
+			c.Operation = OpRetrieve
+		case "PATCH":
+			c.Operation = OpUpdate
+		case "DELETE":
+			c.Operation = OpDelete
+		default:
+			c.Operation = OpOther
+		}
+	default:
+		c.Operation = OpOther
+	}
+	return c
+}
+
+func splitPath(p string) []string {
+	p = strings.Trim(p, "/")
+	if p == "" {
+		return nil
+	}
+	return strings.Split(p, "/")
+}
+
+// isSalesforceVersion matches vNN.N.
+func isSalesforceVersion(s string) bool {
+	v, ok := strings.CutPrefix(s, "v")
+	if !ok {
+		return false
+	}
+	major, minor, ok := strings.Cut(v, ".")
+	return ok && allDigits(major) && allDigits(minor)
+}
+
+// isDateVersion matches yyyy-mm.
+func isDateVersion(s string) bool {
+	y, m, ok := strings.Cut(s, "-")
+	return ok && len(y) == 4 && len(m) == 2 && allDigits(y) && allDigits(m)
+}
+
+func allDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// soqlObject returns the identifier after the first FROM outside any
+// parenthesised sub-query.
+func soqlObject(q string) string {
+	fields := strings.Fields(q)
+	depth := 0
+	for i := 0; i < len(fields); i++ {
+		if depth == 0 && i+1 < len(fields) && strings.EqualFold(fields[i], "FROM") {
+			return identPrefix(fields[i+1])
+		}
+		depth += strings.Count(fields[i], "(") - strings.Count(fields[i], ")")
+	}
+	return ""
+}
+
+func identPrefix(s string) string {
+	for j := 0; j < len(s); j++ {
+		c := s[j]
+		if !(c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			return s[:j]
+		}
+	}
+	return s
+}

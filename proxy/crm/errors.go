@@ -1,0 +1,101 @@
+package crm
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+
+	"github.com/veil-proxy/veil/proxy/config"
+)
+
+// Stable error codes: the CRM-shaped error's code, the metric label and the
+// audit field are the same string.
+const (
+	CodePolicyDenied        = "policy_denied"
+	CodePolicyError         = "policy_error"
+	CodeUnauthenticated     = "unauthenticated"
+	CodeUnknownPrincipal    = "unknown_principal"
+	CodePurposeRequired     = "purpose_required"
+	CodeInvalidPurpose      = "invalid_purpose"
+	CodeInvalidBody         = "invalid_body"
+	CodeBodyTooLarge        = "body_too_large"
+	CodeUnsupportedEncoding = "unsupported_encoding"
+	CodeUpstreamInvalidBody = "upstream_invalid_body"
+	CodeUpstreamUnavailable = "upstream_unavailable"
+	CodeNoRoute             = "no_route"
+)
+
+// Error is a refusal by Veil, rendered in the CRM's own error format so
+// clients (jsforce's errorCode, HubSpot's ApiException) surface the reason.
+// Message must never hold a value from the request or response.
+type Error struct {
+	Status     int
+	Code       string
+	Message    string
+	DecisionID string
+	RequestID  string
+}
+
+// Body renders e in the dialect's error format.
+func (e *Error) Body(dialect string) []byte {
+	msg := e.Message
+	if e.DecisionID != "" {
+		msg += " (decision " + e.DecisionID + ")"
+	}
+	var v any
+	switch dialect {
+	case config.DialectSalesforce:
+		// [{"message","errorCode","fields"}], as the REST API answers.
+		v = []sfError{{Message: msg, ErrorCode: e.Code, Fields: []string{}}}
+	case config.DialectHubSpot:
+		h := hsError{Status: "error", Message: msg, CorrelationID: e.RequestID, Category: e.Code}
+		if e.DecisionID != "" {
+			h.Context = map[string][]string{"decisionId": {e.DecisionID}}
+		}
+		v = h
+	default:
+		v = map[string]any{"error": genericError{Code: e.Code, Message: msg, DecisionID: e.DecisionID, RequestID: e.RequestID}}
+	}
+	b, err := json.Marshal(v)
+	if err != nil { // unreachable: plain structs of strings
+		return []byte(`{"error":{"code":"internal"}}`)
+	}
+	return b
+}
+
+// Write sends e as the response.
+func (e *Error) Write(w http.ResponseWriter, dialect string) {
+	b := e.Body(dialect)
+	h := w.Header()
+	h.Set("Content-Type", "application/json;charset=UTF-8")
+	h.Set("Content-Length", strconv.Itoa(len(b)))
+	h.Set("X-Veil-Error", e.Code)
+	if e.DecisionID != "" {
+		h.Set("X-Veil-Decision-Id", e.DecisionID)
+	}
+	h.Del("Content-Encoding")
+	h.Del("ETag")
+	w.WriteHeader(e.Status)
+	_, _ = w.Write(b)
+}
+
+type sfError struct {
+	Message   string   `json:"message"`
+	ErrorCode string   `json:"errorCode"`
+	Fields    []string `json:"fields"`
+}
+
+type hsError struct {
+	Status        string              `json:"status"`
+	Message       string              `json:"message"`
+	CorrelationID string              `json:"correlationId"`
+	Category      string              `json:"category"`
+	Context       map[string][]string `json:"context,omitempty"`
+}
+
+type genericError struct {
+	Code       string `json:"code"`
+	Message    string `json:"message"`
+	DecisionID string `json:"decision_id,omitempty"`
+	RequestID  string `json:"request_id,omitempty"`
+}

@@ -1,0 +1,111 @@
+package crm
+
+import "github.com/veil-proxy/veil/proxy/config"
+
+// Path is the location of a value in a JSON document: segment i is an
+// object member name (index < 0) or an array index (key == nil).
+type Path interface {
+	Len() int
+	Seg(i int) (key []byte, index int)
+}
+
+// RecordOf returns the record a value belongs to and how many leading path
+// segments lead to that record's object; record is -1 for values outside
+// any record (paging fields, totals). Collections keep their records under
+// records[] (Salesforce query, composite), results[] (HubSpot list, search,
+// batch) or inputs[] (HubSpot batch writes), or in a top-level array; a
+// single-object body is record 0.
+func RecordOf(c Call, p Path) (record, depth int) {
+	if p.Len() == 0 {
+		return -1, 0
+	}
+	k0, i0 := p.Seg(0)
+	if k0 == nil { // top-level array
+		return i0, 1
+	}
+	if !c.Collection {
+		return 0, 0
+	}
+	switch string(k0) {
+	case "records", "results", "inputs":
+		if p.Len() >= 2 {
+			if k1, i1 := p.Seg(1); k1 == nil {
+				return i1, 2
+			}
+		}
+	}
+	return -1, 0
+}
+
+// Record-level meaning of a member.
+const (
+	RoleNone    = iota
+	RoleID      // the record's id
+	RoleObject  // the record's object type (Salesforce attributes.type)
+	RoleConsent // a consent flag; see ConsentKey
+)
+
+// Consent keys in the policy input's records[].consent.
+const (
+	ConsentEmailOptOut = "email_opt_out"
+	ConsentCallOptOut  = "call_opt_out"
+	ConsentFaxOptOut   = "fax_opt_out"
+)
+
+var salesforceConsent = map[string]string{
+	"HasOptedOutOfEmail": ConsentEmailOptOut,
+	"DoNotCall":          ConsentCallOptOut,
+	"HasOptedOutOfFax":   ConsentFaxOptOut,
+}
+
+var hubspotConsent = map[string]string{
+	"hs_email_optout": ConsentEmailOptOut,
+}
+
+// Describe says what the value at p (inside the record whose object starts
+// after depth segments) means for its record, and the consent key for
+// RoleConsent.
+func Describe(dialect string, p Path, depth int) (role int, consentKey string) {
+	rel := p.Len() - depth
+	switch dialect {
+	case config.DialectSalesforce:
+		k, _ := p.Seg(depth)
+		if k == nil {
+			return RoleNone, ""
+		}
+		if rel == 1 {
+			if string(k) == "Id" {
+				return RoleID, ""
+			}
+			if ck, ok := salesforceConsent[string(k)]; ok {
+				return RoleConsent, ck
+			}
+		}
+		if rel == 2 && string(k) == "attributes" {
+			if k2, _ := p.Seg(depth + 1); string(k2) == "type" {
+				return RoleObject, ""
+			}
+		}
+	case config.DialectHubSpot:
+		k, _ := p.Seg(depth)
+		if rel == 1 && string(k) == "id" {
+			return RoleID, ""
+		}
+		if rel == 2 && string(k) == "properties" {
+			k2, _ := p.Seg(depth + 1)
+			if ck, ok := hubspotConsent[string(k2)]; ok {
+				return RoleConsent, ck
+			}
+		}
+	}
+	return RoleNone, ""
+}
+
+// Truthy reads a consent flag: JSON true (Salesforce) or the string "true"
+// (HubSpot stores booleans as strings).
+func Truthy(isBool bool, raw []byte) bool {
+	if isBool {
+		return string(raw) == "true"
+	}
+	return len(raw) == 4 && (raw[0]|0x20) == 't' && (raw[1]|0x20) == 'r' && (raw[2]|0x20) == 'u' && (raw[3]|0x20) == 'e'
+}

@@ -1,0 +1,47 @@
+// Package scope holds the per-request state every stage shares: one Scope
+// struct under a typed context key, created by the listener's first
+// middleware and filled in as the request moves through the pipeline.
+package scope
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"time"
+
+	"github.com/veil-proxy/veil/proxy/config"
+	"github.com/veil-proxy/veil/proxy/identity"
+)
+
+// Scope is what Veil knows about one request/response exchange.
+type Scope struct {
+	RequestID string
+	Start     time.Time
+	Route     *config.Route
+	Principal identity.Principal
+	Purpose   string
+	ClientIP  string
+
+	// Filled by the pipeline, read by the access log.
+	Outcome     string   // "allowed", "transformed", "blocked", "error", "passthrough"
+	Code        string   // stable error code when blocked or failed
+	DecisionIDs []string // one per inspected message
+}
+
+type key struct{}
+
+// With returns ctx carrying s.
+func With(ctx context.Context, s *Scope) context.Context { return context.WithValue(ctx, key{}, s) }
+
+// From returns the Scope in ctx, or nil.
+func From(ctx context.Context) *Scope {
+	s, _ := ctx.Value(key{}).(*Scope)
+	return s
+}
+
+// NewRequestID returns a random 96-bit id, hex encoded.
+func NewRequestID() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
