@@ -24,7 +24,7 @@ type Principal struct {
 
 // Errors carry the stable codes used in CRM-shaped errors and metrics.
 var (
-	ErrNoCredentials = errors.New("no Veil credentials presented")   // code "unauthenticated"
+	ErrNoCredentials = errors.New("no Veil credentials presented")  // code "unauthenticated"
 	ErrUnknownToken  = errors.New("credentials match no principal") // code "unknown_principal"
 )
 
