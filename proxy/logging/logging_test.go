@@ -59,7 +59,10 @@ func TestURLsLoseTheirQuery(t *testing.T) {
 
 func TestScrubOnlyWhenPrecheckFires(t *testing.T) {
 	var calls atomic.Int32
-	scrub := func(b []byte) []byte { calls.Add(1); return bytes.ReplaceAll(b, []byte("jane@example.com"), []byte("[REDACTED:email]")) }
+	scrub := func(b []byte) []byte {
+		calls.Add(1)
+		return bytes.ReplaceAll(b, []byte("jane@example.com"), []byte("[REDACTED:email]"))
+	}
 	log, buf := newTest(t, scrub)
 	log.Info("clean", zap.String("route", "hubspot"), zap.Int("status", 200))
 	if calls.Load() != 0 {
