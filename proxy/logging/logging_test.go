@@ -44,6 +44,15 @@ func TestKeptFields(t *testing.T) {
 	}
 }
 
+func TestArrayFieldsBesideRedactedOnes(t *testing.T) {
+	log, buf := newTest(t, nil)
+	// An uncomparable field (a slice) after a rewritten one must not panic.
+	log.Info("x", zap.String("token", "SECRET"), zap.Strings("decision_ids", []string{"d-1", "d-2"}), zap.Error(errors.New("boom")))
+	if strings.Contains(buf.String(), "SECRET") || !strings.Contains(buf.String(), `"decision_ids":["d-1","d-2"]`) {
+		t.Fatalf("got %s", buf)
+	}
+}
+
 func TestURLsLoseTheirQuery(t *testing.T) {
 	log, buf := newTest(t, nil)
 	log.Info("x", zap.String("url", "https://h/services/data/v62.0/query?q=SELECT+Email"))

@@ -36,22 +36,27 @@ func denied(key string) bool {
 func filter(fields []zapcore.Field) []zapcore.Field {
 	var out []zapcore.Field
 	for i, f := range fields {
-		g := f
+		g, changed := f, true
 		switch {
 		case denied(f.Key):
 			g = zap.String(f.Key, Redacted)
 		case f.Type == zapcore.ErrorType:
-			if err, ok := f.Interface.(error); ok && err != nil {
-				g = zap.String(f.Key, err.Error())
+			err, ok := f.Interface.(error)
+			if !ok || err == nil {
+				changed = false
+				break
 			}
+			g = zap.String(f.Key, err.Error())
 		case f.Key == "url" || strings.HasSuffix(strings.ToLower(f.Key), "_url"):
 			if f.Type == zapcore.StringType {
 				g = zap.String(f.Key, stripQuery(f.String))
 			} else {
 				g = zap.String(f.Key, Redacted)
 			}
+		default:
+			changed = false
 		}
-		if g != f && out == nil {
+		if changed && out == nil {
 			out = append(make([]zapcore.Field, 0, len(fields)), fields[:i]...)
 		}
 		if out != nil {

@@ -22,6 +22,7 @@ type Metrics struct {
 	PolicyEvals    *prometheus.CounterVec   // veil_policy_evaluations_total{result}
 	PolicyDuration prometheus.Histogram     // veil_policy_evaluation_duration_seconds
 	Blocks         *prometheus.CounterVec   // veil_proxy_blocked_total{route,direction,code}
+	FailOpen       *prometheus.CounterVec   // veil_proxy_fail_open_total{route,direction,code}
 	UpstreamErrors *prometheus.CounterVec   // veil_upstream_errors_total{route,kind}
 	BodyBytes      *prometheus.HistogramVec // veil_proxy_inspected_body_bytes{route,direction}
 	Inflight       prometheus.Gauge         // veil_proxy_inflight_requests
@@ -65,6 +66,10 @@ func New(reg prometheus.Registerer, version string) *Metrics {
 			Namespace: namespace, Subsystem: "proxy", Name: "blocked_total",
 			Help: "Messages refused, by route, direction and stable error code.",
 		}, []string{"route", "direction", "code"}),
+		FailOpen: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: namespace, Subsystem: "proxy", Name: "fail_open_total",
+			Help: "Messages forwarded uninspected because their route is configured on_error: allow, by stable error code.",
+		}, []string{"route", "direction", "code"}),
 		UpstreamErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: namespace, Subsystem: "upstream", Name: "errors_total",
 			Help: "Failed round trips to the CRM, by route and kind (transport, timeout, canceled).",
@@ -84,7 +89,7 @@ func New(reg prometheus.Registerer, version string) *Metrics {
 		}, []string{"version", "goversion"}),
 	}
 	reg.MustRegister(m.Requests, m.StageDuration, m.Findings, m.Actions, m.PolicyEvals, m.PolicyDuration,
-		m.Blocks, m.UpstreamErrors, m.BodyBytes, m.Inflight, m.BuildInfo)
+		m.Blocks, m.FailOpen, m.UpstreamErrors, m.BodyBytes, m.Inflight, m.BuildInfo)
 	m.BuildInfo.WithLabelValues(version, runtime.Version()).Set(1)
 	// Results are known up front: pre-initialise them so rate() sees zeros.
 	for _, r := range []string{"allow", "deny", "error"} {

@@ -1,0 +1,111 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/veil-proxy/veil/cmd/fakecrm/fakecrm"
+	"github.com/veil-proxy/veil/proxy"
+	"github.com/veil-proxy/veil/proxy/config"
+	"github.com/veil-proxy/veil/proxy/logging"
+)
+
+func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fl := newFlags("demo", stderr)
+	listen := fl.String("listen", config.DefaultListen, "proxy listen address")
+	admin := fl.String("admin", config.DefaultAdminListen, "admin listen address (/metrics, /healthz, /readyz)")
+	data := fl.String("crm-data", "testdata/crm", "fixtures of the built-in fake CRM")
+	level := fl.String("log-level", "info", "log level: debug, info, warn, error")
+	if err := parse(fl, args); err != nil {
+		return err
+	}
+	if _, err := fs.Stat(os.DirFS(*data), "."); err != nil {
+		return fmt.Errorf("fake CRM fixtures not found at %s: run from the repository root or pass --crm-data DIR", *data)
+	}
+	proxyURL := "http://" + *listen
+
+	// The fake CRM listens on a free loopback port; clients only ever talk
+	// to Veil, so its paging links and instance_url point at the proxy.
+	crm, err := fakecrm.New(os.DirFS(*data), fakecrm.Options{HubSpotBaseURL: proxyURL, InstanceURL: proxyURL})
+	if err != nil {
+		return fmt.Errorf("fake CRM: %w", err)
+	}
+	crmLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	crmSrv := &http.Server{Handler: crm, ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = crmSrv.Serve(crmLn) }()
+	defer crmSrv.Close()
+
+	cfg := config.Demo(*listen, *admin, "http://"+crmLn.Addr().String())
+	cfg.Log.Level = *level
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	log, err := logging.New(logging.Options{Level: cfg.Log.Level, Output: stderr, Scrub: proxy.LogScrubber()})
+	if err != nil {
+		return err
+	}
+	defer func() { _ = log.Sync() }()
+	srv, err := proxy.New(ctx, cfg, proxy.Options{Logger: log})
+	if err != nil {
+		return err
+	}
+	ln, adminLn, err := proxy.Listen(cfg)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, demoBanner, proxyURL, "http://"+*admin, proxyURL, proxyURL, proxyURL, proxyURL, "http://"+*admin)
+	if err := srv.Serve(ctx, ln, adminLn); err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return nil
+}
+
+const demoBanner = `
+Veil demo is running: a fake Salesforce + HubSpot behind Veil, with the
+default policy (rules/). Nothing leaves 127.0.0.1; no Redis needed.
+
+  proxy  %s   (/services/... → fake Salesforce, /crm/... → fake HubSpot)
+  admin  %s   (/metrics /healthz /readyz)
+
+Principals (Authorization: Bearer <token>): demo-admin (admin, mfa),
+demo-sales (sales_rep), demo-support (support_agent),
+demo-marketing (marketing), demo-analyst (analyst).
+
+Try the same Salesforce query as different roles:
+
+  curl -s -H 'Authorization: Bearer demo-admin' \
+    '%s/services/data/v62.0/query?q=SELECT+Name,Email,Phone,Birthdate,SSN__c,Card_Number__c,HasOptedOutOfEmail+FROM+Contact+LIMIT+3'
+
+  (then demo-sales, demo-marketing, demo-analyst: cards always show the last 4
+  only, SSNs only to admin, birthdates redacted for marketing and analyst,
+  e-mails redacted for marketing where the contact opted out)
+
+A HubSpot page:
+
+  curl -s -H 'Authorization: Bearer demo-marketing' \
+    '%s/crm/v3/objects/contacts?limit=3&properties=firstname,lastname,email,phone,date_of_birth,hs_email_optout'
+
+Writing a card number into a free-text field is blocked (Salesforce-shaped 403):
+
+  curl -s -X PATCH -H 'Authorization: Bearer demo-sales' -H 'Content-Type: application/json' \
+    -d '{"Description":"card 4111 1111 1111 1111 exp 12/29"}' \
+    '%s/services/data/v62.0/sobjects/Contact/003000000000001AAA'
+
+An unknown caller gets the CRM's own error format:
+
+  curl -s -H 'Authorization: Bearer nobody' '%s/crm/v3/objects/contacts'
+
+Metrics: curl -s %s/metrics | grep ^veil_
+
+Ctrl-C stops the demo.
+`

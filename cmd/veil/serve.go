@@ -1,0 +1,52 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/veil-proxy/veil/proxy"
+	"github.com/veil-proxy/veil/proxy/config"
+	"github.com/veil-proxy/veil/proxy/logging"
+)
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("serve", stderr)
+	file := fs.String("c", "", "config file (YAML)")
+	check := fs.Bool("check", false, "validate the config (and compile the policy) and exit")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *file == "" {
+		fmt.Fprintln(stderr, "veil serve: -c FILE is required")
+		fs.Usage()
+		return errUsage
+	}
+	cfg, err := config.Load(*file)
+	if err != nil {
+		return err
+	}
+	log, err := logging.New(logging.Options{Level: cfg.Log.Level, Output: stderr, Scrub: proxy.LogScrubber()})
+	if err != nil {
+		return err
+	}
+	defer func() { _ = log.Sync() }()
+	srv, err := proxy.New(ctx, cfg, proxy.Options{Logger: log})
+	if err != nil {
+		return err
+	}
+	if *check {
+		fmt.Fprintf(stdout, "%s: ok (%d routes, %d principals, policy revision %s)\n", *file, len(cfg.Routes), len(cfg.Identity.Principals), srv.Engine.Revision())
+		return nil
+	}
+	ln, adminLn, err := proxy.Listen(cfg)
+	if err != nil {
+		return err
+	}
+	return srv.Serve(ctx, ln, adminLn)
+}
+
+func runVersion(_ context.Context, _ []string, stdout, _ io.Writer) error {
+	fmt.Fprintln(stdout, "veil", proxy.Version)
+	return nil
+}

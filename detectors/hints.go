@@ -1,0 +1,73 @@
+package detectors
+
+import (
+	"bytes"
+	"strings"
+)
+
+// fieldHints maps lower-cased field names (Salesforce Contact/Lead/Account
+// standard fields, HubSpot contact default properties, and common custom
+// field names with their __c suffix removed) to the category they hold.
+var fieldHints = map[string]string{
+	// person_name
+	"firstname": CategoryPersonName, "lastname": CategoryPersonName, "name": CategoryPersonName,
+	"middlename": CategoryPersonName, "full_name": CategoryPersonName, "fullname": CategoryPersonName,
+	"contact_name": CategoryPersonName, "suppliedname": CategoryPersonName,
+	// date_of_birth
+	"birthdate": CategoryDateOfBirth, "date_of_birth": CategoryDateOfBirth, "dob": CategoryDateOfBirth,
+	"birthday": CategoryDateOfBirth, "birth_date": CategoryDateOfBirth, "dateofbirth": CategoryDateOfBirth,
+	// street_address
+	"mailingstreet": CategoryStreetAddress, "otherstreet": CategoryStreetAddress, "billingstreet": CategoryStreetAddress,
+	"shippingstreet": CategoryStreetAddress, "street": CategoryStreetAddress, "address": CategoryStreetAddress,
+	"street_address": CategoryStreetAddress, "address1": CategoryStreetAddress, "address2": CategoryStreetAddress,
+	// postal_code
+	"mailingpostalcode": CategoryPostalCode, "otherpostalcode": CategoryPostalCode, "billingpostalcode": CategoryPostalCode,
+	"shippingpostalcode": CategoryPostalCode, "postalcode": CategoryPostalCode, "postal_code": CategoryPostalCode,
+	"zip": CategoryPostalCode, "zipcode": CategoryPostalCode, "zip_code": CategoryPostalCode,
+	// pattern categories: hints raise confidence
+	"email": CategoryEmail, "suppliedemail": CategoryEmail, "work_email": CategoryEmail, "personal_email": CategoryEmail,
+	"phone": CategoryPhone, "mobilephone": CategoryPhone, "homephone": CategoryPhone, "otherphone": CategoryPhone,
+	"assistantphone": CategoryPhone, "fax": CategoryPhone, "mobile": CategoryPhone, "suppliedphone": CategoryPhone,
+	"hs_whatsapp_phone_number": CategoryPhone, "phone_number": CategoryPhone,
+	"ssn": CategoryUSSSN, "social_security_number": CategoryUSSSN, "us_ssn": CategoryUSSSN,
+	"card_number": CategoryCreditCard, "credit_card": CategoryCreditCard, "credit_card_number": CategoryCreditCard, "pan": CategoryCreditCard,
+	"iban": CategoryIBAN, "bank_iban": CategoryIBAN,
+}
+
+// hintOnly categories are found from the field name alone (the whole value).
+var hintOnly = map[string]bool{CategoryPersonName: true, CategoryDateOfBirth: true, CategoryStreetAddress: true, CategoryPostalCode: true}
+
+// ClassifyField looks the name up, case-insensitively, with a custom
+// field's __c suffix removed.
+func ClassifyField(name string) Field {
+	f := Field{Name: name}
+	k := strings.ToLower(name)
+	k = strings.TrimSuffix(k, "__c")
+	f.Hint = fieldHints[k]
+	return f
+}
+
+// FieldHint reports the whole value of a hint-only field.
+type FieldHint struct{}
+
+func (FieldHint) Name() string     { return "field_hint" }
+func (FieldHint) Category() string { return "" }
+
+func (FieldHint) Find(dst []Finding, v []byte, f Field) []Finding {
+	if !hintOnly[f.Hint] {
+		return dst
+	}
+	s, e := 0, len(v)
+	for s < e && isSpace(v[s]) {
+		s++
+	}
+	for e > s && isSpace(v[e-1]) {
+		e--
+	}
+	if s == e || bytes.Equal(bytes.ToLower(v[s:e]), []byte("null")) {
+		return dst
+	}
+	return append(dst, Finding{Category: f.Hint, Detector: "field_hint", Start: s, End: e, Confidence: 0.9})
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }

@@ -1,0 +1,97 @@
+package detectors
+
+import "github.com/nyaruka/phonenumbers"
+
+// Phone finds telephone numbers validated by libphonenumber: the region
+// comes from the field (or E.164's '+'), else US. Plain digit runs count
+// only in a phone field or after a phone context word; ISO dates, SSN
+// shapes and card numbers are never phones.
+type Phone struct{}
+
+func (Phone) Name() string     { return "phone" }
+func (Phone) Category() string { return CategoryPhone }
+func (Phone) trigger() trigger { return trigDigits }
+
+var phoneContext = [][]byte{[]byte("phone"), []byte("tel"), []byte("call"), []byte("mobile"), []byte("cell"), []byte("fax"), []byte("whatsapp")}
+
+func (Phone) Find(dst []Finding, v []byte, f Field) []Finding {
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if !(isDigit(c) || c == '+' || c == '(') || (i > 0 && (isAlnumByte(v[i-1]) || v[i-1] == '-' || v[i-1] == '/' || v[i-1] == '.')) {
+			continue
+		}
+		j, digits, seps, plus := i, 0, 0, c == '+'
+		if plus {
+			j++
+		}
+		for j < len(v) {
+			b := v[j]
+			if isDigit(b) {
+				digits++
+			} else if b == ' ' || b == '-' || b == '.' || b == '(' || b == ')' {
+				if j+1 < len(v) && !(isDigit(v[j+1]) || v[j+1] == '(' || v[j+1] == ' ') {
+					break
+				}
+				seps++
+			} else {
+				break
+			}
+			j++
+		}
+		for j > i && !isDigit(v[j-1]) {
+			j--
+			seps--
+		}
+		if digits < 7 || digits > 15 || (j < len(v) && isAlnumByte(v[j])) {
+			continue
+		}
+		cand := v[i:j]
+		if notPhone(cand, digits) {
+			i = j
+			continue
+		}
+		hinted := f.Hint == CategoryPhone
+		if !hinted && !plus && seps == 0 && !hasContext(v[:i], phoneContext) {
+			i = j
+			continue
+		}
+		region := f.Region
+		if region == "" {
+			region = "US"
+		}
+		num, err := phonenumbers.Parse(string(cand), region)
+		if err != nil || !phonenumbers.IsValidNumber(num) {
+			i = j
+			continue
+		}
+		conf := 0.8
+		if hinted {
+			conf = 0.97
+		}
+		dst = append(dst, Finding{Category: CategoryPhone, Detector: "phone", Start: i, End: j, Confidence: conf})
+		i = j
+	}
+	return dst
+}
+
+// notPhone rejects shapes that are something else: ISO dates, SSNs, cards.
+func notPhone(c []byte, digits int) bool {
+	if len(c) == 10 && c[4] == '-' && c[7] == '-' { // 2024-01-31
+		return true
+	}
+	if len(c) == 11 && c[3] == '-' && c[6] == '-' { // 123-45-6789
+		return true
+	}
+	if digits >= 13 {
+		d := make([]byte, 0, digits)
+		for _, b := range c {
+			if isDigit(b) {
+				d = append(d, b)
+			}
+		}
+		if knownIIN(d) && luhn(d) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,56 @@
+package detectors
+
+import "bytes"
+
+// SSN finds US Social Security numbers AAA-GG-SSSS (dashes or spaces), and
+// nine plain digits only in an SSN field or after an SSN context word.
+// Never-issued ranges are rejected: area 000, 666, 900–999; group 00;
+// serial 0000.
+type SSN struct{}
+
+func (SSN) Name() string     { return "us_ssn" }
+func (SSN) Category() string { return CategoryUSSSN }
+
+var ssnContext = [][]byte{[]byte("ssn"), []byte("social security"), []byte("soc sec"), []byte("ss#")}
+
+func (SSN) Find(dst []Finding, v []byte, f Field) []Finding {
+	var buf [32]byte
+	digitRuns(v, "- ", buf[:0], func(r digitRun) {
+		if len(r.digits) != 9 {
+			return
+		}
+		raw := v[r.start:r.end]
+		separated := len(raw) == 11 && (raw[3] == '-' && raw[6] == '-' || raw[3] == ' ' && raw[6] == ' ')
+		conf := 0.85
+		switch {
+		case separated && f.Hint == CategoryUSSSN:
+			conf = 0.99
+		case separated:
+		case len(raw) == 9 && (f.Hint == CategoryUSSSN || hasContext(v[:r.start], ssnContext)):
+			conf = 0.9
+		default:
+			return
+		}
+		d := r.digits
+		area, group, serial := prefixNum(d, 3), prefixNum(d[3:], 2), prefixNum(d[5:], 4)
+		if area == 0 || area == 666 || area >= 900 || group == 0 || serial == 0 {
+			return
+		}
+		dst = append(dst, Finding{Category: CategoryUSSSN, Detector: "us_ssn", Start: r.start, End: r.end, Confidence: conf})
+	})
+	return dst
+}
+
+// hasContext looks for a context word in the 32 bytes before a match.
+func hasContext(before []byte, words [][]byte) bool {
+	if len(before) > 32 {
+		before = before[len(before)-32:]
+	}
+	lower := bytes.ToLower(before)
+	for _, w := range words {
+		if bytes.Contains(lower, w) {
+			return true
+		}
+	}
+	return false
+}

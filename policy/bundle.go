@@ -1,0 +1,175 @@
+package policy
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/loader"
+	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/storage"
+	"github.com/open-policy-agent/opa/v1/storage/inmem"
+)
+
+// Query is the one document the engine evaluates per message.
+const Query = "data.veil.decision"
+
+// ConfigRoot is where a bundle's configuration data lives. data.json files
+// are loaded the way `opa eval -d rules/` loads them, at the data root, so
+// the default bundle's data.json is {"veil_config": {...}}. A root named
+// "veil" is refused: it would share its prefix with package veil, which OPA
+// reports as recursion deep inside the compiler.
+const ConfigRoot = "veil_config"
+
+var decisionRef = ast.MustParseRef(Query)
+
+// deniedBuiltins are built-ins a policy may not call: those that reach the
+// network or the host. A policy is a pure function of its input and data;
+// evaluation must not stall on a socket or read the process environment.
+// The net.cidr_* functions stay: they compute, they do not connect, and
+// principal.ip rules need them.
+var deniedBuiltins = []string{
+	"http.send",          // outbound HTTP
+	"net.lookup_ip_addr", // DNS
+	"opa.runtime",        // environment variables and OPA config
+}
+
+// capabilities is the built-in set of this OPA version minus deniedBuiltins.
+// A bundle calling a denied built-in fails to compile ("undefined
+// function"), so it never starts serving.
+func capabilities() *ast.Capabilities {
+	c := ast.CapabilitiesForThisVersion()
+	c.Builtins = slices.DeleteFunc(c.Builtins, func(b *ast.Builtin) bool {
+		return slices.Contains(deniedBuiltins, b.Name)
+	})
+	return c
+}
+
+// compiled is one loaded bundle, ready to evaluate.
+type compiled struct {
+	query    rego.PreparedEvalQuery
+	revision string
+	modules  int
+}
+
+// loadFilter keeps Rego modules and data.json/data.yaml files and skips
+// everything else in the directory (README.md, rules.go, schemas): the
+// OPA loader would otherwise merge any *.json file into the data root.
+// Hidden entries are skipped; tests are kept only when withTests is set.
+func loadFilter(withTests bool) loader.Filter {
+	return func(p string, info fs.FileInfo, depth int) bool {
+		name := info.Name()
+		if depth > 0 && strings.HasPrefix(name, ".") {
+			return true
+		}
+		if info.IsDir() {
+			return false
+		}
+		switch {
+		case strings.HasSuffix(name, "_test.rego"):
+			return !withTests
+		case strings.HasSuffix(name, ".rego"), name == "data.json", name == "data.yaml", name == "data.yml":
+			return false
+		}
+		return true
+	}
+}
+
+// load reads the bundle's modules and data from fsys. Parse errors name
+// file:line.
+func load(fsys fs.FS, withTests bool) (*loader.Result, error) {
+	if fsys == nil {
+		return nil, errors.New("no bundle file system")
+	}
+	res, err := loader.NewFileLoader().
+		WithFS(fsys).
+		WithRegoVersion(ast.RegoV1).
+		WithProcessAnnotation(true).
+		Filtered([]string{"."}, loadFilter(withTests))
+	if err != nil {
+		return nil, err
+	}
+	if len(res.Modules) == 0 {
+		return nil, errors.New("bundle holds no .rego module")
+	}
+	if _, ok := res.Documents["veil"]; ok {
+		return nil, fmt.Errorf("data at root %q clashes with package veil: put configuration under %q", "veil", ConfigRoot)
+	}
+	return res, nil
+}
+
+// newStore holds the bundle's data, returning AST values on read so that
+// evaluation does not convert data.veil_config on every decision.
+func newStore(res *loader.Result) storage.Store {
+	return inmem.NewFromObjectWithOpts(res.Documents,
+		inmem.OptRoundTripOnWrite(false),
+		inmem.OptReturnASTValuesOnRead(true),
+	)
+}
+
+// compile loads fsys (tests excluded), compiles it with the restricted
+// capabilities and prepares Query once.
+func compile(ctx context.Context, fsys fs.FS) (*compiled, error) {
+	res, err := load(fsys, false)
+	if err != nil {
+		return nil, err
+	}
+	modules := make(map[string]*ast.Module, len(res.Modules))
+	for name, m := range res.Modules {
+		modules[name] = m.Parsed
+	}
+	c := ast.NewCompiler().
+		WithCapabilities(capabilities()).
+		WithDefaultRegoVersion(ast.RegoV1)
+	if c.Compile(modules); c.Failed() {
+		return nil, c.Errors // each error carries file:line
+	}
+	if len(c.GetRulesForVirtualDocument(decisionRef)) == 0 {
+		return nil, fmt.Errorf("bundle defines no %s rule", Query)
+	}
+	pq, err := rego.New(
+		rego.Compiler(c),
+		rego.Store(newStore(res)),
+		rego.Query(Query),
+		// Output is decoded from the AST: skip the conversion to Go values.
+		rego.GenerateJSON(func(t *ast.Term, _ *rego.EvalContext) (any, error) { return t.Value, nil }),
+		// A failing built-in is an error, not an undefined expression that
+		// could quietly skip a deny rule.
+		rego.StrictBuiltinErrors(true),
+	).PrepareForEval(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &compiled{query: pq, revision: revision(res), modules: len(modules)}, nil
+}
+
+// revision hashes what the engine evaluates (modules and data files, by
+// path and content, tests excluded): the same bundle always gets the same
+// revision, any change a new one. 64 bits of SHA-256 in hex.
+func revision(res *loader.Result) string {
+	type file struct {
+		name string
+		raw  []byte
+	}
+	var files []file
+	for name, m := range res.Modules {
+		files = append(files, file{path.Clean(name), m.Raw})
+	}
+	// Data is hashed as loaded (the loader keeps no raw bytes): the canonical
+	// JSON of the merged documents.
+	files = append(files, file{"data", []byte(ast.MustInterfaceToValue(res.Documents).String())})
+	slices.SortFunc(files, func(a, b file) int { return strings.Compare(a.name, b.name) })
+	h := sha256.New()
+	for _, f := range files {
+		fmt.Fprintf(h, "%s\x00%d\x00", f.name, len(f.raw))
+		h.Write(f.raw)
+	}
+	return hex.EncodeToString(h.Sum(nil)[:8])
+}

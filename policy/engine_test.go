@@ -1,0 +1,458 @@
+package policy_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"testing/fstest"
+
+	"github.com/veil-proxy/veil/policy"
+	"github.com/veil-proxy/veil/rules"
+)
+
+func dirFS(t testing.TB, name string) fstest.MapFS {
+	t.Helper()
+	dir := filepath.Join("testdata", name)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := fstest.MapFS{}
+	for _, e := range entries {
+		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		m[e.Name()] = &fstest.MapFile{Data: b}
+	}
+	return m
+}
+
+func newEngine(t testing.TB) *policy.Engine {
+	t.Helper()
+	e, err := policy.New(context.Background(), policy.Options{FS: rules.FS})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// sfFields are the Salesforce Contact fields of the fixture and the
+// category the detectors report for each.
+var sfFields = []struct{ field, category string }{
+	{"Name", "person_name"},
+	{"Email", "email"},
+	{"Phone", "phone"},
+	{"Birthdate", "date_of_birth"},
+	{"SSN__c", "us_ssn"},
+	{"Card_Number__c", "credit_card"},
+	{"Bank_IBAN__c", "iban"},
+}
+
+// queryResponse is a realistic input: a SOQL query response of n Contacts
+// with every field above, records 1 and 3 opted out of email, and a card
+// number pasted into record 2's Description.
+func queryResponse(roles []string, purpose string, n int) *policy.Input {
+	in := &policy.Input{
+		Direction: "response", Route: "salesforce", Dialect: "salesforce", Method: "GET",
+		Path: "/services/data/v62.0/query", Operation: "query", Object: "Contact",
+		Principal: policy.Principal{ID: "u-42", Roles: roles, MFA: true, IP: "10.1.2.3"},
+		Purpose:   purpose,
+		Stats:     map[string]int64{"principal_pii_records_1h": 12},
+	}
+	for r := range n {
+		in.Records = append(in.Records, policy.Record{
+			Index: r, Object: "Contact", ID: fmt.Sprintf("003%015d", r),
+			Consent: map[string]bool{"email_opt_out": r == 1 || r == 3, "call_opt_out": false},
+		})
+		for _, f := range sfFields {
+			in.Findings = append(in.Findings, finding(len(in.Findings), r, f.field, f.category))
+		}
+		if r == 2 {
+			in.Findings = append(in.Findings, finding(len(in.Findings), r, "Description", "credit_card"))
+		}
+	}
+	return in
+}
+
+func finding(id, record int, field, category string) policy.Finding {
+	return policy.Finding{
+		ID: id, Record: record, Field: field, Category: category, Detector: category, Confidence: 0.99,
+		Pointer: fmt.Sprintf("/records/%d/%s", record, field),
+	}
+}
+
+func decide(t *testing.T, e *policy.Engine, in *policy.Input) *policy.Decision {
+	t.Helper()
+	d, err := e.Decide(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func TestDecideDemoRoles(t *testing.T) {
+	e := newEngine(t)
+	cases := []struct {
+		role string
+		want map[string]string // category -> default action
+		// emailOptOut is the action for the email of an opted-out record.
+		emailOptOut string
+	}{
+		{"admin", map[string]string{"person_name": "allow", "email": "allow", "phone": "allow", "date_of_birth": "allow", "us_ssn": "allow", "credit_card": "mask", "iban": "allow"}, "allow"},
+		{"sales_rep", map[string]string{"person_name": "allow", "email": "allow", "phone": "allow", "date_of_birth": "allow", "us_ssn": "mask", "credit_card": "mask", "iban": "mask"}, "allow"},
+		{"support_agent", map[string]string{"person_name": "allow", "email": "allow", "phone": "allow", "date_of_birth": "mask", "us_ssn": "mask", "credit_card": "mask", "iban": "mask"}, "allow"},
+		{"marketing", map[string]string{"person_name": "allow", "email": "allow", "phone": "mask", "date_of_birth": "redact", "us_ssn": "redact", "credit_card": "mask", "iban": "redact"}, "redact"},
+		{"analyst", map[string]string{"person_name": "mask", "email": "mask", "phone": "mask", "date_of_birth": "redact", "us_ssn": "redact", "credit_card": "mask", "iban": "redact"}, "mask"},
+	}
+	for _, c := range cases {
+		for _, purpose := range []string{"support", "marketing"} {
+			t.Run(c.role+"/"+purpose, func(t *testing.T) {
+				in := queryResponse([]string{c.role}, purpose, 5)
+				d := decide(t, e, in)
+				if !d.Allow || len(d.Deny) != 0 {
+					t.Fatalf("denied: %+v", d.Deny)
+				}
+				if !maps.Equal(d.Default, c.want) {
+					t.Errorf("default = %v\nwant      %v", d.Default, c.want)
+				}
+				for _, f := range in.Findings {
+					want := c.want[f.Category]
+					if f.Category == "email" && in.Records[f.Record].Consent["email_opt_out"] {
+						want = c.emailOptOut
+					}
+					if got := d.ActionFor(f); got != want {
+						t.Errorf("%s of record %d: %s, want %s", f.Field, f.Record, got, want)
+					}
+				}
+			})
+		}
+	}
+}
+
+func TestDecideConsentOverridesNameTheRule(t *testing.T) {
+	d := decide(t, newEngine(t), queryResponse([]string{"marketing"}, "marketing", 5))
+	if len(d.Actions) != 2 {
+		t.Fatalf("actions = %+v, want the emails of records 1 and 3", d.Actions)
+	}
+	for i, a := range d.Actions {
+		want := policy.FindingAction{Finding: []int{8, 23}[i], Action: "redact", Rule: "consent_email_opt_out"}
+		if a != want {
+			t.Errorf("action %d = %+v, want %+v", i, a, want)
+		}
+	}
+}
+
+func TestDecideMultipleRoles(t *testing.T) {
+	e := newEngine(t)
+	cases := []struct {
+		name    string
+		roles   []string
+		want    map[string]string
+		actions int // consent overrides
+	}{
+		{"most permissive wins", []string{"analyst", "marketing"},
+			map[string]string{"person_name": "allow", "email": "allow", "phone": "mask", "date_of_birth": "redact", "us_ssn": "redact", "credit_card": "mask", "iban": "redact"}, 0},
+		{"unknown roles are ignored", []string{"ghost", "support_agent"},
+			map[string]string{"person_name": "allow", "email": "allow", "phone": "allow", "date_of_birth": "mask", "us_ssn": "mask", "credit_card": "mask", "iban": "mask"}, 0},
+		{"consent binds when every known role is bound", []string{"marketing", "ghost"},
+			map[string]string{"person_name": "allow", "email": "allow", "phone": "mask", "date_of_birth": "redact", "us_ssn": "redact", "credit_card": "mask", "iban": "redact"}, 2},
+		{"admin with another role still never sees a full card", []string{"admin", "sales_rep"},
+			map[string]string{"person_name": "allow", "email": "allow", "phone": "allow", "date_of_birth": "allow", "us_ssn": "allow", "credit_card": "mask", "iban": "allow"}, 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			d := decide(t, e, queryResponse(c.roles, "support", 5))
+			if !d.Allow {
+				t.Fatalf("denied: %+v", d.Deny)
+			}
+			if !maps.Equal(d.Default, c.want) {
+				t.Errorf("default = %v\nwant      %v", d.Default, c.want)
+			}
+			if len(d.Actions) != c.actions {
+				t.Errorf("actions = %+v, want %d", d.Actions, c.actions)
+			}
+		})
+	}
+}
+
+func TestDecideDenies(t *testing.T) {
+	e := newEngine(t)
+	write := func(roles []string, fields ...string) *policy.Input {
+		in := &policy.Input{
+			Direction: "request", Route: "salesforce", Dialect: "salesforce", Method: "PATCH",
+			Path: "/services/data/v62.0/sobjects/Contact/003A", Operation: "update", Object: "Contact",
+			Principal: policy.Principal{ID: "u-7", Roles: roles}, Purpose: "sales",
+			Records: []policy.Record{{Index: 0, Object: "Contact", ID: "003A"}},
+		}
+		for i, f := range fields {
+			in.Findings = append(in.Findings, finding(i, 0, f, "credit_card"))
+		}
+		return in
+	}
+	cases := []struct {
+		name  string
+		in    *policy.Input
+		rules []string // deny rules; none means allowed
+	}{
+		{"card into a free-text field", write([]string{"sales_rep"}, "Description"), []string{"pci_card_in_free_text"}},
+		{"card into the card field", write([]string{"sales_rep"}, "Card_Number__c"), nil},
+		{"card field names are case-insensitive", write([]string{"admin"}, "CARD_NUMBER"), nil},
+		{"one stray card is enough", write([]string{"admin"}, "Card_Number__c", "Notes__c"), []string{"pci_card_in_free_text"}},
+		{"unknown role on a response", queryResponse([]string{"intern"}, "support", 1), []string{"unknown_role"}},
+		{"no roles at all", queryResponse(nil, "support", 1), []string{"unknown_role"}},
+		{"unknown role on a request", write([]string{"intern"}), []string{"unknown_role"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			d := decide(t, e, c.in)
+			var got []string
+			for _, r := range d.Deny {
+				got = append(got, r.Rule)
+				if r.Message == "" {
+					t.Errorf("%s: no message", r.Rule)
+				}
+			}
+			if strings.Join(got, ",") != strings.Join(c.rules, ",") || d.Allow != (len(c.rules) == 0) {
+				t.Fatalf("allow=%v deny=%v, want deny %v", d.Allow, got, c.rules)
+			}
+			for _, rule := range c.rules {
+				if !hasAlert(d, rule) {
+					t.Errorf("no %s alert: %+v", rule, d.Alerts)
+				}
+			}
+		})
+	}
+}
+
+func hasAlert(d *policy.Decision, kind string) bool {
+	for _, a := range d.Alerts {
+		if a.Kind == kind {
+			return true
+		}
+	}
+	return false
+}
+
+func TestDecideBulkExportAlert(t *testing.T) {
+	e := newEngine(t)
+	for _, c := range []struct {
+		records int64
+		alert   bool
+	}{{4999, false}, {5000, true}} {
+		in := queryResponse([]string{"analyst"}, "analytics", 1)
+		in.Stats["principal_pii_records_1h"] = c.records
+		if got := hasAlert(decide(t, e, in), "bulk_export"); got != c.alert {
+			t.Errorf("%d records: alert %v, want %v", c.records, got, c.alert)
+		}
+	}
+}
+
+func TestDecideIDsAndRevision(t *testing.T) {
+	e := newEngine(t)
+	hex32 := regexp.MustCompile(`^[0-9a-f]{32}$`)
+	seen := map[string]bool{}
+	for range 100 {
+		d := decide(t, e, queryResponse([]string{"admin"}, "", 0))
+		if !hex32.MatchString(d.ID) || seen[d.ID] {
+			t.Fatalf("decision id %q: not fresh 128-bit hex", d.ID)
+		}
+		seen[d.ID] = true
+		if d.Revision != e.Revision() || d.Revision == "" {
+			t.Fatalf("revision %q, engine %q", d.Revision, e.Revision())
+		}
+	}
+	if again := newEngine(t); again.Revision() != e.Revision() {
+		t.Errorf("the same bundle got revisions %s and %s", e.Revision(), again.Revision())
+	}
+}
+
+func TestDecideEmptyMessage(t *testing.T) {
+	d := decide(t, newEngine(t), &policy.Input{Direction: "response", Principal: policy.Principal{Roles: []string{"analyst"}}})
+	if !d.Allow || len(d.Default) != 0 || len(d.Actions) != 0 || d.Deny == nil || d.Drop == nil || d.Alerts == nil {
+		t.Fatalf("%+v", d)
+	}
+}
+
+func TestNewRejectsBrokenBundles(t *testing.T) {
+	cases := []struct {
+		dir  string
+		want []string // substrings of the error
+	}{
+		{"syntax", []string{"policy.rego:7", "rego_parse_error"}},
+		{"httpsend", []string{"policy.rego:5", "http.send"}},
+		{"nodecision", []string{"data.veil.decision"}},
+		{"veildata", []string{"veil_config"}},
+		{"failing", []string{"no .rego module"}}, // tests only: no policy
+	}
+	for _, c := range cases {
+		t.Run(c.dir, func(t *testing.T) {
+			_, err := policy.New(context.Background(), policy.Options{FS: dirFS(t, c.dir)})
+			if err == nil {
+				t.Fatal("loaded")
+			}
+			for _, w := range c.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q lacks %q", err, w)
+				}
+			}
+		})
+	}
+	if _, err := policy.New(context.Background(), policy.Options{FS: fstest.MapFS{}}); err == nil {
+		t.Error("an empty bundle loaded")
+	}
+	if _, err := policy.New(context.Background(), policy.Options{}); err == nil {
+		t.Error("a nil FS loaded")
+	}
+}
+
+func TestDecideErrorsFailClosed(t *testing.T) {
+	const secret = "jane.doe@example.com" // an input value that must not reach the error
+	cases := []struct{ dir, want string }{
+		{"conflict", "eval_conflict_error at policy.rego:"},
+		{"undefined", "data.veil.decision is undefined"},
+		{"builtinerror", "eval_builtin_error at policy.rego:5"},
+	}
+	for _, c := range cases {
+		t.Run(c.dir, func(t *testing.T) {
+			e, err := policy.New(context.Background(), policy.Options{FS: dirFS(t, c.dir)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			in := queryResponse([]string{"admin"}, "support", 1)
+			in.Principal.ID = secret
+			d, err := e.Decide(context.Background(), in)
+			if d != nil || !errors.Is(err, policy.ErrEvaluation) {
+				t.Fatalf("decision %+v, err %v", d, err)
+			}
+			if !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), secret) {
+				t.Errorf("error %q: want %q and no input value", err, c.want)
+			}
+		})
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := newEngine(t).Decide(ctx, queryResponse([]string{"admin"}, "", 3)); !errors.Is(err, policy.ErrEvaluation) || !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled: %v", err)
+	}
+	if _, err := newEngine(t).Decide(context.Background(), nil); !errors.Is(err, policy.ErrEvaluation) {
+		t.Errorf("nil input: %v", err)
+	}
+}
+
+// writeBundle writes the default bundle with data.json replaced.
+func writeBundle(t *testing.T, dir, data string) {
+	t.Helper()
+	files := map[string]string{"data.json": data}
+	for _, name := range []string{"decision.rego", "matrix.rego", "pci.rego", "consent.rego"} {
+		b, err := rules.FS.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[name] = string(b)
+	}
+	for name, body := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// withAnalystEmail is data.json with the analyst's email action replaced.
+func withAnalystEmail(t *testing.T, data []byte, action string) string {
+	t.Helper()
+	var doc map[string]any
+	if err := json.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	matrix := doc["veil_config"].(map[string]any)["matrix"].(map[string]any)
+	row := matrix["response"].(map[string]any)["analyst"].(map[string]any)["*"].(map[string]any)
+	row["email"] = action
+	b, err := json.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestReload(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	orig, err := rules.FS.ReadFile("data.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeBundle(t, dir, string(orig))
+	e, err := policy.New(ctx, policy.Options{FS: os.DirFS(dir)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rev1 := e.Revision()
+	analystEmail := func() string {
+		return decide(t, e, queryResponse([]string{"analyst"}, "analytics", 1)).Default["email"]
+	}
+	if got := analystEmail(); got != "mask" {
+		t.Fatalf("analyst email %s", got)
+	}
+
+	// A broken bundle is refused and the old one keeps serving.
+	if err := os.WriteFile(filepath.Join(dir, "broken.rego"), []byte("package veil\n\nx := {\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Reload(ctx); err == nil || !strings.Contains(err.Error(), "broken.rego:") {
+		t.Fatalf("reload of a broken bundle: %v", err)
+	}
+	if e.Revision() != rev1 || analystEmail() != "mask" {
+		t.Fatal("a failed reload changed the serving bundle")
+	}
+
+	// A fixed bundle with new data is swapped in.
+	if err := os.Remove(filepath.Join(dir, "broken.rego")); err != nil {
+		t.Fatal(err)
+	}
+	writeBundle(t, dir, withAnalystEmail(t, orig, "redact"))
+	if err := e.Reload(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if e.Revision() == rev1 {
+		t.Error("revision unchanged after a data change")
+	}
+	if got := analystEmail(); got != "redact" {
+		t.Errorf("after reload, analyst email %s, want redact", got)
+	}
+}
+
+// TestConcurrentDecideAndReload is for -race: decisions keep flowing while
+// the bundle is swapped.
+func TestConcurrentDecideAndReload(t *testing.T) {
+	e := newEngine(t)
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for range 50 {
+				d, err := e.Decide(ctx, queryResponse([]string{"sales_rep"}, "sales", 3))
+				if err != nil || d.Default["us_ssn"] != "mask" {
+					t.Errorf("decision %+v, err %v", d, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Go(func() {
+		for range 5 {
+			if err := e.Reload(ctx); err != nil {
+				t.Error(err)
+			}
+		}
+	})
+	wg.Wait()
+}

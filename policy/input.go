@@ -1,0 +1,142 @@
+package policy
+
+import (
+	"math"
+	"unicode/utf8"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+)
+
+// Key terms of the input document, built once. Terms are never mutated by
+// evaluation, so every input can share them.
+var (
+	kDirection  = ast.StringTerm("direction")
+	kRoute      = ast.StringTerm("route")
+	kDialect    = ast.StringTerm("dialect")
+	kMethod     = ast.StringTerm("method")
+	kPath       = ast.StringTerm("path")
+	kOperation  = ast.StringTerm("operation")
+	kObject     = ast.StringTerm("object")
+	kPrincipal  = ast.StringTerm("principal")
+	kPurpose    = ast.StringTerm("purpose")
+	kRecords    = ast.StringTerm("records")
+	kFindings   = ast.StringTerm("findings")
+	kStats      = ast.StringTerm("stats")
+	kTruncated  = ast.StringTerm("truncated")
+	kID         = ast.StringTerm("id")
+	kRoles      = ast.StringTerm("roles")
+	kMFA        = ast.StringTerm("mfa")
+	kIP         = ast.StringTerm("ip")
+	kIndex      = ast.StringTerm("index")
+	kConsent    = ast.StringTerm("consent")
+	kRecord     = ast.StringTerm("record")
+	kPointer    = ast.StringTerm("pointer")
+	kField      = ast.StringTerm("field")
+	kCategory   = ast.StringTerm("category")
+	kDetector   = ast.StringTerm("detector")
+	kConfidence = ast.StringTerm("confidence")
+)
+
+// astValue converts the input to the ast.Value the evaluator reads. Building
+// it directly skips ast.InterfaceToValue's JSON round trip of the struct
+// (reflection, an encoded copy and a generic decode); input_test.go proves
+// both give the same value. A nil slice or map becomes an empty array or
+// object, never null, so Rego iterates it without a type check.
+func (in *Input) astValue() ast.Value {
+	return ast.NewObject(
+		ast.Item(kDirection, str(in.Direction)),
+		ast.Item(kRoute, str(in.Route)),
+		ast.Item(kDialect, str(in.Dialect)),
+		ast.Item(kMethod, str(in.Method)),
+		ast.Item(kPath, str(in.Path)),
+		ast.Item(kOperation, str(in.Operation)),
+		ast.Item(kObject, str(in.Object)),
+		ast.Item(kPrincipal, in.Principal.term()),
+		ast.Item(kPurpose, str(in.Purpose)),
+		ast.Item(kRecords, records(in.Records)),
+		ast.Item(kFindings, findings(in.Findings)),
+		ast.Item(kStats, stats(in.Stats)),
+		ast.Item(kTruncated, ast.InternedTerm(in.Truncated)),
+	)
+}
+
+func (p *Principal) term() *ast.Term {
+	roles := make([]*ast.Term, len(p.Roles))
+	for i, r := range p.Roles {
+		roles[i] = str(r)
+	}
+	return ast.ObjectTerm(
+		ast.Item(kID, str(p.ID)),
+		ast.Item(kRoles, ast.ArrayTerm(roles...)),
+		ast.Item(kMFA, ast.InternedTerm(p.MFA)),
+		ast.Item(kIP, str(p.IP)),
+	)
+}
+
+func records(rs []Record) *ast.Term {
+	ts := make([]*ast.Term, len(rs))
+	for i := range rs {
+		r := &rs[i]
+		ts[i] = ast.ObjectTerm(
+			ast.Item(kIndex, ast.InternedTerm(r.Index)),
+			ast.Item(kObject, str(r.Object)),
+			ast.Item(kID, str(r.ID)),
+			ast.Item(kConsent, consent(r.Consent)),
+		)
+	}
+	return ast.ArrayTerm(ts...)
+}
+
+func consent(m map[string]bool) *ast.Term {
+	o := ast.NewObjectWithCapacity(len(m))
+	for k, v := range m {
+		o.Insert(str(k), ast.InternedTerm(v))
+	}
+	return ast.NewTerm(o)
+}
+
+func findings(fs []Finding) *ast.Term {
+	ts := make([]*ast.Term, len(fs))
+	for i := range fs {
+		f := &fs[i]
+		ts[i] = ast.ObjectTerm(
+			ast.Item(kID, ast.InternedTerm(f.ID)),
+			ast.Item(kRecord, ast.InternedTerm(f.Record)),
+			ast.Item(kPointer, str(f.Pointer)),
+			ast.Item(kField, str(f.Field)),
+			ast.Item(kCategory, str(f.Category)),
+			ast.Item(kDetector, str(f.Detector)),
+			ast.Item(kConfidence, confidence(f.Confidence)),
+		)
+	}
+	return ast.ArrayTerm(ts...)
+}
+
+func stats(m map[string]int64) *ast.Term {
+	o := ast.NewObjectWithCapacity(len(m))
+	for k, v := range m {
+		o.Insert(str(k), ast.InternedTerm(v))
+	}
+	return ast.NewTerm(o)
+}
+
+// confidence is the finding's confidence as a number. NaN and infinities
+// have no JSON form (an ast.Number holding "NaN" breaks comparisons), so they
+// become 0: a detector that cannot say how sure it is, is not sure.
+func confidence(c float64) *ast.Term {
+	if math.IsNaN(c) || math.IsInf(c, 0) {
+		c = 0
+	}
+	return ast.FloatNumberTerm(c)
+}
+
+// str returns the term for s: interned for the strings OPA keeps, fresh
+// otherwise. Invalid UTF-8 is coerced the way encoding/json does it, one
+// U+FFFD per bad byte, so the policy sees the same string as from a JSON
+// input (veil policy eval) and built-ins never meet broken text.
+func str(s string) *ast.Term {
+	if !utf8.ValidString(s) {
+		s = string([]rune(s))
+	}
+	return ast.InternedTerm(s)
+}

@@ -1,0 +1,7 @@
+package veil
+
+decision := {"allow": true}
+
+decision := {"allow": false} if {
+	input.direction == "response"
+}

@@ -1,0 +1,3 @@
+package veil
+
+allow := true

@@ -1,0 +1,7 @@
+package veil
+
+decision := {"allow": true}
+
+broken if {
+	input.x ==
+}

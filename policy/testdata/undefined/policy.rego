@@ -1,0 +1,5 @@
+package veil
+
+decision := {"allow": true} if {
+	input.direction == "sideways"
+}

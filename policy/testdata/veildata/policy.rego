@@ -1,0 +1,3 @@
+package veil
+
+decision := {"allow": true}

@@ -1,0 +1,157 @@
+package policy
+
+// Input is the contract with Rego: one per message. The JSON tags are the
+// Rego field names (input.direction, input.principal.roles, ...); input.go
+// converts it to an ast.Value with exactly these names.
+type Input struct {
+	Direction string           `json:"direction"` // "request" | "response"
+	Route     string           `json:"route"`
+	Dialect   string           `json:"dialect"` // "salesforce" | "hubspot" | "generic"
+	Method    string           `json:"method"`
+	Path      string           `json:"path"`      // URL path only, never the query string
+	Operation string           `json:"operation"` // query, retrieve, create, update, delete, composite, search, batch_read, batch_create, batch_update, list, token, other
+	Object    string           `json:"object"`    // Contact, Lead, contacts, ...
+	Principal Principal        `json:"principal"`
+	Purpose   string           `json:"purpose"`
+	Records   []Record         `json:"records"`
+	Findings  []Finding        `json:"findings"`
+	Stats     map[string]int64 `json:"stats"`
+	Truncated bool             `json:"truncated"`
+}
+
+// Principal is who is asking.
+type Principal struct {
+	ID    string   `json:"id"`
+	Roles []string `json:"roles"`
+	MFA   bool     `json:"mfa"`
+	IP    string   `json:"ip"`
+}
+
+// Record is one CRM record of the message that holds findings. Consent keys
+// are email_opt_out, call_opt_out and fax_opt_out (Salesforce
+// HasOptedOutOfEmail, DoNotCall, HasOptedOutOfFax; HubSpot hs_email_optout).
+type Record struct {
+	Index   int             `json:"index"`
+	Object  string          `json:"object"`
+	ID      string          `json:"id"`
+	Consent map[string]bool `json:"consent"`
+}
+
+// Finding is one piece of personal data found in the message. It never
+// carries the value itself.
+type Finding struct {
+	ID         int     `json:"id"`
+	Record     int     `json:"record"` // -1 when outside any record
+	Pointer    string  `json:"pointer"`
+	Field      string  `json:"field"`
+	Category   string  `json:"category"`
+	Detector   string  `json:"detector"`
+	Confidence float64 `json:"confidence"`
+}
+
+// Decision is the policy's answer for one message (data.veil.decision),
+// plus the decision id and bundle revision the engine adds.
+type Decision struct {
+	ID       string            `json:"decision_id"` // random 128-bit hex, fresh per decision
+	Revision string            `json:"revision"`    // bundle revision (hash of the files)
+	Allow    bool              `json:"allow"`
+	Deny     []Reason          `json:"deny"`
+	Actions  []FindingAction   `json:"actions"` // per-finding overrides
+	Default  map[string]string `json:"default"` // category -> action
+	Drop     []string          `json:"drop"`    // RFC 6901 pointers to remove
+	Alerts   []Alert           `json:"alerts"`
+
+	// byFinding indexes Actions by finding id; built by the decoder so that
+	// ActionFor is O(1) on the hot path. Nil for a hand-built Decision.
+	byFinding map[int]string
+}
+
+// Reason says which rule denied a message. Message never holds a value.
+type Reason struct {
+	Rule    string `json:"rule"`
+	Message string `json:"message"`
+}
+
+// FindingAction overrides the category default for one finding.
+type FindingAction struct {
+	Finding int    `json:"finding"`
+	Action  string `json:"action"`
+	Rule    string `json:"rule,omitempty"`
+}
+
+// Alert is something the SOC should look at.
+type Alert struct {
+	Kind     string `json:"kind"`
+	Severity string `json:"severity"`
+	Message  string `json:"message,omitempty"`
+}
+
+// Actions, from the most permissive to the most restrictive. The default
+// bundle combines several roles' answers with the same order (see
+// rules/README.md); the engine uses it only to settle two overrides for the
+// same finding, where the more restrictive wins.
+const (
+	ActionAllow      = "allow"
+	ActionDetokenize = "detokenize"
+	ActionMask       = "mask"
+	ActionTokenize   = "tokenize"
+	ActionHash       = "hash"
+	ActionRedact     = "redact"
+	ActionDrop       = "drop"
+	ActionBlock      = "block"
+)
+
+// actionRank is the position of each known action in the order above.
+var actionRank = map[string]int{
+	ActionAllow: 0, ActionDetokenize: 1, ActionMask: 2, ActionTokenize: 3,
+	ActionHash: 4, ActionRedact: 5, ActionDrop: 6, ActionBlock: 7,
+}
+
+// KnownAction reports whether a is in the action vocabulary.
+func KnownAction(a string) bool {
+	_, ok := actionRank[a]
+	return ok
+}
+
+// ActionFor is the action for f: its per-finding override, else the default
+// for its category, else "redact" (fail closed).
+func (d *Decision) ActionFor(f Finding) string {
+	if d.byFinding != nil {
+		if a, ok := d.byFinding[f.ID]; ok {
+			return a
+		}
+	} else if a, ok := overrideFor(d.Actions, f.ID); ok {
+		return a
+	}
+	if a, ok := d.Default[f.Category]; ok {
+		return a
+	}
+	return ActionRedact
+}
+
+// overrideFor scans actions for finding id; with several overrides the most
+// restrictive wins, the same rule the decoder applies when indexing.
+func overrideFor(actions []FindingAction, id int) (string, bool) {
+	best, found := "", false
+	for _, a := range actions {
+		if a.Finding == id && (!found || stricter(a.Action, best)) {
+			best, found = a.Action, true
+		}
+	}
+	return best, found
+}
+
+// stricter reports whether action a restricts more than b. An unknown action
+// counts as the most restrictive: a hand-built Decision cannot loosen
+// anything by misspelling.
+func stricter(a, b string) bool {
+	ra, ok := actionRank[a]
+	if !ok {
+		ra = len(actionRank)
+	}
+	rb, ok := actionRank[b]
+	if !ok {
+		rb = len(actionRank)
+	}
+	return ra > rb
+}

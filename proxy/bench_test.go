@@ -1,0 +1,60 @@
+package proxy_test
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"testing"
+)
+
+// BenchmarkProxy measures, in one run and on one machine, the same
+// Salesforce query (every Contact with its personal data) served by the
+// fake CRM directly, through a bare httputil.ReverseProxy, and through Veil
+// with the full pipeline (detect, one policy decision, transforms). The
+// ratio Veil/bare is the cost of privacy; see README "Benchmarks".
+func BenchmarkProxy(b *testing.B) {
+	h := start(b)
+	crmURL, err := url.Parse(h.crm)
+	if err != nil {
+		b.Fatal(err)
+	}
+	bare := httptest.NewServer(&httputil.ReverseProxy{Rewrite: func(pr *httputil.ProxyRequest) { pr.SetURL(crmURL) }})
+	defer bare.Close()
+
+	path := "/services/data/v62.0/query?q=" + url.QueryEscape(soql)
+	tr := &http.Transport{MaxIdleConnsPerHost: 64, DisableCompression: true}
+	defer tr.CloseIdleConnections()
+	cl := &http.Client{Transport: tr}
+
+	for _, target := range []struct{ name, base string }{
+		{"direct", h.crm},
+		{"bare", bare.URL},
+		{"veil", h.veil},
+	} {
+		b.Run(target.name, func(b *testing.B) {
+			b.ReportAllocs()
+			var n int64
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					req, _ := http.NewRequest("GET", target.base+path, nil)
+					req.Header.Set("Authorization", "Bearer demo-sales")
+					res, err := cl.Do(req)
+					if err != nil {
+						b.Error(err)
+						return
+					}
+					m, _ := io.Copy(io.Discard, res.Body)
+					res.Body.Close()
+					if res.StatusCode != 200 {
+						b.Errorf("status %d", res.StatusCode)
+						return
+					}
+					n = m
+				}
+			})
+			b.SetBytes(n)
+		})
+	}
+}

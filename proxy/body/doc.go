@@ -1,0 +1,20 @@
+// Package body owns Veil's content codecs: the bytes of a message body between
+// the wire and the detectors.
+//
+//   - WalkJSON validates a JSON document strictly (RFC 8259 grammar, UTF-8,
+//     no duplicate member names, bounded nesting, nothing after the top value)
+//     and visits every value in document order with its byte span and its
+//     path, from which RFC 6901 pointers are made on demand.
+//   - RewriteJSON re-encodes a document with values replaced by strings and
+//     members or elements removed, copying every untouched byte as it was.
+//   - ReadAll and Encode handle Content-Encoding (gzip, deflate, identity)
+//     with limits before and after decoding; IsJSON says which bodies are
+//     JSON by their media type.
+//
+// The JSON code is a hand-written byte tokenizer: no encoding/json, no
+// reflection, and no allocation per value once its pooled buffers are warm.
+// It is the first code to touch untrusted bytes, so it refuses what it cannot
+// read unambiguously (duplicate keys, invalid UTF-8) rather than guessing
+// the way the CRM behind it might. Its errors carry a stable code and a byte
+// offset, never the document's bytes.
+package body

@@ -1,0 +1,54 @@
+package body
+
+import (
+	"errors"
+	"strconv"
+)
+
+// Stable error codes: metric labels, audit fields and the codes of the
+// CRM-shaped errors Veil answers with.
+const (
+	CodeInvalidJSON         = "invalid_json"         // a syntax error
+	CodeInvalidUTF8         = "invalid_utf8"         // bytes that are not UTF-8
+	CodeDuplicateKey        = "duplicate_key"        // a member name repeated in one object
+	CodeTooDeep             = "too_deep"             // nesting beyond Limits.MaxDepth
+	CodeTrailingData        = "trailing_data"        // bytes after the top-level value
+	CodeInvalidEdit         = "invalid_edit"         // an edit that does not fit the document
+	CodeBodyTooLarge        = "body_too_large"       // over the read limit, before or after decoding
+	CodeUnsupportedEncoding = "unsupported_encoding" // a Content-Encoding Veil cannot decode
+)
+
+// Error is a document Veil refuses to read or rewrite. Offset is the byte
+// offset in the document where the problem was found (for a malformed
+// pointer in Edits.DropPointers, its index there). Error never holds or
+// prints the document's bytes.
+type Error struct {
+	Code   string
+	Offset int
+}
+
+func (e *Error) Error() string {
+	return "body: " + e.Code + " at offset " + strconv.Itoa(e.Offset)
+}
+
+// Errors of ReadAll and Encode.
+var (
+	ErrTooLarge            = errors.New("body: " + CodeBodyTooLarge)
+	ErrUnsupportedEncoding = errors.New("body: " + CodeUnsupportedEncoding)
+)
+
+// ErrorCode returns the stable code of an error from this package, or ""
+// for any other error (an I/O error, a corrupt compressed stream, an error
+// returned by a WalkJSON callback).
+func ErrorCode(err error) string {
+	var e *Error
+	switch {
+	case errors.As(err, &e):
+		return e.Code
+	case errors.Is(err, ErrTooLarge):
+		return CodeBodyTooLarge
+	case errors.Is(err, ErrUnsupportedEncoding):
+		return CodeUnsupportedEncoding
+	}
+	return ""
+}

@@ -1,0 +1,254 @@
+package proxy
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"go.uber.org/zap"
+
+	"github.com/veil-proxy/veil/proxy/body"
+	"github.com/veil-proxy/veil/proxy/config"
+	"github.com/veil-proxy/veil/proxy/crm"
+	"github.com/veil-proxy/veil/proxy/scope"
+)
+
+// Inspector adapts the pipeline to HTTP messages. Reverse and forward
+// listeners share it: InspectRequest before a request is sent upstream,
+// InspectResponse from ModifyResponse (or goproxy's OnResponse).
+type Inspector struct {
+	pipe    *Pipeline
+	maxBody int64
+	log     *zap.Logger
+}
+
+// InspectRequest runs the request through the pipeline. It may replace the
+// body (with a fresh Content-Length) or refuse the request with the
+// returned error, which the caller writes in the route's CRM format.
+func (in *Inspector) InspectRequest(r *http.Request) *crm.Error {
+	sc := scope.From(r.Context())
+	route := sc.Route
+	call := crm.Classify(route.Dialect, r.Method, r.URL.Path, r.URL.Query())
+	msg := &Message{Direction: DirRequest, Route: route, Call: call, Method: r.Method, Path: r.URL.Path, Scope: sc}
+
+	enc := r.Header.Get("Content-Encoding")
+	inspect := hasBody(r.Body, r.ContentLength) && body.IsJSON(r.Header.Get("Content-Type"))
+	if inspect {
+		raw, decoded, err := in.read(r.Body, enc)
+		_ = r.Body.Close()
+		if err != nil {
+			e := in.readFailure(DirRequest, route, err)
+			if raw != nil && in.failOpen(sc, DirRequest, e) {
+				setRequestBody(r, raw)
+				return nil
+			}
+			return in.refuse(sc, DirRequest, e)
+		}
+		msg.Body = decoded
+		res := in.pipe.Process(r.Context(), msg)
+		if res.Err != nil {
+			if in.failOpen(sc, DirRequest, res.Err) {
+				setRequestBody(r, raw)
+				return nil
+			}
+			return in.refuse(sc, DirRequest, res.Err)
+		}
+		out := raw
+		if res.Changed {
+			if out, err = body.Encode(nil, res.Body, enc); err != nil {
+				return in.refuse(sc, DirRequest, &crm.Error{Status: 500, Code: crm.CodeInvalidBody, Message: "the rewritten body could not be encoded"})
+			}
+		}
+		setRequestBody(r, out)
+		in.count(sc, DirRequest, res.Changed)
+		return nil
+	}
+	res := in.pipe.Process(r.Context(), msg)
+	if res.Err != nil {
+		if in.failOpen(sc, DirRequest, res.Err) {
+			return nil
+		}
+		return in.refuse(sc, DirRequest, res.Err)
+	}
+	in.count(sc, DirRequest, false)
+	return nil
+}
+
+// InspectResponse runs a response through the pipeline and, when it must be
+// refused, turns it into the CRM-shaped error in place. Bodies that are not
+// inspected (not JSON, no body) stream through untouched.
+func (in *Inspector) InspectResponse(res *http.Response) error {
+	sc := scope.From(res.Request.Context())
+	route := sc.Route
+	if !hasBody(res.Body, res.ContentLength) || res.Request.Method == http.MethodHead ||
+		res.StatusCode == http.StatusNoContent || res.StatusCode == http.StatusNotModified ||
+		!body.IsJSON(res.Header.Get("Content-Type")) {
+		in.pipe.metrics.Requests.WithLabelValues(route.Name, DirResponse, "passthrough").Inc()
+		return nil
+	}
+	enc := res.Header.Get("Content-Encoding")
+	raw, decoded, err := in.read(res.Body, enc)
+	_ = res.Body.Close()
+	if err != nil {
+		e := in.readFailure(DirResponse, route, err)
+		if raw != nil && in.failOpen(sc, DirResponse, e) {
+			setResponseBody(res, raw)
+			return nil
+		}
+		replaceWithError(res, route.Dialect, in.refuse(sc, DirResponse, e), sc)
+		return nil
+	}
+	r := res.Request
+	msg := &Message{
+		Direction: DirResponse, Route: route, Method: r.Method, Path: r.URL.Path, Scope: sc, Body: decoded,
+		Call: crm.Classify(route.Dialect, r.Method, r.URL.Path, r.URL.Query()),
+	}
+	out := in.pipe.Process(r.Context(), msg)
+	if out.Err != nil {
+		if in.failOpen(sc, DirResponse, out.Err) {
+			setResponseBody(res, raw)
+			return nil
+		}
+		replaceWithError(res, route.Dialect, in.refuse(sc, DirResponse, out.Err), sc)
+		return nil
+	}
+	b := raw
+	if out.Changed {
+		if b, err = body.Encode(nil, out.Body, enc); err != nil {
+			replaceWithError(res, route.Dialect, in.refuse(sc, DirResponse, failure(DirResponse, crm.CodeUpstreamInvalidBody, "the rewritten body could not be encoded")), sc)
+			return nil
+		}
+		weakenETag(res.Header)
+		res.Header.Del("Content-MD5")
+	}
+	setResponseBody(res, b)
+	in.count(sc, DirResponse, out.Changed)
+	return nil
+}
+
+// failOpen reports whether a message that could not be inspected goes on
+// unscanned: only on a route configured on_error: allow, never for a policy
+// denial, and never silently (counted and logged).
+func (in *Inspector) failOpen(sc *scope.Scope, dir string, e *crm.Error) bool {
+	if sc.Route.OnError != config.OnErrorAllow || e.Code == crm.CodePolicyDenied {
+		return false
+	}
+	in.pipe.metrics.FailOpen.WithLabelValues(sc.Route.Name, dir, e.Code).Inc()
+	in.log.Warn("message forwarded uninspected (on_error: allow)", zap.String("request_id", sc.RequestID),
+		zap.String("route", sc.Route.Name), zap.String("direction", dir), zap.String("code", e.Code))
+	sc.Outcome, sc.Code = "fail_open", e.Code
+	return true
+}
+
+// read takes at most maxBody bytes off the wire and decodes them (gzip,
+// deflate) to at most maxBody bytes. raw is what came off the wire, so an
+// unchanged body is forwarded byte for byte.
+func (in *Inspector) read(r io.Reader, enc string) (raw, decoded []byte, err error) {
+	raw, err = io.ReadAll(io.LimitReader(r, in.maxBody+1))
+	if err != nil {
+		return nil, nil, err
+	}
+	if int64(len(raw)) > in.maxBody {
+		return nil, nil, body.ErrTooLarge // raw is incomplete: cannot fail open
+	}
+	if isIdentity(enc) {
+		return raw, raw, nil
+	}
+	decoded, err = body.ReadAll(bytes.NewReader(raw), enc, in.maxBody)
+	return raw, decoded, err
+}
+
+func (in *Inspector) readFailure(dir string, route *config.Route, err error) *crm.Error {
+	switch {
+	case errors.Is(err, body.ErrTooLarge):
+		e := failure(dir, crm.CodeBodyTooLarge, "the body is larger than Veil inspects ("+strconv.FormatInt(in.maxBody, 10)+" bytes)")
+		if dir == DirRequest {
+			e.Status = http.StatusRequestEntityTooLarge
+		}
+		return e
+	case errors.Is(err, body.ErrUnsupportedEncoding):
+		e := failure(dir, crm.CodeUnsupportedEncoding, "the body's Content-Encoding is not supported")
+		if dir == DirRequest {
+			e.Status = http.StatusUnsupportedMediaType
+		}
+		return e
+	}
+	in.log.Warn("body read failed", zap.String("route", route.Name), zap.String("direction", dir), zap.Error(err))
+	code := crm.CodeInvalidBody
+	if dir == DirResponse {
+		code = crm.CodeUpstreamInvalidBody
+	}
+	return failure(dir, code, "the body could not be read")
+}
+
+// refuse records a refusal on the scope and in metrics.
+func (in *Inspector) refuse(sc *scope.Scope, dir string, e *crm.Error) *crm.Error {
+	e.RequestID = sc.RequestID
+	sc.Outcome, sc.Code = "blocked", e.Code
+	in.pipe.metrics.Requests.WithLabelValues(sc.Route.Name, dir, "blocked").Inc()
+	in.pipe.metrics.Blocks.WithLabelValues(sc.Route.Name, dir, e.Code).Inc()
+	return e
+}
+
+func (in *Inspector) count(sc *scope.Scope, dir string, changed bool) {
+	outcome := "allowed"
+	if changed {
+		outcome = "transformed"
+		sc.Outcome = outcome
+	} else if sc.Outcome == "" {
+		sc.Outcome = outcome
+	}
+	in.pipe.metrics.Requests.WithLabelValues(sc.Route.Name, dir, outcome).Inc()
+}
+
+func hasBody(b io.ReadCloser, n int64) bool { return b != nil && b != http.NoBody && n != 0 }
+
+func isIdentity(enc string) bool {
+	enc = strings.TrimSpace(enc)
+	return enc == "" || strings.EqualFold(enc, "identity")
+}
+
+func setRequestBody(r *http.Request, b []byte) {
+	r.Body = io.NopCloser(bytes.NewReader(b))
+	r.ContentLength = int64(len(b))
+	r.TransferEncoding = nil
+	r.Header.Set("Content-Length", strconv.Itoa(len(b)))
+	r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }
+}
+
+func setResponseBody(res *http.Response, b []byte) {
+	res.Body = io.NopCloser(bytes.NewReader(b))
+	res.ContentLength = int64(len(b))
+	res.TransferEncoding = nil
+	res.Uncompressed = false
+	res.Header.Set("Content-Length", strconv.Itoa(len(b)))
+}
+
+// replaceWithError turns res into e rendered in the route's CRM format.
+func replaceWithError(res *http.Response, dialect string, e *crm.Error, sc *scope.Scope) {
+	b := e.Body(dialect)
+	h := http.Header{}
+	h.Set("Content-Type", "application/json;charset=UTF-8")
+	h.Set("X-Veil-Error", e.Code)
+	if e.DecisionID != "" {
+		h.Set("X-Veil-Decision-Id", e.DecisionID)
+	}
+	h.Set("X-Request-Id", sc.RequestID)
+	res.StatusCode = e.Status
+	res.Status = strconv.Itoa(e.Status) + " " + http.StatusText(e.Status)
+	res.Header = h
+	setResponseBody(res, b)
+}
+
+// weakenETag marks a rewritten body's validator weak: the bytes differ from
+// the CRM's, so a strong ETag would lie.
+func weakenETag(h http.Header) {
+	et := h.Get("ETag")
+	if et == "" || strings.HasPrefix(et, "W/") {
+		return
+	}
+	h.Set("ETag", "W/"+et)
+}

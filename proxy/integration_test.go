@@ -1,0 +1,454 @@
+package proxy_test
+
+import (
+	"bytes"
+	"compress/gzip"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/veil-proxy/veil/proxy"
+	"github.com/veil-proxy/veil/proxy/config"
+)
+
+var roles = []struct{ token, role string }{
+	{"demo-admin", "admin"},
+	{"demo-sales", "sales_rep"},
+	{"demo-support", "support_agent"},
+	{"demo-marketing", "marketing"},
+	{"demo-analyst", "analyst"},
+}
+
+const soql = "SELECT Id, Name, Email, Phone, Birthdate, SSN__c, Card_Number__c, Bank_IBAN__c, HasOptedOutOfEmail, Description FROM Contact"
+
+// expectation says what a role must see of a raw value.
+type expectation func(t *testing.T, raw, got string, optedOut bool)
+
+func same(t *testing.T, raw, got string, _ bool) {
+	t.Helper()
+	if got != raw {
+		t.Errorf("got %q, want it unchanged %q", got, raw)
+	}
+}
+
+func redacted(category string) expectation {
+	return func(t *testing.T, raw, got string, _ bool) {
+		t.Helper()
+		if want := "[REDACTED:" + category + "]"; got != want {
+			t.Errorf("got %q, want %q", got, want)
+		}
+	}
+}
+
+// masked: changed, shows '*', never the raw value; keepLast digits survive.
+func masked(keepLast int) expectation {
+	return func(t *testing.T, raw, got string, _ bool) {
+		t.Helper()
+		if got == raw || !strings.Contains(got, "*") {
+			t.Errorf("got %q, want %q masked", got, raw)
+		}
+		if keepLast > 0 {
+			d := digits(raw)
+			if !strings.HasSuffix(digits(got), d[len(d)-keepLast:]) {
+				t.Errorf("masked %q does not keep the last %d digits of %q", got, keepLast, raw)
+			}
+		}
+	}
+}
+
+func redactedIfOptedOut(t *testing.T, raw, got string, optedOut bool) {
+	t.Helper()
+	if optedOut {
+		redacted("email")(t, raw, got, optedOut)
+	} else {
+		same(t, raw, got, optedOut)
+	}
+}
+
+func digits(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r >= '0' && r <= '9' {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// salesforceRules is the default bundle's answer for each role, field by
+// field (README "Policy").
+var salesforceRules = map[string]map[string]expectation{
+	"admin":         {"Name": same, "Email": same, "Birthdate": same, "SSN__c": same, "Card_Number__c": masked(4)},
+	"sales_rep":     {"Name": same, "Email": same, "Birthdate": same, "SSN__c": masked(4), "Card_Number__c": masked(4), "Bank_IBAN__c": masked(0)},
+	"support_agent": {"Name": same, "Email": same, "Birthdate": masked(0), "SSN__c": masked(4), "Card_Number__c": masked(4)},
+	"marketing":     {"Name": same, "Email": redactedIfOptedOut, "Birthdate": redacted("date_of_birth"), "SSN__c": redacted("us_ssn"), "Card_Number__c": masked(4), "Bank_IBAN__c": redacted("iban")},
+	"analyst":       {"Name": masked(0), "Email": masked(0), "Birthdate": redacted("date_of_birth"), "SSN__c": redacted("us_ssn"), "Card_Number__c": masked(4)},
+}
+
+type sfPage struct {
+	TotalSize int              `json:"totalSize"`
+	Done      bool             `json:"done"`
+	Records   []map[string]any `json:"records"`
+}
+
+func TestRolesSeeSalesforceQuery(t *testing.T) {
+	h := start(t)
+	path := "/services/data/v62.0/query?q=" + url.QueryEscape(soql)
+	truth := decodeJSON[sfPage](t, do(t, "GET", h.crm+path, "crm-token", "").body)
+	if len(truth.Records) < 5 {
+		t.Fatalf("fixtures hold %d contacts, want at least 5", len(truth.Records))
+	}
+	sawOptOut := false
+	for _, r := range roles {
+		t.Run(r.role, func(t *testing.T) {
+			res := do(t, "GET", h.veil+path, r.token, "")
+			if res.status != 200 {
+				t.Fatalf("status %d: %s", res.status, res.body)
+			}
+			got := decodeJSON[sfPage](t, res.body)
+			if len(got.Records) != len(truth.Records) || got.TotalSize != truth.TotalSize {
+				t.Fatalf("got %d records (totalSize %d), want %d (%d)", len(got.Records), got.TotalSize, len(truth.Records), truth.TotalSize)
+			}
+			for i, raw := range truth.Records {
+				optedOut, _ := raw["HasOptedOutOfEmail"].(bool)
+				sawOptOut = sawOptOut || optedOut
+				if got.Records[i]["Id"] != raw["Id"] {
+					t.Errorf("record %d: Id %v, want %v", i, got.Records[i]["Id"], raw["Id"])
+				}
+				for field, want := range salesforceRules[r.role] {
+					rv, ok := raw[field].(string)
+					if !ok || rv == "" {
+						continue // null in the fixture: nothing to protect
+					}
+					gv, _ := got.Records[i][field].(string)
+					t.Run(fmt.Sprintf("%d/%s", i, field), func(t *testing.T) { want(t, rv, gv, optedOut) })
+				}
+			}
+			assertNoFullCard(t, res.body, truth)
+		})
+	}
+	if !sawOptOut {
+		t.Error("fixtures have no opted-out contact: the consent rule is untested")
+	}
+}
+
+// assertNoFullCard: no role ever reads a full card number, in card fields
+// or in free text.
+func assertNoFullCard(t *testing.T, body []byte, truth sfPage) {
+	t.Helper()
+	for _, r := range truth.Records {
+		if c, ok := r["Card_Number__c"].(string); ok && c != "" && bytes.Contains(body, []byte(c)) {
+			t.Errorf("full card number of %v leaked", r["Id"])
+		}
+	}
+	for _, pan := range []string{"4111111111111111", "4111 1111 1111 1111", "5555555555554444", "378282246310005"} {
+		if bytes.Contains(body, []byte(pan)) {
+			t.Errorf("full card number %s… leaked", pan[:4])
+		}
+	}
+}
+
+type hsPage struct {
+	Results []struct {
+		ID         string            `json:"id"`
+		Properties map[string]string `json:"properties"`
+	} `json:"results"`
+	Paging *struct {
+		Next struct {
+			After string `json:"after"`
+		} `json:"next"`
+	} `json:"paging"`
+}
+
+var hubspotRules = map[string]map[string]expectation{
+	"admin":         {"email": same, "date_of_birth": same, "firstname": same},
+	"sales_rep":     {"email": same, "date_of_birth": same, "firstname": same},
+	"support_agent": {"email": same, "date_of_birth": masked(0), "firstname": same},
+	"marketing":     {"email": redactedIfOptedOut, "date_of_birth": redacted("date_of_birth"), "firstname": same},
+	"analyst":       {"email": masked(0), "date_of_birth": redacted("date_of_birth"), "firstname": masked(0)},
+}
+
+func TestRolesSeeHubSpotPage(t *testing.T) {
+	h := start(t)
+	path := "/crm/v3/objects/contacts?limit=100&properties=firstname,lastname,email,phone,date_of_birth,hs_email_optout"
+	truth := decodeJSON[hsPage](t, do(t, "GET", h.crm+path, "crm-token", "").body)
+	if len(truth.Results) < 5 {
+		t.Fatalf("fixtures hold %d HubSpot contacts, want at least 5", len(truth.Results))
+	}
+	sawOptOut := false
+	for _, r := range roles {
+		t.Run(r.role, func(t *testing.T) {
+			res := do(t, "GET", h.veil+path, r.token, "")
+			if res.status != 200 {
+				t.Fatalf("status %d: %s", res.status, res.body)
+			}
+			got := decodeJSON[hsPage](t, res.body)
+			if len(got.Results) != len(truth.Results) {
+				t.Fatalf("got %d results, want %d", len(got.Results), len(truth.Results))
+			}
+			for i, raw := range truth.Results {
+				optedOut := raw.Properties["hs_email_optout"] == "true"
+				sawOptOut = sawOptOut || optedOut
+				for field, want := range hubspotRules[r.role] {
+					if raw.Properties[field] == "" {
+						continue
+					}
+					t.Run(fmt.Sprintf("%d/%s", i, field), func(t *testing.T) {
+						want(t, raw.Properties[field], got.Results[i].Properties[field], optedOut)
+					})
+				}
+			}
+		})
+	}
+	if !sawOptOut {
+		t.Error("fixtures have no opted-out HubSpot contact: the consent rule is untested")
+	}
+}
+
+func TestHubSpotPagingPassesThrough(t *testing.T) {
+	h := start(t)
+	seen := map[string]bool{}
+	after := ""
+	for pages := 0; pages < 50; pages++ {
+		res := do(t, "GET", h.veil+"/crm/v3/objects/contacts?limit=3&after="+url.QueryEscape(after), "demo-sales", "")
+		if res.status != 200 {
+			t.Fatalf("status %d: %s", res.status, res.body)
+		}
+		p := decodeJSON[hsPage](t, res.body)
+		for _, r := range p.Results {
+			if seen[r.ID] {
+				t.Fatalf("contact %s seen twice", r.ID)
+			}
+			seen[r.ID] = true
+		}
+		if p.Paging == nil {
+			all := decodeJSON[hsPage](t, do(t, "GET", h.crm+"/crm/v3/objects/contacts?limit=100", "crm-token", "").body)
+			if len(seen) != len(all.Results) {
+				t.Fatalf("paged through %d contacts, want %d", len(seen), len(all.Results))
+			}
+			return
+		}
+		after = p.Paging.Next.After
+	}
+	t.Fatal("paging did not end")
+}
+
+func TestCardInFreeTextIsBlocked(t *testing.T) {
+	h := start(t)
+	id := firstContactID(t, h)
+	url := h.veil + "/services/data/v62.0/sobjects/Contact/" + id
+
+	res := do(t, "PATCH", url, "demo-sales", `{"Description":"Customer paid with 4111 1111 1111 1111, exp 12/29"}`)
+	if res.status != 403 {
+		t.Fatalf("status %d, want 403: %s", res.status, res.body)
+	}
+	errs := decodeJSON[[]map[string]any](t, res.body)
+	decision := res.header.Get("X-Veil-Decision-Id")
+	if len(errs) != 1 || errs[0]["errorCode"] != "policy_denied" || decision == "" ||
+		!strings.Contains(errs[0]["message"].(string), decision) {
+		t.Fatalf("want a Salesforce-shaped policy_denied error naming decision %q, got %s", decision, res.body)
+	}
+	if bytes.Contains(res.body, []byte("4111")) {
+		t.Error("the error body echoes the card number")
+	}
+	stored := do(t, "GET", h.crm+"/services/data/v62.0/sobjects/Contact/"+id+"?fields=Description", "crm-token", "")
+	if bytes.Contains(stored.body, []byte("4111 1111 1111 1111")) {
+		t.Fatal("the blocked write reached the CRM")
+	}
+
+	// The same card into the card field is a legitimate write.
+	ok := do(t, "PATCH", url, "demo-sales", `{"Card_Number__c":"4111 1111 1111 1111"}`)
+	if ok.status != 204 {
+		t.Fatalf("write to the card field: status %d: %s", ok.status, ok.body)
+	}
+}
+
+func firstContactID(t *testing.T, h *harness) string {
+	t.Helper()
+	p := decodeJSON[sfPage](t, do(t, "GET", h.crm+"/services/data/v62.0/query?q="+url.QueryEscape("SELECT Id FROM Contact LIMIT 1"), "crm-token", "").body)
+	if len(p.Records) == 0 {
+		t.Fatal("no contacts")
+	}
+	return p.Records[0]["Id"].(string)
+}
+
+func TestUnknownCallersGetTheCRMsErrorFormat(t *testing.T) {
+	h := start(t)
+	res := do(t, "GET", h.veil+"/crm/v3/objects/contacts", "nobody", "")
+	hs := decodeJSON[map[string]any](t, res.body)
+	if res.status != 403 || hs["status"] != "error" || hs["category"] != "unknown_principal" || hs["correlationId"] == "" {
+		t.Errorf("HubSpot: %d %s", res.status, res.body)
+	}
+	res = do(t, "GET", h.veil+"/services/data/v62.0/query?q=SELECT+Id+FROM+Contact", "", "")
+	sf := decodeJSON[[]map[string]any](t, res.body)
+	if res.status != 403 || len(sf) != 1 || sf[0]["errorCode"] != "unauthenticated" {
+		t.Errorf("Salesforce: %d %s", res.status, res.body)
+	}
+}
+
+func TestGzipIsDecodedRewrittenAndReencoded(t *testing.T) {
+	h := start(t)
+	path := "/services/data/v62.0/query?q=" + url.QueryEscape(soql)
+	res := do(t, "GET", h.veil+path, "demo-analyst", "", "Accept-Encoding", "gzip")
+	if res.status != 200 || res.header.Get("Content-Encoding") != "gzip" {
+		t.Fatalf("status %d encoding %q", res.status, res.header.Get("Content-Encoding"))
+	}
+	if cl := res.header.Get("Content-Length"); cl != fmt.Sprint(len(res.body)) {
+		t.Fatalf("Content-Length %s, body %d bytes", cl, len(res.body))
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(res.body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := decodeJSON[sfPage](t, plain)
+	if len(p.Records) == 0 || !strings.Contains(p.Records[0]["Card_Number__c"].(string)+fmt.Sprint(p.Records[0]["Birthdate"]), "*") &&
+		!strings.Contains(fmt.Sprint(p.Records[0]["Birthdate"]), "REDACTED") {
+		t.Fatalf("gzip body not transformed: %.300s", plain)
+	}
+}
+
+func TestHeadersPassAndETagWeakens(t *testing.T) {
+	h := start(t)
+	id := firstContactID(t, h)
+	path := "/services/data/v62.0/sobjects/Contact/" + id
+	raw := do(t, "GET", h.crm+path, "crm-token", "")
+	res := do(t, "GET", h.veil+path, "demo-analyst", "")
+	if res.status != 200 {
+		t.Fatalf("status %d: %s", res.status, res.body)
+	}
+	if res.header.Get("Sforce-Limit-Info") == "" {
+		t.Error("Sforce-Limit-Info was not passed through")
+	}
+	if et := raw.header.Get("ETag"); et != "" && res.header.Get("ETag") != "W/"+et {
+		t.Errorf("ETag %q, want W/%s for a rewritten body", res.header.Get("ETag"), et)
+	}
+	if res.header.Get("X-Request-Id") == "" {
+		t.Error("no X-Request-Id")
+	}
+	hs := do(t, "GET", h.veil+"/crm/v3/objects/contacts?limit=1", "demo-sales", "")
+	found := false
+	for k := range hs.header {
+		found = found || strings.HasPrefix(k, "X-Hubspot-Ratelimit")
+	}
+	if !found {
+		t.Errorf("X-HubSpot-RateLimit-* headers were not passed through: %v", hs.header)
+	}
+}
+
+// conflicting is a bundle whose decision fails at evaluation time on the
+// response side (two complete rules, two values): Veil must fail closed.
+var conflicting = fstest.MapFS{
+	"policy.rego": {Data: []byte(`package veil
+
+decision := {"allow": true, "deny": [], "actions": [], "default": {}, "drop": [], "alerts": []}
+
+decision := {"allow": false, "deny": [], "actions": [], "default": {}, "drop": [], "alerts": []} if {
+	input.direction == "response"
+}
+`)},
+	"data.json": {Data: []byte(`{"veil_config": {}}`)},
+}
+
+func TestPolicyErrorFailsClosed(t *testing.T) {
+	h := start(t, withRules(conflicting))
+	res := do(t, "GET", h.veil+"/services/data/v62.0/query?q="+url.QueryEscape(soql), "demo-admin", "")
+	if res.status != 502 || res.header.Get("X-Veil-Error") != "policy_error" {
+		t.Fatalf("status %d code %q: %s", res.status, res.header.Get("X-Veil-Error"), res.body)
+	}
+	if bytes.Contains(res.body, []byte("@")) {
+		t.Fatalf("a failed message leaked data: %s", res.body)
+	}
+}
+
+func TestUndecodableResponseFailsClosed(t *testing.T) {
+	bad := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"records":[{"Email":"jane@example.com",`)
+	}))
+	defer bad.Close()
+	h := start(t, withUpstream(bad.URL))
+	res := do(t, "GET", h.veil+"/services/data/v62.0/sobjects/Contact/003x", "demo-admin", "")
+	if res.status != 502 || res.header.Get("X-Veil-Error") != "upstream_invalid_body" || bytes.Contains(res.body, []byte("jane")) {
+		t.Fatalf("status %d code %q: %s", res.status, res.header.Get("X-Veil-Error"), res.body)
+	}
+}
+
+func TestUninspectedBodiesStreamUntouched(t *testing.T) {
+	csv := "Id,Email\n003A,jane@example.com\n"
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		w.Header().Set("ETag", `"abc"`)
+		_, _ = io.WriteString(w, csv)
+	}))
+	defer up.Close()
+	h := start(t, withUpstream(up.URL))
+	res := do(t, "GET", h.veil+"/services/data/v62.0/sobjects/Document/015x/Body", "demo-sales", "")
+	if res.status != 200 || string(res.body) != csv || res.header.Get("ETag") != `"abc"` {
+		t.Fatalf("status %d etag %q body %q", res.status, res.header.Get("ETag"), res.body)
+	}
+}
+
+func TestAdminEndpoints(t *testing.T) {
+	h := start(t)
+	do(t, "GET", h.veil+"/services/data/v62.0/query?q="+url.QueryEscape(soql), "demo-sales", "")
+	for path, want := range map[string]string{
+		"/healthz": "ok",
+		"/readyz":  "ready",
+		"/metrics": `veil_detect_findings_total{category="credit_card"`,
+	} {
+		res := do(t, "GET", h.admin+path, "", "")
+		if res.status != 200 || !strings.Contains(string(res.body), want) {
+			t.Errorf("%s: %d, want %q in %.200s", path, res.status, want, res.body)
+		}
+	}
+	m := string(do(t, "GET", h.admin+"/metrics", "", "").body)
+	for _, name := range []string{"veil_proxy_requests_total", "veil_pipeline_stage_duration_seconds", "veil_transform_actions_total", "veil_policy_evaluations_total"} {
+		if !strings.Contains(m, name) {
+			t.Errorf("/metrics lacks %s", name)
+		}
+	}
+}
+
+func TestFailOpenIsCountedNotSilent(t *testing.T) {
+	broken := `{"records":[{"Email":"jane@example.com",`
+	bad := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, broken)
+	}))
+	defer bad.Close()
+	h := start(t, withUpstream(bad.URL), func(c *config.Config, _ *proxy.Options) {
+		for i := range c.Routes {
+			c.Routes[i].OnError = config.OnErrorAllow
+		}
+	})
+	res := do(t, "GET", h.veil+"/services/data/v62.0/sobjects/Contact/003x", "demo-admin", "")
+	if res.status != 200 || string(res.body) != broken {
+		t.Fatalf("status %d body %q, want the upstream's bytes", res.status, res.body)
+	}
+	m := string(do(t, "GET", h.admin+"/metrics", "", "").body)
+	if !strings.Contains(m, `veil_proxy_fail_open_total{code="upstream_invalid_body",direction="response",route="salesforce"} 1`) {
+		t.Errorf("fail-open not counted:\n%s", grepLines(m, "fail_open"))
+	}
+	if !strings.Contains(h.logs.String(), "forwarded uninspected") {
+		t.Error("fail-open not logged")
+	}
+}
+
+func grepLines(s, sub string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}

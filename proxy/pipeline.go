@@ -1,0 +1,351 @@
+package proxy
+
+import (
+	"context"
+	"sort"
+	"strings"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/veil-proxy/veil/detectors"
+	"github.com/veil-proxy/veil/policy"
+	"github.com/veil-proxy/veil/proxy/body"
+	"github.com/veil-proxy/veil/proxy/config"
+	"github.com/veil-proxy/veil/proxy/crm"
+	"github.com/veil-proxy/veil/proxy/metrics"
+	"github.com/veil-proxy/veil/proxy/scope"
+	"github.com/veil-proxy/veil/proxy/transform"
+)
+
+// Directions of a message.
+const (
+	DirRequest  = "request"
+	DirResponse = "response"
+)
+
+// Decider is the policy engine as the pipeline sees it.
+type Decider interface {
+	Decide(ctx context.Context, in *policy.Input) (*policy.Decision, error)
+}
+
+// Pipeline runs steps 2–5 of DESIGN.md over one decoded message: walk the
+// JSON, detect, decide once, transform. It knows nothing of HTTP; inspect.go
+// adapts it to requests and responses.
+type Pipeline struct {
+	scanner  *detectors.Scanner
+	decider  Decider
+	metrics  *metrics.Metrics
+	log      *zap.Logger
+	limits   body.Limits
+	maxFinds int
+}
+
+// DefaultMaxFindings bounds the findings sent to the policy for one message;
+// a message with more is reported as truncated and every extra finding is
+// redacted (fail closed).
+const DefaultMaxFindings = 10000
+
+// NewPipeline wires the stages.
+func NewPipeline(s *detectors.Scanner, d Decider, m *metrics.Metrics, log *zap.Logger, lim config.Limits) *Pipeline {
+	return &Pipeline{scanner: s, decider: d, metrics: m, log: log, limits: body.Limits{MaxDepth: lim.MaxJSONDepth}, maxFinds: DefaultMaxFindings}
+}
+
+// Message is one request or response body on its way through Veil.
+type Message struct {
+	Direction string
+	Route     *config.Route
+	Call      crm.Call
+	Method    string
+	Path      string // URL path, never the query
+	Scope     *scope.Scope
+	Body      []byte // decoded JSON; nil for a message without a body
+}
+
+// Result is what the pipeline decided for a message.
+type Result struct {
+	Body     []byte // the body to send on; the input slice when unchanged
+	Changed  bool
+	Decision *policy.Decision
+	Err      *crm.Error // non-nil: refuse the message with this error
+}
+
+// leaf is a scanned value that holds findings.
+type leaf struct {
+	start    int
+	value    []byte // unescaped copy
+	pointer  string
+	field    string
+	record   int
+	from, to int // its findings in msgState.findings
+}
+
+type recordInfo struct {
+	object, id string
+	consent    map[string]bool
+}
+
+// Process runs the message through the pipeline.
+func (p *Pipeline) Process(ctx context.Context, m *Message) Result {
+	route, dir := m.Route.Name, m.Direction
+	in := &policy.Input{
+		Direction: dir, Route: route, Dialect: m.Route.Dialect, Method: m.Method, Path: m.Path,
+		Operation: m.Call.Operation, Object: m.Call.Object, Purpose: m.Scope.Purpose,
+		Principal: policy.Principal{ID: m.Scope.Principal.ID, Roles: m.Scope.Principal.Roles, MFA: m.Scope.Principal.MFA, IP: m.Scope.ClientIP},
+		Records:   []policy.Record{}, Findings: []policy.Finding{}, Stats: map[string]int64{},
+	}
+
+	var leaves []leaf
+	var finds []detectors.Finding
+	if len(m.Body) > 0 {
+		t0 := time.Now()
+		var err error
+		leaves, finds, err = p.detect(m, in)
+		p.observe(route, dir, "detect", t0)
+		if err != nil {
+			code := crm.CodeInvalidBody
+			if dir == DirResponse {
+				code = crm.CodeUpstreamInvalidBody
+			}
+			return Result{Err: failure(dir, code, "the body could not be inspected: "+err.Error())}
+		}
+	}
+
+	t0 := time.Now()
+	dec, err := p.decider.Decide(ctx, in)
+	p.observe(route, dir, "decide", t0)
+	p.metrics.PolicyDuration.Observe(time.Since(t0).Seconds())
+	if err != nil {
+		p.metrics.PolicyEvals.WithLabelValues("error").Inc()
+		p.log.Error("policy evaluation failed", zap.String("route", route), zap.String("direction", dir), zap.Error(err))
+		return Result{Err: failure(dir, crm.CodePolicyError, "the privacy policy could not be evaluated")}
+	}
+	if m.Scope != nil {
+		m.Scope.DecisionIDs = append(m.Scope.DecisionIDs, dec.ID)
+	}
+	if !dec.Allow || hasBlock(dec, in.Findings) {
+		p.metrics.PolicyEvals.WithLabelValues("deny").Inc()
+		return Result{Decision: dec, Err: &crm.Error{Status: 403, Code: crm.CodePolicyDenied, DecisionID: dec.ID, Message: denyMessage(dec)}}
+	}
+	p.metrics.PolicyEvals.WithLabelValues("allow").Inc()
+	if len(m.Body) == 0 {
+		return Result{Body: m.Body, Decision: dec}
+	}
+
+	t0 = time.Now()
+	out, changed, err := p.apply(m.Body, dec, in, leaves, finds)
+	p.observe(route, dir, "transform", t0)
+	if err != nil {
+		return Result{Decision: dec, Err: failure(dir, crm.CodeInvalidBody, "the body could not be rewritten")}
+	}
+	return Result{Body: out, Changed: changed, Decision: dec}
+}
+
+// detect walks the body, scans every string and number leaf and fills the
+// policy input's records and findings.
+func (p *Pipeline) detect(m *Message, in *policy.Input) ([]leaf, []detectors.Finding, error) {
+	var (
+		leaves  []leaf
+		finds   []detectors.Finding
+		records = map[int]*recordInfo{}
+		fields  = map[string]detectors.Field{}
+		scratch []detectors.Finding
+	)
+	dialect := m.Route.Dialect
+	err := body.WalkJSON(m.Body, p.limits, func(v *body.Value) error {
+		if v.Kind == body.KindObject || v.Kind == body.KindArray {
+			return nil
+		}
+		path := valuePath{v}
+		rec, depth := crm.RecordOf(m.Call, path)
+		if rec >= 0 && v.Kind != body.KindNull {
+			switch role, ck := crm.Describe(dialect, path, depth); role {
+			case crm.RoleID:
+				recordAt(records, rec).id = string(v.Str)
+			case crm.RoleObject:
+				recordAt(records, rec).object = string(v.Str)
+			case crm.RoleConsent:
+				r := recordAt(records, rec)
+				if r.consent == nil {
+					r.consent = map[string]bool{}
+				}
+				r.consent[ck] = crm.Truthy(v.Kind == body.KindBool, v.Str)
+			}
+		}
+		if v.Kind != body.KindString && v.Kind != body.KindNumber || len(v.Str) == 0 {
+			return nil
+		}
+		name := fieldName(v)
+		f, ok := fields[string(name)]
+		if !ok {
+			f = detectors.ClassifyField(string(name))
+			fields[string(name)] = f
+		}
+		scratch = p.scanner.Scan(scratch[:0], v.Str, f)
+		if len(scratch) == 0 {
+			return nil
+		}
+		l := leaf{start: v.Start, value: append([]byte(nil), v.Str...), pointer: v.Pointer(), field: f.Name, record: rec, from: len(finds)}
+		finds = append(finds, scratch...)
+		l.to = len(finds)
+		leaves = append(leaves, l)
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+
+	for i := range leaves {
+		l := &leaves[i]
+		for j := l.from; j < l.to; j++ {
+			f := finds[j]
+			p.metrics.Findings.WithLabelValues(f.Category, f.Detector).Inc()
+			if len(in.Findings) >= p.maxFinds {
+				in.Truncated = true
+				continue
+			}
+			in.Findings = append(in.Findings, policy.Finding{
+				ID: j, Record: l.record, Pointer: l.pointer, Field: l.field,
+				Category: f.Category, Detector: f.Detector, Confidence: f.Confidence,
+			})
+		}
+	}
+	// Only records that hold findings matter to the policy; sending every
+	// record of a 2000-row page would cost evaluation time for nothing.
+	want := map[int]bool{}
+	for _, f := range in.Findings {
+		if f.Record >= 0 {
+			want[f.Record] = true
+		}
+	}
+	for idx := range want {
+		r := records[idx]
+		pr := policy.Record{Index: idx, Object: m.Call.Object, Consent: map[string]bool{}}
+		if r != nil {
+			pr.ID = r.id
+			if r.object != "" {
+				pr.Object = r.object
+			}
+			if r.consent != nil {
+				pr.Consent = r.consent
+			}
+		}
+		in.Records = append(in.Records, pr)
+	}
+	sort.Slice(in.Records, func(i, j int) bool { return in.Records[i].Index < in.Records[j].Index })
+	return leaves, finds, nil
+}
+
+func recordAt(m map[int]*recordInfo, i int) *recordInfo {
+	r := m[i]
+	if r == nil {
+		r = &recordInfo{}
+		m[i] = r
+	}
+	return r
+}
+
+// apply turns the decision into edits and rewrites the body.
+func (p *Pipeline) apply(doc []byte, dec *policy.Decision, in *policy.Input, leaves []leaf, finds []detectors.Finding) ([]byte, bool, error) {
+	edits := body.Edits{Replace: map[int][]byte{}, Drop: map[int]bool{}, DropPointers: dec.Drop}
+	for i := range leaves {
+		l := &leaves[i]
+		var out []byte
+		last, dropped, touched := 0, false, false
+		for j := l.from; j < l.to; j++ {
+			f := finds[j]
+			action := "redact" // beyond the policy's view (truncated): fail closed
+			if j < len(in.Findings) && in.Findings[j].ID == j {
+				action = dec.ActionFor(in.Findings[j])
+			}
+			p.metrics.Actions.WithLabelValues(action, f.Category).Inc()
+			switch action {
+			case "allow":
+				continue
+			case "drop":
+				dropped = true
+			case "mask":
+				out = append(out, l.value[last:f.Start]...)
+				out = transform.Mask(out, f.Category, l.value[f.Start:f.End])
+			default:
+				// redact, and every action this build cannot carry out yet
+				// (hash, tokenize, detokenize): never let the value through.
+				out = append(out, l.value[last:f.Start]...)
+				out = append(out, transform.Redacted(f.Category)...)
+			}
+			last, touched = f.End, true
+		}
+		switch {
+		case dropped:
+			edits.Drop[l.start] = true
+		case touched:
+			edits.Replace[l.start] = append(out, l.value[last:]...)
+		}
+	}
+	if len(edits.Replace) == 0 && len(edits.Drop) == 0 && len(edits.DropPointers) == 0 {
+		return doc, false, nil
+	}
+	out, _, err := body.RewriteJSON(make([]byte, 0, len(doc)+len(doc)/8), doc, &edits)
+	if err != nil {
+		return nil, false, err
+	}
+	return out, true, nil
+}
+
+func hasBlock(dec *policy.Decision, finds []policy.Finding) bool {
+	for _, f := range finds {
+		if dec.ActionFor(f) == "block" {
+			return true
+		}
+	}
+	return false
+}
+
+// denyMessage names the rules that denied, never a value.
+func denyMessage(dec *policy.Decision) string {
+	if len(dec.Deny) == 0 {
+		return "Blocked by Veil privacy policy"
+	}
+	rules := make([]string, 0, len(dec.Deny))
+	for _, r := range dec.Deny {
+		rules = append(rules, r.Rule)
+	}
+	return "Blocked by Veil privacy policy: " + strings.Join(rules, ", ")
+}
+
+// failure is the error for a message Veil could not inspect: the client's
+// fault on the way in, the upstream's on the way out.
+func failure(dir, code, msg string) *crm.Error {
+	status := 403
+	switch {
+	case dir == DirResponse:
+		status = 502
+	case code == crm.CodeInvalidBody:
+		status = 400
+	}
+	return &crm.Error{Status: status, Code: code, Message: msg}
+}
+
+func (p *Pipeline) observe(route, dir, stage string, t0 time.Time) {
+	p.metrics.StageDuration.WithLabelValues(route, dir, stage).Observe(time.Since(t0).Seconds())
+}
+
+// valuePath adapts a body.Value to crm.Path.
+type valuePath struct{ v *body.Value }
+
+func (p valuePath) Len() int                { return p.v.Segments() }
+func (p valuePath) Seg(i int) ([]byte, int) { return p.v.Segment(i) }
+
+// fieldName is the member name a value sits under: its own key, or for an
+// array element the nearest enclosing member's.
+func fieldName(v *body.Value) []byte {
+	if v.Key != nil {
+		return v.Key
+	}
+	for i := v.Segments() - 1; i >= 0; i-- {
+		if k, _ := v.Segment(i); k != nil {
+			return k
+		}
+	}
+	return nil
+}

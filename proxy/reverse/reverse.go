@@ -1,0 +1,219 @@
+// Package reverse is Veil's reverse-mode listener: clients use Veil as the
+// CRM's base URL. Requests are matched to a route by path prefix, the caller
+// is identified, the request is inspected, and httputil.ReverseProxy (Rewrite,
+// never Director) forwards it; ModifyResponse inspects the answer. Bodies the
+// inspector leaves alone stream through with pooled buffers.
+package reverse
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/veil-proxy/veil/proxy/config"
+	"github.com/veil-proxy/veil/proxy/crm"
+	"github.com/veil-proxy/veil/proxy/identity"
+	"github.com/veil-proxy/veil/proxy/metrics"
+	"github.com/veil-proxy/veil/proxy/scope"
+)
+
+// Inspector is the pipeline as the listener sees it.
+type Inspector interface {
+	InspectRequest(r *http.Request) *crm.Error
+	InspectResponse(res *http.Response) error
+}
+
+// Options wire a Handler.
+type Options struct {
+	Config    *config.Config
+	Identity  *identity.Resolver
+	Inspector Inspector
+	Metrics   *metrics.Metrics
+	Log       *zap.Logger
+	Transport http.RoundTripper // nil → NewTransport(cfg.Timeouts)
+}
+
+// PurposeHeader carries the caller's declared purpose.
+const PurposeHeader = config.DefaultPurposeHeader
+
+type route struct {
+	cfg   *config.Route
+	proxy *httputil.ReverseProxy
+}
+
+// Handler is the reverse-mode http.Handler.
+type Handler struct {
+	routes []route // longest prefix first
+	opts   Options
+	chain  http.Handler
+}
+
+// New builds the handler for every configured route.
+func New(o Options) (*Handler, error) {
+	if o.Transport == nil {
+		o.Transport = NewTransport(o.Config.Timeouts)
+	}
+	h := &Handler{opts: o}
+	pool := newBufferPool()
+	for i := range o.Config.Routes {
+		rc := &o.Config.Routes[i]
+		up, err := url.Parse(rc.Upstream)
+		if err != nil {
+			return nil, err
+		}
+		rp := &httputil.ReverseProxy{
+			Rewrite:        h.rewrite(up),
+			Transport:      o.Transport,
+			ModifyResponse: o.Inspector.InspectResponse,
+			ErrorHandler:   h.upstreamError,
+			BufferPool:     pool,
+			FlushInterval:  -1, // stream what is not inspected as it arrives
+		}
+		h.routes = append(h.routes, route{cfg: rc, proxy: rp})
+	}
+	sort.SliceStable(h.routes, func(i, j int) bool { return len(h.routes[i].cfg.Prefix) > len(h.routes[j].cfg.Prefix) })
+	h.chain = h.withScope(h.withAccessLog(h.withRecover(http.HandlerFunc(h.serve))))
+	return h, nil
+}
+
+// ServeHTTP implements http.Handler.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.chain.ServeHTTP(w, r) }
+
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
+	sc := scope.From(r.Context())
+	rt := h.match(r.URL.Path)
+	if rt == nil {
+		h.fail(w, config.DialectGeneric, sc, &crm.Error{Status: http.StatusNotFound, Code: crm.CodeNoRoute, Message: "no Veil route for this path"})
+		return
+	}
+	sc.Route = rt.cfg
+	p, err := h.opts.Identity.Resolve(r.Header)
+	if err != nil {
+		code := crm.CodeUnknownPrincipal
+		if errors.Is(err, identity.ErrNoCredentials) {
+			code = crm.CodeUnauthenticated
+		}
+		// 403, never 401: a 401 makes jsforce refresh its token in a loop.
+		h.fail(w, rt.cfg.Dialect, sc, &crm.Error{Status: http.StatusForbidden, Code: code, Message: "the caller is not a known Veil principal"})
+		return
+	}
+	sc.Principal = p
+	purpose := strings.TrimSpace(r.Header.Get(PurposeHeader))
+	switch {
+	case purpose == "":
+		purpose = rt.cfg.Purpose
+	case !config.ValidIdent(purpose):
+		h.fail(w, rt.cfg.Dialect, sc, &crm.Error{Status: http.StatusBadRequest, Code: crm.CodeInvalidPurpose, Message: "X-Veil-Purpose must be lower-case letters, digits, '_' or '-'"})
+		return
+	}
+	if purpose == "" && rt.cfg.RequirePurpose {
+		h.fail(w, rt.cfg.Dialect, sc, &crm.Error{Status: http.StatusForbidden, Code: crm.CodePurposeRequired, Message: "this route requires an X-Veil-Purpose header"})
+		return
+	}
+	sc.Purpose = purpose
+	if e := h.opts.Inspector.InspectRequest(r); e != nil {
+		h.fail(w, rt.cfg.Dialect, sc, e)
+		return
+	}
+	rt.proxy.ServeHTTP(w, r)
+}
+
+func (h *Handler) match(path string) *route {
+	for i := range h.routes {
+		if strings.HasPrefix(path, h.routes[i].cfg.Prefix) {
+			return &h.routes[i]
+		}
+	}
+	return nil
+}
+
+// rewrite sends the request to the upstream, keeps the CRM's own headers
+// (Authorization included) and removes Veil's.
+func (h *Handler) rewrite(up *url.URL) func(*httputil.ProxyRequest) {
+	strip := h.opts.Identity.StripHeader()
+	idHeader := h.opts.Identity.Header()
+	return func(pr *httputil.ProxyRequest) {
+		pr.SetURL(up)
+		pr.SetXForwarded()
+		for k := range pr.Out.Header {
+			if strings.HasPrefix(k, "X-Veil-") {
+				delete(pr.Out.Header, k)
+			}
+		}
+		if strip {
+			pr.Out.Header.Del(idHeader)
+		}
+	}
+}
+
+// upstreamError answers a failed round trip in the CRM's format.
+func (h *Handler) upstreamError(w http.ResponseWriter, r *http.Request, err error) {
+	sc := scope.From(r.Context())
+	kind := "transport"
+	status := http.StatusBadGateway
+	if errors.Is(err, context.DeadlineExceeded) || isTimeout(err) {
+		kind, status = "timeout", http.StatusGatewayTimeout
+	}
+	if errors.Is(err, context.Canceled) {
+		kind = "canceled" // the client went away; nobody reads the answer
+	}
+	h.opts.Metrics.UpstreamErrors.WithLabelValues(sc.Route.Name, kind).Inc()
+	h.opts.Log.Warn("upstream request failed", zap.String("request_id", sc.RequestID), zap.String("route", sc.Route.Name), zap.String("kind", kind))
+	h.fail(w, sc.Route.Dialect, sc, &crm.Error{Status: status, Code: crm.CodeUpstreamUnavailable, Message: "the CRM could not be reached"})
+}
+
+func (h *Handler) fail(w http.ResponseWriter, dialect string, sc *scope.Scope, e *crm.Error) {
+	e.RequestID = sc.RequestID
+	if sc.Outcome != "blocked" {
+		sc.Outcome, sc.Code = "blocked", e.Code
+		route := "none"
+		if sc.Route != nil {
+			route = sc.Route.Name
+		}
+		h.opts.Metrics.Requests.WithLabelValues(route, "request", "blocked").Inc()
+		h.opts.Metrics.Blocks.WithLabelValues(route, "request", e.Code).Inc()
+	}
+	e.Write(w, dialect)
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// NewTransport is the upstream transport: explicit timeouts, HTTP/2, no
+// proxy from the environment, no transparent decompression (Veil forwards
+// the client's Accept-Encoding and decodes what it inspects itself).
+func NewTransport(t config.Timeouts) *http.Transport {
+	d := &net.Dialer{Timeout: t.UpstreamDial, KeepAlive: 30 * time.Second}
+	return &http.Transport{
+		Proxy:                 nil,
+		DialContext:           d.DialContext,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          256,
+		MaxIdleConnsPerHost:   64,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   t.UpstreamTLS,
+		ResponseHeaderTimeout: t.UpstreamResponse,
+		ExpectContinueTimeout: time.Second,
+		DisableCompression:    true,
+	}
+}
+
+type bufferPool struct{ p sync.Pool }
+
+func newBufferPool() *bufferPool {
+	return &bufferPool{p: sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}}
+}
+
+func (b *bufferPool) Get() []byte  { return *(b.p.Get().(*[]byte)) }
+func (b *bufferPool) Put(v []byte) { b.p.Put(&v) }

@@ -1,0 +1,152 @@
+package proxy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"net/http"
+	"os"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.uber.org/zap"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/veil-proxy/veil/detectors"
+	"github.com/veil-proxy/veil/policy"
+	"github.com/veil-proxy/veil/proxy/config"
+	"github.com/veil-proxy/veil/proxy/identity"
+	"github.com/veil-proxy/veil/proxy/metrics"
+	"github.com/veil-proxy/veil/proxy/reverse"
+	"github.com/veil-proxy/veil/rules"
+)
+
+// Version is set at build time (-ldflags "-X .../proxy.Version=...").
+var Version = "dev"
+
+// Options are the dependencies New does not build from config.
+type Options struct {
+	Logger *zap.Logger // required
+	// Rules overrides cfg.Policy.Rules (tests, demo); nil → the directory in
+	// config, or the bundle compiled into the binary when that is empty.
+	Rules fs.FS
+}
+
+// Server is a configured Veil: the reverse listener's handler and the admin
+// handler, ready to Serve.
+type Server struct {
+	cfg     *config.Config
+	log     *zap.Logger
+	Handler http.Handler // reverse mode
+	Admin   http.Handler // /metrics, /healthz, /readyz
+	Engine  *policy.Engine
+	ready   atomic.Bool
+}
+
+// New builds every stage from cfg. It fails if the policy bundle does not
+// compile, so a broken bundle never starts serving.
+func New(ctx context.Context, cfg *config.Config, o Options) (*Server, error) {
+	rulesFS := o.Rules
+	if rulesFS == nil {
+		if cfg.Policy.Rules != "" {
+			rulesFS = os.DirFS(cfg.Policy.Rules)
+		} else {
+			rulesFS = rules.FS
+		}
+	}
+	engine, err := policy.New(ctx, policy.Options{FS: rulesFS, Logger: o.Logger})
+	if err != nil {
+		return nil, fmt.Errorf("policy: %w", err)
+	}
+	ident, err := identity.New(cfg.Identity)
+	if err != nil {
+		return nil, err
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m := metrics.New(reg, Version)
+
+	scanner := detectors.NewScanner(detectors.Default())
+	pipe := NewPipeline(scanner, engine, m, o.Logger, cfg.Limits)
+	insp := &Inspector{pipe: pipe, maxBody: cfg.Limits.MaxBodyBytes, log: o.Logger}
+	h, err := reverse.New(reverse.Options{Config: cfg, Identity: ident, Inspector: insp, Metrics: m, Log: o.Logger})
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, log: o.Logger, Handler: h, Engine: engine}
+	s.Admin = s.adminMux(reg)
+	return s, nil
+}
+
+func (s *Server) adminMux(reg *prometheus.Registry) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg, EnableOpenMetrics: true}))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		if !s.ready.Load() {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = w.Write([]byte("not ready\n"))
+			return
+		}
+		_, _ = fmt.Fprintf(w, "ready (policy revision %s)\n", s.Engine.Revision())
+	})
+	return mux
+}
+
+// Serve serves the reverse listener on ln and the admin endpoints on
+// adminLn until ctx is done, then shuts both down gracefully.
+func (s *Server) Serve(ctx context.Context, ln, adminLn net.Listener) error {
+	t := s.cfg.Timeouts
+	errLog, _ := zap.NewStdLogAt(s.log.Named("http"), zap.WarnLevel)
+	proxySrv := &http.Server{
+		Handler: s.Handler, ReadHeaderTimeout: t.ReadHeader, ReadTimeout: t.Read,
+		WriteTimeout: t.Write, IdleTimeout: t.Idle, ErrorLog: errLog, MaxHeaderBytes: 64 << 10,
+	}
+	adminSrv := &http.Server{Handler: s.Admin, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second, ErrorLog: errLog}
+
+	g, gctx := errgroup.WithContext(ctx)
+	serve := func(srv *http.Server, l net.Listener) func() error {
+		return func() error {
+			if err := srv.Serve(l); !errors.Is(err, http.ErrServerClosed) {
+				return err
+			}
+			return nil
+		}
+	}
+	g.Go(serve(proxySrv, ln))
+	g.Go(serve(adminSrv, adminLn))
+	g.Go(func() error {
+		<-gctx.Done()
+		s.ready.Store(false)
+		sctx, cancel := context.WithTimeout(context.Background(), t.Shutdown)
+		defer cancel()
+		return errors.Join(proxySrv.Shutdown(sctx), adminSrv.Shutdown(sctx))
+	})
+	s.ready.Store(true)
+	s.log.Info("veil serving", zap.String("listen", ln.Addr().String()), zap.String("admin", adminLn.Addr().String()),
+		zap.String("policy_revision", s.Engine.Revision()), zap.String("version", Version))
+	return g.Wait()
+}
+
+// Listen opens the configured listeners.
+func Listen(cfg *config.Config) (ln, adminLn net.Listener, err error) {
+	ln, err = net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return nil, nil, fmt.Errorf("listen: %w", err)
+	}
+	adminLn, err = net.Listen("tcp", cfg.Admin.Listen)
+	if err != nil {
+		ln.Close()
+		return nil, nil, fmt.Errorf("admin.listen: %w", err)
+	}
+	return ln, adminLn, nil
+}
