@@ -7,6 +7,9 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"testing"
+
+	"github.com/veil-proxy/veil/proxy/config"
+	"github.com/veil-proxy/veil/proxy/reverse"
 )
 
 // BenchmarkProxy measures, in one run and on one machine, the same
@@ -20,7 +23,13 @@ func BenchmarkProxy(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	bare := httptest.NewServer(&httputil.ReverseProxy{Rewrite: func(pr *httputil.ProxyRequest) { pr.SetURL(crmURL) }})
+	// The bare proxy gets Veil's transport settings, so the difference is the
+	// pipeline, not connection handling.
+	cfg := config.Demo("127.0.0.1:0", "127.0.0.1:1", h.crm)
+	bare := httptest.NewServer(&httputil.ReverseProxy{
+		Rewrite:   func(pr *httputil.ProxyRequest) { pr.SetURL(crmURL) },
+		Transport: reverse.NewTransport(cfg.Timeouts),
+	})
 	defer bare.Close()
 
 	path := "/services/data/v62.0/query?q=" + url.QueryEscape(soql)

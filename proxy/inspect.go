@@ -35,7 +35,10 @@ func (in *Inspector) InspectRequest(r *http.Request) *crm.Error {
 	msg := &Message{Direction: DirRequest, Route: route, Call: call, Method: r.Method, Path: r.URL.Path, Scope: sc}
 
 	enc := r.Header.Get("Content-Encoding")
-	inspect := hasBody(r.Body, r.ContentLength) && body.IsJSON(r.Header.Get("Content-Type"))
+	// A body without a Content-Type is inspected as JSON: CRM APIs need one,
+	// and a missing label must not be a way around inspection.
+	ct := r.Header.Get("Content-Type")
+	inspect := hasBody(r.Body, r.ContentLength) && (ct == "" || body.IsJSON(ct))
 	if inspect {
 		raw, decoded, err := in.read(r.Body, enc)
 		_ = r.Body.Close()

@@ -452,3 +452,18 @@ func grepLines(s, sub string) string {
 	}
 	return strings.Join(out, "\n")
 }
+
+func TestRequestWithoutContentTypeIsInspected(t *testing.T) {
+	h := start(t)
+	id := firstContactID(t, h)
+	req, _ := http.NewRequest("PATCH", h.veil+"/services/data/v62.0/sobjects/Contact/"+id, strings.NewReader(`{"Description":"pay with 4111 1111 1111 1111"}`))
+	req.Header.Set("Authorization", "Bearer demo-sales")
+	res, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 403 || res.Header.Get("X-Veil-Error") != "policy_denied" {
+		t.Fatalf("a JSON body without Content-Type was not inspected: %d %q", res.StatusCode, res.Header.Get("X-Veil-Error"))
+	}
+}

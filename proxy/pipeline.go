@@ -98,6 +98,7 @@ func (p *Pipeline) Process(ctx context.Context, m *Message) Result {
 	var leaves []leaf
 	var finds []detectors.Finding
 	if len(m.Body) > 0 {
+		p.metrics.BodyBytes.WithLabelValues(route, dir).Observe(float64(len(m.Body)))
 		t0 := time.Now()
 		var err error
 		leaves, finds, err = p.detect(m, in)

@@ -99,7 +99,7 @@ Writing a card number into a free-text field is blocked (Salesforce-shaped 403):
 
   curl -s -X PATCH -H 'Authorization: Bearer demo-sales' -H 'Content-Type: application/json' \
     -d '{"Description":"card 4111 1111 1111 1111 exp 12/29"}' \
-    '%s/services/data/v62.0/sobjects/Contact/003000000000001AAA'
+    '%s/services/data/v62.0/sobjects/Contact/003Dn00000000AbcAA'
 
 An unknown caller gets the CRM's own error format:
 

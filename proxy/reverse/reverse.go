@@ -152,7 +152,32 @@ func (h *Handler) rewrite(up *url.URL) func(*httputil.ProxyRequest) {
 		if strip {
 			pr.Out.Header.Del(idHeader)
 		}
+		limitAcceptEncoding(pr.Out.Header)
 	}
+}
+
+// decodable are the content codings Veil can inspect (proxy/body).
+var decodable = map[string]bool{"gzip": true, "x-gzip": true, "deflate": true, "identity": true}
+
+// limitAcceptEncoding keeps only the codings Veil can decode, so the CRM
+// never answers in one (br, zstd) that would have to be refused.
+func limitAcceptEncoding(h http.Header) {
+	v := h.Get("Accept-Encoding")
+	if v == "" {
+		return
+	}
+	var keep []string
+	for _, part := range strings.Split(v, ",") {
+		coding, _, _ := strings.Cut(part, ";")
+		if decodable[strings.ToLower(strings.TrimSpace(coding))] {
+			keep = append(keep, strings.TrimSpace(part))
+		}
+	}
+	if len(keep) == 0 {
+		h.Del("Accept-Encoding")
+		return
+	}
+	h.Set("Accept-Encoding", strings.Join(keep, ", "))
 }
 
 // upstreamError answers a failed round trip in the CRM's format.

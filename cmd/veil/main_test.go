@@ -1,0 +1,63 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"strings"
+	"testing"
+)
+
+func TestServeCheck(t *testing.T) {
+	var out, errb bytes.Buffer
+	err := run(context.Background(), []string{"serve", "-c", "../../testdata/config/invalid.yaml", "--check"}, &out, &errb)
+	if err == nil || !strings.Contains(err.Error(), "15 problems") {
+		t.Fatalf("invalid config: err = %v", err)
+	}
+	out.Reset()
+	if err := run(context.Background(), []string{"serve", "-c", "../../testdata/config/example.yaml", "--check"}, &out, &errb); err == nil {
+		// example.yaml names rules/ relative to the repository root; from here it must fail clearly.
+		t.Fatalf("want the relative rules directory to be reported missing, got %q", out.String())
+	}
+}
+
+func TestServeCheckValid(t *testing.T) {
+	cfg := t.TempDir() + "/veil.yaml"
+	writeFile(t, cfg, `
+identity:
+  principals: [{id: a, token: t, roles: [admin]}]
+routes:
+  - {name: sf, dialect: salesforce, prefix: /services/, upstream: "https://example.my.salesforce.com"}
+`)
+	var out, errb bytes.Buffer
+	if err := run(context.Background(), []string{"serve", "-c", cfg, "--check"}, &out, &errb); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), ": ok (1 routes, 1 principals, policy revision ") {
+		t.Fatalf("output %q", out.String())
+	}
+}
+
+func TestUsage(t *testing.T) {
+	var out, errb bytes.Buffer
+	if err := run(context.Background(), []string{"bogus"}, &out, &errb); !errors.Is(err, errUsage) {
+		t.Fatalf("err = %v", err)
+	}
+	if !strings.Contains(errb.String(), "serve") || !strings.Contains(errb.String(), "demo") {
+		t.Fatalf("usage: %s", errb.String())
+	}
+	if err := run(context.Background(), []string{"serve"}, &out, &errb); !errors.Is(err, errUsage) {
+		t.Fatalf("serve without -c: %v", err)
+	}
+	if err := run(context.Background(), []string{"demo", "-h"}, &out, &errb); !errors.Is(err, errHelp) {
+		t.Fatalf("demo -h: %v", err)
+	}
+}
+
+func writeFile(t *testing.T, path, s string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(s), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
