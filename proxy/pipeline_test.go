@@ -1,0 +1,167 @@
+package proxy
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/zap"
+
+	"github.com/veil-proxy/veil/detectors"
+	"github.com/veil-proxy/veil/policy"
+	"github.com/veil-proxy/veil/proxy/config"
+	"github.com/veil-proxy/veil/proxy/crm"
+	"github.com/veil-proxy/veil/proxy/identity"
+	"github.com/veil-proxy/veil/proxy/metrics"
+	"github.com/veil-proxy/veil/proxy/scope"
+)
+
+// decider answers with a fixed decision built from the input it saw.
+type decider struct {
+	seen *policy.Input
+	make func(in *policy.Input) (*policy.Decision, error)
+}
+
+func (d *decider) Decide(_ context.Context, in *policy.Input) (*policy.Decision, error) {
+	d.seen = in
+	return d.make(in)
+}
+
+func pipe(d Decider) *Pipeline {
+	return NewPipeline(detectors.NewScanner(detectors.Default()), d, metrics.New(prometheus.NewRegistry(), "t"), zap.NewNop(), config.Limits{MaxJSONDepth: 64})
+}
+
+var sfRoute = &config.Route{Name: "salesforce", Dialect: config.DialectSalesforce}
+
+const page = `{"totalSize":2,"done":true,"records":[
+ {"attributes":{"type":"Contact"},"Id":"003A","Email":"jane@example.com","Birthdate":"1980-01-02","HasOptedOutOfEmail":true,"Description":"card 4111 1111 1111 1111"},
+ {"attributes":{"type":"Contact"},"Id":"003B","Email":"joe@example.com","Birthdate":"1990-03-04","HasOptedOutOfEmail":false,"Description":"none"}]}`
+
+func message() *Message {
+	return &Message{
+		Direction: DirResponse, Route: sfRoute, Method: "GET", Path: "/services/data/v62.0/query",
+		Call:  crm.Call{Operation: crm.OpQuery, Object: "Contact", Collection: true},
+		Scope: &scope.Scope{Principal: scopePrincipal(), Purpose: "support"}, Body: []byte(page),
+	}
+}
+
+func TestInputCarriesRecordsAndFindings(t *testing.T) {
+	d := &decider{make: func(*policy.Input) (*policy.Decision, error) { return &policy.Decision{ID: "d", Allow: true}, nil }}
+	res := pipe(d).Process(context.Background(), message())
+	if res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	in := d.seen
+	if len(in.Records) != 2 || in.Records[0].ID != "003A" || in.Records[0].Object != "Contact" || !in.Records[0].Consent["email_opt_out"] || in.Records[1].Consent["email_opt_out"] {
+		t.Fatalf("records = %+v", in.Records)
+	}
+	cats := map[string]string{}
+	for _, f := range in.Findings {
+		cats[f.Pointer] = f.Category
+		if f.Record < 0 || f.Field == "" || f.Detector == "" {
+			t.Errorf("finding without record/field/detector: %+v", f)
+		}
+	}
+	for p, want := range map[string]string{"/records/0/Email": "email", "/records/1/Birthdate": "date_of_birth", "/records/0/Description": "credit_card"} {
+		if cats[p] != want {
+			t.Errorf("finding at %s = %q, want %q (all: %v)", p, cats[p], want, cats)
+		}
+	}
+	if in.Principal.ID != "p" || in.Purpose != "support" || in.Operation != "query" || in.Direction != "response" {
+		t.Errorf("input header = %+v", in)
+	}
+}
+
+func TestActionsAreApplied(t *testing.T) {
+	d := &decider{make: func(in *policy.Input) (*policy.Decision, error) {
+		dec := &policy.Decision{ID: "d", Allow: true, Default: map[string]string{"email": "mask", "credit_card": "mask", "date_of_birth": "allow"}, Drop: []string{"/records/1/Description"}}
+		for _, f := range in.Findings {
+			if f.Record == 0 && f.Category == "email" {
+				dec.Actions = append(dec.Actions, policy.FindingAction{Finding: f.ID, Action: "redact"})
+			}
+			if f.Record == 1 && f.Category == "date_of_birth" {
+				dec.Actions = append(dec.Actions, policy.FindingAction{Finding: f.ID, Action: "drop"})
+			}
+		}
+		return dec, nil
+	}}
+	res := pipe(d).Process(context.Background(), message())
+	if res.Err != nil || !res.Changed {
+		t.Fatalf("err %v changed %v", res.Err, res.Changed)
+	}
+	var got struct {
+		Records []map[string]any `json:"records"`
+	}
+	if err := json.Unmarshal(res.Body, &got); err != nil {
+		t.Fatalf("output is not JSON: %v\n%s", err, res.Body)
+	}
+	r0, r1 := got.Records[0], got.Records[1]
+	checks := []struct {
+		name      string
+		got, want any
+	}{
+		{"redacted email (per-finding override)", r0["Email"], "[REDACTED:email]"},
+		{"masked email (category default)", r1["Email"], "j***@example.com"},
+		{"masked card inside free text", r0["Description"], "card **** **** **** 1111"},
+		{"allowed birthdate", r0["Birthdate"], "1980-01-02"},
+	}
+	for _, c := range checks {
+		if c.got != c.want {
+			t.Errorf("%s: %v, want %v", c.name, c.got, c.want)
+		}
+	}
+	if _, ok := r1["Birthdate"]; ok {
+		t.Error("drop action left the member in place")
+	}
+	if _, ok := r1["Description"]; ok {
+		t.Error("decision.drop pointer left the member in place")
+	}
+}
+
+func TestBlockAndFailures(t *testing.T) {
+	tests := []struct {
+		name   string
+		make   func(in *policy.Input) (*policy.Decision, error)
+		body   string
+		status int
+		code   string
+	}{
+		{"deny", func(*policy.Input) (*policy.Decision, error) {
+			return &policy.Decision{ID: "d1", Deny: []policy.Reason{{Rule: "r1"}}}, nil
+		}, page, 403, crm.CodePolicyDenied},
+		{"block action", func(in *policy.Input) (*policy.Decision, error) {
+			return &policy.Decision{ID: "d2", Allow: true, Default: map[string]string{"credit_card": "block"}}, nil
+		}, page, 403, crm.CodePolicyDenied},
+		{"policy error", func(*policy.Input) (*policy.Decision, error) { return nil, errors.New("boom") }, page, 502, crm.CodePolicyError},
+		{"undecodable", func(*policy.Input) (*policy.Decision, error) { return &policy.Decision{Allow: true}, nil }, `{"a":1,"a":2}`, 502, crm.CodeUpstreamInvalidBody},
+	}
+	for _, tt := range tests {
+		m := message()
+		m.Body = []byte(tt.body)
+		res := pipe(&decider{make: tt.make}).Process(context.Background(), m)
+		if res.Err == nil || res.Err.Status != tt.status || res.Err.Code != tt.code {
+			t.Errorf("%s: %+v, want %d %s", tt.name, res.Err, tt.status, tt.code)
+		}
+	}
+}
+
+func TestUnknownCategoryDefaultsToRedact(t *testing.T) {
+	d := &decider{make: func(*policy.Input) (*policy.Decision, error) { return &policy.Decision{ID: "d", Allow: true}, nil }}
+	res := pipe(d).Process(context.Background(), message())
+	if res.Err != nil || !res.Changed {
+		t.Fatal(res.Err)
+	}
+	var got struct {
+		Records []map[string]any `json:"records"`
+	}
+	_ = json.Unmarshal(res.Body, &got)
+	if got.Records[0]["Email"] != "[REDACTED:email]" {
+		t.Fatalf("a category the policy did not decide must be redacted, got %v", got.Records[0]["Email"])
+	}
+}
+
+func scopePrincipal() identity.Principal {
+	return identity.Principal{ID: "p", Roles: []string{"sales_rep"}}
+}
