@@ -12,9 +12,7 @@ import (
 	"time"
 
 	"github.com/veil-proxy/veil/cmd/fakecrm/fakecrm"
-	"github.com/veil-proxy/veil/proxy"
 	"github.com/veil-proxy/veil/proxy/config"
-	"github.com/veil-proxy/veil/proxy/logging"
 )
 
 func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -50,24 +48,13 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	log, err := logging.New(logging.Options{Level: cfg.Log.Level, Output: stderr, Scrub: proxy.LogScrubber()})
-	if err != nil {
-		return err
+	err = serve(ctx, cfg, stderr, func() {
+		fmt.Fprintf(stdout, demoBanner, proxyURL, "http://"+*admin, proxyURL, proxyURL, proxyURL, proxyURL, "http://"+*admin)
+	})
+	if errors.Is(err, context.Canceled) {
+		return nil
 	}
-	defer func() { _ = log.Sync() }()
-	srv, err := proxy.New(ctx, cfg, proxy.Options{Logger: log})
-	if err != nil {
-		return err
-	}
-	ln, adminLn, err := proxy.Listen(cfg)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, demoBanner, proxyURL, "http://"+*admin, proxyURL, proxyURL, proxyURL, proxyURL, "http://"+*admin)
-	if err := srv.Serve(ctx, ln, adminLn); err != nil && !errors.Is(err, context.Canceled) {
-		return err
-	}
-	return nil
+	return err
 }
 
 const demoBanner = `

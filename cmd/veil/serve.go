@@ -26,6 +26,17 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	if *check {
+		return build(ctx, cfg, stderr, func(srv *proxy.Server) error {
+			fmt.Fprintf(stdout, "%s: ok (%d routes, %d principals, policy revision %s)\n", *file, len(cfg.Routes), len(cfg.Identity.Principals), srv.Engine.Revision())
+			return nil
+		})
+	}
+	return serve(ctx, cfg, stderr, nil)
+}
+
+// build makes the logger and the server, then hands the server to use.
+func build(ctx context.Context, cfg *config.Config, stderr io.Writer, use func(*proxy.Server) error) error {
 	log, err := logging.New(logging.Options{Level: cfg.Log.Level, Output: stderr, Scrub: proxy.LogScrubber()})
 	if err != nil {
 		return err
@@ -35,15 +46,22 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	if *check {
-		fmt.Fprintf(stdout, "%s: ok (%d routes, %d principals, policy revision %s)\n", *file, len(cfg.Routes), len(cfg.Identity.Principals), srv.Engine.Revision())
-		return nil
-	}
-	ln, adminLn, err := proxy.Listen(cfg)
-	if err != nil {
-		return err
-	}
-	return srv.Serve(ctx, ln, adminLn)
+	return use(srv)
+}
+
+// serve builds the server, opens its listeners, calls ready (may be nil)
+// and serves until ctx is done.
+func serve(ctx context.Context, cfg *config.Config, stderr io.Writer, ready func()) error {
+	return build(ctx, cfg, stderr, func(srv *proxy.Server) error {
+		ln, adminLn, err := proxy.Listen(cfg)
+		if err != nil {
+			return err
+		}
+		if ready != nil {
+			ready()
+		}
+		return srv.Serve(ctx, ln, adminLn)
+	})
 }
 
 func runVersion(_ context.Context, _ []string, stdout, _ io.Writer) error {
