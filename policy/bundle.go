@@ -16,6 +16,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/storage"
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
+	"github.com/open-policy-agent/opa/v1/util"
 )
 
 // Query is the one document the engine evaluates per message.
@@ -115,7 +116,8 @@ func newStore(res *loader.Result) storage.Store {
 }
 
 // compile loads fsys (tests excluded), compiles it with the restricted
-// capabilities and prepares Query once.
+// capabilities and the input schema (if the bundle has one), and prepares
+// Query once.
 func compile(ctx context.Context, fsys fs.FS) (*compiled, error) {
 	res, err := load(fsys, false)
 	if err != nil {
@@ -125,9 +127,14 @@ func compile(ctx context.Context, fsys fs.FS) (*compiled, error) {
 	for name, m := range res.Modules {
 		modules[name] = m.Parsed
 	}
+	schemas, err := inputSchema(fsys)
+	if err != nil {
+		return nil, err
+	}
 	c := ast.NewCompiler().
 		WithCapabilities(capabilities()).
-		WithDefaultRegoVersion(ast.RegoV1)
+		WithDefaultRegoVersion(ast.RegoV1).
+		WithSchemas(schemas)
 	if c.Compile(modules); c.Failed() {
 		return nil, c.Errors // each error carries file:line
 	}
@@ -148,6 +155,29 @@ func compile(ctx context.Context, fsys fs.FS) (*compiled, error) {
 		return nil, err
 	}
 	return &compiled{query: pq, revision: revision(res), modules: len(modules)}, nil
+}
+
+// SchemaFile is the optional JSON Schema of the input at the bundle's root.
+// When present, the compiler type-checks every reference to input against
+// it, so `input.principal.rolez` fails to load instead of being silently
+// undefined (and a rule silently never firing).
+const SchemaFile = "input.schema.json"
+
+func inputSchema(fsys fs.FS) (*ast.SchemaSet, error) {
+	b, err := fs.ReadFile(fsys, SchemaFile)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var schema any
+	if err := util.UnmarshalJSON(b, &schema); err != nil {
+		return nil, fmt.Errorf("%s: %w", SchemaFile, err)
+	}
+	ss := ast.NewSchemaSet()
+	ss.Put(ast.SchemaRootRef, schema)
+	return ss, nil
 }
 
 // revision hashes what the engine evaluates (modules and data files, by

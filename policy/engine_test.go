@@ -12,29 +12,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"testing/fstest"
 
 	"github.com/veil-proxy/veil/policy"
 	"github.com/veil-proxy/veil/rules"
 )
-
-func dirFS(t testing.TB, name string) fstest.MapFS {
-	t.Helper()
-	dir := filepath.Join("testdata", name)
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := fstest.MapFS{}
-	for _, e := range entries {
-		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		m[e.Name()] = &fstest.MapFile{Data: b}
-	}
-	return m
-}
 
 func newEngine(t testing.TB) *policy.Engine {
 	t.Helper()
@@ -279,38 +260,6 @@ func TestDecideEmptyMessage(t *testing.T) {
 	d := decide(t, newEngine(t), &policy.Input{Direction: "response", Principal: policy.Principal{Roles: []string{"analyst"}}})
 	if !d.Allow || len(d.Default) != 0 || len(d.Actions) != 0 || d.Deny == nil || d.Drop == nil || d.Alerts == nil {
 		t.Fatalf("%+v", d)
-	}
-}
-
-func TestNewRejectsBrokenBundles(t *testing.T) {
-	cases := []struct {
-		dir  string
-		want []string // substrings of the error
-	}{
-		{"syntax", []string{"policy.rego:7", "rego_parse_error"}},
-		{"httpsend", []string{"policy.rego:5", "http.send"}},
-		{"nodecision", []string{"data.veil.decision"}},
-		{"veildata", []string{"veil_config"}},
-		{"failing", []string{"no .rego module"}}, // tests only: no policy
-	}
-	for _, c := range cases {
-		t.Run(c.dir, func(t *testing.T) {
-			_, err := policy.New(context.Background(), policy.Options{FS: dirFS(t, c.dir)})
-			if err == nil {
-				t.Fatal("loaded")
-			}
-			for _, w := range c.want {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("error %q lacks %q", err, w)
-				}
-			}
-		})
-	}
-	if _, err := policy.New(context.Background(), policy.Options{FS: fstest.MapFS{}}); err == nil {
-		t.Error("an empty bundle loaded")
-	}
-	if _, err := policy.New(context.Background(), policy.Options{}); err == nil {
-		t.Error("a nil FS loaded")
 	}
 }
 

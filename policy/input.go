@@ -39,10 +39,13 @@ var (
 
 // astValue converts the input to the ast.Value the evaluator reads. Building
 // it directly skips ast.InterfaceToValue's JSON round trip of the struct
-// (reflection, an encoded copy and a generic decode); input_test.go proves
-// both give the same value. A nil slice or map becomes an empty array or
-// object, never null, so Rego iterates it without a type check.
+// (reflection, an encoded copy and a generic decode): about four times
+// faster with a quarter of the allocations (BenchmarkInputToValue), and
+// input_test.go proves both give the same value. A nil slice or map becomes
+// an empty array or object, never null, so Rego iterates it without a type
+// check.
 func (in *Input) astValue() ast.Value {
+	c := converter{}
 	return ast.NewObject(
 		ast.Item(kDirection, str(in.Direction)),
 		ast.Item(kRoute, str(in.Route)),
@@ -53,8 +56,8 @@ func (in *Input) astValue() ast.Value {
 		ast.Item(kObject, str(in.Object)),
 		ast.Item(kPrincipal, in.Principal.term()),
 		ast.Item(kPurpose, str(in.Purpose)),
-		ast.Item(kRecords, records(in.Records)),
-		ast.Item(kFindings, findings(in.Findings)),
+		ast.Item(kRecords, c.records(in.Records)),
+		ast.Item(kFindings, c.findings(in.Findings)),
 		ast.Item(kStats, stats(in.Stats)),
 		ast.Item(kTruncated, ast.InternedTerm(in.Truncated)),
 	)
@@ -73,29 +76,61 @@ func (p *Principal) term() *ast.Term {
 	)
 }
 
-func records(rs []Record) *ast.Term {
+// converter shares one term per distinct repeated value (field names,
+// categories, detectors, confidences) within an input: a page of 50
+// Contacts repeats the same few, and each term saved is two allocations.
+type converter struct {
+	strs  map[string]*ast.Term
+	confs map[float64]*ast.Term
+}
+
+func (c *converter) str(s string) *ast.Term {
+	if t, ok := c.strs[s]; ok {
+		return t
+	}
+	if c.strs == nil {
+		c.strs = make(map[string]*ast.Term, 16)
+	}
+	t := str(s)
+	c.strs[s] = t
+	return t
+}
+
+func (c *converter) confidence(f float64) *ast.Term {
+	if t, ok := c.confs[f]; ok {
+		return t
+	}
+	if c.confs == nil {
+		c.confs = make(map[float64]*ast.Term, 4)
+	}
+	t := confidence(f)
+	c.confs[f] = t
+	return t
+}
+
+func (c *converter) records(rs []Record) *ast.Term {
 	ts := make([]*ast.Term, len(rs))
 	for i := range rs {
 		r := &rs[i]
 		ts[i] = ast.ObjectTerm(
 			ast.Item(kIndex, ast.InternedTerm(r.Index)),
-			ast.Item(kObject, str(r.Object)),
+			ast.Item(kObject, c.str(r.Object)),
 			ast.Item(kID, str(r.ID)),
-			ast.Item(kConsent, consent(r.Consent)),
+			ast.Item(kConsent, c.consent(r.Consent)),
 		)
 	}
 	return ast.ArrayTerm(ts...)
 }
 
-func consent(m map[string]bool) *ast.Term {
+func (c *converter) consent(m map[string]bool) *ast.Term {
 	o := ast.NewObjectWithCapacity(len(m))
 	for k, v := range m {
-		o.Insert(str(k), ast.InternedTerm(v))
+		o.Insert(c.str(k), ast.InternedTerm(v))
 	}
 	return ast.NewTerm(o)
 }
 
-func findings(fs []Finding) *ast.Term {
+func (c *converter) findings(fs []Finding) *ast.Term {
 	ts := make([]*ast.Term, len(fs))
 	for i := range fs {
 		f := &fs[i]
@@ -103,10 +138,10 @@ func findings(fs []Finding) *ast.Term {
 			ast.Item(kID, ast.InternedTerm(f.ID)),
 			ast.Item(kRecord, ast.InternedTerm(f.Record)),
 			ast.Item(kPointer, str(f.Pointer)),
-			ast.Item(kField, str(f.Field)),
-			ast.Item(kCategory, str(f.Category)),
-			ast.Item(kDetector, str(f.Detector)),
-			ast.Item(kConfidence, confidence(f.Confidence)),
+			ast.Item(kField, c.str(f.Field)),
+			ast.Item(kCategory, c.str(f.Category)),
+			ast.Item(kDetector, c.str(f.Detector)),
+			ast.Item(kConfidence, c.confidence(f.Confidence)),
 		)
 	}
 	return ast.ArrayTerm(ts...)

@@ -36,9 +36,14 @@ func RunTests(ctx context.Context, fsys fs.FS) ([]TestResult, error) {
 	for name, m := range res.Modules {
 		modules[name] = m.Parsed
 	}
+	schemas, err := inputSchema(fsys)
+	if err != nil {
+		return nil, err
+	}
 	c := ast.NewCompiler().
 		WithCapabilities(capabilities()).
 		WithDefaultRegoVersion(ast.RegoV1).
+		WithSchemas(schemas).
 		WithEnablePrintStatements(true)
 	ch, err := tester.NewRunner().
 		SetCompiler(c).

@@ -7,17 +7,20 @@ import data.veil_config as cfg
 # roles are all bound by the rule: with one unbound role the principal
 # reads the record for another reason, as with the matrix, where the most
 # permissive role wins. An override only ever tightens the category
-# default. Findings are scanned only when some record opted out.
+# default. The body runs cheapest first: findings are scanned only when the
+# message holds a category the rule covers and some record opted out.
 actions contains {"finding": f.id, "action": rule.action, "rule": rule.rule} if {
 	some rule in cfg.consent
 	rule.direction == input.direction
+	some category in rule.categories
+	category in categories
 	consent_binds(rule)
 	opted_out := {r.index | some r in input.records; r.consent[rule.consent] == true}
 	count(opted_out) > 0
 	some f in input.findings
 	f.record in opted_out
-	f.category in rule.categories
-	rank[rule.action] > rank[defaults[f.category]]
+	f.category == category
+	rank[rule.action] > rank[defaults[category]]
 }
 
 consent_binds(rule) if {

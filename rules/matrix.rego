@@ -33,21 +33,19 @@ known_roles := {role |
 # decision needs.
 categories := {f.category | some f in input.findings}
 
-# defaults maps every category found in the message to its action.
-defaults := {category: category_action(category) | some category in categories}
+# defaults maps every category found in the message to its action: redact,
+# overridden by the matrix's answer, overridden by the PCI floor (pci.rego).
+defaults := object.union(object.union(fail_closed, matrix_defaults), pci_floor)
 
-category_action(category) := pci_floor(category, most_permissive({row_action(row, category) | some row in rows}))
+fail_closed := {category: "redact" | some category in categories}
 
-# row_action is the row's action for a category, else the row's "*" entry,
-# else redact: a category the matrix does not name is redacted (fail closed).
-row_action(row, category) := object.get(row, category, object.get(row, "*", "redact"))
-
-# most_permissive picks the lowest-ranked action. An action missing from
-# action_order (a typo in data.json) is returned as is: the engine rejects
-# the decision and Veil fails closed instead of guessing.
-most_permissive(actions) := action if {
-	some action in actions
-	not action in action_order
-} else := action_order[min({rank[action] | some action in actions})] if {
-	count(actions) > 0
-} else := "redact"
+# matrix_defaults holds, per category found, the most permissive action of
+# the principal's rows. A row's action for a category is its entry for the
+# category, else its "*" entry, else redact: a category the matrix does not
+# name is redacted (fail closed). An action missing from action_order (a
+# typo in data.json) ranks nowhere and so grants nothing; the data tests in
+# decision_test.rego catch it before it ships.
+matrix_defaults[category] := action_order[min(ranks)] if {
+	some category in categories
+	ranks := {rank[object.get(row, category, object.get(row, "*", "redact"))] | some row in rows}
+}

@@ -66,16 +66,31 @@ test_most_permissive_role_wins if {
 	d.default == {"person_name": "allow", "street_address": "mask", "date_of_birth": "redact", "phone": "mask"}
 }
 
-test_action_order if {
-	veil.most_permissive({"redact", "mask"}) == "mask"
-	veil.most_permissive({"block", "drop", "redact", "hash", "tokenize"}) == "tokenize"
-	veil.most_permissive({"mask", "detokenize", "allow"}) == "allow"
-	veil.most_permissive(set()) == "redact"
+# A misspelt action grants nothing: the category falls back to redact, or
+# to what the principal's other roles grant.
+test_unknown_action_grants_nothing if {
+	row := {"*": {"email": "alow"}}
+	alone := decide(response(["analyst"], "", ["email"])) with data.veil_config.matrix.response.analyst as row
+	alone.default.email == "redact"
+	both := decide(response(["analyst", "support_agent"], "", ["email"])) with data.veil_config.matrix.response.support_agent as row
+	both.default.email == "mask"
 }
 
-# A misspelt action is surfaced (the engine rejects it), never guessed.
-test_unknown_action_surfaces if {
-	veil.most_permissive({"allow", "maks"}) == "maks"
+test_action_order if {
+	veil.action_order == ["allow", "detokenize", "mask", "tokenize", "hash", "redact", "drop", "block"]
+	every action in all_actions {
+		action in veil.action_order
+	}
+}
+
+# Restrictive actions combine by the same order.
+test_restrictive_actions_combine if {
+	rows := {
+		"admin": {"*": {"email": "hash", "phone": "block"}},
+		"analyst": {"*": {"email": "tokenize", "phone": "drop"}},
+	}
+	d := decide(response(["admin", "analyst"], "", ["email", "phone"])) with data.veil_config.matrix.response as rows
+	d.default == {"email": "tokenize", "phone": "drop"}
 }
 
 # Rule 7: the role defaults.

@@ -9,5 +9,5 @@ import "embed"
 
 // FS holds the bundle's files at its root.
 //
-//go:embed *.rego data.json
+//go:embed *.rego data.json input.schema.json
 var FS embed.FS
