@@ -18,6 +18,12 @@ func (CreditCard) Find(dst []Finding, v []byte, f Field) []Finding {
 		if len(r.digits) < 13 || len(r.digits) > 19 || !knownIIN(r.digits) || !luhn(r.digits) {
 			return
 		}
+		if r.start > 0 && v[r.start-1] == '+' { // +49 151 …: a phone's country code
+			return
+		}
+		if !cardGroups(v[r.start:r.end]) {
+			return
+		}
 		dst = append(dst, Finding{Category: CategoryCreditCard, Detector: "credit_card", Start: r.start, End: r.end, Confidence: conf})
 	})
 	return dst
@@ -54,4 +60,33 @@ func knownIIN(d []byte) bool {
 		return n >= 12 && n <= 19
 	}
 	return false
+}
+
+// cardGroups accepts an unseparated number, or separated groups as cards
+// print them: fours (the last group may be shorter: 19 digits), or Amex /
+// Diners 4-6-5 and 4-6-4.
+func cardGroups(raw []byte) bool {
+	var groups []int
+	n := 0
+	for _, c := range raw {
+		if isDigit(c) {
+			n++
+			continue
+		}
+		groups = append(groups, n)
+		n = 0
+	}
+	groups = append(groups, n)
+	if len(groups) == 1 {
+		return true
+	}
+	if len(groups) == 3 && groups[0] == 4 && groups[1] == 6 && (groups[2] == 5 || groups[2] == 4) {
+		return true
+	}
+	for i, g := range groups {
+		if g != 4 && !(i == len(groups)-1 && g >= 1 && g < 4) {
+			return false
+		}
+	}
+	return true
 }

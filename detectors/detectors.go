@@ -62,6 +62,7 @@ func Default() []Detector {
 		SSN{},
 		IBAN{},
 		Phone{},
+		Secret{},
 		FieldHint{},
 	}
 }

@@ -41,3 +41,38 @@ func TestQuick(t *testing.T) {
 		}
 	}
 }
+
+func TestTraps(t *testing.T) {
+	s := NewScanner(Default())
+	for _, c := range []struct {
+		v, field, want string // want: category of the only finding, "" for none
+	}{
+		{"+49 151 54141589", "MobilePhone", "phone"},          // Luhn-valid with a Visa-like prefix, but a phone
+		{"49 151 48279271", "Description", ""},                // card-looking digits in phone groups: no card
+		{"4111 1111 1111 1111", "Description", "credit_card"}, // fours
+		{"3782 822463 10005", "Description", "credit_card"},   // Amex 4-6-5
+		{"020 7946 0958", "Phone", "phone"},                   // UK national form
+		{"+44 7700 900123", "Description", "phone"},           // E.164 in free text
+		{"v1.2.3.4567890", "Description", ""},                 // version string
+		{"Acme Corp", "Name", "person_name"},                  // object unknown: hint kept
+		{"AKIAIOSFODNN7EXAMPLE", "Description", "secret"},
+		{"token ghp_0123456789abcdefghijABCDEFGHIJ012345 leaked", "Description", "secret"},
+		{"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.c2lnbmF0dXJlc2lnbmF0dXJl", "Description", "secret"},
+		{"-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----", "Description", "secret"},
+		{"sk_live_short", "Description", ""},
+	} {
+		got := s.Scan(nil, []byte(c.v), ClassifyField(c.field))
+		switch {
+		case c.want == "" && len(got) != 0:
+			t.Errorf("%q (%s): want nothing, got %+v", c.v, c.field, got)
+		case c.want != "" && (len(got) != 1 || got[0].Category != c.want):
+			t.Errorf("%q (%s): got %+v, want one %s", c.v, c.field, got, c.want)
+		}
+	}
+	if f := ClassifyFieldOf("Account", "Name"); f.Hint != "" {
+		t.Errorf("Account.Name hinted as %q", f.Hint)
+	}
+	if f := ClassifyFieldOf("Contact", "Name"); f.Hint != CategoryPersonName {
+		t.Errorf("Contact.Name hint %q", f.Hint)
+	}
+}

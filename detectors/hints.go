@@ -47,6 +47,20 @@ func ClassifyField(name string) Field {
 	return f
 }
 
+// personObjects are the Salesforce objects whose Name is a person's.
+var personObjects = map[string]bool{"contact": true, "lead": true, "user": true, "individual": true, "contacts": true}
+
+// ClassifyFieldOf is ClassifyField for a field of a known object: a Name
+// on an Account or an Opportunity is a company's or a deal's, not a
+// person's. An unknown object ("") keeps the hint.
+func ClassifyFieldOf(object, name string) Field {
+	f := ClassifyField(name)
+	if f.Hint == CategoryPersonName && object != "" && strings.EqualFold(name, "name") && !personObjects[strings.ToLower(object)] {
+		f.Hint = ""
+	}
+	return f
+}
+
 // FieldHint reports the whole value of a hint-only field.
 type FieldHint struct{}
 

@@ -59,14 +59,10 @@ func (Phone) Find(dst []Finding, v []byte, f Field) []Finding {
 		if region == "" {
 			region = "US"
 		}
-		num, err := phonenumbers.Parse(string(cand), region)
-		if err != nil || !phonenumbers.IsValidNumber(num) {
+		conf, ok := validPhone(cand, region, plus, hinted, seps > 0)
+		if !ok {
 			i = j
 			continue
-		}
-		conf := 0.8
-		if hinted {
-			conf = 0.97
 		}
 		dst = append(dst, Finding{Category: CategoryPhone, Detector: "phone", Start: i, End: j, Confidence: conf})
 		i = j
@@ -82,7 +78,7 @@ func notPhone(c []byte, digits int) bool {
 	if len(c) == 11 && c[3] == '-' && c[6] == '-' { // 123-45-6789
 		return true
 	}
-	if digits >= 13 {
+	if digits >= 13 && c[0] != '+' && cardGroups(c) {
 		d := make([]byte, 0, digits)
 		for _, b := range c {
 			if isDigit(b) {
@@ -94,4 +90,40 @@ func notPhone(c []byte, digits int) bool {
 		}
 	}
 	return false
+}
+
+// trunkRegions use a leading 0 for national numbers (020 7946 0958): a
+// candidate in that form that is not valid in the default region is tried
+// in each of them.
+var trunkRegions = []string{"GB", "DE", "FR", "IT", "ES", "NL", "BE", "AT", "CH", "IE", "PT", "SE", "PL", "BR", "AU", "IN", "ZA"}
+
+// validPhone decides a candidate: valid for its region (or, in national
+// form with a leading 0, for a trunk-prefix region); or, where the shape
+// already says phone (a '+' country code, or a field named as a phone), a
+// possible number by length.
+func validPhone(cand []byte, region string, plus, hinted, separated bool) (float64, bool) {
+	num, err := phonenumbers.Parse(string(cand), region)
+	if err == nil && phonenumbers.IsValidNumber(num) {
+		if hinted {
+			return 0.97, true
+		}
+		return 0.85, true
+	}
+	if !plus && cand[0] == '0' && (hinted || separated) {
+		for _, rg := range trunkRegions {
+			if n, err := phonenumbers.Parse(string(cand), rg); err == nil && phonenumbers.IsValidNumber(n) {
+				if hinted {
+					return 0.95, true
+				}
+				return 0.8, true
+			}
+		}
+	}
+	if err == nil && (plus || hinted) && phonenumbers.IsPossibleNumber(num) {
+		if hinted {
+			return 0.9, true
+		}
+		return 0.75, true
+	}
+	return 0, false
 }

@@ -149,7 +149,7 @@ func (p *Pipeline) detect(m *Message, in *policy.Input) ([]leaf, []detectors.Fin
 		leaves  []leaf
 		finds   []detectors.Finding
 		records = map[int]*recordInfo{}
-		fields  = map[string]detectors.Field{}
+		fields  fieldClassifier
 		scratch []detectors.Finding
 	)
 	dialect := m.Route.Dialect
@@ -157,6 +157,7 @@ func (p *Pipeline) detect(m *Message, in *policy.Input) ([]leaf, []detectors.Fin
 		if v.Kind == body.KindObject || v.Kind == body.KindArray {
 			return nil
 		}
+		fields.observe(v)
 		path := valuePath{v}
 		rec, depth := crm.RecordOf(m.Call, path)
 		if rec >= 0 && v.Kind != body.KindNull {
@@ -176,12 +177,7 @@ func (p *Pipeline) detect(m *Message, in *policy.Input) ([]leaf, []detectors.Fin
 		if v.Kind != body.KindString && v.Kind != body.KindNumber || len(v.Str) == 0 {
 			return nil
 		}
-		name := fieldName(v)
-		f, ok := fields[string(name)]
-		if !ok {
-			f = detectors.ClassifyField(string(name))
-			fields[string(name)] = f
-		}
+		f := fields.classify(fieldName(v))
 		scratch = p.scanner.Scan(scratch[:0], v.Str, f)
 		if len(scratch) == 0 {
 			return nil

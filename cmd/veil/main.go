@@ -3,6 +3,7 @@
 //
 //	veil serve -c veil.yaml [--check]   run the proxy (or only validate the config)
 //	veil demo                            fake CRM + proxy in one process, no Redis
+//	veil scan [--format table|jsonl] PATH...  find personal data in .json/.csv files
 //	veil version
 package main
 
@@ -25,6 +26,7 @@ type command struct {
 var commands = []command{
 	{"serve", "run the proxy: veil serve -c FILE [--check]", runServe},
 	{"demo", "run the demo: fake Salesforce + HubSpot behind Veil on 127.0.0.1", runDemo},
+	{"scan", "find personal data in files: veil scan [--format table|jsonl] PATH...", runScan},
 	{"version", "print the version", runVersion},
 }
 
@@ -41,6 +43,9 @@ func main() {
 	switch {
 	case err == nil, errors.Is(err, errHelp):
 	case errors.Is(err, errUsage):
+		os.Exit(2)
+	case errors.As(err, new(inputError)):
+		fmt.Fprintln(os.Stderr, "veil:", err)
 		os.Exit(2)
 	default:
 		fmt.Fprintln(os.Stderr, "veil:", err)

@@ -1,0 +1,153 @@
+package proxy
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/veil-proxy/veil/detectors"
+	"github.com/veil-proxy/veil/proxy/body"
+)
+
+const corpusDir = "../../shared/corpus"
+
+type label struct {
+	Pointer  string `json:"pointer"`
+	Category string `json:"category"`
+	Text     string `json:"text"`
+}
+
+type expect struct {
+	Findings []label  `json:"findings"`
+	Ignore   []string `json:"ignore"`
+}
+
+type score struct{ tp, fp, fn int }
+
+func (s score) precision() float64 { return ratio(s.tp, s.tp+s.fp) }
+func (s score) recall() float64    { return ratio(s.tp, s.tp+s.fn) }
+
+func ratio(a, b int) float64 {
+	if b == 0 {
+		return 1
+	}
+	return float64(a) / float64(b)
+}
+
+// scoreCorpus scores the end-to-end scan (decode + detect) over the corpus
+// exactly as ../shared/corpus/README.md says: a finding is a true positive
+// when an unmatched label of the same pointer and category contains its
+// text or is contained in it; a second finding of a matched label is a
+// duplicate; other findings outside ignore are false positives; unmatched
+// labels are false negatives.
+func scoreCorpus(t *testing.T) (map[string]*score, []string) {
+	t.Helper()
+	cases, err := filepath.Glob(filepath.Join(corpusDir, "*.expect.json"))
+	if err != nil || len(cases) == 0 {
+		t.Skip("corpus not present at", corpusDir)
+	}
+	s := detectors.NewScanner(detectors.Default())
+	per := map[string]*score{}
+	get := func(c string) *score {
+		if per[c] == nil {
+			per[c] = &score{}
+		}
+		return per[c]
+	}
+	var misses []string
+	for _, ex := range cases {
+		base := strings.TrimSuffix(ex, ".expect.json")
+		var e expect
+		b, err := os.ReadFile(ex)
+		if err != nil || json.Unmarshal(b, &e) != nil {
+			t.Fatalf("%s: unreadable labels", ex)
+		}
+		var finds []DocFinding
+		if doc, err := os.ReadFile(base + ".json"); err == nil {
+			finds, err = ScanJSON(s, doc, body.Limits{})
+			if err != nil {
+				t.Fatalf("%s.json: %v", base, err)
+			}
+		} else if doc, err := os.ReadFile(base + ".csv"); err == nil {
+			finds, err = ScanCSV(s, doc)
+			if err != nil {
+				t.Fatalf("%s.csv: %v", base, err)
+			}
+		} else {
+			t.Fatalf("%s: no payload", base)
+		}
+		ignore := map[string]bool{}
+		for _, p := range e.Ignore {
+			ignore[p] = true
+		}
+		matched := make([]bool, len(e.Findings))
+		for _, f := range finds {
+			hit, dup := false, false
+			for i, l := range e.Findings {
+				if l.Pointer != f.Pointer || l.Category != f.Category || !(strings.Contains(l.Text, f.Text) || strings.Contains(f.Text, l.Text)) {
+					continue
+				}
+				if matched[i] {
+					dup = true
+					continue
+				}
+				matched[i], hit = true, true
+				break
+			}
+			switch {
+			case hit:
+				get(f.Category).tp++
+			case dup || ignore[f.Pointer]:
+			default:
+				get(f.Category).fp++
+				misses = append(misses, fmt.Sprintf("FP %s %s %s %q", filepath.Base(base), f.Pointer, f.Category, f.Text))
+			}
+		}
+		for i, l := range e.Findings {
+			if !matched[i] {
+				get(l.Category).fn++
+				misses = append(misses, fmt.Sprintf("FN %s %s %s %q", filepath.Base(base), l.Pointer, l.Category, l.Text))
+			}
+		}
+	}
+	return per, misses
+}
+
+// TestCorpusAccuracy prints the per-category table and fails below
+// precision 0.98 or recall 0.97 overall, or recall 0.95 for any category
+// present in the corpus.
+func TestCorpusAccuracy(t *testing.T) {
+	per, misses := scoreCorpus(t)
+	var cats []string
+	var all score
+	for c, s := range per {
+		cats = append(cats, c)
+		all.tp, all.fp, all.fn = all.tp+s.tp, all.fp+s.fp, all.fn+s.fn
+	}
+	sort.Strings(cats)
+	var b strings.Builder
+	fmt.Fprintf(&b, "\n%-16s %5s %5s %5s %9s %7s\n", "category", "tp", "fp", "fn", "precision", "recall")
+	for _, c := range cats {
+		s := per[c]
+		fmt.Fprintf(&b, "%-16s %5d %5d %5d %9.3f %7.3f\n", c, s.tp, s.fp, s.fn, s.precision(), s.recall())
+	}
+	fmt.Fprintf(&b, "%-16s %5d %5d %5d %9.3f %7.3f\n", "overall", all.tp, all.fp, all.fn, all.precision(), all.recall())
+	t.Log(b.String())
+	if testing.Verbose() {
+		for _, m := range misses {
+			t.Log(m)
+		}
+	}
+	if p, r := all.precision(), all.recall(); p < 0.98 || r < 0.97 {
+		t.Errorf("overall precision %.3f recall %.3f, want at least 0.98 / 0.97", p, r)
+	}
+	for _, c := range cats {
+		if s := per[c]; s.tp+s.fn > 0 && s.recall() < 0.95 {
+			t.Errorf("%s recall %.3f, want at least 0.95", c, s.recall())
+		}
+	}
+}

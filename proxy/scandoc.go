@@ -1,0 +1,97 @@
+package proxy
+
+import (
+	"github.com/veil-proxy/veil/detectors"
+	"github.com/veil-proxy/veil/proxy/body"
+)
+
+// DocFinding is one finding in a document scanned outside the proxy path
+// (veil scan): where it is, what it is, and the matched text.
+type DocFinding struct {
+	Pointer    string  `json:"pointer"`
+	Category   string  `json:"category"`
+	Detector   string  `json:"detector"`
+	Confidence float64 `json:"confidence"`
+	Text       string  `json:"text"`
+	Start      int     `json:"start"` // byte offsets within the value
+	End        int     `json:"end"`
+}
+
+// ScanJSON runs the detectors over every string and number of a JSON
+// document, as the pipeline does.
+func ScanJSON(s *detectors.Scanner, doc []byte, lim body.Limits) ([]DocFinding, error) {
+	var out []DocFinding
+	var scratch []detectors.Finding
+	var fields fieldClassifier
+	err := body.WalkJSON(doc, lim, func(v *body.Value) error {
+		fields.observe(v)
+		if v.Kind != body.KindString && v.Kind != body.KindNumber || len(v.Str) == 0 {
+			return nil
+		}
+		scratch = s.Scan(scratch[:0], v.Str, fields.classify(fieldName(v)))
+		out = appendDocFindings(out, scratch, v.Str, v.Pointer)
+		return nil
+	})
+	return out, err
+}
+
+// ScanCSV runs the detectors over every data cell of a Bulk API CSV
+// document; the column name is the field.
+func ScanCSV(s *detectors.Scanner, doc []byte) ([]DocFinding, error) {
+	var out []DocFinding
+	var scratch []detectors.Finding
+	var fields fieldClassifier
+	err := body.WalkCSV(doc, body.CSVOptions{}, func(c *body.Cell) error {
+		if len(c.Value) == 0 {
+			return nil
+		}
+		scratch = s.Scan(scratch[:0], c.Value, fields.classify(c.Column))
+		out = appendDocFindings(out, scratch, c.Value, c.Pointer)
+		return nil
+	})
+	return out, err
+}
+
+// fieldClassifier classifies member names once per message, knowing the
+// object the current record is (Salesforce attributes.type, met before
+// the record's fields), so that an Account's Name is not a person's.
+type fieldClassifier struct {
+	object string
+	cache  map[string]detectors.Field // object + "\x00" + name
+	key    []byte
+}
+
+func (c *fieldClassifier) observe(v *body.Value) {
+	n := v.Segments()
+	if v.Kind != body.KindString || n < 2 || string(v.Key) != "type" {
+		return
+	}
+	if k, _ := v.Segment(n - 2); string(k) == "attributes" && string(v.Str) != c.object {
+		c.object = string(v.Str)
+	}
+}
+
+func (c *fieldClassifier) classify(name []byte) detectors.Field {
+	if c.cache == nil {
+		c.cache = map[string]detectors.Field{}
+	}
+	c.key = append(append(append(c.key[:0], c.object...), 0), name...)
+	f, ok := c.cache[string(c.key)]
+	if !ok {
+		f = detectors.ClassifyFieldOf(c.object, string(name))
+		c.cache[string(c.key)] = f
+	}
+	return f
+}
+
+func appendDocFindings(out []DocFinding, finds []detectors.Finding, value []byte, pointer func() string) []DocFinding {
+	if len(finds) == 0 {
+		return out
+	}
+	p := pointer()
+	for _, f := range finds {
+		out = append(out, DocFinding{Pointer: p, Category: f.Category, Detector: f.Detector, Confidence: f.Confidence,
+			Text: string(value[f.Start:f.End]), Start: f.Start, End: f.End})
+	}
+	return out
+}
