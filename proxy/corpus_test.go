@@ -151,3 +151,35 @@ func TestCorpusAccuracy(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkScanCorpus measures decode + detect over every JSON payload of
+// the corpus, end to end, on one core (MB/s is over the payload bytes).
+func BenchmarkScanCorpus(b *testing.B) {
+	files, _ := filepath.Glob(filepath.Join(corpusDir, "*.json"))
+	var docs [][]byte
+	total := 0
+	for _, f := range files {
+		if strings.HasSuffix(f, ".expect.json") {
+			continue
+		}
+		d, err := os.ReadFile(f)
+		if err != nil {
+			b.Fatal(err)
+		}
+		docs = append(docs, d)
+		total += len(d)
+	}
+	if len(docs) == 0 {
+		b.Skip("corpus not present")
+	}
+	s := detectors.NewScanner(detectors.Default())
+	b.SetBytes(int64(total))
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, d := range docs {
+			if _, err := ScanJSON(s, d, body.Limits{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
