@@ -1,0 +1,37 @@
+package detectors
+
+import "testing"
+
+// FuzzScan: the scanner never panics on any value and field, and its
+// findings are in bounds, sorted, non-overlapping and well formed.
+func FuzzScan(f *testing.F) {
+	for _, s := range []struct{ v, field string }{
+		{"jane.doe@example.com", "Email"},
+		{"card 4111 1111 1111 1111 exp", "Description"},
+		{"+44 7700 900123 or 020 7946 0958", "Phone"},
+		{"078-05-1120", "SSN__c"},
+		{"FR76 3000 6000 0112 3456 7890 189", "Bank_IBAN__c"},
+		{"-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----", "Description"},
+		{"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJlc2ln", "Description"},
+		{"@@@@...---+++(((", "Name"},
+	} {
+		f.Add(s.v, s.field)
+	}
+	sc := NewScanner(Default())
+	f.Fuzz(func(t *testing.T, v, field string) {
+		got := sc.Scan(nil, []byte(v), ClassifyField(field))
+		last := 0
+		for i, fd := range got {
+			if fd.Start < 0 || fd.End > len(v) || fd.Start >= fd.End {
+				t.Fatalf("finding %d span %d:%d outside %d bytes", i, fd.Start, fd.End, len(v))
+			}
+			if fd.Start < last {
+				t.Fatalf("findings unsorted or overlapping: %+v", got)
+			}
+			last = fd.End
+			if fd.Category == "" || fd.Detector == "" || fd.Confidence <= 0 || fd.Confidence > 1 {
+				t.Fatalf("malformed finding %+v", fd)
+			}
+		}
+	})
+}
