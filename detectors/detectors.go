@@ -63,6 +63,10 @@ func Default() []Detector {
 		IBAN{},
 		Phone{},
 		Secret{},
+		IPAddress{},
+		UKNINO{},
+		BRCPF{},
+		USITIN{},
 		FieldHint{},
 	}
 }

@@ -32,6 +32,11 @@ var fieldHints = map[string]string{
 	"ssn": CategoryUSSSN, "social_security_number": CategoryUSSSN, "us_ssn": CategoryUSSSN,
 	"card_number": CategoryCreditCard, "credit_card": CategoryCreditCard, "credit_card_number": CategoryCreditCard, "pan": CategoryCreditCard,
 	"iban": CategoryIBAN, "bank_iban": CategoryIBAN,
+	"ip": CategoryIPAddress, "ip_address": CategoryIPAddress, "ipaddress": CategoryIPAddress, "last_ip": CategoryIPAddress,
+	"hs_ip_address": CategoryIPAddress, "sourceip": CategoryIPAddress,
+	"cpf": CategoryBRCPF, "tax_id_br": CategoryBRCPF,
+	"itin": CategoryUSITIN,
+	"nino": CategoryUKNINO, "national_insurance_number": CategoryUKNINO, "ni_number": CategoryUKNINO,
 }
 
 // hintOnly categories are found from the field name alone (the whole value).

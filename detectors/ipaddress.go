@@ -1,0 +1,68 @@
+package detectors
+
+import (
+	"bytes"
+	"net/netip"
+)
+
+// CategoryIPAddress is an IPv4 or IPv6 address.
+const CategoryIPAddress = "ip_address"
+
+// IPAddress finds IPv4 dotted quads and IPv6 addresses (validated by
+// net/netip). A dotted quad after 'v' or a version/build/release word is a
+// version string, not an address.
+type IPAddress struct{}
+
+func (IPAddress) Name() string     { return "ip_address" }
+func (IPAddress) Category() string { return CategoryIPAddress }
+
+var versionContext = [][]byte{[]byte("version"), []byte("build"), []byte("release"), []byte("ver ")}
+
+func isHexByte(c byte) bool { return isDigit(c) || c|0x20 >= 'a' && c|0x20 <= 'f' }
+
+func (IPAddress) Find(dst []Finding, v []byte, f Field) []Finding {
+	conf := 0.85
+	if f.Hint == CategoryIPAddress {
+		conf = 0.97
+	}
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if !(isHexByte(c) || c == ':') || i > 0 && (isAlnumByte(v[i-1]) || v[i-1] == '.' || v[i-1] == ':') {
+			continue
+		}
+		j := i
+		dots, colons := 0, 0
+		for j < len(v) && (isHexByte(v[j]) || v[j] == '.' || v[j] == ':') {
+			switch v[j] {
+			case '.':
+				dots++
+			case ':':
+				colons++
+			}
+			j++
+		}
+		for j > i && (v[j-1] == '.' || v[j-1] == ':' && (j-2 < i || v[j-2] != ':')) { // trailing punctuation
+			j--
+		}
+		if j < len(v) && isAlnumByte(v[j]) || j-i < 3 {
+			continue
+		}
+		cand := v[i:j]
+		if colons < 2 && dots != 3 {
+			i = j
+			continue
+		}
+		addr, err := netip.ParseAddr(string(cand))
+		if err != nil || addr.Zone() != "" {
+			i = j
+			continue
+		}
+		if addr.Is4() && (i > 0 && (v[i-1]|0x20) == 'v' || hasContext(bytes.ToLower(v[:i]), versionContext)) {
+			i = j
+			continue
+		}
+		dst = append(dst, Finding{Category: CategoryIPAddress, Detector: "ip_address", Start: i, End: j, Confidence: conf})
+		i = j
+	}
+	return dst
+}
