@@ -67,6 +67,12 @@ func Default() []Detector {
 		UKNINO{},
 		BRCPF{},
 		USITIN{},
+		UKNHS{},
+		CASIN{},
+		USNPI{},
+		USMBI{},
+		Passport{},
+		BankAccount{},
 		FieldHint{},
 	}
 }

@@ -35,7 +35,12 @@ var fieldHints = map[string]string{
 	"ip": CategoryIPAddress, "ip_address": CategoryIPAddress, "ipaddress": CategoryIPAddress, "last_ip": CategoryIPAddress,
 	"hs_ip_address": CategoryIPAddress, "sourceip": CategoryIPAddress,
 	"cpf": CategoryBRCPF, "tax_id_br": CategoryBRCPF,
-	"itin": CategoryUSITIN,
+	"itin":       CategoryUSITIN,
+	"nhs_number": CategoryUKNHS, "nhs": CategoryUKNHS,
+	"sin": CategoryCASIN, "social_insurance_number": CategoryCASIN,
+	"npi": CategoryUSNPI, "mbi": CategoryUSMBI, "medicare_id": CategoryUSMBI,
+	"passport": CategoryPassport, "passport_number": CategoryPassport, "passportnumber": CategoryPassport,
+	"bank_account": CategoryBankAccount, "bank_account_number": CategoryBankAccount, "account_number": CategoryBankAccount,
 	"nino": CategoryUKNINO, "national_insurance_number": CategoryUKNINO, "ni_number": CategoryUKNINO,
 }
 
