@@ -14,18 +14,23 @@ func (CreditCard) Find(dst []Finding, v []byte, f Field) []Finding {
 	if f.Hint == CategoryCreditCard {
 		conf = 0.99
 	}
-	digitRuns(v, " -", buf[:0], func(r digitRun) {
+	for pos := 0; ; {
+		r, next, ok := nextDigitRun(v, pos, " -", buf[:0])
+		if !ok {
+			break
+		}
+		pos = next
 		if len(r.digits) < 13 || len(r.digits) > 19 || !knownIIN(r.digits) || !luhn(r.digits) {
-			return
+			continue
 		}
 		if r.start > 0 && v[r.start-1] == '+' { // +49 151 …: a phone's country code
-			return
+			continue
 		}
 		if !cardGroups(v[r.start:r.end]) {
-			return
+			continue
 		}
 		dst = append(dst, Finding{Category: CategoryCreditCard, Detector: "credit_card", Start: r.start, End: r.end, Confidence: conf})
-	})
+	}
 	return dst
 }
 

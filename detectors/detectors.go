@@ -17,6 +17,17 @@ const (
 	CategoryCreditCard    = "credit_card"
 	CategoryUSSSN         = "us_ssn"
 	CategoryIBAN          = "iban"
+	CategoryIPAddress     = "ip_address"
+	CategoryUSITIN        = "us_itin"
+	CategoryBankAccount   = "bank_account"
+	CategoryUKNINO        = "uk_nino"
+	CategoryUKNHS         = "uk_nhs"
+	CategoryBRCPF         = "br_cpf"
+	CategoryCASIN         = "ca_sin"
+	CategoryUSMBI         = "us_mbi"
+	CategoryUSNPI         = "us_npi"
+	CategoryPassport      = "passport"
+	CategorySecret        = "secret"
 )
 
 // Finding is one piece of personal data inside a value.

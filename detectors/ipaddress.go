@@ -5,9 +5,6 @@ import (
 	"net/netip"
 )
 
-// CategoryIPAddress is an IPv4 or IPv6 address.
-const CategoryIPAddress = "ip_address"
-
 // IPAddress finds IPv4 dotted quads and IPv6 addresses (validated by
 // net/netip). A dotted quad after 'v' or a version/build/release word is a
 // version string, not an address.

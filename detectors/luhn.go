@@ -23,11 +23,13 @@ type digitRun struct {
 	digits     []byte
 }
 
-// digitRuns calls fn for every maximal digit run in v (single separators
-// from seps allowed between digits), not touching letters or digits on
-// either side.
-func digitRuns(v []byte, seps string, buf []byte, fn func(r digitRun)) {
-	for i := 0; i < len(v); {
+// nextDigitRun finds the first maximal digit run in v at or after from
+// (single separators from seps allowed between digits) that touches no
+// letter or digit on either side. Its digits are appended to buf[:0]. ok is
+// false when there is none; next is where to continue. A loop, not a
+// callback: callbacks capturing the findings slice escape and allocate.
+func nextDigitRun(v []byte, from int, seps string, buf []byte) (r digitRun, next int, ok bool) {
+	for i := from; i < len(v); {
 		if !isDigit(v[i]) || (i > 0 && (isDigit(v[i-1]) || isUpperOrLower(v[i-1]))) {
 			i++
 			continue
@@ -50,9 +52,9 @@ func digitRuns(v []byte, seps string, buf []byte, fn func(r digitRun)) {
 			i = j
 			continue
 		}
-		fn(digitRun{start: i, end: j, digits: buf})
-		i = j
+		return digitRun{start: i, end: j, digits: buf}, j, true
 	}
+	return digitRun{}, len(v), false
 }
 
 func containsByte(s string, c byte) bool {

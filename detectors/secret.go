@@ -10,9 +10,6 @@ type Secret struct{}
 func (Secret) Name() string     { return "secret" }
 func (Secret) Category() string { return CategorySecret }
 
-// CategorySecret is credentials of any kind.
-const CategorySecret = "secret"
-
 type secretShape struct {
 	detector string
 	prefix   []byte

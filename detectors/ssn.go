@@ -15,9 +15,14 @@ var ssnContext = [][]byte{[]byte("ssn"), []byte("social security"), []byte("soc 
 
 func (SSN) Find(dst []Finding, v []byte, f Field) []Finding {
 	var buf [32]byte
-	digitRuns(v, "- ", buf[:0], func(r digitRun) {
+	for pos := 0; ; {
+		r, next, ok := nextDigitRun(v, pos, "- ", buf[:0])
+		if !ok {
+			break
+		}
+		pos = next
 		if len(r.digits) != 9 {
-			return
+			continue
 		}
 		raw := v[r.start:r.end]
 		separated := len(raw) == 11 && (raw[3] == '-' && raw[6] == '-' || raw[3] == ' ' && raw[6] == ' ')
@@ -29,15 +34,15 @@ func (SSN) Find(dst []Finding, v []byte, f Field) []Finding {
 		case len(raw) == 9 && (f.Hint == CategoryUSSSN || hasContext(v[:r.start], ssnContext)):
 			conf = 0.9
 		default:
-			return
+			continue
 		}
 		d := r.digits
 		area, group, serial := prefixNum(d, 3), prefixNum(d[3:], 2), prefixNum(d[5:], 4)
 		if area == 0 || area == 666 || area >= 900 || group == 0 || serial == 0 {
-			return
+			continue
 		}
 		dst = append(dst, Finding{Category: CategoryUSSSN, Detector: "us_ssn", Start: r.start, End: r.end, Confidence: conf})
-	})
+	}
 	return dst
 }
 
