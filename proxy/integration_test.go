@@ -467,3 +467,35 @@ func TestRequestWithoutContentTypeIsInspected(t *testing.T) {
 		t.Fatalf("a JSON body without Content-Type was not inspected: %d %q", res.StatusCode, res.Header.Get("X-Veil-Error"))
 	}
 }
+
+type sfPaged struct {
+	sfPage
+	NextRecordsURL string `json:"nextRecordsUrl"`
+}
+
+func TestSalesforcePagingThroughVeil(t *testing.T) {
+	h := start(t)
+	next := "/services/data/v62.0/query?q=" + url.QueryEscape("SELECT Id, Card_Number__c FROM Contact")
+	seen, pages := 0, 0
+	for next != "" && pages < 20 {
+		res := do(t, "GET", h.veil+next, "demo-admin", "", "Sforce-Query-Options", "batchSize=5")
+		if res.status != 200 {
+			t.Fatalf("page %d: %d %s", pages, res.status, res.body)
+		}
+		p := decodeJSON[sfPaged](t, res.body)
+		for _, r := range p.Records {
+			if c, _ := r["Card_Number__c"].(string); !strings.Contains(c, "*") {
+				t.Errorf("page %d: card %q not masked", pages, c)
+			}
+		}
+		seen += len(p.Records)
+		pages++
+		if !p.Done && !strings.HasPrefix(p.NextRecordsURL, "/services/data/v62.0/query/") {
+			t.Fatalf("page %d: nextRecordsUrl %q", pages, p.NextRecordsURL)
+		}
+		next = p.NextRecordsURL
+	}
+	if pages != 3 || seen != 12 {
+		t.Fatalf("%d pages, %d records; want 3 pages of 12 contacts", pages, seen)
+	}
+}
