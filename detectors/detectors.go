@@ -4,7 +4,10 @@
 // candidates.
 package detectors
 
-import "sort"
+import (
+	"bytes"
+	"sort"
+)
 
 // Categories (DESIGN.md vocabulary).
 const (
@@ -59,6 +62,7 @@ const (
 	trigAt     trigger = 1 << iota // '@'
 	trigDigits                     // a digit run of 7+ (separators allowed)
 	trigIBAN                       // two letters followed by two digits
+	trigSecret                     // '_', "-----", "AKIA"/"ASIA", "eyJ" or "xox": what every secret format needs
 	trigAny                        // always
 )
 
@@ -138,8 +142,27 @@ func prefilter(v []byte) trigger {
 				t |= trigDigits
 			}
 		case c == ' ' || c == '-' || c == '.' || c == '(' || c == ')' || c == '+' || c == '/':
+			if c == '-' && bytes.HasPrefix(v[i:], pemDashes) {
+				t |= trigSecret
+			}
 		default:
 			run = 0
+			switch c {
+			case '_':
+				t |= trigSecret
+			case 'A':
+				if bytes.HasPrefix(v[i:], awsAKIA) || bytes.HasPrefix(v[i:], awsASIA) {
+					t |= trigSecret
+				}
+			case 'e':
+				if bytes.HasPrefix(v[i:], jwtHead) {
+					t |= trigSecret
+				}
+			case 'x':
+				if bytes.HasPrefix(v[i:], slackHead) {
+					t |= trigSecret
+				}
+			}
 			if i+3 < len(v) && isUpperOrLower(c) && isUpperOrLower(v[i+1]) && isDigit(v[i+2]) && isDigit(v[i+3]) {
 				t |= trigIBAN
 			}
@@ -147,6 +170,14 @@ func prefilter(v []byte) trigger {
 	}
 	return t
 }
+
+var (
+	pemDashes = []byte("-----")
+	awsAKIA   = []byte("AKIA")
+	awsASIA   = []byte("ASIA")
+	jwtHead   = []byte("eyJ")
+	slackHead = []byte("xox")
+)
 
 // resolve sorts findings and drops overlaps, keeping higher confidence then
 // longer spans; a field-hint finding overlapping a pattern finding of the

@@ -9,6 +9,7 @@ type Secret struct{}
 
 func (Secret) Name() string     { return "secret" }
 func (Secret) Category() string { return CategorySecret }
+func (Secret) trigger() trigger { return trigSecret }
 
 type secretShape struct {
 	detector string
