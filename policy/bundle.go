@@ -115,13 +115,15 @@ func newStore(res *loader.Result) storage.Store {
 	)
 }
 
-// compile loads fsys (tests excluded), compiles it with the restricted
-// capabilities and the input schema (if the bundle has one), and prepares
-// Query once.
-func compile(ctx context.Context, fsys fs.FS) (*compiled, error) {
-	res, err := load(fsys, false)
+// newCompiler loads fsys (with or without its *_test.rego files) and
+// returns its parsed modules and a compiler set up as every Veil
+// evaluation is: restricted capabilities, Rego v1, the bundle's input
+// schema. The engine and the test runner share it, so tests run under the
+// same rules as the policy.
+func newCompiler(fsys fs.FS, withTests bool) (*loader.Result, map[string]*ast.Module, *ast.Compiler, error) {
+	res, err := load(fsys, withTests)
 	if err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
 	modules := make(map[string]*ast.Module, len(res.Modules))
 	for name, m := range res.Modules {
@@ -129,12 +131,23 @@ func compile(ctx context.Context, fsys fs.FS) (*compiled, error) {
 	}
 	schemas, err := inputSchema(fsys)
 	if err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
 	c := ast.NewCompiler().
 		WithCapabilities(capabilities()).
 		WithDefaultRegoVersion(ast.RegoV1).
 		WithSchemas(schemas)
+	return res, modules, c, nil
+}
+
+// compile loads fsys (tests excluded), compiles it with the restricted
+// capabilities and the input schema (if the bundle has one), and prepares
+// Query once.
+func compile(ctx context.Context, fsys fs.FS) (*compiled, error) {
+	res, modules, c, err := newCompiler(fsys, false)
+	if err != nil {
+		return nil, err
+	}
 	if c.Compile(modules); c.Failed() {
 		return nil, c.Errors // each error carries file:line
 	}

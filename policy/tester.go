@@ -28,23 +28,11 @@ type TestResult struct {
 // calls http.send fails to compile, as the policy would). Results are sorted
 // by package and name. A bundle that does not compile is an error.
 func RunTests(ctx context.Context, fsys fs.FS) ([]TestResult, error) {
-	res, err := load(fsys, true)
+	res, modules, c, err := newCompiler(fsys, true)
 	if err != nil {
 		return nil, fmt.Errorf("load policy bundle: %w", err)
 	}
-	modules := make(map[string]*ast.Module, len(res.Modules))
-	for name, m := range res.Modules {
-		modules[name] = m.Parsed
-	}
-	schemas, err := inputSchema(fsys)
-	if err != nil {
-		return nil, err
-	}
-	c := ast.NewCompiler().
-		WithCapabilities(capabilities()).
-		WithDefaultRegoVersion(ast.RegoV1).
-		WithSchemas(schemas).
-		WithEnablePrintStatements(true)
+	c = c.WithEnablePrintStatements(true)
 	ch, err := tester.NewRunner().
 		SetCompiler(c).
 		SetStore(newStore(res)).
