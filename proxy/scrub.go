@@ -6,8 +6,9 @@ import (
 )
 
 // LogScrubber returns the log redaction function for proxy/logging: it runs
-// the detectors over an encoded log line and replaces what they find. The
-// logging core calls it only for lines that trip its cheap pre-check.
+// the detectors over a log value (message, string, error text) and replaces
+// what they find. The logging core calls it only for values that trip its
+// cheap pre-check.
 func LogScrubber() func([]byte) []byte {
 	s := detectors.NewScanner(detectors.Default())
 	return func(line []byte) []byte {

@@ -70,6 +70,9 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Server, error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m := metrics.New(reg, Version)
+	for _, r := range cfg.Routes {
+		m.InitRoute(r.Name)
+	}
 
 	scanner := detectors.NewScanner(detectors.Default())
 	pipe := NewPipeline(scanner, engine, m, o.Logger, cfg.Limits)

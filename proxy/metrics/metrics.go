@@ -1,19 +1,24 @@
-// Package metrics owns every Prometheus collector of Veil. Collectors are
-// registered on an injected Registerer (never the global default), under the
-// namespace "veil" with a subsystem per stage, and carry only bounded labels:
-// route, direction, outcome, stage, category, detector, action, code, result
-// — never a user, a path or a value.
 package metrics
 
 import (
 	"runtime"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 )
 
 const namespace = "veil"
 
-// Metrics holds every collector.
+// Label values known up front, pre-initialised so that rate() and
+// absent-series alerts see zeros before the first event.
+var (
+	directions         = []string{"request", "response"}
+	outcomes           = []string{"allowed", "transformed", "blocked", "passthrough"}
+	policyResults      = []string{"allow", "deny", "error"}
+	upstreamErrorKinds = []string{"transport", "timeout", "canceled"}
+)
+
+// Metrics holds every collector. Label names are given per field.
 type Metrics struct {
 	Requests       *prometheus.CounterVec   // veil_proxy_requests_total{route,direction,outcome}
 	StageDuration  *prometheus.HistogramVec // veil_pipeline_stage_duration_seconds{route,direction,stage}
@@ -26,74 +31,114 @@ type Metrics struct {
 	UpstreamErrors *prometheus.CounterVec   // veil_upstream_errors_total{route,kind}
 	BodyBytes      *prometheus.HistogramVec // veil_proxy_inspected_body_bytes{route,direction}
 	Inflight       prometheus.Gauge         // veil_proxy_inflight_requests
-	BuildInfo      *prometheus.GaugeVec     // veil_build_info{version,goversion} = 1
+	BuildInfo      prometheus.Gauge         // veil_build_info{version,goversion}, always 1
 }
 
-// Pipeline stages are microseconds to milliseconds: 10µs … ~5s.
-var stageBuckets = prometheus.ExponentialBuckets(10e-6, 2.5, 15)
+// durationBuckets span pipeline stages and policy evaluations, from a few
+// microseconds (an empty body) to a second (a pathological one), 1-2.5-5
+// per decade so that the boundaries read as round numbers.
+var durationBuckets = []float64{
+	10e-6, 25e-6, 50e-6,
+	100e-6, 250e-6, 500e-6,
+	1e-3, 2.5e-3, 5e-3,
+	10e-3, 25e-3, 50e-3,
+	100e-3, 250e-3, 500e-3,
+	1,
+}
 
-// New registers every collector on reg. Like MustRegister it panics when a
-// collector is already registered there: build one Metrics per registry.
+// bodyBuckets go from 256 B to 16 MiB, ×4 per bucket: the default inspected
+// body limit is 10 MiB.
+var bodyBuckets = prometheus.ExponentialBuckets(256, 4, 9)
+
+// Native histogram settings: ~10 % resolution, bounded size.
+const (
+	nativeFactor      = 1.1
+	nativeMaxBuckets  = 100
+	nativeMinResetDur = time.Hour
+)
+
+func histogramOpts(subsystem, name, help string, buckets []float64) prometheus.HistogramOpts {
+	return prometheus.HistogramOpts{
+		Namespace: namespace, Subsystem: subsystem, Name: name, Help: help,
+		Buckets:                         buckets,
+		NativeHistogramBucketFactor:     nativeFactor,
+		NativeHistogramMaxBucketNumber:  nativeMaxBuckets,
+		NativeHistogramMinResetDuration: nativeMinResetDur,
+	}
+}
+
+func counterVec(subsystem, name, help string, labels ...string) *prometheus.CounterVec {
+	return prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: namespace, Subsystem: subsystem, Name: name, Help: help}, labels)
+}
+
+// New builds every collector and registers it on reg. Like MustRegister it
+// panics when reg already holds one of them (a second New on the same
+// registry is a programming error): build one Metrics per registry, and a
+// fresh registry per test. version is the build's version for
+// veil_build_info.
 func New(reg prometheus.Registerer, version string) *Metrics {
 	m := &Metrics{
-		Requests: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Namespace: namespace, Subsystem: "proxy", Name: "requests_total",
-			Help: "Messages handled, by route, direction and outcome (allowed, transformed, blocked, passthrough).",
-		}, []string{"route", "direction", "outcome"}),
-		StageDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Namespace: namespace, Subsystem: "pipeline", Name: "stage_duration_seconds",
-			Help:    "Time spent in each pipeline stage (detect, decide, transform) per message.",
-			Buckets: stageBuckets, NativeHistogramBucketFactor: 1.1,
-		}, []string{"route", "direction", "stage"}),
-		Findings: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Namespace: namespace, Subsystem: "detect", Name: "findings_total",
-			Help: "Personal data found, by category and detector.",
-		}, []string{"category", "detector"}),
-		Actions: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Namespace: namespace, Subsystem: "transform", Name: "actions_total",
-			Help: "Actions applied to findings, by action and category.",
-		}, []string{"action", "category"}),
-		PolicyEvals: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Namespace: namespace, Subsystem: "policy", Name: "evaluations_total",
-			Help: "Policy evaluations by result (allow, deny, error).",
-		}, []string{"result"}),
-		PolicyDuration: prometheus.NewHistogram(prometheus.HistogramOpts{
-			Namespace: namespace, Subsystem: "policy", Name: "evaluation_duration_seconds",
-			Help:    "Time of one policy evaluation.",
-			Buckets: stageBuckets, NativeHistogramBucketFactor: 1.1,
-		}),
-		Blocks: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Namespace: namespace, Subsystem: "proxy", Name: "blocked_total",
-			Help: "Messages refused, by route, direction and stable error code.",
-		}, []string{"route", "direction", "code"}),
-		FailOpen: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Namespace: namespace, Subsystem: "proxy", Name: "fail_open_total",
-			Help: "Messages forwarded uninspected because their route is configured on_error: allow, by stable error code.",
-		}, []string{"route", "direction", "code"}),
-		UpstreamErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Namespace: namespace, Subsystem: "upstream", Name: "errors_total",
-			Help: "Failed round trips to the CRM, by route and kind (transport, timeout, canceled).",
-		}, []string{"route", "kind"}),
-		BodyBytes: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Namespace: namespace, Subsystem: "proxy", Name: "inspected_body_bytes",
-			Help:    "Decoded size of inspected bodies.",
-			Buckets: prometheus.ExponentialBuckets(256, 4, 10),
-		}, []string{"route", "direction"}),
+		Requests: counterVec("proxy", "requests_total",
+			"Messages handled, by route, direction and outcome (allowed, transformed, blocked, passthrough).",
+			"route", "direction", "outcome"),
+		StageDuration: prometheus.NewHistogramVec(histogramOpts("pipeline", "stage_duration_seconds",
+			"Time spent in one pipeline stage (decode, detect, decide, transform, encode) for one message.",
+			durationBuckets), []string{"route", "direction", "stage"}),
+		Findings: counterVec("detect", "findings_total",
+			"Personal data found, by category and detector.",
+			"category", "detector"),
+		Actions: counterVec("transform", "actions_total",
+			"Actions applied to findings, by action and category.",
+			"action", "category"),
+		PolicyEvals: counterVec("policy", "evaluations_total",
+			"Policy evaluations by result (allow, deny, error).",
+			"result"),
+		PolicyDuration: prometheus.NewHistogram(histogramOpts("policy", "evaluation_duration_seconds",
+			"Time of one policy evaluation.", durationBuckets)),
+		Blocks: counterVec("proxy", "blocked_total",
+			"Messages refused, by route, direction and stable error code.",
+			"route", "direction", "code"),
+		FailOpen: counterVec("proxy", "fail_open_total",
+			"Messages forwarded uninspected because their route is configured on_error: allow, by stable error code.",
+			"route", "direction", "code"),
+		UpstreamErrors: counterVec("upstream", "errors_total",
+			"Failed round trips to the CRM, by route and kind (transport, timeout, canceled).",
+			"route", "kind"),
+		BodyBytes: prometheus.NewHistogramVec(histogramOpts("proxy", "inspected_body_bytes",
+			"Decoded size of inspected bodies.", bodyBuckets), []string{"route", "direction"}),
 		Inflight: prometheus.NewGauge(prometheus.GaugeOpts{
 			Namespace: namespace, Subsystem: "proxy", Name: "inflight_requests",
 			Help: "Requests being served.",
 		}),
-		BuildInfo: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		BuildInfo: prometheus.NewGauge(prometheus.GaugeOpts{
 			Namespace: namespace, Name: "build_info",
-			Help: "Always 1; labels say which build is running.",
-		}, []string{"version", "goversion"}),
+			Help:        "Always 1; the labels say which build is running.",
+			ConstLabels: prometheus.Labels{"version": version, "goversion": runtime.Version()},
+		}),
 	}
 	reg.MustRegister(m.Requests, m.StageDuration, m.Findings, m.Actions, m.PolicyEvals, m.PolicyDuration,
 		m.Blocks, m.FailOpen, m.UpstreamErrors, m.BodyBytes, m.Inflight, m.BuildInfo)
-	m.BuildInfo.WithLabelValues(version, runtime.Version()).Set(1)
-	// Results are known up front: pre-initialise them so rate() sees zeros.
-	for _, r := range []string{"allow", "deny", "error"} {
+	m.BuildInfo.Set(1)
+	// Results need no route: pre-initialise them here.
+	for _, r := range policyResults {
 		m.PolicyEvals.WithLabelValues(r)
 	}
 	return m
+}
+
+// InitRoute pre-initialises the counters of a configured route to zero:
+// veil_proxy_requests_total for both directions and every outcome
+// (allowed, transformed, blocked, passthrough) and
+// veil_upstream_errors_total for every kind (transport, timeout, canceled). Call it once per route at
+// start-up; histograms, codes, categories and actions are left to appear
+// on first use (pre-creating them would multiply series for no alert).
+func (m *Metrics) InitRoute(route string) {
+	for _, d := range directions {
+		for _, o := range outcomes {
+			m.Requests.WithLabelValues(route, d, o)
+		}
+	}
+	for _, k := range upstreamErrorKinds {
+		m.UpstreamErrors.WithLabelValues(route, k)
+	}
 }

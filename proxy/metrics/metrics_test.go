@@ -1,59 +1,156 @@
 package metrics
 
 import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/prometheus/common/expfmt"
 )
 
-func TestCountersExposition(t *testing.T) {
+var update = flag.Bool("update", false, "rewrite testdata/metrics.golden")
+
+const golden = "testdata/metrics.golden"
+
+// observed returns a registry holding a Metrics that has seen one
+// transformed response, one blocked request and an upstream timeout.
+func observed(t *testing.T) *prometheus.Registry {
+	t.Helper()
 	reg := prometheus.NewPedanticRegistry()
-	m := New(reg, "test")
+	m := New(reg, "v1.2.3")
+	m.InitRoute("salesforce")
 	m.Requests.WithLabelValues("salesforce", "response", "transformed").Add(2)
+	m.Requests.WithLabelValues("salesforce", "request", "blocked").Inc()
+	m.Blocks.WithLabelValues("salesforce", "request", "policy_denied").Inc()
+	m.FailOpen.WithLabelValues("hubspot", "response", "body_too_large").Inc()
+	m.UpstreamErrors.WithLabelValues("salesforce", "timeout").Inc()
+	for stage, secs := range map[string]float64{"decode": 40e-6, "detect": 300e-6, "decide": 0.0012, "transform": 60e-6, "encode": 30e-6} {
+		m.StageDuration.WithLabelValues("salesforce", "response", stage).Observe(secs)
+	}
+	m.Findings.WithLabelValues("email", "email").Add(3)
 	m.Findings.WithLabelValues("credit_card", "credit_card").Inc()
 	m.Actions.WithLabelValues("mask", "credit_card").Inc()
-	m.Blocks.WithLabelValues("salesforce", "request", "policy_denied").Inc()
+	m.Actions.WithLabelValues("tokenize", "email").Add(3)
+	m.PolicyEvals.WithLabelValues("allow").Add(2)
+	m.PolicyEvals.WithLabelValues("deny").Inc()
+	m.PolicyDuration.Observe(450e-6)
+	m.PolicyDuration.Observe(33e-6)
+	m.PolicyDuration.Observe(2)
+	m.BodyBytes.WithLabelValues("salesforce", "response").Observe(3000)
+	m.BodyBytes.WithLabelValues("salesforce", "request").Observe(180)
+	m.Inflight.Inc()
+	return reg
+}
 
+// goldenNames are the families compared with the golden file: all but
+// veil_build_info, whose goversion label changes with the toolchain.
+var goldenNames = []string{
+	"veil_proxy_requests_total", "veil_pipeline_stage_duration_seconds",
+	"veil_detect_findings_total", "veil_transform_actions_total",
+	"veil_policy_evaluations_total", "veil_policy_evaluation_duration_seconds",
+	"veil_proxy_blocked_total", "veil_proxy_fail_open_total", "veil_upstream_errors_total",
+	"veil_proxy_inspected_body_bytes", "veil_proxy_inflight_requests",
+}
+
+func TestGolden(t *testing.T) {
+	reg := observed(t)
+	if *update {
+		writeGolden(t, reg)
+	}
+	f, err := os.Open(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := testutil.GatherAndCompare(reg, f, goldenNames...); err != nil {
+		t.Fatalf("%v\n(run go test ./proxy/metrics -update to accept a deliberate change)", err)
+	}
+}
+
+func writeGolden(t *testing.T, reg *prometheus.Registry) {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	for _, mf := range mfs {
+		if mf.GetName() == "veil_build_info" {
+			continue
+		}
+		if _, err := expfmt.MetricFamilyToText(&buf, mf); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(golden, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestBuildInfo(t *testing.T) {
+	reg := prometheus.NewPedanticRegistry()
+	New(reg, "v1.2.3")
 	want := `
-# HELP veil_proxy_requests_total Messages handled, by route, direction and outcome (allowed, transformed, blocked, passthrough).
-# TYPE veil_proxy_requests_total counter
-veil_proxy_requests_total{direction="response",outcome="transformed",route="salesforce"} 2
-# HELP veil_detect_findings_total Personal data found, by category and detector.
-# TYPE veil_detect_findings_total counter
-veil_detect_findings_total{category="credit_card",detector="credit_card"} 1
-# HELP veil_transform_actions_total Actions applied to findings, by action and category.
-# TYPE veil_transform_actions_total counter
-veil_transform_actions_total{action="mask",category="credit_card"} 1
-# HELP veil_proxy_blocked_total Messages refused, by route, direction and stable error code.
-# TYPE veil_proxy_blocked_total counter
-veil_proxy_blocked_total{code="policy_denied",direction="request",route="salesforce"} 1
-# HELP veil_policy_evaluations_total Policy evaluations by result (allow, deny, error).
-# TYPE veil_policy_evaluations_total counter
-veil_policy_evaluations_total{result="allow"} 0
-veil_policy_evaluations_total{result="deny"} 0
-veil_policy_evaluations_total{result="error"} 0
+# HELP veil_build_info Always 1; the labels say which build is running.
+# TYPE veil_build_info gauge
+veil_build_info{goversion="` + runtime.Version() + `",version="v1.2.3"} 1
 `
-	if err := testutil.GatherAndCompare(reg, strings.NewReader(want),
-		"veil_proxy_requests_total", "veil_detect_findings_total", "veil_transform_actions_total",
-		"veil_proxy_blocked_total", "veil_policy_evaluations_total"); err != nil {
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "veil_build_info"); err != nil {
 		t.Fatal(err)
 	}
 }
 
 func TestLint(t *testing.T) {
-	reg := prometheus.NewRegistry()
-	m := New(reg, "test")
-	m.StageDuration.WithLabelValues("r", "request", "detect").Observe(0.001)
-	m.BodyBytes.WithLabelValues("r", "request").Observe(1000)
-	m.UpstreamErrors.WithLabelValues("r", "timeout").Inc()
-	problems, err := testutil.GatherAndLint(reg)
+	problems, err := testutil.GatherAndLint(observed(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, p := range problems {
 		t.Errorf("%s: %s", p.Metric, p.Text)
+	}
+}
+
+func TestLabelsAreBounded(t *testing.T) {
+	allowed := map[string]bool{"route": true, "direction": true, "outcome": true, "stage": true, "category": true,
+		"detector": true, "action": true, "code": true, "result": true, "kind": true, "version": true, "goversion": true}
+	mfs, err := observed(t).Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if !strings.HasPrefix(mf.GetName(), "veil_") {
+			t.Errorf("%s: outside the veil namespace", mf.GetName())
+		}
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if !allowed[l.GetName()] {
+					t.Errorf("%s: unbounded label %q", mf.GetName(), l.GetName())
+				}
+			}
+		}
+	}
+}
+
+func TestHistogramsAreNativeToo(t *testing.T) {
+	mfs, err := observed(t).Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			if h := m.GetHistogram(); h != nil && (h.Schema == nil || len(h.GetBucket()) == 0) {
+				t.Errorf("%s: want classic and native buckets", mf.GetName())
+			}
+		}
 	}
 }
 
@@ -66,4 +163,9 @@ func TestDoubleRegistrationPanics(t *testing.T) {
 		}
 	}()
 	New(reg, "b")
+}
+
+func TestOwnRegistryOnly(t *testing.T) {
+	New(prometheus.NewRegistry(), "a")
+	New(prometheus.NewRegistry(), "b") // would panic if New touched the default registry
 }
