@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"io"
@@ -39,6 +40,18 @@ func (in *Inspector) InspectRequest(r *http.Request) *crm.Error {
 	// and a missing label must not be a way around inspection.
 	ct := r.Header.Get("Content-Type")
 	inspect := hasBody(r.Body, r.ContentLength) && (ct == "" || body.IsJSON(ct))
+	if !inspect && hasBody(r.Body, r.ContentLength) && isIdentity(enc) {
+		// A JSON body under another label (curl -d sends form-urlencoded)
+		// must not slip through: peek without consuming, so bodies that
+		// are not JSON (forms, Bulk CSV uploads) still stream.
+		br := bufio.NewReaderSize(r.Body, sniffLen)
+		head, _ := br.Peek(sniffLen)
+		r.Body = struct {
+			io.Reader
+			io.Closer
+		}{br, r.Body}
+		inspect = looksLikeJSON(head)
+	}
 	if inspect {
 		raw, decoded, err := in.read(r.Body, enc)
 		_ = r.Body.Close()
@@ -205,6 +218,22 @@ func (in *Inspector) count(sc *scope.Scope, dir string, changed bool) {
 		sc.Outcome = outcome
 	}
 	in.pipe.metrics.Requests.WithLabelValues(sc.Route.Name, dir, outcome).Inc()
+}
+
+const sniffLen = 512
+
+// looksLikeJSON: the first non-space byte opens an object or an array.
+func looksLikeJSON(head []byte) bool {
+	for _, c := range head {
+		switch c {
+		case ' ', '\t', '\r', '\n':
+			continue
+		case '{', '[':
+			return true
+		}
+		return false
+	}
+	return false
 }
 
 func hasBody(b io.ReadCloser, n int64) bool { return b != nil && b != http.NoBody && n != 0 }

@@ -499,3 +499,34 @@ func TestSalesforcePagingThroughVeil(t *testing.T) {
 		t.Fatalf("%d pages, %d records; want 3 pages of 12 contacts", pages, seen)
 	}
 }
+
+func TestMislabelledJSONIsInspectedAndFormsStream(t *testing.T) {
+	h := start(t)
+	id := firstContactID(t, h)
+	for _, ct := range []string{"application/x-www-form-urlencoded", "text/plain"} {
+		req, _ := http.NewRequest("PATCH", h.veil+"/services/data/v62.0/sobjects/Contact/"+id, strings.NewReader(` {"Description":"pay with 4111 1111 1111 1111"}`))
+		req.Header.Set("Authorization", "Bearer demo-sales")
+		req.Header.Set("Content-Type", ct)
+		res, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != 403 || res.Header.Get("X-Veil-Error") != "policy_denied" {
+			t.Errorf("JSON labelled %s was not inspected: %d %q", ct, res.StatusCode, res.Header.Get("X-Veil-Error"))
+		}
+	}
+	// A real form (the OAuth token request) still streams through untouched.
+	req, _ := http.NewRequest("POST", h.veil+"/services/oauth2/token", strings.NewReader("grant_type=password&username=u%40example.com&password=p"))
+	req.Header.Set("Authorization", "Bearer demo-sales")
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	res, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || !strings.Contains(string(b), "access_token") {
+		t.Fatalf("form body: %d %s", res.StatusCode, b)
+	}
+}
