@@ -1,6 +1,10 @@
 package detectors
 
-import "github.com/nyaruka/phonenumbers"
+import (
+	"sync"
+
+	"github.com/nyaruka/phonenumbers"
+)
 
 // Phone finds telephone numbers validated by libphonenumber: the region
 // comes from the field (or E.164's '+'), else US. Plain digit runs count
@@ -100,10 +104,18 @@ var trunkRegions = []string{"GB", "DE", "FR", "IT", "ES", "NL", "BE", "AT", "CH"
 // validPhone decides a candidate: valid for its region (or, in national
 // form with a leading 0, for a trunk-prefix region); or, where the shape
 // already says phone (a '+' country code, or a field named as a phone), a
-// possible number by length.
+// possible number by length. Candidates are at most 15 digits.
 func validPhone(cand []byte, region string, plus, hinted, separated bool) (float64, bool) {
-	num, err := phonenumbers.Parse(string(cand), region)
-	if err == nil && phonenumbers.IsValidNumber(num) {
+	buf := phoneBufs.Get().(*[24]byte)
+	defer phoneBufs.Put(buf)
+	digits := buf[:0]
+	for _, b := range cand {
+		if isDigit(b) {
+			digits = append(digits, b)
+		}
+	}
+	valid, possible := phoneCheck(cand, digits, plus, region)
+	if valid {
 		if hinted {
 			return 0.97, true
 		}
@@ -111,7 +123,7 @@ func validPhone(cand []byte, region string, plus, hinted, separated bool) (float
 	}
 	if !plus && cand[0] == '0' && (hinted || separated) {
 		for _, rg := range trunkRegions {
-			if n, err := phonenumbers.Parse(string(cand), rg); err == nil && phonenumbers.IsValidNumber(n) {
+			if v, _ := phoneCheck(cand, digits, false, rg); v {
 				if hinted {
 					return 0.95, true
 				}
@@ -119,11 +131,37 @@ func validPhone(cand []byte, region string, plus, hinted, separated bool) (float
 			}
 		}
 	}
-	if err == nil && (plus || hinted) && phonenumbers.IsPossibleNumber(num) {
+	if possible && (plus || hinted) {
 		if hinted {
 			return 0.9, true
 		}
 		return 0.75, true
 	}
 	return 0, false
+}
+
+var phoneBufs = sync.Pool{New: func() any { return new([24]byte) }}
+
+// phoneCheck reports whether the candidate parses in region and is a
+// valid, or at least a possible, number: through the compiled metadata,
+// or libphonenumber itself where the port defers.
+func phoneCheck(cand, digits []byte, plus bool, region string) (valid, possible bool) {
+	cc, nsn, st := phoneParse(digits, plus, region)
+	switch st {
+	case phoneOK:
+		if phoneValid(cc, nsn) {
+			return true, true
+		}
+		return false, phonePossible(cc, nsn)
+	case phoneDefer:
+		num, err := phonenumbers.Parse(string(cand), region)
+		if err != nil {
+			return false, false
+		}
+		if phonenumbers.IsValidNumber(num) {
+			return true, true
+		}
+		return false, phonenumbers.IsPossibleNumber(num)
+	}
+	return false, false
 }
