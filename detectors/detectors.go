@@ -31,6 +31,7 @@ const (
 	CategoryUSNPI         = "us_npi"
 	CategoryPassport      = "passport"
 	CategorySecret        = "secret"
+	CategoryVeilToken     = "veil_token"
 )
 
 // Finding is one piece of personal data inside a value.
@@ -63,6 +64,7 @@ const (
 	trigDigits                     // a digit run of 7+ (separators allowed)
 	trigIBAN                       // two letters followed by two digits
 	trigSecret                     // '_', "-----", "AKIA"/"ASIA", "eyJ" or "xox": what every secret format needs
+	trigToken                      // "vt." or "+999": Veil's own tokens
 	trigAny                        // always
 )
 
@@ -89,6 +91,7 @@ func Default() []Detector {
 		Passport{},
 		BankAccount{},
 		FieldHint{},
+		VeilToken{},
 	}
 }
 
@@ -145,6 +148,9 @@ func prefilter(v []byte) trigger {
 			if c == '-' && bytes.HasPrefix(v[i:], pemDashes) {
 				t |= trigSecret
 			}
+			if c == '+' && bytes.HasPrefix(v[i+1:], tokenPhoneCC) {
+				t |= trigToken
+			}
 		default:
 			run = 0
 			switch c {
@@ -162,6 +168,10 @@ func prefilter(v []byte) trigger {
 				if bytes.HasPrefix(v[i:], slackHead) {
 					t |= trigSecret
 				}
+			case 'v':
+				if bytes.HasPrefix(v[i+1:], tokenHead) {
+					t |= trigToken
+				}
 			}
 			if i+3 < len(v) && isUpperOrLower(c) && isUpperOrLower(v[i+1]) && isDigit(v[i+2]) && isDigit(v[i+3]) {
 				t |= trigIBAN
@@ -172,11 +182,13 @@ func prefilter(v []byte) trigger {
 }
 
 var (
-	pemDashes = []byte("-----")
-	awsAKIA   = []byte("AKIA")
-	awsASIA   = []byte("ASIA")
-	jwtHead   = []byte("eyJ")
-	slackHead = []byte("xox")
+	pemDashes    = []byte("-----")
+	awsAKIA      = []byte("AKIA")
+	awsASIA      = []byte("ASIA")
+	jwtHead      = []byte("eyJ")
+	slackHead    = []byte("xox")
+	tokenHead    = []byte("t.")
+	tokenPhoneCC = []byte("999")
 )
 
 // resolve sorts findings and drops overlaps, keeping higher confidence then

@@ -1,21 +1,7 @@
 package detectors
 
 // luhn reports whether the digits pass the Luhn check.
-func luhn(d []byte) bool {
-	sum, double := 0, false
-	for i := len(d) - 1; i >= 0; i-- {
-		n := int(d[i] - '0')
-		if double {
-			n *= 2
-			if n > 9 {
-				n -= 9
-			}
-		}
-		sum += n
-		double = !double
-	}
-	return sum%10 == 0
-}
+func luhn(d []byte) bool { return luhnSum(d)%10 == 0 }
 
 // digitRun is a run of digits allowing single separators from seps.
 type digitRun struct {
