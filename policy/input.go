@@ -31,6 +31,7 @@ var (
 	kConsent    = ast.StringTerm("consent")
 	kRecord     = ast.StringTerm("record")
 	kPointer    = ast.StringTerm("pointer")
+	kIn         = ast.StringTerm("in")
 	kField      = ast.StringTerm("field")
 	kCategory   = ast.StringTerm("category")
 	kDetector   = ast.StringTerm("detector")
@@ -137,6 +138,7 @@ func (c *converter) findings(fs []Finding) *ast.Term {
 		ts[i] = ast.ObjectTerm(
 			ast.Item(kID, ast.InternedTerm(f.ID)),
 			ast.Item(kRecord, ast.InternedTerm(f.Record)),
+			ast.Item(kIn, c.str(f.In)),
 			ast.Item(kPointer, str(f.Pointer)),
 			ast.Item(kField, c.str(f.Field)),
 			ast.Item(kCategory, c.str(f.Category)),

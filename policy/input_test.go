@@ -18,8 +18,8 @@ func sampleInput() *Input {
 			{Index: 7, Object: "Lead", ID: "00QB", Consent: map[string]bool{}},
 		},
 		Findings: []Finding{
-			{ID: 0, Record: 0, Pointer: "/records/0/Email", Field: "Email", Category: "email", Detector: "email", Confidence: 0.99},
-			{ID: 1, Record: -1, Pointer: "/records/0/Desc~1ription", Field: "Desc/ription", Category: "credit_card", Detector: "credit_card", Confidence: 1},
+			{ID: 0, Record: 0, In: "body", Pointer: "/records/0/Email", Field: "Email", Category: "email", Detector: "email", Confidence: 0.99},
+			{ID: 1, Record: -1, In: "query", Pointer: "/records/0/Desc~1ription", Field: "Desc/ription", Category: "credit_card", Detector: "credit_card", Confidence: 1},
 			{ID: 1 << 40, Record: 7, Pointer: "", Field: "", Category: "", Detector: "", Confidence: 1e-9},
 		},
 		Stats:     map[string]int64{"principal_pii_records_1h": 1200, "big": math.MaxInt64, "neg": -3},

@@ -42,6 +42,7 @@ type Record struct {
 type Finding struct {
 	ID         int     `json:"id"`
 	Record     int     `json:"record"` // -1 when outside any record
+	In         string  `json:"in"`     // "body", "query" or "path": what Pointer points into
 	Pointer    string  `json:"pointer"`
 	Field      string  `json:"field"`
 	Category   string  `json:"category"`

@@ -33,7 +33,7 @@ func (in *Inspector) InspectRequest(r *http.Request) *crm.Error {
 	sc := scope.From(r.Context())
 	route := sc.Route
 	call := crm.Classify(route.Dialect, r.Method, r.URL.Path, r.URL.Query())
-	msg := &Message{Direction: DirRequest, Route: route, Call: call, Method: r.Method, Path: r.URL.Path, Scope: sc}
+	msg := &Message{Direction: DirRequest, Route: route, Call: call, Method: r.Method, Path: r.URL.Path, URL: r.URL, Scope: sc}
 
 	enc := r.Header.Get("Content-Encoding")
 	// A body without a Content-Type is inspected as JSON: CRM APIs need one,

@@ -530,3 +530,58 @@ func TestMislabelledJSONIsInspectedAndFormsStream(t *testing.T) {
 		t.Fatalf("form body: %d %s", res.StatusCode, b)
 	}
 }
+
+// urlWatcher redacts (so Veil must refuse) every finding of the request
+// URL, and allows everything else: it proves which URL values reach the
+// policy, under which field.
+var urlWatcher = fstest.MapFS{
+	"policy.rego": {Data: []byte(`package veil
+
+decision := {"allow": true, "deny": [], "actions": actions, "default": {}, "drop": [], "alerts": []}
+
+actions contains {"finding": f.id, "action": "redact", "rule": concat(":", [f["in"], f.pointer, f.field, f.category])} if {
+	some f in input.findings
+	f["in"] != "body"
+}
+`)},
+	"data.json": {Data: []byte(`{"veil_config": {}}`)},
+}
+
+func TestRequestURLIsScanned(t *testing.T) {
+	h := start(t, withRules(urlWatcher))
+	id := firstContactID(t, h)
+	for _, c := range []struct{ name, path, want string }{
+		{"SOQL literal under its field", "/services/data/v62.0/query?q=" + url.QueryEscape("SELECT Id FROM Contact WHERE Phone = '4155550143'"), "phone in the request URL"},
+		{"SOSL search term", "/services/data/v62.0/search?q=" + url.QueryEscape("FIND {jane.doe@example.com} IN EMAIL FIELDS"), "email in the request URL"},
+		{"HubSpot id by idProperty", "/crm/v3/objects/contacts/" + url.PathEscape("jane.doe@example.com") + "?idProperty=email", "email in the request URL"},
+		{"a plain parameter", "/crm/v3/objects/contacts?email=" + url.QueryEscape("jane.doe@example.com"), "email in the request URL"},
+	} {
+		res := do(t, "GET", h.veil+c.path, "demo-admin", "")
+		if res.status != 403 || !strings.Contains(string(res.body), c.want) {
+			t.Errorf("%s: status %d, want 403 naming %q: %s", c.name, res.status, c.want, res.body)
+		}
+		if bytes.Contains(res.body, []byte("jane")) || bytes.Contains(res.body, []byte("4155550143")) {
+			t.Errorf("%s: the refusal echoes the value: %s", c.name, res.body)
+		}
+	}
+	// No personal data in the URL: the request goes through.
+	res := do(t, "GET", h.veil+"/services/data/v62.0/sobjects/Contact/"+id+"?fields=Id", "demo-admin", "")
+	if res.status != 200 {
+		t.Errorf("clean URL: status %d: %s", res.status, res.body)
+	}
+}
+
+// With the default bundle a search by email is a legitimate request, and a
+// card number in a SOQL literal is card data in free text: refused.
+func TestDefaultPolicyOnRequestURLs(t *testing.T) {
+	h := start(t)
+	q := "SELECT Id, Email FROM Contact WHERE Email = 'nobody@example.com'"
+	if res := do(t, "GET", h.veil+"/services/data/v62.0/query?q="+url.QueryEscape(q), "demo-sales", ""); res.status != 200 {
+		t.Errorf("search by email: status %d: %s", res.status, res.body)
+	}
+	q = "SELECT Id FROM Contact WHERE Description LIKE '%4111 1111 1111 1111%'"
+	res := do(t, "GET", h.veil+"/services/data/v62.0/query?q="+url.QueryEscape(q), "demo-sales", "")
+	if res.status != 403 || bytes.Contains(res.body, []byte("4111")) {
+		t.Errorf("card in a SOQL literal: status %d: %s", res.status, res.body)
+	}
+}

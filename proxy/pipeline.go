@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"context"
+	"net/url"
 	"sort"
 	"strings"
 	"time"
@@ -57,7 +58,8 @@ type Message struct {
 	Route     *config.Route
 	Call      crm.Call
 	Method    string
-	Path      string // URL path, never the query
+	Path      string   // URL path, never the query
+	URL       *url.URL // a request's URL, whose query and path are scanned; nil for responses
 	Scope     *scope.Scope
 	Body      []byte // decoded JSON; nil for a message without a body
 }
@@ -112,6 +114,10 @@ func (p *Pipeline) Process(ctx context.Context, m *Message) Result {
 		}
 	}
 
+	if m.URL != nil {
+		p.scanURL(m, in)
+	}
+
 	t0 := time.Now()
 	dec, err := p.decider.Decide(ctx, in)
 	p.observe(route, dir, "decide", t0)
@@ -127,6 +133,10 @@ func (p *Pipeline) Process(ctx context.Context, m *Message) Result {
 	if !dec.Allow || hasBlock(dec, in.Findings) {
 		p.metrics.PolicyEvals.WithLabelValues("deny").Inc()
 		return Result{Decision: dec, Err: &crm.Error{Status: 403, Code: crm.CodePolicyDenied, DecisionID: dec.ID, Message: denyMessage(dec)}}
+	}
+	if e := urlRefusal(dec, in); e != nil {
+		p.metrics.PolicyEvals.WithLabelValues("deny").Inc()
+		return Result{Decision: dec, Err: e}
 	}
 	p.metrics.PolicyEvals.WithLabelValues("allow").Inc()
 	if len(m.Body) == 0 {
@@ -202,7 +212,7 @@ func (p *Pipeline) detect(m *Message, in *policy.Input) ([]leaf, []detectors.Fin
 				continue
 			}
 			in.Findings = append(in.Findings, policy.Finding{
-				ID: j, Record: l.record, Pointer: l.pointer, Field: l.field,
+				ID: j, Record: l.record, In: InBody, Pointer: l.pointer, Field: l.field,
 				Category: f.Category, Detector: f.Detector, Confidence: f.Confidence,
 			})
 		}
@@ -231,6 +241,48 @@ func (p *Pipeline) detect(m *Message, in *policy.Input) ([]leaf, []detectors.Fin
 	}
 	sort.Slice(in.Records, func(i, j int) bool { return in.Records[i].Index < in.Records[j].Index })
 	return leaves, finds, nil
+}
+
+// scanURL adds the findings of a request's query parameters and path
+// segments (urlscan.go) to the input, after the body's, outside any record.
+func (p *Pipeline) scanURL(m *Message, in *policy.Input) {
+	var scratch []detectors.Finding
+	id := 0
+	if n := len(in.Findings); n > 0 {
+		id = in.Findings[n-1].ID + 1
+	}
+	for _, v := range urlValues(m.URL) {
+		f := detectors.ClassifyFieldOf(m.Call.Object, v.field)
+		scratch = p.scanner.Scan(scratch[:0], []byte(v.value), f)
+		for _, fd := range scratch {
+			p.metrics.Findings.WithLabelValues(fd.Category, fd.Detector).Inc()
+			if len(in.Findings) >= p.maxFinds {
+				in.Truncated = true
+				continue
+			}
+			in.Findings = append(in.Findings, policy.Finding{
+				ID: id, Record: -1, In: v.in, Pointer: v.pointer, Field: f.Name,
+				Category: fd.Category, Detector: fd.Detector, Confidence: fd.Confidence,
+			})
+			id++
+		}
+	}
+}
+
+// urlRefusal refuses a request whose URL carries a finding the policy does
+// not allow as is. Veil does not rewrite search terms or record ids: a
+// masked SOQL literal would silently return the wrong records.
+func urlRefusal(dec *policy.Decision, in *policy.Input) *crm.Error {
+	for _, f := range in.Findings {
+		if f.In == InBody {
+			continue
+		}
+		if a := dec.ActionFor(f); a != "allow" {
+			return &crm.Error{Status: 403, Code: crm.CodePolicyDenied, DecisionID: dec.ID,
+				Message: "Blocked by Veil privacy policy: " + f.Category + " in the request URL (" + a + ")"}
+		}
+	}
+	return nil
 }
 
 func recordAt(m map[int]*recordInfo, i int) *recordInfo {

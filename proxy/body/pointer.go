@@ -1,0 +1,5 @@
+package body
+
+// EscapePointerToken escapes one RFC 6901 reference token ("~" as "~0",
+// "/" as "~1"), for pointers built outside the walkers.
+func EscapePointerToken(s string) string { return escapePointer(s) }

@@ -1,0 +1,131 @@
+package proxy
+
+import (
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/veil-proxy/veil/proxy/body"
+)
+
+// Where a finding sits (policy.Finding.In).
+const (
+	InBody  = "body"
+	InQuery = "query" // pointer /<parameter>
+	InPath  = "path"  // pointer /<segment index>
+)
+
+// urlValue is one value of a request URL that the detectors scan: a query
+// parameter (a SOQL or SOSL literal inside q), or a path segment.
+type urlValue struct {
+	in      string
+	pointer string
+	field   string // the field it names, for hints: the SOQL field, the parameter, the segment before
+	value   string
+}
+
+// urlValues lists the values of a request URL worth scanning, in a stable
+// order: query parameters by name, then path segments. A SOQL/SOSL q is
+// split into its literals, each under the field it is compared with
+// ("WHERE Email = 'jane@x.com'" is an email in field Email), so hints work
+// as they do in bodies. HubSpot's ?idProperty=email names the field of the
+// record id in the path.
+func urlValues(u *url.URL) []urlValue {
+	var out []urlValue
+	q := u.Query()
+	names := make([]string, 0, len(q))
+	for k := range q {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		ptr := "/" + body.EscapePointerToken(k)
+		for i, v := range q[k] {
+			p := ptr
+			if len(q[k]) > 1 {
+				p += "/" + strconv.Itoa(i)
+			}
+			if k == "q" {
+				for _, lit := range queryLiterals(v) {
+					out = append(out, urlValue{in: InQuery, pointer: p, field: lit.field, value: lit.value})
+				}
+				continue
+			}
+			out = append(out, urlValue{in: InQuery, pointer: p, field: k, value: v})
+		}
+	}
+	segs := strings.Split(strings.TrimPrefix(u.Path, "/"), "/") // u.Path is decoded
+	idProperty := q.Get("idProperty")
+	for i, s := range segs {
+		if s == "" {
+			continue
+		}
+		field := ""
+		if i > 0 {
+			field = segs[i-1]
+		}
+		if idProperty != "" && i == len(segs)-1 {
+			field = idProperty
+		}
+		out = append(out, urlValue{in: InPath, pointer: "/" + strconv.Itoa(i), field: field, value: s})
+	}
+	return out
+}
+
+type literal struct{ field, value string }
+
+// queryLiterals returns the string literals of a SOQL query ('…', with
+// backslash escapes) and SOSL search terms ({…}), each with the field
+// identifier that last preceded it. A query that does not parse (an
+// unterminated literal) is returned whole, so nothing goes unscanned.
+func queryLiterals(q string) []literal {
+	var out []literal
+	field, ident := "", ""
+	for i := 0; i < len(q); {
+		c := q[i]
+		switch {
+		case c == '\'':
+			var b strings.Builder
+			j := i + 1
+			for ; j < len(q) && q[j] != '\''; j++ {
+				if q[j] == '\\' && j+1 < len(q) {
+					j++
+				}
+				b.WriteByte(q[j])
+			}
+			if j >= len(q) {
+				return []literal{{value: q}}
+			}
+			out = append(out, literal{field: field, value: b.String()})
+			i = j + 1
+		case c == '{':
+			j := strings.IndexByte(q[i:], '}')
+			if j < 0 {
+				return []literal{{value: q}}
+			}
+			out = append(out, literal{value: q[i+1 : i+j]})
+			i += j + 1
+		case isIdentStart(c):
+			j := i
+			for j < len(q) && (isIdentStart(q[j]) || q[j] >= '0' && q[j] <= '9' || q[j] == '.') {
+				j++
+			}
+			ident = q[i:j]
+			switch strings.ToUpper(ident) {
+			case "LIKE", "IN", "NOT", "INCLUDES", "EXCLUDES", "AND", "OR", "WHERE":
+			default:
+				field = ident
+				if k := strings.LastIndexByte(field, '.'); k >= 0 { // Account.Phone
+					field = field[k+1:]
+				}
+			}
+			i = j
+		default:
+			i++
+		}
+	}
+	return out
+}
+
+func isIdentStart(c byte) bool { return c|0x20 >= 'a' && c|0x20 <= 'z' || c == '_' }

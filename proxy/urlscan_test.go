@@ -1,0 +1,66 @@
+package proxy
+
+import (
+	"net/url"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestQueryLiterals(t *testing.T) {
+	for _, c := range []struct {
+		q    string
+		want []literal
+	}{
+		{"SELECT Id FROM Contact", nil},
+		{"SELECT Id FROM Contact WHERE Email = 'jane@x.com'", []literal{{"Email", "jane@x.com"}}},
+		{"SELECT Id FROM Contact WHERE Account.Phone LIKE '%555%' AND SSN__c IN ('123-45-6789', '078-05-1120')",
+			[]literal{{"Phone", "%555%"}, {"SSN__c", "123-45-6789"}, {"SSN__c", "078-05-1120"}}},
+		{`SELECT Id FROM Contact WHERE LastName = 'O\'Brien'`, []literal{{"LastName", "O'Brien"}}},
+		{"FIND {jane@x.com} IN EMAIL FIELDS RETURNING Contact(Id)", []literal{{"", "jane@x.com"}}},
+		{"SELECT Id FROM Contact WHERE Email = 'unterminated", []literal{{"", "SELECT Id FROM Contact WHERE Email = 'unterminated"}}},
+		{"FIND {open", []literal{{"", "FIND {open"}}},
+	} {
+		if got := queryLiterals(c.q); !reflect.DeepEqual(got, c.want) {
+			t.Errorf("%q: got %q, want %q", c.q, got, c.want)
+		}
+	}
+}
+
+func TestURLValues(t *testing.T) {
+	u, _ := url.Parse("/crm/v3/objects/contacts/jane%40x.com?idProperty=email&b=2&b=3&a%2Fb=1")
+	got := urlValues(u)
+	want := []urlValue{
+		{InQuery, "/a~1b", "a/b", "1"},
+		{InQuery, "/b/0", "b", "2"},
+		{InQuery, "/b/1", "b", "3"},
+		{InQuery, "/idProperty", "idProperty", "email"},
+		{InPath, "/0", "", "crm"},
+		{InPath, "/1", "crm", "v3"},
+		{InPath, "/2", "v3", "objects"},
+		{InPath, "/3", "objects", "contacts"},
+		{InPath, "/4", "email", "jane@x.com"},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
+}
+
+// FuzzQueryLiterals: any q splits without panicking, and every literal is
+// text of the query, so nothing is invented: with backslashes removed
+// from both, a literal is a substring of q (an escape pair \x reads x).
+func FuzzQueryLiterals(f *testing.F) {
+	for _, s := range []string{"SELECT Id FROM Contact WHERE Email = 'a@b.c'", `x = 'a\'b'`, "FIND {x} IN ALL FIELDS", "'", "{", `'\`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, q string) {
+		for _, l := range queryLiterals(q) {
+			if !strings.Contains(q, l.field) {
+				t.Fatalf("field %q is not in %q", l.field, q)
+			}
+			if !strings.Contains(strings.ReplaceAll(q, `\`, ""), strings.ReplaceAll(l.value, `\`, "")) {
+				t.Fatalf("literal %q is not in %q", l.value, q)
+			}
+		}
+	})
+}
