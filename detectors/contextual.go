@@ -5,11 +5,11 @@ package detectors
 // where the scheme has one.
 
 var (
-	nhsContext      = [][]byte{[]byte("nhs")}
-	sinContext      = [][]byte{[]byte("sin"), []byte("social insurance")}
-	npiContext      = [][]byte{[]byte("npi"), []byte("provider id")}
-	passportContext = [][]byte{[]byte("passport")}
-	bankContext     = [][]byte{[]byte("account number"), []byte("account no"), []byte("acct"), []byte("a/c"), []byte("bank account"), []byte("routing")}
+	nhsContext      = newContext("nhs")
+	sinContext      = newContext("sin", "social insurance")
+	npiContext      = newContext("npi", "provider id")
+	passportContext = newContext("passport")
+	bankContext     = newContext("account number", "account no", "acct", "a/c", "bank account", "routing")
 )
 
 // digitsWithContext reports runs of n digits (separators seps) that sit in
@@ -37,7 +37,10 @@ func (c check) ok(d []byte) bool {
 	return true
 }
 
-func digitsWithContext(dst []Finding, v []byte, f Field, category, detector, seps string, lengths []int, ctx [][]byte, chk check) []Finding {
+func digitsWithContext(dst []Finding, v []byte, f Field, category, detector, seps string, lengths []int, ctx contextSet, chk check) []Finding {
+	if f.Hint != category && !f.present(ctx) {
+		return dst // no hint and no context word anywhere: no run can qualify
+	}
 	var buf [32]byte
 	for pos := 0; ; {
 		r, next, ok := nextDigitRun(v, pos, seps, buf[:0])

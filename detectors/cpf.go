@@ -8,7 +8,7 @@ func (BRCPF) Name() string     { return "br_cpf" }
 func (BRCPF) Category() string { return CategoryBRCPF }
 func (BRCPF) trigger() trigger { return trigDigits }
 
-var cpfContext = [][]byte{[]byte("cpf")}
+var cpfContext = newContext("cpf")
 
 func (BRCPF) Find(dst []Finding, v []byte, f Field) []Finding {
 	var buf [32]byte

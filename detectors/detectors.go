@@ -47,6 +47,8 @@ type Field struct {
 	Name   string
 	Hint   string // category the name suggests, or ""
 	Region string // phone region the name suggests, or ""
+
+	context uint64 // context words in the value being scanned (context.go), set by the scanner
 }
 
 // Detector finds one kind of personal data.
@@ -65,6 +67,7 @@ const (
 	trigIBAN                       // two letters followed by two digits
 	trigSecret                     // '_', "-----", "AKIA"/"ASIA", "eyJ" or "xox": what every secret format needs
 	trigToken                      // "vt." or "+999": Veil's own tokens
+	trigRun5                       // a digit run of 5+: worth looking for context words
 	trigAny                        // always
 )
 
@@ -99,6 +102,7 @@ func Default() []Detector {
 type Scanner struct {
 	ds    []Detector
 	trigs []trigger
+	cats  []string
 }
 
 // NewScanner builds a scanner.
@@ -110,6 +114,7 @@ func NewScanner(ds []Detector) *Scanner {
 			t = tr.trigger()
 		}
 		s.trigs = append(s.trigs, t)
+		s.cats = append(s.cats, d.Category())
 	}
 	return s
 }
@@ -117,9 +122,12 @@ func NewScanner(ds []Detector) *Scanner {
 // Scan appends the findings in value to dst, sorted by Start, overlaps resolved.
 func (s *Scanner) Scan(dst []Finding, value []byte, field Field) []Finding {
 	seen := prefilter(value) | trigAny
+	if seen&trigRun5 != 0 {
+		field.context = contextMask(value)
+	}
 	base := len(dst)
 	for i, d := range s.ds {
-		if s.trigs[i]&seen == 0 && field.Hint != d.Category() {
+		if s.trigs[i]&seen == 0 && field.Hint != s.cats[i] {
 			continue
 		}
 		dst = d.Find(dst, value, field)
@@ -141,6 +149,9 @@ func prefilter(v []byte) trigger {
 			run = 0
 		case c >= '0' && c <= '9':
 			run++
+			if run >= 5 {
+				t |= trigRun5
+			}
 			if run >= 7 {
 				t |= trigDigits
 			}

@@ -1,9 +1,6 @@
 package detectors
 
-import (
-	"bytes"
-	"net/netip"
-)
+import "net/netip"
 
 // IPAddress finds IPv4 dotted quads and IPv6 addresses (validated by
 // net/netip). A dotted quad after 'v' or a version/build/release word is a
@@ -13,7 +10,7 @@ type IPAddress struct{}
 func (IPAddress) Name() string     { return "ip_address" }
 func (IPAddress) Category() string { return CategoryIPAddress }
 
-var versionContext = [][]byte{[]byte("version"), []byte("build"), []byte("release"), []byte("ver ")}
+var versionContext = newContext("version", "build", "release", "ver ")
 
 func isHexByte(c byte) bool { return isDigit(c) || c|0x20 >= 'a' && c|0x20 <= 'f' }
 
@@ -54,7 +51,7 @@ func (IPAddress) Find(dst []Finding, v []byte, f Field) []Finding {
 			i = j
 			continue
 		}
-		if addr.Is4() && (i > 0 && (v[i-1]|0x20) == 'v' || hasContext(bytes.ToLower(v[:i]), versionContext)) {
+		if addr.Is4() && (i > 0 && (v[i-1]|0x20) == 'v' || hasContext(v[:i], versionContext)) {
 			i = j
 			continue
 		}

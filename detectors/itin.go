@@ -9,7 +9,7 @@ func (USITIN) Name() string     { return "us_itin" }
 func (USITIN) Category() string { return CategoryUSITIN }
 func (USITIN) trigger() trigger { return trigDigits }
 
-var itinContext = [][]byte{[]byte("itin"), []byte("taxpayer id")}
+var itinContext = newContext("itin", "taxpayer id")
 
 func (USITIN) Find(dst []Finding, v []byte, f Field) []Finding {
 	var buf [32]byte

@@ -7,8 +7,15 @@ type UKNINO struct{}
 
 func (UKNINO) Name() string     { return "uk_nino" }
 func (UKNINO) Category() string { return CategoryUKNINO }
+func (UKNINO) trigger() trigger { return trigRun5 }
 
-var ninoBadPrefix = map[[2]byte]bool{{'B', 'G'}: true, {'G', 'B'}: true, {'K', 'N'}: true, {'N', 'K'}: true, {'N', 'T'}: true, {'T', 'N'}: true, {'Z', 'Z'}: true}
+func ninoBadPrefix(a, b byte) bool {
+	switch string([]byte{a, b}) {
+	case "BG", "GB", "KN", "NK", "NT", "TN", "ZZ":
+		return true
+	}
+	return false
+}
 
 func ninoLetter(c byte, second bool) bool {
 	switch c {
@@ -22,8 +29,13 @@ func ninoLetter(c byte, second bool) bool {
 
 func (UKNINO) Find(dst []Finding, v []byte, f Field) []Finding {
 	for i := 0; i+9 <= len(v); i++ {
+		// The cheap test first: six digits start right after the prefix
+		// (or after one space).
+		if d := v[i+2]; !isDigit(d) && !(d == ' ' && isDigit(v[i+3])) {
+			continue
+		}
 		a, b := upper(v[i]), upper(v[i+1])
-		if !ninoLetter(a, false) || !ninoLetter(b, true) || ninoBadPrefix[[2]byte{a, b}] || (i > 0 && isAlnumByte(v[i-1])) {
+		if !ninoLetter(a, false) || !ninoLetter(b, true) || ninoBadPrefix(a, b) || (i > 0 && isAlnumByte(v[i-1])) {
 			continue
 		}
 		j, n := i+2, 0

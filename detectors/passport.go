@@ -6,6 +6,7 @@ type Passport struct{}
 
 func (Passport) Name() string     { return "passport" }
 func (Passport) Category() string { return CategoryPassport }
+func (Passport) trigger() trigger { return trigRun5 }
 
 func (Passport) Find(dst []Finding, v []byte, f Field) []Finding {
 	for i := 0; i < len(v); i++ {

@@ -1,7 +1,5 @@
 package detectors
 
-import "bytes"
-
 // SSN finds US Social Security numbers AAA-GG-SSSS (dashes or spaces), and
 // nine plain digits only in an SSN field or after an SSN context word.
 // Never-issued ranges are rejected: area 000, 666, 900–999; group 00;
@@ -10,8 +8,9 @@ type SSN struct{}
 
 func (SSN) Name() string     { return "us_ssn" }
 func (SSN) Category() string { return CategoryUSSSN }
+func (SSN) trigger() trigger { return trigDigits }
 
-var ssnContext = [][]byte{[]byte("ssn"), []byte("social security"), []byte("soc sec"), []byte("ss#")}
+var ssnContext = newContext("ssn", "social security", "soc sec", "ss#")
 
 func (SSN) Find(dst []Finding, v []byte, f Field) []Finding {
 	var buf [32]byte
@@ -44,18 +43,4 @@ func (SSN) Find(dst []Finding, v []byte, f Field) []Finding {
 		dst = append(dst, Finding{Category: CategoryUSSSN, Detector: "us_ssn", Start: r.start, End: r.end, Confidence: conf})
 	}
 	return dst
-}
-
-// hasContext looks for a context word in the 32 bytes before a match.
-func hasContext(before []byte, words [][]byte) bool {
-	if len(before) > 32 {
-		before = before[len(before)-32:]
-	}
-	lower := bytes.ToLower(before)
-	for _, w := range words {
-		if bytes.Contains(lower, w) {
-			return true
-		}
-	}
-	return false
 }

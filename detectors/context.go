@@ -1,0 +1,95 @@
+package detectors
+
+// Context words: the words near a match that make it more (or less) likely
+// to be what its digits suggest ("SSN: 123456789", "order 4111…"). Every
+// set is registered here so the scanner finds all of them in one pass over
+// a value (contextMask) and a detector with no word present skips its
+// positional checks entirely.
+
+// contextSet is one detector's words (lower case); each word has a bit in
+// the mask contextMask computes.
+type contextSet struct {
+	words [][]byte
+	mask  uint64
+}
+
+type contextWord struct {
+	w   []byte
+	bit uint64
+}
+
+var (
+	contextIndex [256][]contextWord // by first byte, lower case
+	contextBits  uint
+)
+
+// newContext registers a set. Package-level only: there are 64 bits.
+func newContext(words ...string) contextSet {
+	var s contextSet
+	for _, w := range words {
+		if contextBits == 64 {
+			panic("detectors: more than 64 context words")
+		}
+		bit := uint64(1) << contextBits
+		contextBits++
+		s.words = append(s.words, []byte(w))
+		s.mask |= bit
+		contextIndex[w[0]] = append(contextIndex[w[0]], contextWord{[]byte(w), bit})
+		if c := w[0]; c >= 'a' && c <= 'z' {
+			contextIndex[c-'a'+'A'] = append(contextIndex[c-'a'+'A'], contextWord{[]byte(w), bit})
+		}
+	}
+	return s
+}
+
+// contextMask is the set of context words present in v, ASCII case
+// folded: one pass, a table lookup per byte.
+func contextMask(v []byte) uint64 {
+	var m uint64
+	for i := range v {
+		for _, cw := range contextIndex[v[i]] {
+			if m&cw.bit == 0 && hasFoldPrefix(v[i:], cw.w) {
+				m |= cw.bit
+			}
+		}
+	}
+	return m
+}
+
+func hasFoldPrefix(b, word []byte) bool {
+	if len(b) < len(word) {
+		return false
+	}
+	for j := range word {
+		if lowerASCII(b[j]) != word[j] {
+			return false
+		}
+	}
+	return true
+}
+
+func lowerASCII(c byte) byte {
+	if c >= 'A' && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+// hasContext looks for a context word of set in the 32 bytes before a
+// match, without allocating.
+func hasContext(before []byte, set contextSet) bool {
+	if len(before) > 32 {
+		before = before[len(before)-32:]
+	}
+	for i := range before {
+		for _, w := range set.words {
+			if hasFoldPrefix(before[i:], w) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// present reports whether any word of set is in the value's mask.
+func (f Field) present(set contextSet) bool { return f.context&set.mask != 0 }
