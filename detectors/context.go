@@ -75,13 +75,15 @@ func lowerASCII(c byte) byte {
 	return c
 }
 
-// hasContext looks for a context word of set in the 32 bytes before a
-// match, without allocating.
+// hasContext looks for a word of set starting a word in the 32 bytes
+// before a match ("tel" in "Tel:" and "telephone", not in "hotel"),
+// without allocating.
 func hasContext(before []byte, set contextSet) bool {
-	if len(before) > 32 {
-		before = before[len(before)-32:]
-	}
-	for i := range before {
+	from := max(0, len(before)-32)
+	for i := from; i < len(before); i++ {
+		if i > 0 && isUpperOrLower(before[i-1]) {
+			continue
+		}
 		for _, w := range set.words {
 			if hasFoldPrefix(before[i:], w) {
 				return true
@@ -89,6 +91,40 @@ func hasContext(before []byte, set contextSet) bool {
 		}
 	}
 	return false
+}
+
+// negativeContext says the digits after it are something else: an order,
+// invoice, tracking or reference number, a version or a serial.
+var negativeContext = newContext("order", "invoice", "tracking", "ref ", "ref:", "ref#", "ref.", "reference",
+	"ticket", "case #", "case no", "sku", "serial", "po #", "po number", "confirmation", "version", "build")
+
+// numeric are the categories that are digits a negative context word can
+// explain away. Emails, IBANs, secrets and tokens carry their own proof.
+var numeric = map[string]bool{CategoryPhone: true, CategoryCreditCard: true, CategoryUSSSN: true, CategoryUSITIN: true,
+	CategoryBankAccount: true, CategoryCASIN: true, CategoryUKNHS: true, CategoryUSNPI: true, CategoryBRCPF: true, CategoryPassport: true}
+
+// Confidence moves, Presidio style: a negative context word before an
+// unhinted numeric finding lowers it by NegativeContextPenalty, and the
+// scanner drops findings that end below MinConfidence.
+const (
+	NegativeContextPenalty = 0.35
+	MinConfidence          = 0.5
+)
+
+// weigh applies negative context to the findings of one value and drops
+// what falls below MinConfidence; it returns the new length.
+func weigh(f []Finding, v []byte, field Field) int {
+	n := 0
+	for _, x := range f {
+		if numeric[x.Category] && field.Hint != x.Category && hasContext(v[:x.Start], negativeContext) {
+			x.Confidence -= NegativeContextPenalty
+		}
+		if x.Confidence >= MinConfidence-1e-9 {
+			f[n] = x
+			n++
+		}
+	}
+	return n
 }
 
 // present reports whether any word of set is in the value's mask.

@@ -132,6 +132,9 @@ func (s *Scanner) Scan(dst []Finding, value []byte, field Field) []Finding {
 		}
 		dst = d.Find(dst, value, field)
 	}
+	if len(dst) > base && field.present(negativeContext) {
+		dst = dst[:base+weigh(dst[base:], value, field)]
+	}
 	if len(dst)-base > 1 {
 		dst = dst[:base+resolve(dst[base:])]
 	}
