@@ -93,6 +93,8 @@ func Default() []Detector {
 		USMBI{},
 		Passport{},
 		BankAccount{},
+		DateOfBirth{},
+		GenericSecret{},
 		FieldHint{},
 		VeilToken{},
 	}
@@ -122,7 +124,7 @@ func NewScanner(ds []Detector) *Scanner {
 // Scan appends the findings in value to dst, sorted by Start, overlaps resolved.
 func (s *Scanner) Scan(dst []Finding, value []byte, field Field) []Finding {
 	seen := prefilter(value) | trigAny
-	if seen&trigRun5 != 0 {
+	if seen&trigRun5 != 0 || len(value) >= genericMin {
 		field.context = contextMask(value)
 	}
 	base := len(dst)

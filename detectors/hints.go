@@ -41,6 +41,8 @@ var fieldHints = map[string]string{
 	"npi": CategoryUSNPI, "mbi": CategoryUSMBI, "medicare_id": CategoryUSMBI,
 	"passport": CategoryPassport, "passport_number": CategoryPassport, "passportnumber": CategoryPassport,
 	"bank_account": CategoryBankAccount, "bank_account_number": CategoryBankAccount, "account_number": CategoryBankAccount,
+	"password": CategorySecret, "api_key": CategorySecret, "apikey": CategorySecret, "client_secret": CategorySecret,
+	"secret": CategorySecret, "access_token": CategorySecret, "auth_token": CategorySecret, "api_token": CategorySecret,
 	"nino": CategoryUKNINO, "national_insurance_number": CategoryUKNINO, "ni_number": CategoryUKNINO,
 }
 
