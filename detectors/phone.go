@@ -1,6 +1,7 @@
 package detectors
 
 import (
+	"bytes"
 	"sync"
 
 	"github.com/nyaruka/phonenumbers"
@@ -74,8 +75,12 @@ func (Phone) Find(dst []Finding, v []byte, f Field) []Finding {
 	return dst
 }
 
-// notPhone rejects shapes that are something else: ISO dates, SSNs, cards.
+// notPhone rejects shapes that are something else: ISO dates, SSNs, cards,
+// decimal amounts (10037.50: one '.', no other separator).
 func notPhone(c []byte, digits int) bool {
+	if seps := countSeps(c); seps == 1 && bytes.IndexByte(c, '.') >= 0 {
+		return true
+	}
 	if len(c) == 10 && c[4] == '-' && c[7] == '-' { // 2024-01-31
 		return true
 	}
@@ -138,6 +143,16 @@ func validPhone(cand []byte, region string, plus, hinted, separated bool) (float
 		return 0.75, true
 	}
 	return 0, false
+}
+
+func countSeps(c []byte) int {
+	n := 0
+	for _, b := range c {
+		if !isDigit(b) && b != '+' {
+			n++
+		}
+	}
+	return n
 }
 
 var phoneBufs = sync.Pool{New: func() any { return new([24]byte) }}

@@ -183,3 +183,55 @@ func BenchmarkScanCorpus(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkScanLadder measures decode + detect on documents of 1 KB to
+// 1 MB: "pii" arrays of the corpus's JSON payloads (as dense in personal
+// data as CRM traffic gets), "clean" Opportunity-like records with ids,
+// dates, amounts and stages but no personal data.
+func BenchmarkScanLadder(b *testing.B) {
+	files, _ := filepath.Glob(filepath.Join(corpusDir, "*.json"))
+	var docs [][]byte
+	for _, f := range files {
+		if !strings.HasSuffix(f, ".expect.json") {
+			d, err := os.ReadFile(f)
+			if err != nil {
+				b.Fatal(err)
+			}
+			docs = append(docs, d)
+		}
+	}
+	if len(docs) == 0 {
+		b.Skip("corpus not present")
+	}
+	clean := func(i int) []byte {
+		return fmt.Appendf(nil, `{"attributes":{"type":"Opportunity","url":"/services/data/v62.0/sobjects/Opportunity/006Dn0000%07dAAA"},`+
+			`"Id":"006Dn0000%07dAAA","StageName":"Negotiation/Review","Amount":%d.50,"Probability":70,`+
+			`"CloseDate":"2026-%02d-15","CreatedDate":"2025-06-08T21:14:48.000+0000","LeadSource":"Trade Show","IsWon":false}`, i, i, 10000+i*37, 1+i%12)
+	}
+	s := detectors.NewScanner(detectors.Default())
+	for _, kind := range []string{"pii", "clean"} {
+		for _, size := range []int{1 << 10, 10 << 10, 100 << 10, 1 << 20} {
+			doc := []byte(`{"records":[`)
+			for i := 0; len(doc) < size; i++ {
+				if i > 0 {
+					doc = append(doc, ',')
+				}
+				if kind == "pii" {
+					doc = append(doc, docs[i%len(docs)]...)
+				} else {
+					doc = append(doc, clean(i)...)
+				}
+			}
+			doc = append(doc, "]}"...)
+			b.Run(fmt.Sprintf("%s/%dKB", kind, size>>10), func(b *testing.B) {
+				b.SetBytes(int64(len(doc)))
+				b.ReportAllocs()
+				for b.Loop() {
+					if _, err := ScanJSON(s, doc, body.Limits{}); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}
