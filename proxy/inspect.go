@@ -32,8 +32,8 @@ type Inspector struct {
 func (in *Inspector) InspectRequest(r *http.Request) *crm.Error {
 	sc := scope.From(r.Context())
 	route := sc.Route
-	call := crm.Classify(route.Dialect, r.Method, r.URL.Path, r.URL.Query())
-	msg := &Message{Direction: DirRequest, Route: route, Call: call, Method: r.Method, Path: r.URL.Path, URL: r.URL, Scope: sc}
+	sc.Call = crm.Classify(route.Dialect, r.Method, r.URL.Path, r.URL.Query())
+	msg := &Message{Direction: DirRequest, Route: route, Call: sc.Call, Method: r.Method, Path: r.URL.Path, URL: r.URL, Scope: sc}
 
 	enc := r.Header.Get("Content-Encoding")
 	// A body without a Content-Type is inspected as JSON: CRM APIs need one,
@@ -120,7 +120,7 @@ func (in *Inspector) InspectResponse(res *http.Response) error {
 	r := res.Request
 	msg := &Message{
 		Direction: DirResponse, Route: route, Method: r.Method, Path: r.URL.Path, Scope: sc, Body: decoded,
-		Call: crm.Classify(route.Dialect, r.Method, r.URL.Path, r.URL.Query()),
+		Call: sc.Call, // classified by InspectRequest
 	}
 	out := in.pipe.Process(r.Context(), msg)
 	if out.Err != nil {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/veil-proxy/veil/proxy/config"
+	"github.com/veil-proxy/veil/proxy/crm"
 	"github.com/veil-proxy/veil/proxy/identity"
 )
 
@@ -21,6 +22,7 @@ type Scope struct {
 	Principal identity.Principal
 	Purpose   string
 	ClientIP  string
+	Call      crm.Call // what the request means to the CRM, classified once on the way in
 
 	// Filled by the pipeline, read by the access log.
 	Outcome     string   // "allowed", "transformed", "blocked", "error", "passthrough"
