@@ -28,7 +28,7 @@ func (USITIN) Find(dst []Finding, v []byte, f Field) []Finding {
 			continue
 		}
 		raw := v[r.start:r.end]
-		separated := len(raw) == 11 && (raw[3] == '-' && raw[6] == '-' || raw[3] == ' ' && raw[6] == ' ')
+		separated := ssnShaped(raw)
 		if !separated && !(f.Hint == CategoryUSITIN || hasContext(v[:r.start], itinContext)) {
 			continue
 		}

@@ -24,7 +24,7 @@ func (SSN) Find(dst []Finding, v []byte, f Field) []Finding {
 			continue
 		}
 		raw := v[r.start:r.end]
-		separated := len(raw) == 11 && (raw[3] == '-' && raw[6] == '-' || raw[3] == ' ' && raw[6] == ' ')
+		separated := ssnShaped(raw)
 		conf := 0.85
 		switch {
 		case separated && f.Hint == CategoryUSSSN:
@@ -43,4 +43,10 @@ func (SSN) Find(dst []Finding, v []byte, f Field) []Finding {
 		dst = append(dst, Finding{Category: CategoryUSSSN, Detector: "us_ssn", Start: r.start, End: r.end, Confidence: conf})
 	}
 	return dst
+}
+
+// ssnShaped: 123-45-6789 or 123 45 6789, the 3-2-4 grouping SSNs and
+// ITINs share.
+func ssnShaped(raw []byte) bool {
+	return len(raw) == 11 && (raw[3] == '-' && raw[6] == '-' || raw[3] == ' ' && raw[6] == ' ')
 }
