@@ -159,15 +159,9 @@ func (p *Pipeline) detect(m *Message, in *policy.Input) ([]leaf, []detectors.Fin
 		leaves  []leaf
 		finds   []detectors.Finding
 		records = map[int]*recordInfo{}
-		fields  fieldClassifier
-		scratch []detectors.Finding
 	)
 	dialect := m.Route.Dialect
-	err := body.WalkJSON(m.Body, p.limits, func(v *body.Value) error {
-		if v.Kind == body.KindObject || v.Kind == body.KindArray {
-			return nil
-		}
-		fields.observe(v)
+	err := scanJSON(p.scanner, m.Body, p.limits, func(v *body.Value, f detectors.Field, scratch []detectors.Finding) error {
 		path := valuePath{v}
 		rec, depth := crm.RecordOf(m.Call, path)
 		if rec >= 0 && v.Kind != body.KindNull {
@@ -184,11 +178,6 @@ func (p *Pipeline) detect(m *Message, in *policy.Input) ([]leaf, []detectors.Fin
 				r.consent[ck] = crm.Truthy(v.Kind == body.KindBool, v.Str)
 			}
 		}
-		if v.Kind != body.KindString && v.Kind != body.KindNumber || len(v.Str) == 0 {
-			return nil
-		}
-		f := fields.classify(fieldName(v))
-		scratch = p.scanner.Scan(scratch[:0], v.Str, f)
 		if len(scratch) == 0 {
 			return nil
 		}

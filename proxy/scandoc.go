@@ -21,18 +21,33 @@ type DocFinding struct {
 // document, as the pipeline does.
 func ScanJSON(s *detectors.Scanner, doc []byte, lim body.Limits) ([]DocFinding, error) {
 	var out []DocFinding
-	var scratch []detectors.Finding
-	var fields fieldClassifier
-	err := body.WalkJSON(doc, lim, func(v *body.Value) error {
-		fields.observe(v)
-		if v.Kind != body.KindString && v.Kind != body.KindNumber || len(v.Str) == 0 {
-			return nil
-		}
-		scratch = s.Scan(scratch[:0], v.Str, fields.classify(fieldName(v)))
-		out = appendDocFindings(out, scratch, v.Str, v.Pointer)
+	err := scanJSON(s, doc, lim, func(v *body.Value, _ detectors.Field, finds []detectors.Finding) error {
+		out = appendDocFindings(out, finds, v.Str, v.Pointer)
 		return nil
 	})
 	return out, err
+}
+
+// scanJSON walks a JSON document and scans every non-empty string and
+// number under its field's hint (the object-aware fieldClassifier). fn
+// sees every scalar leaf, scanned or not, with its field and findings
+// (valid only during the call).
+func scanJSON(s *detectors.Scanner, doc []byte, lim body.Limits, fn func(v *body.Value, f detectors.Field, finds []detectors.Finding) error) error {
+	var fields fieldClassifier
+	var scratch []detectors.Finding
+	return body.WalkJSON(doc, lim, func(v *body.Value) error {
+		if v.Kind == body.KindObject || v.Kind == body.KindArray {
+			return nil
+		}
+		fields.observe(v)
+		var f detectors.Field
+		scratch = scratch[:0]
+		if (v.Kind == body.KindString || v.Kind == body.KindNumber) && len(v.Str) > 0 {
+			f = fields.classify(fieldName(v))
+			scratch = s.Scan(scratch, v.Str, f)
+		}
+		return fn(v, f, scratch)
+	})
 }
 
 // ScanCSV runs the detectors over every data cell of a Bulk API CSV
