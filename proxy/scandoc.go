@@ -1,6 +1,9 @@
 package proxy
 
 import (
+	"sync"
+	"sync/atomic"
+
 	"github.com/veil-proxy/veil/detectors"
 	"github.com/veil-proxy/veil/proxy/body"
 )
@@ -67,12 +70,11 @@ func ScanCSV(s *detectors.Scanner, doc []byte) ([]DocFinding, error) {
 	return out, err
 }
 
-// fieldClassifier classifies member names once per message, knowing the
-// object the current record is (Salesforce attributes.type, met before
-// the record's fields), so that an Account's Name is not a person's.
+// fieldClassifier classifies member names knowing the object the current
+// record is (Salesforce attributes.type, met before the record's fields),
+// so that an Account's Name is not a person's.
 type fieldClassifier struct {
 	object string
-	cache  map[string]detectors.Field // object + "\x00" + name
 	key    []byte
 }
 
@@ -87,16 +89,42 @@ func (c *fieldClassifier) observe(v *body.Value) {
 }
 
 func (c *fieldClassifier) classify(name []byte) detectors.Field {
-	if c.cache == nil {
-		c.cache = map[string]detectors.Field{}
-	}
 	c.key = append(append(append(c.key[:0], c.object...), 0), name...)
-	f, ok := c.cache[string(c.key)]
-	if !ok {
-		f = detectors.ClassifyFieldOf(c.object, string(name))
-		c.cache[string(c.key)] = f
+	if f, ok := (*fieldCache.Load())[string(c.key)]; ok {
+		return f
 	}
+	f := detectors.ClassifyFieldOf(c.object, string(name))
+	rememberField(string(c.key), f)
 	return f
+}
+
+// fieldCache keeps classified (object, field) names process-wide: a CRM's
+// schema is small and every message repeats it. Readers load an immutable
+// map without locking; a miss copies it with the new name. It stops
+// growing at fieldCacheMax names (field names come from traffic), after
+// which new names are classified on every use.
+var (
+	fieldCache   atomic.Pointer[map[string]detectors.Field]
+	fieldCacheMu sync.Mutex
+)
+
+const fieldCacheMax = 4096
+
+func init() { fieldCache.Store(&map[string]detectors.Field{}) }
+
+func rememberField(key string, f detectors.Field) {
+	fieldCacheMu.Lock()
+	defer fieldCacheMu.Unlock()
+	old := *fieldCache.Load()
+	if _, ok := old[key]; ok || len(old) >= fieldCacheMax {
+		return
+	}
+	m := make(map[string]detectors.Field, len(old)+1)
+	for k, v := range old {
+		m[k] = v
+	}
+	m[key] = f
+	fieldCache.Store(&m)
 }
 
 func appendDocFindings(out []DocFinding, finds []detectors.Finding, value []byte, pointer func() string) []DocFinding {
