@@ -42,11 +42,14 @@ func newContext(words ...string) contextSet {
 	return s
 }
 
-// contextMask is the set of context words present in v, ASCII case
-// folded: one pass, a table lookup per byte.
+// contextMask is the set of context words starting a word in v, ASCII
+// case folded: one pass, a table lookup per word start.
 func contextMask(v []byte) uint64 {
 	var m uint64
 	for i := range v {
+		if i > 0 && isUpperOrLower(v[i-1]) {
+			continue
+		}
 		for _, cw := range contextIndex[v[i]] {
 			if m&cw.bit == 0 && hasFoldPrefix(v[i:], cw.w) {
 				m |= cw.bit
