@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -39,19 +40,26 @@ func (in *Inspector) InspectRequest(r *http.Request) *crm.Error {
 	// A body without a Content-Type is inspected as JSON: CRM APIs need one,
 	// and a missing label must not be a way around inspection.
 	ct := r.Header.Get("Content-Type")
-	inspect := hasBody(r.Body, r.ContentLength) && (ct == "" || body.IsJSON(ct))
-	if !inspect && hasBody(r.Body, r.ContentLength) && isIdentity(enc) {
+	format := FormatJSON
+	if ct != "" {
+		format = bodyFormat(ct)
+	}
+	if format != FormatJSON && hasBody(r.Body, r.ContentLength) && isIdentity(enc) {
 		// A JSON body under another label (curl -d sends form-urlencoded)
-		// must not slip through: peek without consuming, so bodies that
-		// are not JSON (forms, Bulk CSV uploads) still stream.
+		// is read as JSON, whatever the label: peek without consuming, so
+		// bodies that are nothing Veil reads still stream.
 		br := bufio.NewReaderSize(r.Body, sniffLen)
 		head, _ := br.Peek(sniffLen)
 		r.Body = struct {
 			io.Reader
 			io.Closer
 		}{br, r.Body}
-		inspect = looksLikeJSON(head)
+		if looksLikeJSON(head) {
+			format = FormatJSON
+		}
 	}
+	msg.Format = format
+	inspect := hasBody(r.Body, r.ContentLength) && format != ""
 	if inspect {
 		raw, decoded, err := in.read(r.Body, enc)
 		_ = r.Body.Close()
@@ -99,9 +107,10 @@ func (in *Inspector) InspectRequest(r *http.Request) *crm.Error {
 func (in *Inspector) InspectResponse(res *http.Response) error {
 	sc := scope.From(res.Request.Context())
 	route := sc.Route
+	format := bodyFormat(res.Header.Get("Content-Type"))
 	if !hasBody(res.Body, res.ContentLength) || res.Request.Method == http.MethodHead ||
 		res.StatusCode == http.StatusNoContent || res.StatusCode == http.StatusNotModified ||
-		!body.IsJSON(res.Header.Get("Content-Type")) {
+		format != FormatJSON && format != FormatCSV {
 		in.pipe.metrics.Requests.WithLabelValues(route.Name, DirResponse, "passthrough").Inc()
 		return nil
 	}
@@ -119,7 +128,7 @@ func (in *Inspector) InspectResponse(res *http.Response) error {
 	}
 	r := res.Request
 	msg := &Message{
-		Direction: DirResponse, Route: route, Method: r.Method, Path: r.URL.Path, Scope: sc, Body: decoded,
+		Direction: DirResponse, Route: route, Method: r.Method, Path: r.URL.Path, Scope: sc, Body: decoded, Format: format,
 		Call: sc.Call, // classified by InspectRequest
 	}
 	out := in.pipe.Process(r.Context(), msg)
@@ -221,6 +230,32 @@ func (in *Inspector) count(sc *scope.Scope, dir string, changed bool) {
 }
 
 const sniffLen = 512
+
+// Body formats Veil reads.
+const (
+	FormatJSON = "json"
+	FormatForm = "form" // application/x-www-form-urlencoded
+	FormatCSV  = "csv"  // text/csv: Bulk API 2.0 uploads and results
+)
+
+// bodyFormat is how Veil reads a body of this Content-Type, or "" when it
+// does not (it streams through).
+func bodyFormat(ct string) string {
+	if body.IsJSON(ct) {
+		return FormatJSON
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil && !errors.Is(err, mime.ErrInvalidMediaParameter) {
+		return ""
+	}
+	switch mt {
+	case "application/x-www-form-urlencoded":
+		return FormatForm
+	case "text/csv":
+		return FormatCSV
+	}
+	return ""
+}
 
 // looksLikeJSON: the first non-space byte opens an object or an array.
 func looksLikeJSON(head []byte) bool {

@@ -3,6 +3,7 @@ package proxy_test
 import (
 	"bytes"
 	"compress/gzip"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -500,6 +501,8 @@ func TestSalesforcePagingThroughVeil(t *testing.T) {
 	}
 }
 
+// JSON under another label is read as JSON; a real form is read as a form
+// (and here allowed through unchanged).
 func TestMislabelledJSONIsInspectedAndFormsStream(t *testing.T) {
 	h := start(t)
 	id := firstContactID(t, h)
@@ -516,7 +519,8 @@ func TestMislabelledJSONIsInspectedAndFormsStream(t *testing.T) {
 			t.Errorf("JSON labelled %s was not inspected: %d %q", ct, res.StatusCode, res.Header.Get("X-Veil-Error"))
 		}
 	}
-	// A real form (the OAuth token request) still streams through untouched.
+	// A real form (the OAuth token request) is inspected and, with nothing
+	// the policy objects to, goes through.
 	req, _ := http.NewRequest("POST", h.veil+"/services/oauth2/token", strings.NewReader("grant_type=password&username=u%40example.com&password=p"))
 	req.Header.Set("Authorization", "Bearer demo-sales")
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -583,5 +587,77 @@ func TestDefaultPolicyOnRequestURLs(t *testing.T) {
 	res := do(t, "GET", h.veil+"/services/data/v62.0/query?q="+url.QueryEscape(q), "demo-sales", "")
 	if res.status != 403 || bytes.Contains(res.body, []byte("4111")) {
 		t.Errorf("card in a SOQL literal: status %d: %s", res.status, res.body)
+	}
+}
+
+// requestRedactor redacts every finding of a request, and allows the rest.
+var requestRedactor = fstest.MapFS{
+	"policy.rego": {Data: []byte(`package veil
+
+decision := {"allow": true, "deny": [], "actions": actions, "default": {}, "drop": ["/drop_me", "/0/Secret"], "alerts": []}
+
+actions contains {"finding": f.id, "action": "redact", "rule": "test"} if {
+	input.direction == "request"
+	some f in input.findings
+}
+`)},
+	"data.json": {Data: []byte(`{"veil_config": {}}`)},
+}
+
+// echo answers every request with what it received, as JSON.
+func echo(t *testing.T) string {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]string{"content_type": r.Header.Get("Content-Type"), "body": string(b)})
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+func TestFormBodiesAreInspectedAndRewritten(t *testing.T) {
+	h := start(t, withRules(requestRedactor), withUpstream(echo(t)))
+	send := func(form string) reply {
+		return do(t, "POST", h.veil+"/services/data/v62.0/sobjects/Lead", "demo-admin", form, "Content-Type", "application/x-www-form-urlencoded")
+	}
+	res := send("LastName=Doe&Email=jane.doe%40example.com&Note=call+415-555-0143+today&drop_me=x&Company=Acme")
+	got := decodeJSON[map[string]string](t, res.body)
+	want := "LastName=%5BREDACTED%3Aperson_name%5D&Email=%5BREDACTED%3Aemail%5D&Note=call+%5BREDACTED%3Aphone%5D+today&Company=Acme"
+	if res.status != 200 || got["body"] != want {
+		t.Fatalf("status %d, the CRM received\n%s\nwant\n%s", res.status, got["body"], want)
+	}
+	// Personal data in a field name cannot be rewritten: refused.
+	res = send("jane.doe%40example.com=1")
+	if res.status != 403 || res.header.Get("X-Veil-Error") != "policy_denied" || bytes.Contains(res.body, []byte("jane")) {
+		t.Errorf("PII in a form name: %d %s", res.status, res.body)
+	}
+	// A malformed form is refused, never forwarded unread.
+	if res = send("a=%zz"); res.status != 400 {
+		t.Errorf("malformed form: %d %s", res.status, res.body)
+	}
+}
+
+func TestCSVBodiesAreInspectedBothWays(t *testing.T) {
+	// Bulk API 2.0: an upload (request) and a query result (response).
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == "PUT" {
+			b, _ := io.ReadAll(r.Body)
+			w.Header().Set("Content-Type", "text/csv")
+			_, _ = w.Write(b) // what the CRM stored, as a result set
+			return
+		}
+		w.Header().Set("Content-Type", "text/csv; charset=UTF-8")
+		_, _ = io.WriteString(w, "Id,LastName,SSN__c\n003A,Doe,123-45-6789\n")
+	}))
+	t.Cleanup(up.Close)
+	h := start(t, withUpstream(up.URL))
+	res := do(t, "GET", h.veil+"/services/data/v62.0/jobs/query/750A/results", "demo-sales", "")
+	if res.status != 200 || bytes.Contains(res.body, []byte("123-45-6789")) || !bytes.Contains(res.body, []byte("6789")) {
+		t.Errorf("CSV result for sales_rep: %d %q, want the SSN masked", res.status, res.body)
+	}
+	// The default bundle blocks a card number in a free-text column.
+	res = do(t, "PUT", h.veil+"/services/data/v62.0/jobs/ingest/750B/batches", "demo-sales", "LastName,Description\nDoe,card 4111 1111 1111 1111\n", "Content-Type", "text/csv")
+	if res.status != 403 {
+		t.Errorf("card in a CSV upload: %d %s", res.status, res.body)
 	}
 }

@@ -60,6 +60,7 @@ type Message struct {
 	Method    string
 	Path      string   // URL path, never the query
 	URL       *url.URL // a request's URL, whose query and path are scanned; nil for responses
+	Format    string   // FormatJSON (or ""), FormatForm or FormatCSV
 	Scope     *scope.Scope
 	Body      []byte // decoded JSON; nil for a message without a body
 }
@@ -79,7 +80,8 @@ type leaf struct {
 	pointer  string
 	field    string
 	record   int
-	from, to int // its findings in msgState.findings
+	name     bool // the findings are in a form field's name, which Veil cannot rewrite
+	from, to int  // its findings in msgState.findings
 }
 
 type recordInfo struct {
@@ -134,7 +136,7 @@ func (p *Pipeline) Process(ctx context.Context, m *Message) Result {
 		p.metrics.PolicyEvals.WithLabelValues("deny").Inc()
 		return Result{Decision: dec, Err: &crm.Error{Status: 403, Code: crm.CodePolicyDenied, DecisionID: dec.ID, Message: denyMessage(dec)}}
 	}
-	if e := urlRefusal(dec, in); e != nil {
+	if e := refusal(dec, in, leaves); e != nil {
 		p.metrics.PolicyEvals.WithLabelValues("deny").Inc()
 		return Result{Decision: dec, Err: e}
 	}
@@ -144,7 +146,7 @@ func (p *Pipeline) Process(ctx context.Context, m *Message) Result {
 	}
 
 	t0 = time.Now()
-	out, changed, err := p.apply(m.Body, dec, in, leaves, finds)
+	out, changed, err := p.apply(m, dec, in, leaves, finds)
 	p.observe(route, dir, "transform", t0)
 	if err != nil {
 		return Result{Decision: dec, Err: failure(dir, crm.CodeInvalidBody, "the body could not be rewritten")}
@@ -159,34 +161,14 @@ func (p *Pipeline) detect(m *Message, in *policy.Input) ([]leaf, []detectors.Fin
 		leaves  []leaf
 		finds   []detectors.Finding
 		records = map[int]*recordInfo{}
+		err     error
 	)
-	dialect := m.Route.Dialect
-	err := scanJSON(p.scanner, m.Body, p.limits, func(v *body.Value, f detectors.Field, scratch []detectors.Finding) error {
-		path := valuePath{v}
-		rec, depth := crm.RecordOf(m.Call, path)
-		if rec >= 0 && v.Kind != body.KindNull {
-			switch role, ck := crm.Describe(dialect, path, depth); role {
-			case crm.RoleID:
-				recordAt(records, rec).id = string(v.Str)
-			case crm.RoleObject:
-				recordAt(records, rec).object = string(v.Str)
-			case crm.RoleConsent:
-				r := recordAt(records, rec)
-				if r.consent == nil {
-					r.consent = map[string]bool{}
-				}
-				r.consent[ck] = crm.Truthy(v.Kind == body.KindBool, v.Str)
-			}
-		}
-		if len(scratch) == 0 {
-			return nil
-		}
-		l := leaf{start: v.Start, value: append([]byte(nil), v.Str...), pointer: v.Pointer(), field: f.Name, record: rec, from: len(finds)}
-		finds = append(finds, scratch...)
-		l.to = len(finds)
-		leaves = append(leaves, l)
-		return nil
-	})
+	switch m.Format {
+	case FormatForm, FormatCSV:
+		leaves, finds, err = p.walkFlat(m)
+	default:
+		leaves, finds, err = p.walkJSON(m, records)
+	}
 	if err != nil {
 		return nil, nil, err
 	}
@@ -232,6 +214,81 @@ func (p *Pipeline) detect(m *Message, in *policy.Input) ([]leaf, []detectors.Fin
 	return leaves, finds, nil
 }
 
+// walkJSON scans a JSON body, noting each record's id, object and consent
+// flags as it goes.
+func (p *Pipeline) walkJSON(m *Message, records map[int]*recordInfo) ([]leaf, []detectors.Finding, error) {
+	var (
+		leaves []leaf
+		finds  []detectors.Finding
+	)
+	dialect := m.Route.Dialect
+	err := scanJSON(p.scanner, m.Body, p.limits, func(v *body.Value, f detectors.Field, scratch []detectors.Finding) error {
+		path := valuePath{v}
+		rec, depth := crm.RecordOf(m.Call, path)
+		if rec >= 0 && v.Kind != body.KindNull {
+			switch role, ck := crm.Describe(dialect, path, depth); role {
+			case crm.RoleID:
+				recordAt(records, rec).id = string(v.Str)
+			case crm.RoleObject:
+				recordAt(records, rec).object = string(v.Str)
+			case crm.RoleConsent:
+				r := recordAt(records, rec)
+				if r.consent == nil {
+					r.consent = map[string]bool{}
+				}
+				r.consent[ck] = crm.Truthy(v.Kind == body.KindBool, v.Str)
+			}
+		}
+		if len(scratch) == 0 {
+			return nil
+		}
+		l := leaf{start: v.Start, value: append([]byte(nil), v.Str...), pointer: v.Pointer(), field: f.Name, record: rec, from: len(finds)}
+		finds = append(finds, scratch...)
+		l.to = len(finds)
+		leaves = append(leaves, l)
+		return nil
+	})
+	return leaves, finds, err
+}
+
+// walkFlat scans a form's or a CSV's values, outside any record. A form
+// field's name is scanned too: personal data there cannot be rewritten,
+// so unless the policy allows it the message is refused (refusal).
+func (p *Pipeline) walkFlat(m *Message) ([]leaf, []detectors.Finding, error) {
+	var (
+		leaves  []leaf
+		finds   []detectors.Finding
+		scratch []detectors.Finding
+		fields  fieldClassifier
+	)
+	add := func(start int, value []byte, pointer func() string, field detectors.Field, name bool) {
+		scratch = p.scanner.Scan(scratch[:0], value, field)
+		if len(scratch) == 0 {
+			return
+		}
+		leaves = append(leaves, leaf{start: start, value: append([]byte(nil), value...), pointer: pointer(), field: field.Name,
+			record: -1, name: name, from: len(finds), to: len(finds) + len(scratch)})
+		finds = append(finds, scratch...)
+	}
+	if m.Format == FormatCSV {
+		err := body.WalkCSV(m.Body, body.CSVOptions{}, func(c *body.Cell) error {
+			if len(c.Value) > 0 {
+				add(c.Start, c.Value, c.Pointer, fields.classify(c.Column), false)
+			}
+			return nil
+		})
+		return leaves, finds, err
+	}
+	err := body.WalkForm(m.Body, func(f *body.FormField) error {
+		add(f.Start, f.Name, f.Pointer, detectors.Field{Name: string(f.Name)}, true)
+		if len(f.Value) > 0 {
+			add(f.Start, f.Value, f.Pointer, fields.classify(f.Name), false)
+		}
+		return nil
+	})
+	return leaves, finds, err
+}
+
 // scanURL adds the findings of a request's query parameters and path
 // segments (urlscan.go) to the input, after the body's, outside any record.
 func (p *Pipeline) scanURL(m *Message, in *policy.Input) {
@@ -258,17 +315,34 @@ func (p *Pipeline) scanURL(m *Message, in *policy.Input) {
 	}
 }
 
-// urlRefusal refuses a request whose URL carries a finding the policy does
-// not allow as is. Veil does not rewrite search terms or record ids: a
-// masked SOQL literal would silently return the wrong records.
-func urlRefusal(dec *policy.Decision, in *policy.Input) *crm.Error {
-	for _, f := range in.Findings {
-		if f.In == InBody {
-			continue
+// refusal refuses a message holding a finding the policy does not allow
+// as is where Veil cannot rewrite it: in the request URL (Veil does not
+// rewrite search terms or record ids: a masked SOQL literal would silently
+// return the wrong records) or in a form field's name.
+func refusal(dec *policy.Decision, in *policy.Input, leaves []leaf) *crm.Error {
+	refuse := func(f policy.Finding, where string) *crm.Error {
+		a := dec.ActionFor(f)
+		if a == "allow" {
+			return nil
 		}
-		if a := dec.ActionFor(f); a != "allow" {
-			return &crm.Error{Status: 403, Code: crm.CodePolicyDenied, DecisionID: dec.ID,
-				Message: "Blocked by Veil privacy policy: " + f.Category + " in the request URL (" + a + ")"}
+		return &crm.Error{Status: 403, Code: crm.CodePolicyDenied, DecisionID: dec.ID,
+			Message: "Blocked by Veil privacy policy: " + f.Category + " in " + where + " (" + a + ")"}
+	}
+	for _, f := range in.Findings {
+		if f.In != InBody {
+			if e := refuse(f, "the request URL"); e != nil {
+				return e
+			}
+		}
+	}
+	for _, l := range leaves {
+		for j := l.from; l.name && j < l.to; j++ {
+			if j >= len(in.Findings) || in.Findings[j].ID != j { // beyond the policy's view: fail closed
+				return &crm.Error{Status: 403, Code: crm.CodePolicyDenied, DecisionID: dec.ID, Message: "Blocked by Veil privacy policy: personal data in a form field name"}
+			}
+			if e := refuse(in.Findings[j], "a form field name"); e != nil {
+				return e
+			}
 		}
 	}
 	return nil
@@ -284,10 +358,14 @@ func recordAt(m map[int]*recordInfo, i int) *recordInfo {
 }
 
 // apply turns the decision into edits and rewrites the body.
-func (p *Pipeline) apply(doc []byte, dec *policy.Decision, in *policy.Input, leaves []leaf, finds []detectors.Finding) ([]byte, bool, error) {
+func (p *Pipeline) apply(m *Message, dec *policy.Decision, in *policy.Input, leaves []leaf, finds []detectors.Finding) ([]byte, bool, error) {
+	doc := m.Body
 	edits := body.Edits{Replace: map[int][]byte{}, Drop: map[int]bool{}, DropPointers: dec.Drop}
 	for i := range leaves {
 		l := &leaves[i]
+		if l.name {
+			continue // allowed, or refusal() refused the message
+		}
 		var out []byte
 		last, dropped, touched := 0, false, false
 		for j := l.from; j < l.to; j++ {
@@ -323,11 +401,53 @@ func (p *Pipeline) apply(doc []byte, dec *policy.Decision, in *policy.Input, lea
 	if len(edits.Replace) == 0 && len(edits.Drop) == 0 && len(edits.DropPointers) == 0 {
 		return doc, false, nil
 	}
+	switch m.Format {
+	case FormatForm, FormatCSV:
+		return rewriteFlat(m.Format, doc, &edits)
+	}
 	out, _, err := body.RewriteJSON(make([]byte, 0, len(doc)+len(doc)/8), doc, &edits)
 	if err != nil {
 		return nil, false, err
 	}
 	return out, true, nil
+}
+
+// rewriteFlat applies edits to a form or a CSV: a dropped form field goes,
+// a dropped CSV cell is emptied (the row keeps its shape); the policy's
+// drop pointers name fields (/<name>) or cells (/<row>/<column>).
+func rewriteFlat(format string, doc []byte, e *body.Edits) ([]byte, bool, error) {
+	drop := map[string]bool{}
+	for _, p := range e.DropPointers {
+		drop[p] = true
+	}
+	out := make([]byte, 0, len(doc)+len(doc)/8)
+	var err error
+	if format == FormatForm {
+		if len(drop) > 0 {
+			err = body.WalkForm(doc, func(f *body.FormField) error {
+				if drop[f.Pointer()] || drop["/"+body.EscapePointerToken(string(f.Name))] {
+					e.Drop[f.Start] = true
+				}
+				return nil
+			})
+		}
+		if err == nil {
+			out, err = body.RewriteForm(out, doc, e.Replace, e.Drop)
+		}
+		return out, err == nil, err
+	}
+	if len(drop) > 0 || len(e.Drop) > 0 {
+		err = body.WalkCSV(doc, body.CSVOptions{}, func(c *body.Cell) error {
+			if e.Drop[c.Start] || drop[c.Pointer()] {
+				e.Replace[c.Start] = nil
+			}
+			return nil
+		})
+	}
+	if err == nil {
+		out, err = body.RewriteCSV(out, doc, body.CSVOptions{}, e.Replace)
+	}
+	return out, err == nil, err
 }
 
 func hasBlock(dec *policy.Decision, finds []policy.Finding) bool {
