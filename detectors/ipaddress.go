@@ -14,6 +14,15 @@ var versionContext = newContext("version", "build", "release", "ver ")
 
 func isHexByte(c byte) bool { return isDigit(c) || c|0x20 >= 'a' && c|0x20 <= 'f' }
 
+func allDigits(b []byte) bool {
+	for _, c := range b {
+		if !isDigit(c) {
+			return false
+		}
+	}
+	return true
+}
+
 func (IPAddress) Find(dst []Finding, v []byte, f Field) []Finding {
 	conf := 0.85
 	if f.Hint == CategoryIPAddress {
@@ -36,12 +45,26 @@ func (IPAddress) Find(dst []Finding, v []byte, f Field) []Finding {
 			j++
 		}
 		for j > i && (v[j-1] == '.' || v[j-1] == ':' && (j-2 < i || v[j-2] != ':')) { // trailing punctuation
+			if v[j-1] == '.' {
+				dots--
+			} else {
+				colons--
+			}
 			j--
 		}
 		if j < len(v) && isAlnumByte(v[j]) || j-i < 3 {
 			continue
 		}
 		cand := v[i:j]
+		if colons == 1 && dots == 3 { // 203.0.113.42:51234: the address before its port
+			k := i
+			for v[k] != ':' {
+				k++
+			}
+			if p := j - k - 1; p >= 1 && p <= 5 && allDigits(v[k+1:j]) {
+				j, cand, colons = k, v[i:k], 0
+			}
+		}
 		if colons < 2 && dots != 3 {
 			i = j
 			continue

@@ -23,7 +23,7 @@ func (USMBI) Find(dst []Finding, v []byte, f Field) []Finding {
 		j, k := i, 0
 		for j < len(v) && k < len(pattern) {
 			c := v[j]
-			if c == '-' && (k == 4 || k == 7) {
+			if c == '-' && (k == 4 || k == 7) && v[j-1] != '-' { // one dash
 				j++
 				continue
 			}
