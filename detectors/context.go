@@ -1,5 +1,7 @@
 package detectors
 
+import "strings"
+
 // Context words: the words near a match that make it more (or less) likely
 // to be what its digits suggest ("SSN: 123456789", "order 4111…"). Every
 // set is registered here so the scanner finds all of them in one pass over
@@ -9,13 +11,22 @@ package detectors
 // contextSet is one detector's words (lower case); each word has a bit in
 // the mask contextMask computes.
 type contextSet struct {
-	words [][]byte
+	words []contextWord
 	mask  uint64
 }
 
+// contextWord is a word matched at a word start and, unless prefix, at a
+// word end too: "sin" is not in "Single", "itin" not in "itinerary".
 type contextWord struct {
-	w   []byte
-	bit uint64
+	w      []byte
+	bit    uint64
+	prefix bool // "tel*": also the start of a longer word (telephone)
+}
+
+// at reports whether the word is at b's start, ASCII case folded, ending
+// where a word ends unless it is a prefix word.
+func (cw *contextWord) at(b []byte) bool {
+	return hasFoldPrefix(b, cw.w) && (cw.prefix || len(b) == len(cw.w) || !isUpperOrLower(b[len(cw.w)]))
 }
 
 var (
@@ -23,20 +34,21 @@ var (
 	contextBits  uint
 )
 
-// newContext registers a set. Package-level only: there are 64 bits.
+// newContext registers a set of lower-case words, each a whole word or,
+// ending in '*', a prefix. Package-level only: there are 64 bits.
 func newContext(words ...string) contextSet {
 	var s contextSet
 	for _, w := range words {
 		if contextBits == 64 {
 			panic("detectors: more than 64 context words")
 		}
-		bit := uint64(1) << contextBits
+		cw := contextWord{w: []byte(strings.TrimSuffix(w, "*")), bit: uint64(1) << contextBits, prefix: strings.HasSuffix(w, "*")}
 		contextBits++
-		s.words = append(s.words, []byte(w))
-		s.mask |= bit
-		contextIndex[w[0]] = append(contextIndex[w[0]], contextWord{[]byte(w), bit})
+		s.words = append(s.words, cw)
+		s.mask |= cw.bit
+		contextIndex[w[0]] = append(contextIndex[w[0]], cw)
 		if c := w[0]; c >= 'a' && c <= 'z' {
-			contextIndex[c-'a'+'A'] = append(contextIndex[c-'a'+'A'], contextWord{[]byte(w), bit})
+			contextIndex[c-'a'+'A'] = append(contextIndex[c-'a'+'A'], cw)
 		}
 	}
 	return s
@@ -51,7 +63,7 @@ func contextMask(v []byte) uint64 {
 			continue
 		}
 		for _, cw := range contextIndex[v[i]] {
-			if m&cw.bit == 0 && hasFoldPrefix(v[i:], cw.w) {
+			if m&cw.bit == 0 && cw.at(v[i:]) {
 				m |= cw.bit
 			}
 		}
@@ -78,17 +90,16 @@ func lowerASCII(c byte) byte {
 	return c
 }
 
-// hasContext looks for a word of set starting a word in the 32 bytes
-// before a match ("tel" in "Tel:" and "telephone", not in "hotel"),
-// without allocating.
+// hasContext looks for a word of set in the 32 bytes before a match
+// ("tel*" in "Tel:" and "telephone", not in "hotel"), without allocating.
 func hasContext(before []byte, set contextSet) bool {
 	from := max(0, len(before)-32)
 	for i := from; i < len(before); i++ {
 		if i > 0 && isUpperOrLower(before[i-1]) {
 			continue
 		}
-		for _, w := range set.words {
-			if hasFoldPrefix(before[i:], w) {
+		for j := range set.words {
+			if set.words[j].at(before[i:]) {
 				return true
 			}
 		}
@@ -98,8 +109,8 @@ func hasContext(before []byte, set contextSet) bool {
 
 // negativeContext says the digits after it are something else: an order,
 // invoice, tracking or reference number, a version or a serial.
-var negativeContext = newContext("order", "invoice", "tracking", "ref",
-	"ticket", "case #", "case no", "sku", "serial", "po #", "po number", "confirmation", "version", "build")
+var negativeContext = newContext("order*", "invoice*", "tracking", "ref", "reference",
+	"ticket*", "case #", "case no", "sku", "serial*", "po #", "po number", "confirmation*", "version", "build")
 
 // numeric are the categories that are digits a negative context word can
 // explain away. Emails, IBANs, secrets and tokens carry their own proof.

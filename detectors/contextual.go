@@ -1,5 +1,7 @@
 package detectors
 
+import "bytes"
+
 // Identifiers whose digits alone are too common to trust: each needs a
 // field hint or a context word shortly before it, and passes its check
 // where the scheme has one.
@@ -8,8 +10,8 @@ var (
 	nhsContext      = newContext("nhs")
 	sinContext      = newContext("sin", "social insurance")
 	npiContext      = newContext("npi", "provider id")
-	passportContext = newContext("passport")
-	bankContext     = newContext("account number", "account no", "acct", "a/c", "bank account", "routing")
+	passportContext = newContext("passport*")
+	bankContext     = newContext("account number*", "account no", "acct", "a/c", "bank account*", "routing")
 )
 
 // digitsWithContext reports runs of n digits (separators seps) that sit in
@@ -52,7 +54,7 @@ func digitsWithContext(dst []Finding, v []byte, f Field, category, detector, sep
 		for _, n := range lengths {
 			fits = fits || len(r.digits) == n
 		}
-		if !fits || !(f.Hint == category || hasContext(v[:r.start], ctx)) || !chk.ok(r.digits) {
+		if !fits || inAmount(v, r.start, r.end) || !(f.Hint == category || hasContext(v[:r.start], ctx)) || !chk.ok(r.digits) {
 			continue
 		}
 		// 0.9: a context-confirmed identifier outranks an unhinted phone
@@ -60,4 +62,22 @@ func digitsWithContext(dst []Finding, v []byte, f Field, category, detector, sep
 		dst = append(dst, Finding{Category: category, Detector: detector, Start: r.start, End: r.end, Confidence: 0.9})
 	}
 	return dst
+}
+
+// inAmount reports whether the digit run v[start:end] is part of a money
+// amount or a grouped number rather than an identifier: a decimal or
+// thousands part joined by '.' or ',' on either side (1234567.89,
+// 1,234,567), or a currency sign before it ($, €, £).
+func inAmount(v []byte, start, end int) bool {
+	if end+1 < len(v) && (v[end] == '.' || v[end] == ',') && isDigit(v[end+1]) {
+		return true
+	}
+	if start >= 2 && (v[start-1] == '.' || v[start-1] == ',') && isDigit(v[start-2]) {
+		return true
+	}
+	b := v[:start]
+	for len(b) > 0 && b[len(b)-1] == ' ' {
+		b = b[:len(b)-1]
+	}
+	return bytes.HasSuffix(b, []byte("$")) || bytes.HasSuffix(b, []byte("€")) || bytes.HasSuffix(b, []byte("£"))
 }

@@ -43,23 +43,47 @@ func (e Email) Find(dst []Finding, v []byte, f Field) []Finding {
 		if s == i || e <= i+1 || i-s > 64 {
 			continue
 		}
-		dom := v[i+1 : e]
-		dot := bytes.LastIndexByte(dom, '.')
-		if dot <= 0 || len(dom)-dot-1 < 2 || bytes.Contains(dom, []byte("..")) {
-			continue
-		}
-		tld := dom[dot+1:]
-		okTLD := true
-		for _, c := range tld {
-			if isDigit(c) {
-				okTLD = false
-			}
-		}
-		if !okTLD {
+		if !validDomain(v[i+1 : e]) {
 			continue
 		}
 		dst = append(dst, Finding{Category: CategoryEmail, Detector: "email", Start: s, End: e, Confidence: conf})
 		i = e
 	}
 	return dst
+}
+
+// validDomain checks a host name the way DNS allows it (RFC 1035, with
+// IDN labels as UTF-8): at most 253 bytes, at least two labels of 1–63
+// bytes that neither start nor end with '-', and a top-level label of two
+// or more bytes without digits.
+func validDomain(dom []byte) bool {
+	if len(dom) > 253 {
+		return false
+	}
+	labels := 0
+	for len(dom) > 0 {
+		n := bytes.IndexByte(dom, '.')
+		last := n < 0
+		if last {
+			n = len(dom)
+		}
+		l := dom[:n]
+		if n == 0 || n > 63 || l[0] == '-' || l[n-1] == '-' {
+			return false
+		}
+		labels++
+		if last {
+			if labels < 2 || n < 2 {
+				return false
+			}
+			for _, c := range l {
+				if isDigit(c) {
+					return false
+				}
+			}
+			return true
+		}
+		dom = dom[n+1:]
+	}
+	return false // ends with '.'
 }

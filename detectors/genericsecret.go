@@ -13,7 +13,7 @@ type GenericSecret struct{}
 func (GenericSecret) Name() string     { return "generic_secret" }
 func (GenericSecret) Category() string { return CategorySecret }
 
-var secretContext = newContext("password", "passwd", "pwd", "secret", "api key", "api_key", "apikey", "token", "access key", "auth")
+var secretContext = newContext("password*", "passwd", "pwd", "secret*", "api key*", "api_key", "apikey", "token*", "access key*", "auth", "authorization")
 
 const (
 	genericMin     = 20

@@ -10,7 +10,7 @@ type IPAddress struct{}
 func (IPAddress) Name() string     { return "ip_address" }
 func (IPAddress) Category() string { return CategoryIPAddress }
 
-var versionContext = newContext("version", "build", "release", "ver ")
+var versionContext = newContext("version*", "build*", "release*", "ver")
 
 func isHexByte(c byte) bool { return isDigit(c) || c|0x20 >= 'a' && c|0x20 <= 'f' }
 

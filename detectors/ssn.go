@@ -10,7 +10,7 @@ func (SSN) Name() string     { return "us_ssn" }
 func (SSN) Category() string { return CategoryUSSSN }
 func (SSN) trigger() trigger { return trigDigits }
 
-var ssnContext = newContext("ssn", "social security", "soc sec", "ss#")
+var ssnContext = newContext("ssn*", "social security", "soc sec", "ss#")
 
 func (SSN) Find(dst []Finding, v []byte, f Field) []Finding {
 	var buf [32]byte
