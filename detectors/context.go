@@ -42,6 +42,9 @@ func newContext(words ...string) contextSet {
 		if contextBits == 64 {
 			panic("detectors: more than 64 context words")
 		}
+		if !isUpperOrLower(w[0]) {
+			panic("detectors: a context word must start with a letter: " + w)
+		}
 		cw := contextWord{w: []byte(strings.TrimSuffix(w, "*")), bit: uint64(1) << contextBits, prefix: strings.HasSuffix(w, "*")}
 		contextBits++
 		s.words = append(s.words, cw)
@@ -58,14 +61,18 @@ func newContext(words ...string) contextSet {
 // case folded: one pass, a table lookup per word start.
 func contextMask(v []byte) uint64 {
 	var m uint64
-	for i := range v {
-		if i > 0 && isUpperOrLower(v[i-1]) {
+	for i := 0; i < len(v); {
+		c := v[i]
+		if !isUpperOrLower(c) {
+			i++
 			continue
 		}
-		for _, cw := range contextIndex[v[i]] {
+		for _, cw := range contextIndex[c] {
 			if m&cw.bit == 0 && cw.at(v[i:]) {
 				m |= cw.bit
 			}
+		}
+		for i++; i < len(v) && isUpperOrLower(v[i]); i++ { // to the word's end
 		}
 	}
 	return m

@@ -54,7 +54,7 @@ func digitsWithContext(dst []Finding, v []byte, f Field, category, detector, sep
 		for _, n := range lengths {
 			fits = fits || len(r.digits) == n
 		}
-		if !fits || inAmount(v, r.start, r.end) || !(f.Hint == category || hasContext(v[:r.start], ctx)) || !chk.ok(r.digits) {
+		if !fits || afterCurrency(v, r.start) || !(f.Hint == category || hasContext(v[:r.start], ctx)) || !chk.ok(r.digits) {
 			continue
 		}
 		// 0.9: a context-confirmed identifier outranks an unhinted phone
@@ -64,20 +64,9 @@ func digitsWithContext(dst []Finding, v []byte, f Field, category, detector, sep
 	return dst
 }
 
-// inAmount reports whether the digit run v[start:end] is part of a money
-// amount or a grouped number rather than an identifier: a decimal or
-// thousands part joined by '.' or ',' on either side (1234567.89,
-// 1,234,567), or a currency sign before it ($, €, £).
-func inAmount(v []byte, start, end int) bool {
-	if end+1 < len(v) && (v[end] == '.' || v[end] == ',') && isDigit(v[end+1]) {
-		return true
-	}
-	if start >= 2 && (v[start-1] == '.' || v[start-1] == ',') && isDigit(v[start-2]) {
-		return true
-	}
-	b := v[:start]
-	for len(b) > 0 && b[len(b)-1] == ' ' {
-		b = b[:len(b)-1]
-	}
+// afterCurrency reports whether a currency sign ($, €, £) comes right
+// before v[start:], spaces allowed: $ 1234567 is money, not an account.
+func afterCurrency(v []byte, start int) bool {
+	b := bytes.TrimRight(v[:start], " ")
 	return bytes.HasSuffix(b, []byte("$")) || bytes.HasSuffix(b, []byte("€")) || bytes.HasSuffix(b, []byte("£"))
 }

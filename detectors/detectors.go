@@ -6,6 +6,7 @@ package detectors
 
 import (
 	"bytes"
+	"math/bits"
 	"sort"
 )
 
@@ -59,16 +60,21 @@ type Detector interface {
 }
 
 // trigger is what the prefilter saw in a value.
-type trigger uint8
+type trigger uint16
 
 const (
-	trigAt     trigger = 1 << iota // '@'
-	trigDigits                     // a digit run of 7+ (separators allowed)
-	trigIBAN                       // two letters followed by two digits
-	trigSecret                     // '_', "-----", "AKIA"/"ASIA", "eyJ" or "xox": what every secret format needs
-	trigToken                      // "vt." or "+999": Veil's own tokens
-	trigRun5                       // a digit run of 5+: worth looking for context words
-	trigAny                        // always
+	trigAt      trigger = 1 << iota // '@'
+	trigDigits                      // a digit run of 7+ (separators allowed) standing alone
+	trigIBAN                        // two letters followed by two digits
+	trigSecret                      // '_', "-----", "AKIA"/"ASIA", "eyJ" or "xox": what every secret format needs
+	trigToken                       // "vt." or "+999": Veil's own tokens
+	trigRun5                        // a digit run of 5+: worth looking for context words
+	trigIP                          // digit '.' digit, or ':' between hex digits or colons
+	trigMBI                         // a word starting with 1-9 then a letter
+	trigLong                        // 20 bytes or more (set by Scan)
+	trigHinted                      // the field's name hints a category (set by Scan)
+	trigAny                         // always
+	numTriggers                     // not a trigger: how many there are
 )
 
 // triggered is the optional ability to be skipped by the prefilter.
@@ -102,21 +108,31 @@ func Default() []Detector {
 
 // Scanner runs detectors over values. Immutable and safe for concurrent use.
 type Scanner struct {
-	ds    []Detector
-	trigs []trigger
-	cats  []string
+	ds []Detector
+	// byTrig is, for each trigger bit, the detectors it runs (bit i is
+	// ds[i]); byCat the detectors of a category, run as well when the
+	// field's name hints it.
+	byTrig [numTriggers]uint64
+	byCat  map[string]uint64
 }
 
-// NewScanner builds a scanner.
+// NewScanner builds a scanner over at most 64 detectors.
 func NewScanner(ds []Detector) *Scanner {
-	s := &Scanner{ds: ds}
-	for _, d := range ds {
+	if len(ds) > 64 {
+		panic("detectors: more than 64 detectors")
+	}
+	s := &Scanner{ds: ds, byCat: make(map[string]uint64)}
+	for i, d := range ds {
 		t := trigAny
 		if tr, ok := d.(triggered); ok {
 			t = tr.trigger()
 		}
-		s.trigs = append(s.trigs, t)
-		s.cats = append(s.cats, d.Category())
+		for b := range s.byTrig {
+			if t&(1<<b) != 0 {
+				s.byTrig[b] |= 1 << i
+			}
+		}
+		s.byCat[d.Category()] |= 1 << i
 	}
 	return s
 }
@@ -124,15 +140,22 @@ func NewScanner(ds []Detector) *Scanner {
 // Scan appends the findings in value to dst, sorted by Start, overlaps resolved.
 func (s *Scanner) Scan(dst []Finding, value []byte, field Field) []Finding {
 	seen := prefilter(value) | trigAny
-	if seen&trigRun5 != 0 || len(value) >= genericMin {
+	if len(value) >= genericMin {
+		seen |= trigLong
+	}
+	if seen&(trigRun5|trigLong) != 0 {
 		field.context = contextMask(value)
 	}
+	var run uint64
+	for t := seen; t != 0; t &= t - 1 {
+		run |= s.byTrig[bits.TrailingZeros16(uint16(t))]
+	}
+	if field.Hint != "" {
+		run |= s.byTrig[bits.TrailingZeros16(uint16(trigHinted))] | s.byCat[field.Hint]
+	}
 	base := len(dst)
-	for i, d := range s.ds {
-		if s.trigs[i]&seen == 0 && field.Hint != s.cats[i] {
-			continue
-		}
-		dst = d.Find(dst, value, field)
+	for ; run != 0; run &= run - 1 {
+		dst = s.ds[bits.TrailingZeros64(run)].Find(dst, value, field)
 	}
 	if len(dst) > base && field.present(negativeContext) {
 		dst = dst[:base+weigh(dst[base:], value, field)]
@@ -144,34 +167,73 @@ func (s *Scanner) Scan(dst []Finding, value []byte, field Field) []Finding {
 }
 
 // prefilter is one pass over the bytes.
+//
+// trigRun5 counts digits loosely (separators of any kind and number join
+// them, letters around them do not matter): NINOs and passports are
+// digits inside letters. trigDigits is stricter, reading digit runs the
+// way the digit detectors do (nextDigitRun, Phone): a run glued to a
+// letter on either side (a Salesforce id, 2025-06-08T21:14) counts for
+// nothing, nor do an ISO date or an amount (10037.50: one separator, a
+// '.'), which every digit detector refuses anyway.
 func prefilter(v []byte) trigger {
 	var t trigger
-	run := 0
-	for i, c := range v {
-		switch {
-		case c == '@':
-			t |= trigAt
-			run = 0
-		case c >= '0' && c <= '9':
-			run++
-			if run >= 5 {
+	loose := 0
+	wide, narrow := strictRun{}, strictRun{narrow: true}
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		switch byteClass[c] {
+		case clsPlain:
+			// Most bytes: end what is open, then skip the plain ones after.
+			if loose|wide.digits|narrow.digits != 0 {
+				loose = 0
+				t |= wide.end(v, i) | narrow.end(v, i)
+			}
+			for i+1 < len(v) && byteClass[v[i+1]] == clsPlain {
+				i++
+			}
+		case clsDigit:
+			loose++
+			if loose >= 5 {
 				t |= trigRun5
 			}
-			if run >= 7 {
-				t |= trigDigits
+			t |= wide.digit(v, i) | narrow.digit(v, i)
+			if c != '0' && i+1 < len(v) && isUpperOrLower(v[i+1]) && (i == 0 || !isAlnumByte(v[i-1])) {
+				t |= trigMBI
 			}
-		case c == ' ' || c == '-' || c == '.' || c == '(' || c == ')' || c == '+' || c == '/':
-			if c == '-' && bytes.HasPrefix(v[i:], pemDashes) {
-				t |= trigSecret
+			// Two letters then two digits: an IBAN's country and check.
+			if i >= 2 && i+1 < len(v) && isUpperOrLower(v[i-2]) && isUpperOrLower(v[i-1]) && isDigit(v[i+1]) {
+				t |= trigIBAN
 			}
-			if c == '+' && bytes.HasPrefix(v[i+1:], tokenPhoneCC) {
-				t |= trigToken
-			}
-		default:
-			run = 0
+		case clsSep:
 			switch c {
+			case '-':
+				if bytes.HasPrefix(v[i:], pemDashes) {
+					t |= trigSecret
+				}
+			case '.':
+				if i > 0 && i+1 < len(v) && isDigit(v[i-1]) && isDigit(v[i+1]) {
+					t |= trigIP
+				}
+			}
+			t |= wide.sep(v, i, c) | narrow.sep(v, i, c)
+		default: // clsSpecial: ends a strict run, and may start something
+			if c != '+' && c != '/' { // both join a loose run (02/03/1980)
+				loose = 0
+			}
+			t |= wide.end(v, i) | narrow.end(v, i)
+			switch c {
+			case '@':
+				t |= trigAt
+			case '+': // starts a number, does not join two
+				if bytes.HasPrefix(v[i+1:], tokenPhoneCC) {
+					t |= trigToken
+				}
 			case '_':
 				t |= trigSecret
+			case ':':
+				if i > 0 && i+1 < len(v) && (isHexByte(v[i-1]) || v[i-1] == ':') && (isHexByte(v[i+1]) || v[i+1] == ':') {
+					t |= trigIP
+				}
 			case 'A':
 				if bytes.HasPrefix(v[i:], awsAKIA) || bytes.HasPrefix(v[i:], awsASIA) {
 					t |= trigSecret
@@ -189,12 +251,101 @@ func prefilter(v []byte) trigger {
 					t |= trigToken
 				}
 			}
-			if i+3 < len(v) && isUpperOrLower(c) && isUpperOrLower(v[i+1]) && isDigit(v[i+2]) && isDigit(v[i+3]) {
-				t |= trigIBAN
-			}
 		}
 	}
+	return t | wide.end(v, len(v)) | narrow.end(v, len(v))
+}
+
+// Byte classes for the prefilter. '/' is special, not a separator: no
+// digit detector reads across it.
+const (
+	clsPlain   = iota // nothing to do but end a run
+	clsDigit          // 0-9
+	clsSep            // joins digits: space - . ( )
+	clsSpecial        // ends a run and may start a trigger
+)
+
+var byteClass = func() (t [256]uint8) {
+	for c := '0'; c <= '9'; c++ {
+		t[c] = clsDigit
+	}
+	for _, c := range " -.()" {
+		t[c] = clsSep
+	}
+	for _, c := range "@+/_:Aexv" {
+		t[c] = clsSpecial
+	}
 	return t
+}()
+
+// strictRun is a digit run the prefilter is in, for trigDigits: digits
+// joined by separators, where a separator counts only once a digit
+// follows it (a trailing "." or " " ends the run, it is not part of it).
+// A narrow run, as nextDigitRun reads them, ends at two separators in a
+// row; a wide one, as Phone reads them ("0 (1) 23 45 67"), goes on.
+type strictRun struct {
+	narrow      bool
+	start, last int  // first digit, last digit
+	digits      int  // 0: not in a run
+	seps, dots  int  // separators followed by a digit
+	pending     int  // separators since the last digit
+	pendingDot  bool // one of them is a '.'
+	glued       bool // a letter right before the run
+}
+
+func (r *strictRun) digit(v []byte, i int) trigger {
+	var t trigger
+	if r.narrow && r.pending > 1 {
+		t = r.end(v, i)
+	}
+	if r.digits == 0 || r.glued && r.pending > 0 {
+		// A new run; or a glued one starting again after a separator, as
+		// the detectors start again there (A0 0 100000).
+		*r = strictRun{narrow: r.narrow, start: i, glued: i > 0 && isUpperOrLower(v[i-1])}
+	} else if r.pending > 0 {
+		r.seps += r.pending
+		if r.pendingDot {
+			r.dots++
+		}
+		r.pending, r.pendingDot = 0, false
+	}
+	r.digits++
+	r.last = i
+	return t
+}
+
+// sep takes separator c at v[i]. A narrow run ends at a parenthesis (no
+// nextDigitRun separator); a wide run where Phone's candidate does: at a
+// separator after a separator, unless a space or '('.
+func (r *strictRun) sep(v []byte, i int, c byte) trigger {
+	if r.digits == 0 {
+		return 0
+	}
+	if r.narrow && (c == '(' || c == ')') || !r.narrow && r.pending > 0 && c != ' ' && c != '(' {
+		return r.end(v, i)
+	}
+	r.pending++
+	r.pendingDot = r.pendingDot || c == '.'
+	return 0
+}
+
+// end closes the run before v[i] (i == len(v) at the end) and reports
+// trigDigits if it counts.
+func (r *strictRun) end(v []byte, i int) trigger {
+	if r.digits == 0 {
+		return 0
+	}
+	n := r.digits
+	r.digits = 0
+	after := r.last + 1
+	switch {
+	case n < 7, r.glued,
+		after < len(v) && isUpperOrLower(v[after]),                        // glued on the right (2025-06-08T…)
+		r.seps == 1 && r.dots == 1,                                        // an amount (joinedNumber)
+		after-r.start == 10 && v[r.start+4] == '-' && v[r.start+7] == '-': // an ISO date
+		return 0
+	}
+	return trigDigits
 }
 
 var (

@@ -78,6 +78,7 @@ type FieldHint struct{}
 
 func (FieldHint) Name() string     { return "field_hint" }
 func (FieldHint) Category() string { return "" }
+func (FieldHint) trigger() trigger { return trigHinted }
 
 func (FieldHint) Find(dst []Finding, v []byte, f Field) []Finding {
 	if !hintOnly[f.Hint] {

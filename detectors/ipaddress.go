@@ -9,6 +9,7 @@ type IPAddress struct{}
 
 func (IPAddress) Name() string     { return "ip_address" }
 func (IPAddress) Category() string { return CategoryIPAddress }
+func (IPAddress) trigger() trigger { return trigIP }
 
 var versionContext = newContext("version*", "build*", "release*", "ver")
 

@@ -11,7 +11,8 @@ type digitRun struct {
 
 // nextDigitRun finds the first maximal digit run in v at or after from
 // (single separators from seps allowed between digits) that touches no
-// letter or digit on either side. Its digits are appended to buf[:0]. ok is
+// letter or digit on either side and is not part of a decimal or grouped
+// number (joinedNumber). Its digits are appended to buf[:0]. ok is
 // false when there is none; next is where to continue. A loop, not a
 // callback: callbacks capturing the findings slice escape and allocate.
 func nextDigitRun(v []byte, from int, seps string, buf []byte) (r digitRun, next int, ok bool) {
@@ -34,7 +35,7 @@ func nextDigitRun(v []byte, from int, seps string, buf []byte) (r digitRun, next
 			}
 			break
 		}
-		if j < len(v) && isUpperOrLower(v[j]) {
+		if j < len(v) && isUpperOrLower(v[j]) || joinedNumber(v, i, j) {
 			i = j
 			continue
 		}
@@ -50,4 +51,13 @@ func containsByte(s string, c byte) bool {
 		}
 	}
 	return false
+}
+
+// joinedNumber reports whether the digits v[start:end] continue across a
+// '.' or ',' into more digits on either side: 1234567.89 and 1,234,567
+// are amounts, not identifiers. Every digit detector refuses such runs,
+// and the prefilter counts on it.
+func joinedNumber(v []byte, start, end int) bool {
+	return end+1 < len(v) && (v[end] == '.' || v[end] == ',') && isDigit(v[end+1]) ||
+		start >= 2 && (v[start-1] == '.' || v[start-1] == ',') && isDigit(v[start-2])
 }

@@ -7,6 +7,7 @@ type USMBI struct{}
 
 func (USMBI) Name() string     { return "us_mbi" }
 func (USMBI) Category() string { return CategoryUSMBI }
+func (USMBI) trigger() trigger { return trigMBI }
 
 func mbiAlpha(c byte) bool {
 	c = upper(c)

@@ -9,6 +9,9 @@ func (Passport) Category() string { return CategoryPassport }
 func (Passport) trigger() trigger { return trigRun5 }
 
 func (Passport) Find(dst []Finding, v []byte, f Field) []Finding {
+	if f.Hint != CategoryPassport && !f.present(passportContext) {
+		return dst
+	}
 	for i := 0; i < len(v); i++ {
 		if !isAlnumByte(v[i]) || i > 0 && isAlnumByte(v[i-1]) {
 			continue

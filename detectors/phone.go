@@ -76,15 +76,17 @@ func (Phone) Find(dst []Finding, v []byte, f Field) []Finding {
 }
 
 // notPhone rejects shapes that are something else: ISO dates, SSNs, cards,
-// decimal amounts (10037.50: one '.', no other separator).
+// decimal amounts (10037.50, (3100.00): one '.' and no other separator
+// between the first digit and the last).
 func notPhone(c []byte, digits int) bool {
-	if seps := countSeps(c); seps == 1 && bytes.IndexByte(c, '.') >= 0 {
+	inner := c[bytes.IndexAny(c, "0123456789"):] // from the first digit
+	if countSeps(inner) == 1 && bytes.IndexByte(inner, '.') >= 0 {
 		return true
 	}
-	if len(c) == 10 && c[4] == '-' && c[7] == '-' { // 2024-01-31
+	if len(inner) == 10 && inner[4] == '-' && inner[7] == '-' { // 2024-01-31
 		return true
 	}
-	if len(c) == 11 && c[3] == '-' && c[6] == '-' { // 123-45-6789
+	if len(inner) == 11 && inner[3] == '-' && inner[6] == '-' { // 123-45-6789
 		return true
 	}
 	if digits >= 13 && c[0] != '+' && cardGroups(c) {

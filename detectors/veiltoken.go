@@ -1,5 +1,7 @@
 package detectors
 
+import "bytes"
+
 // VeilToken finds the tokens Veil's vault writes in place of values, so
 // that responses can be detokenized for authorised readers. The grammar is
 // exact and carries its own check, so a token is recognised with
@@ -154,7 +156,10 @@ func matchToken(v []byte, i int) int {
 				return 0
 			}
 		}
-		if len(rest) > 16 && isAlnumByte(rest[16]) || luhnSum(rest[:16])%10 != 5 {
+		// Sixteen digits standing alone: not the start of a longer
+		// number (9904… 0, 9904….50).
+		if len(rest) > 16 && isAlnumByte(rest[16]) || len(rest) > 17 && bytes.IndexByte([]byte(" -.,"), rest[16]) >= 0 && isDigit(rest[17]) ||
+			joinedNumber(v, i, i+16) || luhnSum(rest[:16])%10 != 5 {
 			return 0
 		}
 		return i + 16
