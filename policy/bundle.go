@@ -53,11 +53,13 @@ func capabilities() *ast.Capabilities {
 	return c
 }
 
-// compiled is one loaded bundle, ready to evaluate.
+// compiled is one loaded bundle, ready to evaluate, with its decision
+// cache (nil when the bundle turns it off).
 type compiled struct {
 	query    rego.PreparedEvalQuery
 	revision string
 	modules  int
+	cache    *decisionCache
 }
 
 // loadFilter keeps Rego modules and data.json/data.yaml files and skips
@@ -167,7 +169,14 @@ func compile(ctx context.Context, fsys fs.FS) (*compiled, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &compiled{query: pq, revision: revision(res), modules: len(modules)}, nil
+	spec, err := cacheSpecOf(res.Documents)
+	if err != nil {
+		return nil, err
+	}
+	if nondeterministicCall(c) != "" {
+		spec.size = 0 // its answer may change without its input changing
+	}
+	return &compiled{query: pq, revision: revision(res), modules: len(modules), cache: newDecisionCache(spec)}, nil
 }
 
 // SchemaFile is the optional JSON Schema of the input at the bundle's root.
@@ -215,4 +224,22 @@ func revision(res *loader.Result) string {
 		h.Write(f.raw)
 	}
 	return hex.EncodeToString(h.Sum(nil)[:8])
+}
+
+// nondeterministicCall names a built-in the compiled bundle calls whose
+// result is not a function of its arguments (time.now_ns, rand.intn …),
+// or "". Such a bundle gets no decision cache.
+func nondeterministicCall(c *ast.Compiler) string {
+	name := ""
+	for _, m := range c.Modules {
+		ast.WalkExprs(m, func(x *ast.Expr) bool {
+			if name == "" && x.IsCall() {
+				if b := ast.BuiltinMap[x.Operator().String()]; b != nil && b.Nondeterministic {
+					name = b.Name
+				}
+			}
+			return name != ""
+		})
+	}
+	return name
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"maps"
 	"os"
 	"path/filepath"
@@ -301,7 +302,14 @@ func TestDecideErrorsFailClosed(t *testing.T) {
 func writeBundle(t *testing.T, dir, data string) {
 	t.Helper()
 	files := map[string]string{"data.json": data}
-	for _, name := range []string{"decision.rego", "matrix.rego", "pci.rego", "consent.rego"} {
+	modules, err := fs.Glob(rules.FS, "*.rego")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range modules {
+		if strings.HasSuffix(name, "_test.rego") {
+			continue
+		}
 		b, err := rules.FS.ReadFile(name)
 		if err != nil {
 			t.Fatal(err)

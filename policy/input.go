@@ -117,6 +117,7 @@ func (c *converter) records(rs []Record) *ast.Term {
 			ast.Item(kIndex, ast.InternedTerm(r.Index)),
 			ast.Item(kObject, c.str(r.Object)),
 			ast.Item(kID, str(r.ID)),
+			ast.Item(kPointer, str(r.Pointer)),
 			ast.Item(kConsent, c.consent(r.Consent)),
 		)
 	}

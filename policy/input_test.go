@@ -63,7 +63,7 @@ func TestASTValueNilCollectionsAreEmpty(t *testing.T) {
 		t.Errorf("got %v", v)
 	}
 	rec := (&Input{Records: []Record{{}}}).astValue().(ast.Object).Get(ast.StringTerm("records"))
-	if got := rec.String(); got != `[{"consent": {}, "id": "", "index": 0, "object": ""}]` {
+	if got := rec.String(); got != `[{"consent": {}, "id": "", "index": 0, "object": "", "pointer": ""}]` {
 		t.Errorf("record with nil consent: %s", got)
 	}
 }

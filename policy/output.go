@@ -43,7 +43,7 @@ func decodeDecision(v ast.Value) (*Decision, error) {
 	if !ok {
 		return nil, malformed("", "is %s, want an object", kind(v))
 	}
-	d := &Decision{Deny: []Reason{}, Actions: []FindingAction{}, Default: map[string]string{}, Drop: []string{}, Alerts: []Alert{}}
+	d := &Decision{Deny: []Reason{}, Actions: []FindingAction{}, Default: map[string]string{}, Drop: []string{}, Alerts: []Alert{}, Rules: []string{}}
 	sawAllow := false
 	err := obj.Iter(func(k, val *ast.Term) error {
 		key, ok := k.Value.(ast.String)
@@ -66,6 +66,8 @@ func decodeDecision(v ast.Value) (*Decision, error) {
 			return decodeDefault(d, val.Value)
 		case "drop":
 			return decodeDrop(d, val.Value)
+		case "rules":
+			return decodeRules(d, val.Value)
 		case "alerts":
 			return eachObject(val.Value, "alerts", func(o ast.Object) error { return decodeAlert(d, o) })
 		default:
@@ -100,6 +102,17 @@ func (d *Decision) index() {
 	})
 	slices.Sort(d.Drop)
 	d.Drop = slices.Compact(d.Drop)
+	// Every deny reason and override names its rule: they fired too.
+	for _, r := range d.Deny {
+		d.Rules = append(d.Rules, r.Rule)
+	}
+	for _, a := range d.Actions {
+		if a.Rule != "" {
+			d.Rules = append(d.Rules, a.Rule)
+		}
+	}
+	slices.Sort(d.Rules)
+	d.Rules = slices.Compact(d.Rules)
 	if len(d.Actions) == 0 {
 		return
 	}
@@ -239,6 +252,30 @@ func decodeDefault(d *Decision, v ast.Value) error {
 }
 
 func decodeDrop(d *Decision, v ast.Value) error {
+	return eachString(v, "drop", func(i int, p string) error {
+		// RFC 6901: "" is the whole document, anything else starts with "/".
+		// Dropping the whole document is what block is for.
+		if !strings.HasPrefix(p, "/") {
+			return malformed("drop", "element %d is not a JSON pointer below the root", i)
+		}
+		d.Drop = append(d.Drop, p)
+		return nil
+	})
+}
+
+func decodeRules(d *Decision, v ast.Value) error {
+	return eachString(v, "rules", func(i int, r string) error {
+		if r == "" {
+			return malformed("rules", "element %d is empty", i)
+		}
+		d.Rules = append(d.Rules, r)
+		return nil
+	})
+}
+
+// eachString calls f for every element of an array or set, which must all
+// be strings.
+func eachString(v ast.Value, field string, f func(i int, s string) error) error {
 	var elems []*ast.Term
 	switch c := v.(type) {
 	case *ast.Array:
@@ -246,19 +283,16 @@ func decodeDrop(d *Decision, v ast.Value) error {
 	case ast.Set:
 		elems = c.Slice()
 	default:
-		return malformed("drop", "is %s, want an array or set", kind(v))
+		return malformed(field, "is %s, want an array or set", kind(v))
 	}
 	for i, t := range elems {
-		p, ok := t.Value.(ast.String)
+		s, ok := t.Value.(ast.String)
 		if !ok {
-			return malformed("drop", "element %d is %s, want a string", i, kind(t.Value))
+			return malformed(field, "element %d is %s, want a string", i, kind(t.Value))
 		}
-		// RFC 6901: "" is the whole document, anything else starts with "/".
-		// Dropping the whole document is what block is for.
-		if !strings.HasPrefix(string(p), "/") {
-			return malformed("drop", "element %d is not a JSON pointer below the root", i)
+		if err := f(i, string(s)); err != nil {
+			return err
 		}
-		d.Drop = append(d.Drop, string(p))
 	}
 	return nil
 }

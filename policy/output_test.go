@@ -16,7 +16,8 @@ func TestDecodeDecision(t *testing.T) {
 		"actions": {{"finding": 9, "action": "redact", "rule": "consent_email_opt_out"}, {"finding": 2, "action": "mask"}, {"finding": 9, "action": "mask"}},
 		"default": {"email": "allow", "credit_card": "mask"},
 		"drop": {"/records/1/Birthdate", "/records/0/Birthdate"},
-		"alerts": [{"kind": "bulk_export", "severity": "high", "message": "many records"}]
+		"alerts": [{"kind": "bulk_export", "severity": "high", "message": "many records"}],
+		"rules": {"consent_email_opt_out", "pci_pan_last4"}
 	}`).Value
 	d, err := decodeDecision(v)
 	if err != nil {
@@ -33,6 +34,7 @@ func TestDecodeDecision(t *testing.T) {
 		Default: map[string]string{"email": "allow", "credit_card": "mask"},
 		Drop:    []string{"/records/0/Birthdate", "/records/1/Birthdate"},
 		Alerts:  []Alert{{Kind: "bulk_export", Severity: "high", Message: "many records"}},
+		Rules:   []string{"consent_email_opt_out", "pci_pan_last4"},
 	}
 	d.byFinding = nil
 	if !reflect.DeepEqual(d, want) {

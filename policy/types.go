@@ -29,11 +29,14 @@ type Principal struct {
 
 // Record is one CRM record of the message that holds findings. Consent keys
 // are email_opt_out, call_opt_out and fax_opt_out (Salesforce
-// HasOptedOutOfEmail, DoNotCall, HasOptedOutOfFax; HubSpot hs_email_optout).
+// HasOptedOutOfEmail, DoNotCall, HasOptedOutOfFax; HubSpot hs_email_optout),
+// plus those the configuration maps from other fields (policy.consent_fields,
+// e.g. sale_opt_out).
 type Record struct {
 	Index   int             `json:"index"`
 	Object  string          `json:"object"`
 	ID      string          `json:"id"`
+	Pointer string          `json:"pointer"` // RFC 6901 pointer of the record in the body; "" for a single-record body
 	Consent map[string]bool `json:"consent"`
 }
 
@@ -61,6 +64,7 @@ type Decision struct {
 	Default  map[string]string `json:"default"` // category -> action
 	Drop     []string          `json:"drop"`    // RFC 6901 pointers to remove
 	Alerts   []Alert           `json:"alerts"`
+	Rules    []string          `json:"rules"` // ids of the rules that fired, to explain the decision
 
 	// byFinding indexes Actions by finding id; built by the decoder so that
 	// ActionFor is O(1) on the hot path. Nil for a hand-built Decision.

@@ -1,0 +1,253 @@
+package policy
+
+import (
+	"encoding/binary"
+	"fmt"
+	"hash/maphash"
+	"math"
+	"slices"
+	"strconv"
+	"sync"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+)
+
+// The decision cache. A decision is a function of the input and the
+// bundle; the bundle is fixed for a compiled revision, so a cache belongs
+// to one compiled bundle and dies with it on reload. The key is the whole
+// input except the members the bundle declares it never reads
+// (data.veil_config.decision_cache.ignore): per-user and per-record
+// identifiers (principal.id, records.id, path) that would otherwise make
+// every message of a repeated shape unique. A bundle that starts reading
+// one of them must take it off the list; TestCacheIgnoreIsSound holds the
+// default bundle to its list.
+
+// CacheConfigPath is where a bundle configures the cache: an object with
+// "ignore", a list of input members ("path", "principal.id",
+// "principal.ip", "records.id", "findings.pointer", "findings.confidence",
+// "stats") the decision does not depend on, and optionally "size" (entries;
+// 0 disables the cache).
+var cacheConfigRef = ast.MustParseRef("data." + ConfigRoot + ".decision_cache")
+
+// cacheKeys are the input members a bundle may leave out of the key.
+var cacheKeys = []string{"path", "principal.id", "principal.ip", "records.id", "findings.pointer", "findings.confidence", "stats"}
+
+// DefaultCacheSize is the number of decisions a cache holds when the
+// bundle does not say.
+const DefaultCacheSize = 4096
+
+// cacheSpec is what a bundle asked for.
+type cacheSpec struct {
+	size   int
+	ignore map[string]bool
+}
+
+type cacheKey [2]uint64
+
+// decisionCache is a bounded map from key to decision with FIFO eviction:
+// shapes that repeat are re-inserted soon after they fall out, and FIFO
+// needs no bookkeeping on a hit.
+type decisionCache struct {
+	spec  cacheSpec
+	seeds [2]maphash.Seed
+
+	mu    sync.Mutex
+	m     map[cacheKey]*Decision
+	order []cacheKey // ring of keys in insertion order
+	next  int
+}
+
+func newDecisionCache(spec cacheSpec) *decisionCache {
+	if spec.size <= 0 {
+		return nil
+	}
+	return &decisionCache{
+		spec:  spec,
+		seeds: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()},
+		m:     make(map[cacheKey]*Decision, spec.size),
+		order: make([]cacheKey, 0, spec.size),
+	}
+}
+
+// get returns the cached decision for k; it is shared and must not be
+// modified.
+func (c *decisionCache) get(k cacheKey) *Decision {
+	c.mu.Lock()
+	d := c.m[k]
+	c.mu.Unlock()
+	return d
+}
+
+func (c *decisionCache) put(k cacheKey, d *Decision) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.m[k]; ok {
+		return
+	}
+	if len(c.order) < c.spec.size {
+		c.order = append(c.order, k)
+	} else {
+		delete(c.m, c.order[c.next])
+		c.order[c.next] = k
+		c.next = (c.next + 1) % c.spec.size
+	}
+	c.m[k] = d
+}
+
+var keyBufs = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+// key hashes the input's canonical encoding (every member not ignored,
+// strings length-prefixed, maps in key order) with two independently
+// seeded 64-bit hashes: a 128-bit key no sender can aim a collision at.
+func (c *decisionCache) key(in *Input) cacheKey {
+	bp := keyBufs.Get().(*[]byte)
+	b := c.encode((*bp)[:0], in)
+	k := cacheKey{maphash.Bytes(c.seeds[0], b), maphash.Bytes(c.seeds[1], b)}
+	if cap(b) <= 1<<20 {
+		*bp = b
+		keyBufs.Put(bp)
+	}
+	return k
+}
+
+func (c *decisionCache) encode(b []byte, in *Input) []byte {
+	ig := c.spec.ignore
+	b = appendStr(b, in.Direction)
+	b = appendStr(b, in.Route)
+	b = appendStr(b, in.Dialect)
+	b = appendStr(b, in.Method)
+	if !ig["path"] {
+		b = appendStr(b, in.Path)
+	}
+	b = appendStr(b, in.Operation)
+	b = appendStr(b, in.Object)
+	if !ig["principal.id"] {
+		b = appendStr(b, in.Principal.ID)
+	}
+	b = appendInt(b, int64(len(in.Principal.Roles)))
+	for _, r := range in.Principal.Roles {
+		b = appendStr(b, r)
+	}
+	b = appendBool(b, in.Principal.MFA)
+	if !ig["principal.ip"] {
+		b = appendStr(b, in.Principal.IP)
+	}
+	b = appendStr(b, in.Purpose)
+	b = appendInt(b, int64(len(in.Records)))
+	for i := range in.Records {
+		r := &in.Records[i]
+		b = appendInt(b, int64(r.Index))
+		b = appendStr(b, r.Object)
+		if !ig["records.id"] {
+			b = appendStr(b, r.ID)
+		}
+		b = appendStr(b, r.Pointer)
+		b = appendBoolMap(b, r.Consent)
+	}
+	b = appendInt(b, int64(len(in.Findings)))
+	for i := range in.Findings {
+		f := &in.Findings[i]
+		b = appendInt(b, int64(f.ID))
+		b = appendInt(b, int64(f.Record))
+		b = appendStr(b, f.In)
+		if !ig["findings.pointer"] {
+			b = appendStr(b, f.Pointer)
+		}
+		b = appendStr(b, f.Field)
+		b = appendStr(b, f.Category)
+		b = appendStr(b, f.Detector)
+		if !ig["findings.confidence"] {
+			b = binary.LittleEndian.AppendUint64(b, math.Float64bits(f.Confidence))
+		}
+	}
+	if !ig["stats"] {
+		keys := make([]string, 0, len(in.Stats))
+		for k := range in.Stats {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		b = appendInt(b, int64(len(keys)))
+		for _, k := range keys {
+			b = appendStr(b, k)
+			b = appendInt(b, in.Stats[k])
+		}
+	}
+	return appendBool(b, in.Truncated)
+}
+
+func appendStr(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+func appendInt(b []byte, n int64) []byte { return binary.AppendVarint(b, n) }
+
+func appendBool(b []byte, v bool) []byte {
+	if v {
+		return append(b, 1)
+	}
+	return append(b, 0)
+}
+
+func appendBoolMap(b []byte, m map[string]bool) []byte {
+	b = appendInt(b, int64(len(m)))
+	switch len(m) {
+	case 0:
+		return b
+	case 1:
+		for k, v := range m {
+			b = appendBool(appendStr(b, k), v)
+		}
+		return b
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		b = appendBool(appendStr(b, k), m[k])
+	}
+	return b
+}
+
+// cacheSpecOf reads data.veil_config.decision_cache from the bundle's
+// documents: absent, the cache holds DefaultCacheSize decisions keyed on
+// the whole input.
+func cacheSpecOf(docs map[string]any) (cacheSpec, error) {
+	spec := cacheSpec{size: DefaultCacheSize, ignore: map[string]bool{}}
+	cfg, _ := docs[ConfigRoot].(map[string]any)
+	raw, ok := cfg["decision_cache"]
+	if !ok {
+		return spec, nil
+	}
+	obj, ok := raw.(map[string]any)
+	if !ok {
+		return spec, fmt.Errorf("%s: want an object", cacheConfigRef)
+	}
+	for k, v := range obj {
+		switch k {
+		case "size":
+			n, err := strconv.Atoi(fmt.Sprint(v))
+			if err != nil || n < 0 {
+				return spec, fmt.Errorf("%s.size: want a non-negative integer", cacheConfigRef)
+			}
+			spec.size = n
+		case "ignore":
+			list, ok := v.([]any)
+			if !ok {
+				return spec, fmt.Errorf("%s.ignore: want a list", cacheConfigRef)
+			}
+			for _, m := range list {
+				s, _ := m.(string)
+				if !slices.Contains(cacheKeys, s) {
+					return spec, fmt.Errorf("%s.ignore: %q is not one of %v", cacheConfigRef, m, cacheKeys)
+				}
+				spec.ignore[s] = true
+			}
+		default:
+			return spec, fmt.Errorf("%s: unknown key %q", cacheConfigRef, k)
+		}
+	}
+	return spec, nil
+}
