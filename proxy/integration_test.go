@@ -6,15 +6,21 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
 
+	"github.com/veil-proxy/veil/policy"
 	"github.com/veil-proxy/veil/proxy"
 	"github.com/veil-proxy/veil/proxy/config"
+	"github.com/veil-proxy/veil/rules"
 )
 
 var roles = []struct{ token, role string }{
@@ -659,5 +665,75 @@ func TestCSVBodiesAreInspectedBothWays(t *testing.T) {
 	res = do(t, "PUT", h.veil+"/services/data/v62.0/jobs/ingest/750B/batches", "demo-sales", "LastName,Description\nDoe,card 4111 1111 1111 1111\n", "Content-Type", "text/csv")
 	if res.status != 403 {
 		t.Errorf("card in a CSV upload: %d %s", res.status, res.body)
+	}
+}
+
+// A refused message names its decision; the admin port explains it
+// without a value, and POST /admin/reload swaps in an edited bundle or
+// refuses a broken one while the old one serves.
+func TestAdminExplainsAndReloads(t *testing.T) {
+	dir := t.TempDir()
+	copyBundle(t, dir)
+	h := start(t, func(c *config.Config, _ *proxy.Options) { c.Policy.Rules = dir })
+	id := firstContactID(t, h)
+	res := do(t, "PATCH", h.veil+"/services/data/v62.0/sobjects/Contact/"+id, "demo-sales", `{"Description":"Customer paid with 4111 1111 1111 1111"}`)
+	decision := res.header.Get("X-Veil-Decision-Id")
+	if res.status != 403 || decision == "" {
+		t.Fatalf("status %d decision %q", res.status, decision)
+	}
+	x := do(t, "GET", h.admin+"/admin/decisions/"+decision, "", "")
+	if x.status != 200 {
+		t.Fatalf("explain: %d %s", x.status, x.body)
+	}
+	exp := decodeJSON[policy.Explanation](t, x.body)
+	if exp.DecisionID != decision || exp.Result.Allow || exp.Input.Findings["credit_card"] != 1 || exp.Input.Principal != "demo-sales" ||
+		!slices.Contains(exp.Rules, "pci_card_in_free_text") {
+		t.Errorf("explanation: %s", x.body)
+	}
+	for _, leak := range []string{"4111", id} {
+		if bytes.Contains(x.body, []byte(leak)) {
+			t.Errorf("explanation holds %q: %s", leak, x.body)
+		}
+	}
+	if r := do(t, "GET", h.admin+"/admin/decisions/nope", "", ""); r.status != 404 {
+		t.Errorf("unknown decision: %d", r.status)
+	}
+
+	before := decodeJSON[map[string]string](t, do(t, "POST", h.admin+"/admin/reload", "", "").body)["revision"]
+	if err := os.WriteFile(filepath.Join(dir, "decision.rego"), []byte("package veil\n\ndecision := {"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := do(t, "POST", h.admin+"/admin/reload", "", "")
+	body := decodeJSON[map[string]string](t, r.body)
+	if r.status != 422 || !strings.Contains(body["error"], "decision.rego") || body["revision"] != before {
+		t.Errorf("broken reload: %d %s", r.status, r.body)
+	}
+	if res := do(t, "GET", h.veil+"/services/data/v62.0/sobjects/Contact/"+id, "demo-sales", ""); res.status != 200 {
+		t.Errorf("the old bundle stopped serving: %d", res.status)
+	}
+	m := string(do(t, "GET", h.admin+"/metrics", "", "").body)
+	if !strings.Contains(m, `veil_policy_reloads_total{result="error"}`) || !strings.Contains(m, `veil_policy_bundle_info{revision="`+before+`"`) {
+		t.Errorf("reload metrics:\n%s", grepLines(m, "veil_policy_"))
+	}
+}
+
+// copyBundle writes the default bundle (without tests) into dir.
+func copyBundle(t *testing.T, dir string) {
+	t.Helper()
+	names, err := fs.Glob(rules.FS, "*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range names {
+		if strings.HasSuffix(n, "_test.rego") {
+			continue
+		}
+		b, err := rules.FS.ReadFile(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, n), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

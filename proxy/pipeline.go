@@ -40,6 +40,7 @@ type Pipeline struct {
 	log      *zap.Logger
 	limits   body.Limits
 	maxFinds int
+	consent  map[string]string // more consent fields (config policy.consent_fields)
 }
 
 // DefaultMaxFindings bounds the findings sent to the policy for one message;
@@ -51,6 +52,10 @@ const DefaultMaxFindings = 10000
 func NewPipeline(s *detectors.Scanner, d Decider, m *metrics.Metrics, log *zap.Logger, lim config.Limits) *Pipeline {
 	return &Pipeline{scanner: s, decider: d, metrics: m, log: log, limits: body.Limits{MaxDepth: lim.MaxJSONDepth}, maxFinds: DefaultMaxFindings}
 }
+
+// SetConsentFields maps more CRM fields to consent keys of the policy
+// input (config policy.consent_fields). Call it before the first message.
+func (p *Pipeline) SetConsentFields(m map[string]string) { p.consent = m }
 
 // Message is one request or response body on its way through Veil.
 type Message struct {
@@ -86,6 +91,7 @@ type leaf struct {
 
 type recordInfo struct {
 	object, id string
+	pointer    string // the record's own pointer in the body
 	consent    map[string]bool
 }
 
@@ -200,7 +206,7 @@ func (p *Pipeline) detect(m *Message, in *policy.Input) ([]leaf, []detectors.Fin
 		r := records[idx]
 		pr := policy.Record{Index: idx, Object: m.Call.Object, Consent: map[string]bool{}}
 		if r != nil {
-			pr.ID = r.id
+			pr.ID, pr.Pointer = r.id, r.pointer
 			if r.object != "" {
 				pr.Object = r.object
 			}
@@ -226,7 +232,7 @@ func (p *Pipeline) walkJSON(m *Message, records map[int]*recordInfo) ([]leaf, []
 		path := valuePath{v}
 		rec, depth := crm.RecordOf(m.Call, path)
 		if rec >= 0 && v.Kind != body.KindNull {
-			switch role, ck := crm.Describe(dialect, path, depth); role {
+			switch role, ck := crm.Describe(dialect, path, depth, p.consent); role {
 			case crm.RoleID:
 				recordAt(records, rec).id = string(v.Str)
 			case crm.RoleObject:
@@ -243,6 +249,11 @@ func (p *Pipeline) walkJSON(m *Message, records map[int]*recordInfo) ([]leaf, []
 			return nil
 		}
 		l := leaf{start: v.Start, value: append([]byte(nil), v.Str...), pointer: v.Pointer(), field: f.Name, record: rec, from: len(finds)}
+		if rec >= 0 {
+			if r := recordAt(records, rec); r.pointer == "" {
+				r.pointer = pointerPrefix(l.pointer, depth)
+			}
+		}
 		finds = append(finds, scratch...)
 		l.to = len(finds)
 		leaves = append(leaves, l)
@@ -506,4 +517,17 @@ func fieldName(v *body.Value) []byte {
 		}
 	}
 	return nil
+}
+
+// pointerPrefix is the pointer of the first n segments of p ("" for n 0).
+func pointerPrefix(p string, n int) string {
+	end := 0
+	for range n {
+		i := strings.IndexByte(p[end+1:], '/')
+		if i < 0 {
+			return p
+		}
+		end += 1 + i
+	}
+	return p[:end]
 }

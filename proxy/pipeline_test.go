@@ -74,6 +74,54 @@ func TestInputCarriesRecordsAndFindings(t *testing.T) {
 	}
 }
 
+// Each record carries its own pointer (for a policy that drops it whole)
+// and the consent flags the configuration adds; a whole record can be
+// dropped from the page.
+func TestRecordPointersConsentFieldsAndRecordDrop(t *testing.T) {
+	d := &decider{make: func(in *policy.Input) (*policy.Decision, error) {
+		dec := &policy.Decision{ID: "d", Allow: true, Default: map[string]string{"email": "allow", "date_of_birth": "allow", "credit_card": "mask"}}
+		for _, r := range in.Records {
+			if r.Consent["sale_opt_out"] {
+				dec.Drop = append(dec.Drop, r.Pointer)
+			}
+		}
+		return dec, nil
+	}}
+	p := pipe(d)
+	p.SetConsentFields(map[string]string{"Do_Not_Sell__c": "sale_opt_out"})
+	m := message()
+	m.Body = []byte(`{"totalSize":2,"done":true,"records":[
+ {"attributes":{"type":"Contact"},"Id":"003A","Email":"jane@example.com","Do_Not_Sell__c":true},
+ {"attributes":{"type":"Contact"},"Id":"003B","Email":"joe@example.com","Do_Not_Sell__c":false}]}`)
+	res := p.Process(context.Background(), m)
+	if res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	in := d.seen
+	if len(in.Records) != 2 || in.Records[0].Pointer != "/records/0" || in.Records[1].Pointer != "/records/1" ||
+		!in.Records[0].Consent["sale_opt_out"] || in.Records[1].Consent["sale_opt_out"] {
+		t.Fatalf("records = %+v", in.Records)
+	}
+	var out struct{ Records []map[string]any }
+	if err := json.Unmarshal(res.Body, &out); err != nil {
+		t.Fatalf("%v: %s", err, res.Body)
+	}
+	if len(out.Records) != 1 || out.Records[0]["Id"] != "003B" {
+		t.Errorf("the opted-out record was not dropped: %s", res.Body)
+	}
+	// A single-record body's record is the whole body: pointer "".
+	single := message()
+	single.Call = crm.Call{Operation: crm.OpRetrieve, Object: "Contact"}
+	single.Body = []byte(`{"attributes":{"type":"Contact"},"Id":"003A","Email":"jane@example.com"}`)
+	d.make = func(*policy.Input) (*policy.Decision, error) { return &policy.Decision{ID: "d", Allow: true}, nil }
+	if res := p.Process(context.Background(), single); res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	if len(d.seen.Records) != 1 || d.seen.Records[0].Pointer != "" {
+		t.Errorf("single record = %+v", d.seen.Records)
+	}
+}
+
 func TestActionsAreApplied(t *testing.T) {
 	d := &decider{make: func(in *policy.Input) (*policy.Decision, error) {
 		dec := &policy.Decision{ID: "d", Allow: true, Default: map[string]string{"email": "mask", "credit_card": "mask", "date_of_birth": "allow"}, Drop: []string{"/records/1/Description"}}

@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -43,9 +44,10 @@ type Server struct {
 	cfg     *config.Config
 	log     *zap.Logger
 	Handler http.Handler // reverse mode
-	Admin   http.Handler // /metrics, /healthz, /readyz
+	Admin   http.Handler // /metrics, /healthz, /readyz, /admin/...
 	Engine  *policy.Engine
 	ready   atomic.Bool
+	watch   bool // reload the bundle when its files change
 }
 
 // New builds every stage from cfg. It fails if the policy bundle does not
@@ -59,7 +61,11 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Server, error) {
 			rulesFS = rules.FS
 		}
 	}
-	engine, err := policy.New(ctx, policy.Options{FS: rulesFS, Logger: o.Logger})
+	var shadowFS fs.FS
+	if cfg.Policy.Shadow != "" {
+		shadowFS = os.DirFS(cfg.Policy.Shadow)
+	}
+	engine, err := policy.New(ctx, policy.Options{FS: rulesFS, ShadowFS: shadowFS, Logger: o.Logger, Recent: cfg.Policy.RecentDecisions})
 	if err != nil {
 		return nil, fmt.Errorf("policy: %w", err)
 	}
@@ -70,18 +76,28 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Server, error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m := metrics.New(reg, Version)
+	metrics.RegisterPolicyEngine(reg, func() metrics.PolicyEngineStats {
+		s := engine.Stats()
+		return metrics.PolicyEngineStats{
+			CacheHits: s.CacheHits, CacheMisses: s.CacheMisses, Reloads: s.Reloads, ReloadFailures: s.ReloadFailures,
+			ShadowEvaluations: s.ShadowEvaluations, ShadowDifferences: s.ShadowDifferences,
+			ShadowErrors: s.ShadowErrors, ShadowSkipped: s.ShadowSkipped,
+			Revision: engine.Revision(), ShadowRevision: engine.ShadowRevision(),
+		}
+	})
 	for _, r := range cfg.Routes {
 		m.InitRoute(r.Name)
 	}
 
 	scanner := detectors.NewScanner(detectors.Default())
 	pipe := NewPipeline(scanner, engine, m, o.Logger, cfg.Limits)
+	pipe.SetConsentFields(cfg.Policy.ConsentFields)
 	insp := &Inspector{pipe: pipe, maxBody: cfg.Limits.MaxBodyBytes, log: o.Logger}
 	h, err := reverse.New(reverse.Options{Config: cfg, Identity: ident, Inspector: insp, Metrics: m, Log: o.Logger})
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: o.Logger, Handler: h, Engine: engine}
+	s := &Server{cfg: cfg, log: o.Logger, Handler: h, Engine: engine, watch: o.Rules == nil && cfg.Policy.Watching()}
 	s.Admin = s.adminMux(reg)
 	return s, nil
 }
@@ -102,7 +118,40 @@ func (s *Server) adminMux(reg *prometheus.Registry) http.Handler {
 		}
 		_, _ = fmt.Fprintf(w, "ready (policy revision %s)\n", s.Engine.Revision())
 	})
+	mux.HandleFunc("GET /admin/decisions/{id}", s.explainDecision)
+	mux.HandleFunc("POST /admin/reload", s.reloadPolicy)
 	return mux
+}
+
+// explainDecision answers GET /admin/decisions/{id}: what is kept of a
+// recent decision (policy.Explanation), or 404.
+func (s *Server) explainDecision(w http.ResponseWriter, r *http.Request) {
+	x, ok := s.Engine.Explain(r.PathValue("id"))
+	if !ok {
+		writeAdminJSON(w, http.StatusNotFound, map[string]string{"error": "decision not found: only the most recent decisions are kept (policy.recent_decisions)"})
+		return
+	}
+	writeAdminJSON(w, http.StatusOK, x)
+}
+
+// reloadPolicy answers POST /admin/reload: recompile the bundle(s) and
+// swap in what compiles. 200 with the serving revision, or 422 with the
+// compiler's error while the previous bundle keeps serving.
+func (s *Server) reloadPolicy(w http.ResponseWriter, r *http.Request) {
+	if err := s.Engine.Reload(r.Context()); err != nil {
+		writeAdminJSON(w, http.StatusUnprocessableEntity, map[string]string{"error": err.Error(), "revision": s.Engine.Revision()})
+		return
+	}
+	writeAdminJSON(w, http.StatusOK, map[string]string{"revision": s.Engine.Revision(), "shadow_revision": s.Engine.ShadowRevision()})
+}
+
+func writeAdminJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
 }
 
 // Serve serves the reverse listener on ln and the admin endpoints on
@@ -127,6 +176,12 @@ func (s *Server) Serve(ctx context.Context, ln, adminLn net.Listener) error {
 	}
 	g.Go(serve(proxySrv, ln))
 	g.Go(serve(adminSrv, adminLn))
+	if s.watch {
+		g.Go(func() error {
+			s.Engine.Watch(gctx, s.cfg.Policy.WatchInterval, s.cfg.Policy.WatchInterval)
+			return nil
+		})
+	}
 	g.Go(func() error {
 		<-gctx.Done()
 		s.ready.Store(false)

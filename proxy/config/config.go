@@ -29,6 +29,8 @@ const (
 	DefaultResponseTimeout   = 60 * time.Second
 	DefaultTLSTimeout        = 10 * time.Second
 	DefaultShutdownTimeout   = 15 * time.Second
+	DefaultWatchInterval     = time.Second
+	DefaultRecentDecisions   = 1024
 )
 
 // Dialects Veil understands.
@@ -67,10 +69,34 @@ type Log struct {
 	Level string `yaml:"level"`
 }
 
-// Policy says where the Rego bundle lives. An empty Rules uses the bundle
-// compiled into the binary (rules/).
+// Policy says where the Rego bundle lives and how it is run. An empty Rules
+// uses the bundle compiled into the binary (rules/).
 type Policy struct {
 	Rules string `yaml:"rules"`
+	// Shadow is a second bundle directory evaluated alongside, never
+	// enforced (dry run): differences are counted and logged.
+	Shadow string `yaml:"shadow"`
+	// Watch reloads the bundles when their files change (default on when
+	// Rules or Shadow is a directory); WatchInterval is how often the
+	// files are looked at, and a change is applied once quiet that long.
+	Watch         *bool         `yaml:"watch"`
+	WatchInterval time.Duration `yaml:"watch_interval"`
+	// RecentDecisions is how many decisions GET /admin/decisions/{id}
+	// can explain.
+	RecentDecisions int `yaml:"recent_decisions"`
+	// ConsentFields maps more CRM fields to consent keys of the policy
+	// input's records[].consent, e.g. Do_Not_Sell__c: sale_opt_out. A field
+	// is read where the built-in flags are: a Salesforce record's own
+	// member, a HubSpot record's properties.
+	ConsentFields map[string]string `yaml:"consent_fields"`
+}
+
+// Watching reports whether the bundles are watched for changes.
+func (p Policy) Watching() bool {
+	if p.Watch != nil {
+		return *p.Watch
+	}
+	return p.Rules != "" || p.Shadow != ""
 }
 
 // Limits bound what Veil buffers to inspect.
@@ -167,6 +193,8 @@ func (c *Config) ApplyDefaults() {
 	setDefault(&t.UpstreamTLS, DefaultTLSTimeout)
 	setDefault(&t.UpstreamResponse, DefaultResponseTimeout)
 	setDefault(&t.Shutdown, DefaultShutdownTimeout)
+	setDefault(&c.Policy.WatchInterval, DefaultWatchInterval)
+	setDefault(&c.Policy.RecentDecisions, DefaultRecentDecisions)
 	for i := range c.Routes {
 		r := &c.Routes[i]
 		setDefault(&r.Dialect, DialectGeneric)

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 )
 
 // Problems is every problem Validate found, in file order.
@@ -53,6 +54,20 @@ func (c *Config) Validate() error {
 	} {
 		if d.v < 0 {
 			p.add("timeouts.%s: must not be negative", d.name)
+		}
+	}
+	if c.Policy.WatchInterval < 10*time.Millisecond {
+		p.add("policy.watch_interval: %s is below the minimum of 10ms", c.Policy.WatchInterval)
+	}
+	if c.Policy.RecentDecisions < 0 {
+		p.add("policy.recent_decisions: must not be negative")
+	}
+	for field, key := range c.Policy.ConsentFields {
+		if field == "" {
+			p.add("policy.consent_fields: a field name is empty")
+		}
+		if !isConsentKey(key) {
+			p.add("policy.consent_fields.%s: %q must be lower-case letters, digits and '_', starting with a letter", field, key)
 		}
 	}
 	c.Identity.validate(&p)
@@ -204,4 +219,16 @@ func validHeaderName(s string) bool {
 		}
 	}
 	return http.CanonicalHeaderKey(s) != ""
+}
+
+func isConsentKey(s string) bool {
+	if s == "" || s[0] < 'a' || s[0] > 'z' {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return true
 }

@@ -79,6 +79,11 @@ func TestRecordOfAndDescribe(t *testing.T) {
 		{coll, config.DialectHubSpot, path{"inputs", 0, "properties", "email"}, 0, 2, RoleNone, ""},
 		{coll, config.DialectHubSpot, path{"paging", "next", "after"}, -1, 0, RoleNone, ""},
 		{coll, config.DialectSalesforce, path{4, "id"}, 4, 1, RoleNone, ""},
+		// Configured fields, where the built-in flags are read, and not elsewhere.
+		{coll, config.DialectSalesforce, path{"records", 1, "Do_Not_Sell__c"}, 1, 2, RoleConsent, "sale_opt_out"},
+		{coll, config.DialectSalesforce, path{"records", 1, "Owner", "Do_Not_Sell__c"}, 1, 2, RoleNone, ""},
+		{coll, config.DialectHubSpot, path{"results", 0, "properties", "hs_do_not_sell"}, 0, 2, RoleConsent, "sale_opt_out"},
+		{coll, config.DialectHubSpot, path{"results", 0, "hs_do_not_sell"}, 0, 2, RoleNone, ""},
 	}
 	for _, tt := range tests {
 		rec, depth := RecordOf(tt.call, tt.p)
@@ -89,7 +94,7 @@ func TestRecordOfAndDescribe(t *testing.T) {
 		if rec < 0 {
 			continue
 		}
-		role, ck := Describe(tt.dialect, tt.p, depth)
+		role, ck := Describe(tt.dialect, tt.p, depth, extraConsent)
 		if role != tt.role || ck != tt.consent {
 			t.Errorf("Describe(%v) = %d,%q want %d,%q", tt.p, role, ck, tt.role, tt.consent)
 		}
@@ -134,3 +139,5 @@ func TestErrorShapes(t *testing.T) {
 		t.Errorf("generic body %s: %v", rec.Body, err)
 	}
 }
+
+var extraConsent = map[string]string{"Do_Not_Sell__c": "sale_opt_out", "hs_do_not_sell": "sale_opt_out"}

@@ -64,8 +64,10 @@ var hubspotConsent = map[string]string{
 
 // Describe says what the value at p (inside the record whose object starts
 // after depth segments) means for its record, and the consent key for
-// RoleConsent.
-func Describe(dialect string, p Path, depth int) (role int, consentKey string) {
+// RoleConsent. extra maps more field names to consent keys (configured,
+// e.g. Do_Not_Sell__c: sale_opt_out); it is read where the built-in flags
+// are and never overrides them.
+func Describe(dialect string, p Path, depth int, extra map[string]string) (role int, consentKey string) {
 	rel := p.Len() - depth
 	switch dialect {
 	case config.DialectSalesforce:
@@ -78,6 +80,9 @@ func Describe(dialect string, p Path, depth int) (role int, consentKey string) {
 				return RoleID, ""
 			}
 			if ck, ok := salesforceConsent[string(k)]; ok {
+				return RoleConsent, ck
+			}
+			if ck, ok := extra[string(k)]; ok {
 				return RoleConsent, ck
 			}
 		}
@@ -94,6 +99,9 @@ func Describe(dialect string, p Path, depth int) (role int, consentKey string) {
 		if rel == 2 && string(k) == "properties" {
 			k2, _ := p.Seg(depth + 1)
 			if ck, ok := hubspotConsent[string(k2)]; ok {
+				return RoleConsent, ck
+			}
+			if ck, ok := extra[string(k2)]; ok {
 				return RoleConsent, ck
 			}
 		}

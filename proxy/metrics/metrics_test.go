@@ -169,3 +169,41 @@ func TestOwnRegistryOnly(t *testing.T) {
 	New(prometheus.NewRegistry(), "a")
 	New(prometheus.NewRegistry(), "b") // would panic if New touched the default registry
 }
+
+func TestPolicyEngine(t *testing.T) {
+	reg := prometheus.NewPedanticRegistry()
+	RegisterPolicyEngine(reg, func() PolicyEngineStats {
+		return PolicyEngineStats{CacheHits: 7, CacheMisses: 3, Reloads: 2, ReloadFailures: 1,
+			ShadowEvaluations: 10, ShadowDifferences: 2, ShadowErrors: 1, ShadowSkipped: 4,
+			Revision: "abc", ShadowRevision: "def"}
+	})
+	want := `
+# HELP veil_policy_bundle_info Always 1; the labels are the revisions of the enforced and the shadow bundle (empty without one).
+# TYPE veil_policy_bundle_info gauge
+veil_policy_bundle_info{revision="abc",shadow_revision="def"} 1
+# HELP veil_policy_cache_lookups_total Decision cache lookups: hit (answered without evaluating) or miss.
+# TYPE veil_policy_cache_lookups_total counter
+veil_policy_cache_lookups_total{result="hit"} 7
+veil_policy_cache_lookups_total{result="miss"} 3
+# HELP veil_policy_reloads_total Policy bundle reloads: ok (swapped in) or error (refused; the previous bundle keeps serving).
+# TYPE veil_policy_reloads_total counter
+veil_policy_reloads_total{result="error"} 1
+veil_policy_reloads_total{result="ok"} 2
+# HELP veil_policy_shadow_decisions_total Dry-run decisions of the shadow bundle compared with the enforced ones: same, different, error, or skipped (queue full).
+# TYPE veil_policy_shadow_decisions_total counter
+veil_policy_shadow_decisions_total{result="different"} 2
+veil_policy_shadow_decisions_total{result="error"} 1
+veil_policy_shadow_decisions_total{result="same"} 7
+veil_policy_shadow_decisions_total{result="skipped"} 4
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want)); err != nil {
+		t.Fatal(err)
+	}
+	problems, err := testutil.GatherAndLint(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range problems {
+		t.Errorf("%s: %s", p.Metric, p.Text)
+	}
+}
