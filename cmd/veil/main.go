@@ -4,6 +4,8 @@
 //	veil serve -c veil.yaml [--check]   run the proxy (or only validate the config)
 //	veil demo                            fake CRM + proxy in one process, no Redis
 //	veil scan [--format table|jsonl] PATH...  find personal data in .json/.csv files
+//	veil policy test [-v] [DIR]          run a bundle's Rego tests
+//	veil policy eval --input FILE [--rules DIR]  print the decision for one input
 //	veil version
 package main
 
@@ -27,6 +29,7 @@ var commands = []command{
 	{"serve", "run the proxy: veil serve -c FILE [--check]", runServe},
 	{"demo", "run the demo: fake Salesforce + HubSpot behind Veil on 127.0.0.1", runDemo},
 	{"scan", "find personal data in files: veil scan [--format table|jsonl] PATH...", runScan},
+	{"policy", "test or evaluate a policy bundle: veil policy test [DIR] | veil policy eval --input FILE [--rules DIR]", runPolicy},
 	{"version", "print the version", runVersion},
 }
 
@@ -44,6 +47,8 @@ func main() {
 	case err == nil, errors.Is(err, errHelp):
 	case errors.Is(err, errUsage):
 		os.Exit(2)
+	case errors.Is(err, errFailed):
+		os.Exit(1)
 	case errors.As(err, new(inputError)):
 		fmt.Fprintln(os.Stderr, "veil:", err)
 		os.Exit(2)
