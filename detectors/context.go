@@ -116,7 +116,7 @@ func hasContext(before []byte, set contextSet) bool {
 
 // negativeContext says the digits after it are something else: an order,
 // invoice, tracking or reference number, a version or a serial.
-var negativeContext = newContext("order*", "invoice*", "tracking", "ref", "reference",
+var negativeContext = newContext("order*", "invoice*", "tracking", "ref*",
 	"ticket*", "case #", "case no", "sku", "serial*", "po #", "po number", "confirmation*", "version", "build")
 
 // numeric are the categories that are digits a negative context word can

@@ -49,6 +49,8 @@ type Field struct {
 	Hint   string // category the name suggests, or ""
 	Region string // phone region the name suggests, or ""
 
+	cvv bool // the name is a card security code's (cvv, cvc, security_code …)
+
 	context uint64 // context words in the value being scanned (context.go), set by the scanner
 }
 
@@ -101,6 +103,7 @@ func Default() []Detector {
 		BankAccount{},
 		DateOfBirth{},
 		GenericSecret{},
+		CardVerification{},
 		FieldHint{},
 		VeilToken{},
 	}

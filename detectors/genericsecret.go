@@ -14,7 +14,7 @@ func (GenericSecret) Name() string     { return "generic_secret" }
 func (GenericSecret) Category() string { return CategorySecret }
 func (GenericSecret) trigger() trigger { return trigLong }
 
-var secretContext = newContext("password*", "passwd", "pwd", "secret*", "api key*", "api_key", "apikey", "token*", "access key*", "auth", "authorization")
+var secretContext = newContext("password*", "passwd", "pwd", "secret*", "api key*", "api_key", "apikey", "token*", "access key*", "auth*")
 
 const (
 	genericMin     = 20

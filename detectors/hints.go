@@ -56,6 +56,9 @@ func ClassifyField(name string) Field {
 	k := strings.ToLower(name)
 	k = strings.TrimSuffix(k, "__c")
 	f.Hint = fieldHints[k]
+	if cvvFields[k] {
+		f.Hint, f.cvv = CategoryCreditCard, true
+	}
 	return f
 }
 

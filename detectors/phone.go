@@ -17,7 +17,7 @@ func (Phone) Name() string     { return "phone" }
 func (Phone) Category() string { return CategoryPhone }
 func (Phone) trigger() trigger { return trigDigits }
 
-var phoneContext = newContext("phone*", "tel*", "call*", "mobile*", "cell", "cellphone", "fax*", "whatsapp")
+var phoneContext = newContext("phone*", "tel*", "call*", "mobile*", "cell", "fax*", "whatsapp")
 
 func (Phone) Find(dst []Finding, v []byte, f Field) []Finding {
 	for i := 0; i < len(v); i++ {
