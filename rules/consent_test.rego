@@ -1,9 +1,9 @@
 package veil_test
 
 records := [
-	{"index": 0, "object": "Contact", "id": "003A", "consent": {"email_opt_out": false}},
-	{"index": 1, "object": "Contact", "id": "003B", "consent": {"email_opt_out": true, "call_opt_out": true}},
-	{"index": 2, "object": "Contact", "id": "003C", "consent": {}},
+	record(0, {"email_opt_out": false}),
+	record(1, {"email_opt_out": true, "call_opt_out": true}),
+	record(2, {}),
 ]
 
 findings := [

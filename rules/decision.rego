@@ -2,9 +2,11 @@
 # message; README.md documents the input, the output and data.json.
 #
 # Security teams edit data.json (data.veil_config), not this code: the
-# roles x purposes x categories matrix, the card fields, the consent rules
-# and the alert thresholds. The Rego here only combines them, and holds the
-# invariants no configuration may loosen (pci.rego).
+# roles x purposes x categories matrix, the card fields, the consent rules,
+# the regulation profiles of each route and the alert thresholds. The Rego
+# here only combines them, and holds the invariants no configuration may
+# loosen (pci.rego, gdpr.rego, ccpa.rego, hipaa.rego, switched per route by
+# routes.rego).
 package veil
 
 import data.veil_config as cfg
@@ -18,11 +20,39 @@ decision := {
 	"default": defaults,
 	"drop": drop,
 	"alerts": alerts,
+	"rules": rules,
 }
 
-# drop lists JSON pointers to remove; the default policy removes nothing
-# (per-category actions cover every field it protects).
-drop := set()
+# drop lists JSON pointers to remove: the members a gdpr route's purpose
+# does not need (gdpr.rego) and the records a ccpa sale route may not pass
+# (ccpa.rego). Elsewhere nothing is removed: per-category actions cover
+# every field the policy protects.
+drop contains pointer if {
+	some pointer in gdpr_drop
+}
+
+drop contains pointer if {
+	some pointer in ccpa_drop
+}
+
+# rules lists the ids of the rules that fired, to explain the decision:
+# every deny reason's, every override's, and each floor or profile that
+# changed a default or removed something.
+rules contains reason.rule if {
+	some reason in deny
+}
+
+rules contains override.rule if {
+	some override in actions
+}
+
+rules contains "pci_pan_last4" if count(pci_floor) > 0
+
+rules contains "hipaa_safe_harbor" if count(hipaa_floor) > 0
+
+rules contains "gdpr_purpose_limitation" if count(gdpr_drop) > 0
+
+rules contains "ccpa_sale_opt_out" if count(ccpa_drop) > 0
 
 deny contains {
 	"rule": "unknown_direction",
@@ -41,6 +71,10 @@ deny contains {
 # Severity of the alert each deny reason raises for the SOC.
 deny_severity := {
 	"pci_card_in_free_text": "high",
+	"pci_cvv_with_card": "high",
+	"ccpa_sale_opt_out": "high",
+	"gdpr_purpose_limitation": "medium",
+	"purpose_required": "medium",
 	"unknown_role": "medium",
 }
 

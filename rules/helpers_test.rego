@@ -36,11 +36,24 @@ message(direction, roles, purpose, records, findings) := {
 finding(id, record, field, category) := {
 	"id": id,
 	"record": record,
+	"in": "body",
 	"pointer": sprintf("/records/%d/%s", [record, field]),
 	"field": field,
 	"category": category,
 	"detector": category,
 	"confidence": 0.99,
+}
+
+# found_by is finding with another detector than the category's namesake.
+found_by(id, record, field, category, detector) := object.union(finding(id, record, field, category), {"detector": detector})
+
+# record is a Contact of a collection body (/records/<index>).
+record(index, consent) := {
+	"index": index,
+	"object": "Contact",
+	"id": sprintf("003%015d", [index]),
+	"pointer": sprintf("/records/%d", [index]),
+	"consent": consent,
 }
 
 # response is a read by roles of one finding per category, outside records.
@@ -51,7 +64,7 @@ response(roles, purpose, categories) := message(
 
 # write is a request by roles storing one finding per [field, category].
 write(roles, fields) := message(
-	"request", roles, "sales", [{"index": 0, "object": "Contact", "id": "003A", "consent": {}}],
+	"request", roles, "sales", [record(0, {})],
 	[finding(i, 0, fc[0], fc[1]) | some i, fc in fields],
 )
 
@@ -61,3 +74,28 @@ decide(msg) := d if {
 
 # action is the default action of one role for one category.
 action(role, purpose, category) := decide(response([role], purpose, [category])).default[category]
+
+# Routes of the profile tests, set with `with data.veil_config.routes as
+# profile_routes`: data.json switches no regulation on by default.
+profile_routes := {
+	"*": {"profiles": ["pci"], "require_purpose": false, "sale": false},
+	"none": {"profiles": []},
+	"gdpr": {"profiles": ["pci", "gdpr"], "require_purpose": true},
+	"ccpa": {"profiles": ["pci", "ccpa"], "sale": true},
+	"ccpa_no_sale": {"profiles": ["pci", "ccpa"]},
+	"sale_no_ccpa": {"profiles": ["pci"], "sale": true},
+	"hipaa": {"profiles": ["hipaa"]},
+	"pci_hipaa": {"profiles": ["pci", "hipaa"]},
+	"purpose": {"require_purpose": true},
+}
+
+# on moves a message to a route.
+on(route, msg) := object.union(msg, {"route": route})
+
+# decide_on is decide on a route of profile_routes.
+decide_on(route, msg) := d if {
+	d := veil.decision with input as on(route, msg) with data.veil_config.routes as profile_routes
+}
+
+# denied_by is the set of rule ids of a decision's deny reasons.
+denied_by(d) := {r.rule | some r in d.deny}

@@ -29,13 +29,32 @@ known_roles := {role |
 	cfg.matrix[input.direction][role]
 }
 
-# categories found in the message: the only per-finding work the default
-# decision needs.
+# categories found in the message: the only per-finding work every
+# decision does. The other scans of the findings run only when they can
+# matter: a record opted out (consent.rego), a request (pci.rego), a card
+# number (pci_cvv_with_card), a profile on (gdpr.rego).
 categories := {f.category | some f in input.findings}
 
 # defaults maps every category found in the message to its action: redact,
-# overridden by the matrix's answer, overridden by the PCI floor (pci.rego).
-defaults := object.union(object.union(fail_closed, matrix_defaults), pci_floor)
+# overridden by the matrix's answer, raised to the floors of the route's
+# profiles (pci.rego, hipaa.rego).
+defaults := object.union(matrix_or_redact, raised)
+
+# floors map categories to the least restrictive action they allow; each
+# lists only the categories whose matrix answer it raises.
+floors := [pci_floor, hipaa_floor]
+
+# raised holds the floored categories: the most restrictive of their
+# floors and the matrix's answer. A floor only ever tightens.
+raised[category] := action_order[max(ranks)] if {
+	some minimum in floors
+	some category, _ in minimum
+	ranks := {rank[matrix_or_redact[category]]} | {rank[m[category]] | some m in floors}
+}
+
+# matrix_or_redact is the matrix's answer for every category found, redact
+# for a category no row of the principal answers.
+matrix_or_redact := object.union(fail_closed, matrix_defaults)
 
 fail_closed := {category: "redact" | some category in categories}
 
