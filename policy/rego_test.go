@@ -2,12 +2,8 @@ package policy_test
 
 import (
 	"context"
-	"io/fs"
 	"strings"
 	"testing"
-
-	"github.com/open-policy-agent/opa/v1/ast"
-	"github.com/open-policy-agent/opa/v1/format"
 
 	"github.com/veil-proxy/veil/policy"
 	"github.com/veil-proxy/veil/rules"
@@ -34,27 +30,6 @@ func TestRegoBundle(t *testing.T) {
 }
 
 // TestRegoFormatted keeps the bundle `opa fmt`-clean without the opa binary.
-func TestRegoFormatted(t *testing.T) {
-	files, err := fs.Glob(rules.FS, "*.rego")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no Rego files: %v", err)
-	}
-	for _, name := range files {
-		src, err := fs.ReadFile(rules.FS, name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := format.SourceWithOpts(name, src, format.Opts{RegoVersion: ast.RegoV1})
-		if err != nil {
-			t.Errorf("%s: %v", name, err)
-			continue
-		}
-		if string(got) != string(src) {
-			t.Errorf("%s is not opa fmt clean; formatted:\n%s", name, got)
-		}
-	}
-}
-
 func TestRunTestsReportsFailures(t *testing.T) {
 	results, err := policy.RunTests(context.Background(), dirFS(t, "failing"))
 	if err != nil {

@@ -59,16 +59,7 @@ func (f *FormField) Pointer() string {
 	var b strings.Builder
 	b.Grow(n)
 	b.WriteByte('/')
-	for _, c := range f.Name {
-		switch c {
-		case '~':
-			b.WriteString("~0")
-		case '/':
-			b.WriteString("~1")
-		default:
-			b.WriteByte(c)
-		}
-	}
+	writeEscaped(&b, f.Name)
 	if len(k) > 0 {
 		b.WriteByte('/')
 		b.Write(k)

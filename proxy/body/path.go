@@ -49,18 +49,24 @@ func (v *Value) Pointer() string {
 			b.Write(strconv.AppendInt(num[:0], int64(idx), 10))
 			continue
 		}
-		for _, c := range k {
-			switch c {
-			case '~':
-				b.WriteString("~0")
-			case '/':
-				b.WriteString("~1")
-			default:
-				b.WriteByte(c)
-			}
-		}
+		writeEscaped(&b, k)
 	}
 	return b.String()
+}
+
+// writeEscaped writes a member name as an RFC 6901 segment: "~" as "~0",
+// "/" as "~1".
+func writeEscaped(b *strings.Builder, k []byte) {
+	for _, c := range k {
+		switch c {
+		case '~':
+			b.WriteString("~0")
+		case '/':
+			b.WriteString("~1")
+		default:
+			b.WriteByte(c)
+		}
+	}
 }
 
 // pointer is a parsed RFC 6901 pointer.
