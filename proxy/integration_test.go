@@ -737,3 +737,29 @@ func copyBundle(t *testing.T, dir string) {
 		}
 	}
 }
+
+// A card security code is never stored and never shown: a write carrying
+// one is refused whatever the field, and a read redacts it where a card
+// number would only be masked (a mask keeps the last four characters, the
+// whole of a CID).
+func TestCardSecurityCodesAreNeverStoredNorShown(t *testing.T) {
+	crm := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"attributes":{"type":"Contact"},"Id":"0035g00000A1b2cAAB","CVV__c":"4821","Description":"Amex, CVV 7314 on file"}`)
+	}))
+	t.Cleanup(crm.Close)
+	h := start(t, withUpstream(crm.URL))
+	url := h.veil + "/services/data/v62.0/sobjects/Contact/0035g00000A1b2cAAB"
+
+	for _, body := range []string{`{"CVV__c":"482"}`, `{"Description":"card security code 4821"}`} {
+		res := do(t, "PATCH", url, "demo-admin", body)
+		if res.status != 403 || !bytes.Contains(res.body, []byte("pci_cvv_stored")) || bytes.Contains(res.body, []byte("482")) {
+			t.Errorf("write %s: status %d %s", body, res.status, res.body)
+		}
+	}
+	res := do(t, "GET", url, "demo-admin", "")
+	got := decodeJSON[map[string]any](t, res.body)
+	if res.status != 200 || got["CVV__c"] != "[REDACTED:credit_card]" || bytes.Contains(res.body, []byte("7314")) || bytes.Contains(res.body, []byte("4821")) {
+		t.Errorf("read: status %d %s", res.status, res.body)
+	}
+}

@@ -72,6 +72,7 @@ deny contains {
 deny_severity := {
 	"pci_card_in_free_text": "high",
 	"pci_cvv_with_card": "high",
+	"pci_cvv_stored": "high",
 	"ccpa_sale_opt_out": "high",
 	"gdpr_purpose_limitation": "medium",
 	"purpose_required": "medium",

@@ -20,9 +20,7 @@ pci_floor := {"credit_card": "mask"} if {
 card_fields := {lower(name) | some name in cfg.card_fields}
 
 # A write that puts a full card number anywhere but a card field (a note,
-# a description, a free-text comment) is refused. A card security code is
-# category credit_card too (detector card_verification): no field may hold
-# one, so writing one outside card_fields is refused as well.
+# a description, a free-text comment) is refused.
 deny contains {
 	"rule": "pci_card_in_free_text",
 	"message": "A full card number may only be written to a card field.",
@@ -31,7 +29,33 @@ deny contains {
 	input.direction == "request"
 	some f in input.findings
 	f.category == "credit_card"
+	f.detector != "card_verification"
 	not lower(f.field) in card_fields
+}
+
+# A card security code (detector card_verification, category credit_card)
+# is sensitive authentication data: PCI DSS forbids storing it after
+# authorisation, so no field of a CRM may hold one, a card field included.
+# A write carrying one is refused, alone or next to a card number.
+deny contains {
+	"rule": "pci_cvv_stored",
+	"message": "A card security code may not be stored.",
+} if {
+	"pci" in profiles
+	input.direction == "request"
+	some f in input.findings
+	f.detector == "card_verification"
+}
+
+# On the way out a card security code is redacted, whatever the matrix
+# says for credit_card: masking keeps the last four characters, which for
+# a three- or four-digit code is the code. A stricter answer stays.
+actions contains {"finding": f.id, "action": "redact", "rule": "pci_cvv_redact"} if {
+	"pci" in profiles
+	input.direction == "response"
+	rank[defaults.credit_card] < rank.redact
+	some f in input.findings
+	f.detector == "card_verification"
 }
 
 # A card security code (CVV2/CVC2/CID) never travels with the card number

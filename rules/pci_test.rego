@@ -102,20 +102,43 @@ test_cvv_with_card_outside_records if {
 	decide(message("response", ["admin"], "", [record(0, {})], mixed)).allow
 }
 
-test_cvv_without_card_read_is_masked if {
-	d := decide(message("response", ["support_agent"], "", [record(0, {})], [cvv(0, 0, "CVV__c"), cvv(1, 0, "Description")]))
+# On the way out a code is redacted, not masked: a mask keeps the last
+# four characters, the whole of a code. The rest of the category keeps the
+# matrix's answer, and a stricter answer stays.
+test_cvv_read_is_redacted if {
+	findings := [cvv(0, 0, "CVV__c"), cvv(1, 0, "Description"), finding(2, 1, "Card_Number__c", "credit_card")]
+	d := decide(message("response", ["support_agent"], "", [record(0, {}), record(1, {})], findings))
 	d.allow
 	d.default.credit_card == "mask"
+	d.actions == {
+		{"finding": 0, "action": "redact", "rule": "pci_cvv_redact"},
+		{"finding": 1, "action": "redact", "rule": "pci_cvv_redact"},
+	}
+	"pci_cvv_redact" in d.rules
+
+	stricter := decide(message("response", ["support_agent"], "", [record(0, {})], [cvv(0, 0, "CVV__c")])) with data.veil_config.matrix.response.support_agent as {"*": {"credit_card": "drop"}}
+	stricter.default.credit_card == "drop"
+	stricter.actions == set()
+
+	off := decide_on("hipaa", message("response", ["admin"], "", [record(0, {})], [cvv(0, 0, "CVV__c")]))
+	off.actions == set()
 }
 
-# A code is category credit_card: written outside a card field it is
-# refused as a card in free text, with or without a card.
-test_cvv_written_alone_refused_as_free_text if {
-	d := decide(message("request", ["admin"], "sales", [record(0, {})], [cvv(0, 0, "CVV__c")]))
-	denied_by(d) == {"pci_card_in_free_text"}
+cvv_stored := {"rule": "pci_cvv_stored", "message": "A card security code may not be stored."}
+
+# A code may not be stored at all: a write carrying one is refused as
+# pci_cvv_stored, in a field named for it, in free text or in a card
+# field, and not as a card in free text.
+test_cvv_written_refused if {
+	every field in ["CVV__c", "Description", "Card_Number__c"] {
+		d := decide(message("request", ["admin"], "sales", [record(0, {})], [cvv(0, 0, field)]))
+		d.deny == {cvv_stored}
+		{"kind": "pci_cvv_stored", "severity": "high"} in d.alerts
+	}
 	both := decide(message("request", ["admin"], "sales", [record(0, {})], [finding(0, 0, "Card_Number__c", "credit_card"), cvv(1, 0, "CVV__c")]))
-	denied_by(both) == {"pci_card_in_free_text", "pci_cvv_with_card"}
-	both.rules == {"pci_card_in_free_text", "pci_cvv_with_card"}
+	denied_by(both) == {"pci_cvv_stored", "pci_cvv_with_card"}
+	both.rules == {"pci_cvv_stored", "pci_cvv_with_card"}
+	decide_on("hipaa", message("request", ["admin"], "sales", [record(0, {})], [cvv(0, 0, "CVV__c")])).allow
 }
 
 test_cvv_rule_off_without_the_profile if {
