@@ -8,7 +8,7 @@ FUZZTIME ?= 30s
 GOFILES   = $(shell find . -name '*.go' -not -path './node_modules/*' -not -path './.git/*')
 
 .DEFAULT_GOAL := help
-.PHONY: help build run test lint bench fuzz clean
+.PHONY: help build run test lint redis bench fuzz clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -20,15 +20,30 @@ build: ## build bin/veil and bin/fakecrm
 run: build ## the demo: fake Salesforce + HubSpot behind Veil on 127.0.0.1:8080, admin on :9090
 	./$(BIN)/veil demo
 
-test: lint ## everything CI runs: lint, then every test (unit, Rego, integration) with -race
+test: lint redis ## everything CI runs: lint, then every test (unit, Rego, integration, real redis-server) with -race
 	$(GO) test -race -count=1 $(PKGS)
+
+redis: ## make sure redis-server is installed (tests start their own on a random 127.0.0.1 port)
+	@if ! command -v redis-server >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing redis-server with apt-get"; \
+	    (apt-get install -y --no-install-recommends redis-server >/dev/null 2>&1 || \
+	     (apt-get update >/dev/null && apt-get install -y --no-install-recommends redis-server >/dev/null)) || \
+	      { echo "apt-get could not install redis-server"; exit 1; }; \
+	  else \
+	    echo "redis-server is not installed: the tests start a real one."; \
+	    echo "Install it (Debian/Ubuntu: sudo apt-get install redis-server; macOS: brew install redis) and run make test again."; \
+	    exit 1; \
+	  fi; \
+	fi
+	@redis-server --version
 
 lint: ## gofmt and go vet
 	@unformatted=$$(gofmt -l $(GOFILES)); \
 	if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet $(PKGS)
 
-bench: ## benchmarks with -benchmem, Veil against a bare httputil.ReverseProxy in the same run
+bench: redis ## benchmarks with -benchmem, Veil against a bare httputil.ReverseProxy in the same run
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 $(PKGS)
 
 fuzz: ## run every fuzz target for FUZZTIME each (default 30s)

@@ -9,7 +9,10 @@ import "bytes"
 //
 //	text   "vt." + n base32 chars + 1 check char      n = 7..40 (an SSN's 11
 //	       characters, an IBAN's length, or 20 for free text); Crockford
-//	       base32 lower case, the check is the weighted sum mod 32
+//	       base32 lower case, the check is the weighted sum mod 32. The
+//	       body's first char is the category the token stands for
+//	       (TokenCode), so the policy can tell an SSN's token from an
+//	       e-mail's without asking the vault
 //	email  a text token + "@veil.invalid" (RFC 2606 reserved TLD)
 //	phone  "+999 " + 8..11 digits + 1 check digit (+999 is an unassigned
 //	       ITU code: never a real number)
@@ -20,7 +23,8 @@ import "bytes"
 //	       it finds nothing and yields a redaction, never a wrong value.
 //
 // The format functions (TextToken, EmailToken, PhoneToken, CardToken) are
-// what the vault uses to write them; one grammar, one place.
+// what the vault uses to write them, and TokenCategory reads the category
+// back; one grammar, one place.
 type VeilToken struct{}
 
 func (VeilToken) Name() string     { return "veil_token" }
@@ -35,6 +39,52 @@ const (
 	tokenMinBody  = 7
 	tokenMaxBody  = 40
 )
+
+// TokenAlphabet is the alphabet of a text token's body (Crockford base32,
+// lower case): the vault draws token bodies from it.
+const TokenAlphabet = tokenAlphabet
+
+// tokenCategories are the categories a text token can stand for, indexed
+// by the value of the body's first char. Append only: a token written
+// today must read the same category forever. Index 0 is a token of no
+// known category.
+var tokenCategories = [...]string{
+	"", CategoryPersonName, CategoryEmail, CategoryPhone, CategoryStreetAddress, CategoryPostalCode,
+	CategoryDateOfBirth, CategoryIPAddress, CategoryCreditCard, CategoryUSSSN, CategoryUSITIN, CategoryIBAN,
+	CategoryBankAccount, CategoryUKNINO, CategoryUKNHS, CategoryBRCPF, CategoryCASIN, CategoryUSMBI,
+	CategoryUSNPI, CategoryPassport, CategorySecret,
+}
+
+// TokenCode is the first body char of a text token standing for a value
+// of category; false for a category no token stands for.
+func TokenCode(category string) (byte, bool) {
+	for i, c := range tokenCategories {
+		if i > 0 && c == category {
+			return tokenAlphabet[i], true
+		}
+	}
+	return 0, false
+}
+
+// TokenCategory is the category of the value a token stands for: phone for
+// a phone token, credit_card for a card token, a text token's (e-mail
+// tokens included) from its first body char; "" when tok is not a whole
+// token or names no category.
+func TokenCategory(tok []byte) string {
+	if matchToken(tok, 0) != len(tok) {
+		return ""
+	}
+	switch {
+	case hasPrefix(tok, tokenPhone):
+		return CategoryPhone
+	case hasPrefix(tok, tokenPrefix):
+		if v := int(tokenValue[tok[len(tokenPrefix)]]); v < len(tokenCategories) {
+			return tokenCategories[v]
+		}
+		return ""
+	}
+	return CategoryCreditCard
+}
 
 // tokenValue maps a base32 char to its value, or -1. A function-built
 // var, not init: package-level tokens built from it initialise first.

@@ -56,4 +56,38 @@ func TestVeilTokenFormats(t *testing.T) {
 	}
 }
 
+func TestTokenCategory(t *testing.T) {
+	for i, c := range tokenCategories {
+		if i == 0 {
+			continue
+		}
+		code, ok := TokenCode(c)
+		if !ok || code != tokenAlphabet[i] {
+			t.Fatalf("TokenCode(%s) = %q, %v", c, code, ok)
+		}
+		body := string(code) + "k3mq9xz"
+		for _, tok := range []string{TextToken(body), EmailToken(body)} {
+			if got := TokenCategory([]byte(tok)); got != c {
+				t.Errorf("TokenCategory(%s) = %q, want %q", tok, got, c)
+			}
+		}
+	}
+	if _, ok := TokenCode(CategoryVeilToken); ok {
+		t.Error("a token stands for a token")
+	}
+	for tok, want := range map[string]string{
+		PhoneToken("4815162342"):        CategoryPhone,
+		CardToken("123456789", "4242"):  CategoryCreditCard,
+		TextToken("0k3mq9xz"):           "", // code 0: no category
+		TextToken("zk3mq9xz"):           "", // beyond the list
+		tamper(TextToken("9k3mq9xz")):   "", // not a token
+		TextToken("9k3mq9xz") + " tail": "", // not a whole token
+		"4111111111111111":              "",
+	} {
+		if got := TokenCategory([]byte(tok)); got != want {
+			t.Errorf("TokenCategory(%q) = %q, want %q", tok, got, want)
+		}
+	}
+}
+
 func BenchmarkVeilToken(b *testing.B) { benchScan(b, veiltokenCases) }

@@ -156,6 +156,7 @@ func (c *decisionCache) encode(b []byte, in *Input) []byte {
 		b = appendStr(b, f.Field)
 		b = appendStr(b, f.Category)
 		b = appendStr(b, f.Detector)
+		b = appendStr(b, f.TokenCategory)
 		if !ig["findings.confidence"] {
 			b = binary.LittleEndian.AppendUint64(b, math.Float64bits(f.Confidence))
 		}

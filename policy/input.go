@@ -36,6 +36,7 @@ var (
 	kCategory   = ast.StringTerm("category")
 	kDetector   = ast.StringTerm("detector")
 	kConfidence = ast.StringTerm("confidence")
+	kTokenCat   = ast.StringTerm("token_category")
 )
 
 // astValue converts the input to the ast.Value the evaluator reads. Building
@@ -145,6 +146,7 @@ func (c *converter) findings(fs []Finding) *ast.Term {
 			ast.Item(kCategory, c.str(f.Category)),
 			ast.Item(kDetector, c.str(f.Detector)),
 			ast.Item(kConfidence, c.confidence(f.Confidence)),
+			ast.Item(kTokenCat, c.str(f.TokenCategory)),
 		)
 	}
 	return ast.ArrayTerm(ts...)

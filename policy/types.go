@@ -51,6 +51,10 @@ type Finding struct {
 	Category   string  `json:"category"`
 	Detector   string  `json:"detector"`
 	Confidence float64 `json:"confidence"`
+	// TokenCategory is, for a Veil token (category veil_token), the
+	// category of the value it stands for, read from the token itself
+	// (detectors.TokenCategory); "" for anything else.
+	TokenCategory string `json:"token_category"`
 }
 
 // Decision is the policy's answer for one message (data.veil.decision),

@@ -60,7 +60,9 @@ func withUpstream(url string) harnessOption {
 	}
 }
 
-func start(t testing.TB, opts ...harnessOption) *harness {
+// startCRM serves the fake CRM's fixtures on 127.0.0.1 and returns its
+// base URL.
+func startCRM(t testing.TB) string {
 	t.Helper()
 	crm, err := fakecrm.New(os.DirFS("../testdata/crm"), fakecrm.Options{})
 	if err != nil {
@@ -68,11 +70,16 @@ func start(t testing.TB, opts ...harnessOption) *harness {
 	}
 	crmSrv := httptest.NewServer(crm)
 	t.Cleanup(crmSrv.Close)
+	return crmSrv.URL
+}
 
+func start(t testing.TB, opts ...harnessOption) *harness {
+	t.Helper()
+	crmURL := startCRM(t)
 	ln := listen(t)
 	adminLn := listen(t)
-	cfg := config.Demo(ln.Addr().String(), adminLn.Addr().String(), crmSrv.URL)
-	h := &harness{veil: "http://" + ln.Addr().String(), admin: "http://" + adminLn.Addr().String(), crm: crmSrv.URL, logs: &syncBuffer{}}
+	cfg := config.Demo(ln.Addr().String(), adminLn.Addr().String(), crmURL)
+	h := &harness{veil: "http://" + ln.Addr().String(), admin: "http://" + adminLn.Addr().String(), crm: crmURL, logs: &syncBuffer{}}
 	log, err := logging.New(logging.Options{Level: "debug", Output: h.logs, Scrub: proxy.LogScrubber()})
 	if err != nil {
 		t.Fatal(err)

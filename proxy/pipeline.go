@@ -41,6 +41,7 @@ type Pipeline struct {
 	limits   body.Limits
 	maxFinds int
 	consent  map[string]string // more consent fields (config policy.consent_fields)
+	vault    Vault             // nil: tokenize refuses, detokenize masks, hash redacts
 }
 
 // DefaultMaxFindings bounds the findings sent to the policy for one message;
@@ -122,8 +123,9 @@ func (p *Pipeline) Process(ctx context.Context, m *Message) Result {
 		}
 	}
 
+	var urls []urlFind
 	if m.URL != nil {
-		p.scanURL(m, in)
+		urls = p.scanURL(m, in)
 	}
 
 	t0 := time.Now()
@@ -142,21 +144,30 @@ func (p *Pipeline) Process(ctx context.Context, m *Message) Result {
 		p.metrics.PolicyEvals.WithLabelValues("deny").Inc()
 		return Result{Decision: dec, Err: &crm.Error{Status: 403, Code: crm.CodePolicyDenied, DecisionID: dec.ID, Message: denyMessage(dec)}}
 	}
-	if e := refusal(dec, in, leaves); e != nil {
+	if e := refusal(dec, in, leaves, urls); e != nil {
 		p.metrics.PolicyEvals.WithLabelValues("deny").Inc()
 		return Result{Decision: dec, Err: e}
 	}
 	p.metrics.PolicyEvals.WithLabelValues("allow").Inc()
+	var work vaultWork
+	planURL(dec, in, urls, &work)
 	if len(m.Body) == 0 {
+		if !work.empty() {
+			if e := p.vaultStage(ctx, m, dec, &work); e != nil {
+				return Result{Decision: dec, Err: e}
+			}
+			rewriteURL(m.URL, urls, &work)
+		}
 		return Result{Body: m.Body, Decision: dec}
 	}
 
 	t0 = time.Now()
-	out, changed, err := p.apply(m, dec, in, leaves, finds)
+	out, changed, e := p.apply(ctx, m, dec, in, leaves, finds, &work)
 	p.observe(route, dir, "transform", t0)
-	if err != nil {
-		return Result{Decision: dec, Err: failure(dir, crm.CodeInvalidBody, "the body could not be rewritten")}
+	if e != nil {
+		return Result{Decision: dec, Err: e}
 	}
+	rewriteURL(m.URL, urls, &work)
 	return Result{Body: out, Changed: changed, Decision: dec}
 }
 
@@ -191,6 +202,7 @@ func (p *Pipeline) detect(m *Message, in *policy.Input) ([]leaf, []detectors.Fin
 			in.Findings = append(in.Findings, policy.Finding{
 				ID: j, Record: l.record, In: InBody, Pointer: l.pointer, Field: l.field,
 				Category: f.Category, Detector: f.Detector, Confidence: f.Confidence,
+				TokenCategory: tokenCategory(f, l.value),
 			})
 		}
 	}
@@ -300,10 +312,23 @@ func (p *Pipeline) walkFlat(m *Message) ([]leaf, []detectors.Finding, error) {
 	return leaves, finds, err
 }
 
+// urlFind is a finding in the request URL, with where it sits for a
+// rewrite; id is -1 for one beyond the policy's view (truncated).
+type urlFind struct {
+	id         int
+	v          urlValue
+	start, end int // within v.value
+	category   string
+}
+
 // scanURL adds the findings of a request's query parameters and path
-// segments (urlscan.go) to the input, after the body's, outside any record.
-func (p *Pipeline) scanURL(m *Message, in *policy.Input) {
-	var scratch []detectors.Finding
+// segments (urlscan.go) to the input, after the body's, outside any record,
+// and returns them located.
+func (p *Pipeline) scanURL(m *Message, in *policy.Input) []urlFind {
+	var (
+		scratch []detectors.Finding
+		urls    []urlFind
+	)
 	id := 0
 	if n := len(in.Findings); n > 0 {
 		id = in.Findings[n-1].ID + 1
@@ -315,35 +340,46 @@ func (p *Pipeline) scanURL(m *Message, in *policy.Input) {
 			p.metrics.Findings.WithLabelValues(fd.Category, fd.Detector).Inc()
 			if len(in.Findings) >= p.maxFinds {
 				in.Truncated = true
+				urls = append(urls, urlFind{id: -1, v: v, start: fd.Start, end: fd.End, category: fd.Category})
 				continue
 			}
+			urls = append(urls, urlFind{id: id, v: v, start: fd.Start, end: fd.End, category: fd.Category})
 			in.Findings = append(in.Findings, policy.Finding{
 				ID: id, Record: -1, In: v.in, Pointer: v.pointer, Field: f.Name,
 				Category: fd.Category, Detector: fd.Detector, Confidence: fd.Confidence,
+				TokenCategory: tokenCategory(fd, []byte(v.value)),
 			})
 			id++
 		}
 	}
+	return urls
 }
 
 // refusal refuses a message holding a finding the policy does not allow
-// as is where Veil cannot rewrite it: in the request URL (Veil does not
-// rewrite search terms or record ids: a masked SOQL literal would silently
-// return the wrong records) or in a form field's name.
-func refusal(dec *policy.Decision, in *policy.Input, leaves []leaf) *crm.Error {
+// as is where Veil cannot rewrite it: in the request URL, unless it is to
+// be tokenized (a search by a tokenized value must search by its token,
+// which is deterministic); any other rewrite of a search term or record id
+// would silently return the wrong records. Or in a form field's name.
+func refusal(dec *policy.Decision, in *policy.Input, leaves []leaf, urls []urlFind) *crm.Error {
 	refuse := func(f policy.Finding, where string) *crm.Error {
 		a := dec.ActionFor(f)
-		if a == "allow" {
+		if a == policy.ActionAllow {
 			return nil
 		}
 		return &crm.Error{Status: 403, Code: crm.CodePolicyDenied, DecisionID: dec.ID,
 			Message: "Blocked by Veil privacy policy: " + f.Category + " in " + where + " (" + a + ")"}
 	}
-	for _, f := range in.Findings {
-		if f.In != InBody {
-			if e := refuse(f, "the request URL"); e != nil {
-				return e
-			}
+	byID := urlFindings(in, urls)
+	for _, u := range urls {
+		f, ok := byID[u.id]
+		if !ok { // beyond the policy's view: fail closed
+			return &crm.Error{Status: 403, Code: crm.CodePolicyDenied, DecisionID: dec.ID, Message: "Blocked by Veil privacy policy: too much personal data in the request URL"}
+		}
+		if dec.ActionFor(f) == policy.ActionTokenize && u.v.at >= 0 && f.Category != detectors.CategoryVeilToken {
+			continue
+		}
+		if e := refuse(f, "the request URL"); e != nil {
+			return e
 		}
 	}
 	for _, l := range leaves {
@@ -368,38 +404,79 @@ func recordAt(m map[int]*recordInfo, i int) *recordInfo {
 	return r
 }
 
-// apply turns the decision into edits and rewrites the body.
-func (p *Pipeline) apply(m *Message, dec *policy.Decision, in *policy.Input, leaves []leaf, finds []detectors.Finding) ([]byte, bool, error) {
+// apply turns the decision into edits and rewrites the body. Actions are
+// settled per finding first, so that the vault is called once per message
+// for every value to tokenize and once for every token to reveal.
+func (p *Pipeline) apply(ctx context.Context, m *Message, dec *policy.Decision, in *policy.Input, leaves []leaf, finds []detectors.Finding, work *vaultWork) ([]byte, bool, *crm.Error) {
 	doc := m.Body
-	edits := body.Edits{Replace: map[int][]byte{}, Drop: map[int]bool{}, DropPointers: dec.Drop}
+	actions := make([]string, len(finds))
 	for i := range leaves {
 		l := &leaves[i]
 		if l.name {
 			continue // allowed, or refusal() refused the message
 		}
+		for j := l.from; j < l.to; j++ {
+			f := finds[j]
+			action := policy.ActionRedact // beyond the policy's view (truncated): fail closed
+			if j < len(in.Findings) && in.Findings[j].ID == j {
+				action = dec.ActionFor(in.Findings[j])
+			}
+			// detokenize reveals a Veil token; anything else is already
+			// in the clear, and a write carries tokens as they are.
+			if action == policy.ActionDetokenize && (f.Category != detectors.CategoryVeilToken || m.Direction != DirResponse) {
+				action = policy.ActionAllow
+			}
+			switch action {
+			case policy.ActionTokenize:
+				if f.Category == detectors.CategoryVeilToken {
+					action = policy.ActionAllow // already a token
+				} else {
+					work.addTokenize(j, f.Category, l.value[f.Start:f.End])
+				}
+			case policy.ActionDetokenize:
+				work.addDetokenize(j, l.value[f.Start:f.End])
+			}
+			actions[j] = action
+			p.metrics.Actions.WithLabelValues(action, f.Category).Inc()
+		}
+	}
+	if !work.empty() {
+		if e := p.vaultStage(ctx, m, dec, work); e != nil {
+			return nil, false, e
+		}
+	}
+
+	edits := body.Edits{Replace: map[int][]byte{}, Drop: map[int]bool{}, DropPointers: dec.Drop}
+	for i := range leaves {
+		l := &leaves[i]
+		if l.name {
+			continue
+		}
 		var out []byte
 		last, dropped, touched := 0, false, false
 		for j := l.from; j < l.to; j++ {
 			f := finds[j]
-			action := "redact" // beyond the policy's view (truncated): fail closed
-			if j < len(in.Findings) && in.Findings[j].ID == j {
-				action = dec.ActionFor(in.Findings[j])
-			}
-			p.metrics.Actions.WithLabelValues(action, f.Category).Inc()
-			switch action {
-			case "allow":
+			text := l.value[f.Start:f.End]
+			var repl []byte
+			switch actions[j] {
+			case policy.ActionAllow:
 				continue
-			case "drop":
+			case policy.ActionDrop:
 				dropped = true
-			case "mask":
-				out = append(out, l.value[last:f.Start]...)
-				out = transform.Mask(out, f.Category, l.value[f.Start:f.End])
+				continue
+			case policy.ActionMask:
+				repl = transform.Mask(nil, f.Category, text)
+			case policy.ActionHash:
+				repl = p.hashed(f.Category, text)
+			case policy.ActionTokenize, policy.ActionDetokenize:
+				repl = work.out[j]
 			default:
-				// redact, and every action this build cannot carry out yet
-				// (hash, tokenize, detokenize): never let the value through.
-				out = append(out, l.value[last:f.Start]...)
-				out = append(out, transform.Redacted(f.Category)...)
+				// redact, and any action this build does not know: never
+				// let the value through.
+				repl = transform.Redacted(f.Category)
 			}
+			out = append(out, l.value[last:f.Start]...)
+			out = append(out, repl...)
 			last, touched = f.End, true
 		}
 		switch {
@@ -412,15 +489,22 @@ func (p *Pipeline) apply(m *Message, dec *policy.Decision, in *policy.Input, lea
 	if len(edits.Replace) == 0 && len(edits.Drop) == 0 && len(edits.DropPointers) == 0 {
 		return doc, false, nil
 	}
+	var (
+		out     []byte
+		changed bool
+		err     error
+	)
 	switch m.Format {
 	case FormatForm, FormatCSV:
-		return rewriteFlat(m.Format, doc, &edits)
+		out, changed, err = rewriteFlat(m.Format, doc, &edits)
+	default:
+		out, _, err = body.RewriteJSON(make([]byte, 0, len(doc)+len(doc)/8), doc, &edits)
+		changed = true
 	}
-	out, _, err := body.RewriteJSON(make([]byte, 0, len(doc)+len(doc)/8), doc, &edits)
 	if err != nil {
-		return nil, false, err
+		return nil, false, failure(m.Direction, crm.CodeInvalidBody, "the body could not be rewritten")
 	}
-	return out, true, nil
+	return out, changed, nil
 }
 
 // rewriteFlat applies edits to a form or a CSV: a dropped form field goes,
@@ -459,6 +543,26 @@ func rewriteFlat(format string, doc []byte, e *body.Edits) ([]byte, bool, error)
 		out, err = body.RewriteCSV(out, doc, body.CSVOptions{}, e.Replace)
 	}
 	return out, err == nil, err
+}
+
+// urlFindings indexes the input's request URL findings by id.
+func urlFindings(in *policy.Input, urls []urlFind) map[int]policy.Finding {
+	byID := make(map[int]policy.Finding, len(urls))
+	for _, f := range in.Findings {
+		if f.In != InBody {
+			byID[f.ID] = f
+		}
+	}
+	return byID
+}
+
+// tokenCategory is the category a Veil token stands for, read from the
+// token; "" for any other finding.
+func tokenCategory(f detectors.Finding, value []byte) string {
+	if f.Category != detectors.CategoryVeilToken {
+		return ""
+	}
+	return detectors.TokenCategory(value[f.Start:f.End])
 }
 
 func hasBlock(dec *policy.Decision, finds []policy.Finding) bool {

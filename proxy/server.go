@@ -36,6 +36,9 @@ type Options struct {
 	// Rules overrides cfg.Policy.Rules (tests, demo); nil → the directory in
 	// config, or the bundle compiled into the binary when that is empty.
 	Rules fs.FS
+	// Stores overrides the vault and audit sinks built from config (tests);
+	// the server closes them.
+	Stores *Stores
 }
 
 // Server is a configured Veil: the reverse listener's handler and the admin
@@ -48,6 +51,8 @@ type Server struct {
 	Engine  *policy.Engine
 	ready   atomic.Bool
 	watch   bool // reload the bundle when its files change
+	stores  *Stores
+	metrics *metrics.Metrics
 }
 
 // New builds every stage from cfg. It fails if the policy bundle does not
@@ -92,12 +97,20 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Server, error) {
 	scanner := detectors.NewScanner(detectors.Default())
 	pipe := NewPipeline(scanner, engine, m, o.Logger, cfg.Limits)
 	pipe.SetConsentFields(cfg.Policy.ConsentFields)
+	stores := o.Stores
+	if stores == nil {
+		if stores, err = OpenStores(cfg, o.Logger); err != nil {
+			return nil, err
+		}
+	}
+	pipe.SetVault(stores.Vault)
 	insp := &Inspector{pipe: pipe, maxBody: cfg.Limits.MaxBodyBytes, log: o.Logger}
 	h, err := reverse.New(reverse.Options{Config: cfg, Identity: ident, Inspector: insp, Metrics: m, Log: o.Logger})
 	if err != nil {
+		stores.Close()
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: o.Logger, Handler: h, Engine: engine, watch: o.Rules == nil && cfg.Policy.Watching()}
+	s := &Server{cfg: cfg, log: o.Logger, Handler: h, Engine: engine, watch: o.Rules == nil && cfg.Policy.Watching(), stores: stores, metrics: m}
 	s.Admin = s.adminMux(reg)
 	return s, nil
 }
@@ -120,6 +133,7 @@ func (s *Server) adminMux(reg *prometheus.Registry) http.Handler {
 	})
 	mux.HandleFunc("GET /admin/decisions/{id}", s.explainDecision)
 	mux.HandleFunc("POST /admin/reload", s.reloadPolicy)
+	mux.HandleFunc("POST /admin/vault/forget", s.forgetHandler)
 	return mux
 }
 
@@ -153,6 +167,10 @@ func writeAdminJSON(w http.ResponseWriter, status int, v any) {
 	enc.SetIndent("", "  ")
 	_ = enc.Encode(v)
 }
+
+// Close releases the vault, the audit sinks and the Redis client. Call it
+// once Serve has returned.
+func (s *Server) Close() error { return s.stores.Close() }
 
 // Serve serves the reverse listener on ln and the admin endpoints on
 // adminLn until ctx is done, then shuts both down gracefully.

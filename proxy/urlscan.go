@@ -23,6 +23,14 @@ type urlValue struct {
 	pointer string
 	field   string // the field it names, for hints: the SOQL field, the parameter, the segment before
 	value   string
+
+	// Where value sits, so that a finding in it can be rewritten (a
+	// tokenized search term): query parameter param's value number index
+	// (in "path": segment index), from byte at; at is -1 where value is not
+	// a verbatim substring (a SOQL literal with escapes).
+	param string
+	index int
+	at    int
 }
 
 // urlValues lists the values of a request URL worth scanning, in a stable
@@ -48,11 +56,11 @@ func urlValues(u *url.URL) []urlValue {
 			}
 			if k == "q" {
 				for _, lit := range queryLiterals(v) {
-					out = append(out, urlValue{in: InQuery, pointer: p, field: lit.field, value: lit.value})
+					out = append(out, urlValue{in: InQuery, pointer: p, field: lit.field, value: lit.value, param: k, index: i, at: lit.at})
 				}
 				continue
 			}
-			out = append(out, urlValue{in: InQuery, pointer: p, field: k, value: v})
+			out = append(out, urlValue{in: InQuery, pointer: p, field: k, value: v, param: k, index: i})
 		}
 	}
 	segs := strings.Split(strings.TrimPrefix(u.Path, "/"), "/") // u.Path is decoded
@@ -68,12 +76,18 @@ func urlValues(u *url.URL) []urlValue {
 		if idProperty != "" && i == len(segs)-1 {
 			field = idProperty
 		}
-		out = append(out, urlValue{in: InPath, pointer: "/" + strconv.Itoa(i), field: field, value: s})
+		out = append(out, urlValue{in: InPath, pointer: "/" + strconv.Itoa(i), field: field, value: s, index: i})
 	}
 	return out
 }
 
-type literal struct{ field, value string }
+// literal is a SOQL/SOSL literal: its value, the field it is compared
+// with, and where its value starts in the query (-1 when the literal has
+// escapes, so the value is not a substring of the query).
+type literal struct {
+	field, value string
+	at           int
+}
 
 // queryLiterals returns the string literals of a SOQL query ('…', with
 // backslash escapes) and SOSL search terms ({…}), each with the field
@@ -97,14 +111,18 @@ func queryLiterals(q string) []literal {
 			if j >= len(q) {
 				return []literal{{value: q}}
 			}
-			out = append(out, literal{field: field, value: b.String()})
+			at := i + 1
+			if j-at != b.Len() {
+				at = -1
+			}
+			out = append(out, literal{field: field, value: b.String(), at: at})
 			i = j + 1
 		case c == '{':
 			j := strings.IndexByte(q[i:], '}')
 			if j < 0 {
 				return []literal{{value: q}}
 			}
-			out = append(out, literal{value: q[i+1 : i+j]})
+			out = append(out, literal{value: q[i+1 : i+j], at: i + 1})
 			i += j + 1
 		case isIdentStart(c):
 			j := i

@@ -9,6 +9,22 @@ action_order := ["allow", "detokenize", "mask", "tokenize", "hash", "redact", "d
 
 rank := {action: i | some i, action in action_order}
 
+# For a Veil token the order of access differs in one place: detokenize
+# shows more than allow, which leaves the token as it is. Roles combine on
+# veil_token by this order, so a role that may detokenize still does when
+# the principal also holds one that may not.
+token_order := ["detokenize", "allow", "mask", "tokenize", "hash", "redact", "drop", "block"]
+
+token_rank := {action: i | some i, action in token_order}
+
+access_order(category) := token_order if category == "veil_token"
+
+else := action_order
+
+access_rank(category) := token_rank if category == "veil_token"
+
+else := rank
+
 default purpose := ""
 
 purpose := input.purpose
@@ -29,11 +45,22 @@ known_roles := {role |
 	cfg.matrix[input.direction][role]
 }
 
-# categories found in the message: the only per-finding work every
-# decision does. The other scans of the findings run only when they can
-# matter: a record opted out (consent.rego), a request (pci.rego), a card
-# number (pci_cvv_with_card), a profile on (gdpr.rego).
-categories := {f.category | some f in input.findings}
+# categories found in the message, and those Veil tokens found stand for
+# (tokens.rego asks what the principal may read of them): the only
+# per-finding work every decision does. The other scans of the findings run
+# only when they can matter: a record opted out (consent.rego), a request
+# (pci.rego), a card number (pci_cvv_with_card), a token (tokens.rego), a
+# profile on (gdpr.rego).
+categories := found | token_categories
+
+found := {f.category | some f in input.findings}
+
+token_categories := {f.token_category |
+	"veil_token" in found
+	some f in input.findings
+	f.category == "veil_token"
+	object.get(f, "token_category", "") != ""
+}
 
 # defaults maps every category found in the message to its action: redact,
 # overridden by the matrix's answer, raised to the floors of the route's
@@ -64,7 +91,8 @@ fail_closed := {category: "redact" | some category in categories}
 # name is redacted (fail closed). An action missing from action_order (a
 # typo in data.json) ranks nowhere and so grants nothing; the data tests in
 # decision_test.rego catch it before it ships.
-matrix_defaults[category] := action_order[min(ranks)] if {
+matrix_defaults[category] := access_order(category)[min(ranks)] if {
 	some category in categories
-	ranks := {rank[object.get(row, category, object.get(row, "*", "redact"))] | some row in rows}
+	by := access_rank(category)
+	ranks := {by[object.get(row, category, object.get(row, "*", "redact"))] | some row in rows}
 }

@@ -13,7 +13,7 @@ test_card_in_card_field_allowed if {
 	every field in ["Card_Number__c", "card_number", "CARD_NUMBER__C", "credit_card_number"] {
 		d := decide(write(["admin"], [[field, "credit_card"]]))
 		d.allow
-		d.default.credit_card == "allow"
+		d.default.credit_card == "tokenize"
 	}
 }
 

@@ -49,7 +49,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	err = serve(ctx, cfg, stderr, func() {
-		fmt.Fprintf(stdout, demoBanner, proxyURL, "http://"+*admin, proxyURL, proxyURL, proxyURL, proxyURL, "http://"+*admin)
+		fmt.Fprintf(stdout, demoBanner, proxyURL, "http://"+*admin, proxyURL, proxyURL, proxyURL, proxyURL, proxyURL, "http://"+*admin, proxyURL, "http://"+*admin)
 	})
 	if errors.Is(err, context.Canceled) {
 		return nil
@@ -62,7 +62,7 @@ Veil demo is running: a fake Salesforce + HubSpot behind Veil, with the
 default policy (rules/). Nothing leaves 127.0.0.1; no Redis needed.
 
   proxy  %s   (/services/... → fake Salesforce, /crm/... → fake HubSpot)
-  admin  %s   (/metrics /healthz /readyz)
+  admin  %s   (/metrics /healthz /readyz /admin/...)
 
 Principals (Authorization: Bearer <token>): demo-admin (admin, mfa),
 demo-sales (sales_rep), demo-support (support_agent),
@@ -87,6 +87,17 @@ Writing a card number into a free-text field is blocked (Salesforce-shaped 403):
   curl -s -X PATCH -H 'Authorization: Bearer demo-sales' -H 'Content-Type: application/json' \
     -d '{"Description":"card 4111 1111 1111 1111 exp 12/29"}' \
     '%s/services/data/v62.0/sobjects/Contact/003Dn00000000AbcAA'
+
+An SSN written by a sales rep is stored as a Veil token; demo-admin (with
+MFA) reads it back, demo-sales reads the token:
+
+  curl -s -X PATCH -H 'Authorization: Bearer demo-sales' -H 'Content-Type: application/json' \
+    -d '{"SSN__c":"219-09-9999"}' '%s/services/data/v62.0/sobjects/Contact/003Dn00000000AbcAA'
+  curl -s -H 'Authorization: Bearer demo-admin' '%s/services/data/v62.0/sobjects/Contact/003Dn00000000AbcAA'
+
+Erase it (every copy of the token in the CRM stops meaning anything):
+
+  curl -s -X POST -d '{"category":"us_ssn","value":"219-09-9999"}' %s/admin/vault/forget
 
 An unknown caller gets the CRM's own error format:
 

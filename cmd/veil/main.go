@@ -6,6 +6,8 @@
 //	veil scan [--format table|jsonl] PATH...  find personal data in .json/.csv files
 //	veil policy test [-v] [DIR]          run a bundle's Rego tests
 //	veil policy eval --input FILE [--rules DIR]  print the decision for one input
+//	veil vault keygen [--id ID]          print a new vault key line
+//	veil vault forget -c FILE --token T | --category C --value V  erase from a Redis vault
 //	veil version
 package main
 
@@ -30,6 +32,7 @@ var commands = []command{
 	{"demo", "run the demo: fake Salesforce + HubSpot behind Veil on 127.0.0.1", runDemo},
 	{"scan", "find personal data in files: veil scan [--format table|jsonl] PATH...", runScan},
 	{"policy", "test or evaluate a policy bundle: veil policy test [DIR] | veil policy eval --input FILE [--rules DIR]", runPolicy},
+	{"vault", "vault keys and erasure: veil vault keygen [--id ID] | veil vault forget -c FILE --token T | --category C --value V", runVault},
 	{"version", "print the version", runVersion},
 }
 

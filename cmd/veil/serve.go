@@ -46,6 +46,7 @@ func build(ctx context.Context, cfg *config.Config, stderr io.Writer, use func(*
 	if err != nil {
 		return err
 	}
+	defer srv.Close()
 	return use(srv)
 }
 

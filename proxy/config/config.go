@@ -31,6 +31,10 @@ const (
 	DefaultShutdownTimeout   = 15 * time.Second
 	DefaultWatchInterval     = time.Second
 	DefaultRecentDecisions   = 1024
+	DefaultRedisDialTimeout  = 500 * time.Millisecond
+	DefaultRedisTimeout      = 500 * time.Millisecond
+	DefaultVaultPrefix       = "veil:vault:"
+	DefaultAuditStream       = "veil:audit"
 )
 
 // Dialects Veil understands.
@@ -57,6 +61,53 @@ type Config struct {
 	Timeouts Timeouts `yaml:"timeouts"`
 	Identity Identity `yaml:"identity"`
 	Routes   []Route  `yaml:"routes"`
+	Redis    Redis    `yaml:"redis"`
+	Vault    Vault    `yaml:"vault"`
+	Audit    Audit    `yaml:"audit"`
+}
+
+// Redis is the shared Redis that holds state replicas must agree on (the
+// vault; audit streams). One address is a standalone server; several are
+// a Cluster's seeds; with MasterName they are Sentinels. Secrets never sit
+// in the file: the password comes from PasswordEnv or PasswordFile.
+type Redis struct {
+	Addrs        []string      `yaml:"addrs"`
+	MasterName   string        `yaml:"master_name"`
+	Username     string        `yaml:"username"`
+	PasswordEnv  string        `yaml:"password_env"`
+	PasswordFile string        `yaml:"password_file"`
+	DB           int           `yaml:"db"`
+	TLS          bool          `yaml:"tls"`
+	DialTimeout  time.Duration `yaml:"dial_timeout"`
+	Timeout      time.Duration `yaml:"timeout"` // read and write
+}
+
+// Configured reports whether a Redis is configured.
+func (r Redis) Configured() bool { return len(r.Addrs) > 0 }
+
+// Vault backends.
+const (
+	VaultMemory = "memory" // one process, values lost on restart: demos and tests
+	VaultRedis  = "redis"  // shared by every replica (redis:)
+)
+
+// Vault is the tokenization vault. Its keys never sit in the file: they
+// come from KeysFile or from the environment variable KeysEnv, one
+// "<id> <base64 of 32 bytes>" per line, the last one active (`veil vault
+// keygen` writes one). A memory vault without keys gets a random key per
+// process.
+type Vault struct {
+	Backend  string `yaml:"backend"`
+	KeysFile string `yaml:"keys_file"`
+	KeysEnv  string `yaml:"keys_env"`
+	Prefix   string `yaml:"prefix"` // Redis key prefix
+}
+
+// Audit says where audit records go: a JSONL file, and a Redis stream
+// when redis: is configured.
+type Audit struct {
+	File   string `yaml:"file"`
+	Stream string `yaml:"stream"`
 }
 
 // Admin is the admin listener: /metrics, /healthz, /readyz.
@@ -195,6 +246,11 @@ func (c *Config) ApplyDefaults() {
 	setDefault(&t.Shutdown, DefaultShutdownTimeout)
 	setDefault(&c.Policy.WatchInterval, DefaultWatchInterval)
 	setDefault(&c.Policy.RecentDecisions, DefaultRecentDecisions)
+	setDefault(&c.Redis.DialTimeout, DefaultRedisDialTimeout)
+	setDefault(&c.Redis.Timeout, DefaultRedisTimeout)
+	setDefault(&c.Vault.Backend, VaultMemory)
+	setDefault(&c.Vault.Prefix, DefaultVaultPrefix)
+	setDefault(&c.Audit.Stream, DefaultAuditStream)
 	for i := range c.Routes {
 		r := &c.Routes[i]
 		setDefault(&r.Dialect, DialectGeneric)

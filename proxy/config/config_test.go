@@ -99,3 +99,29 @@ func TestLoadMissingFile(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+func TestVaultAndRedisProblems(t *testing.T) {
+	base := "identity:\n  principals: [{id: a, token: t, roles: [admin]}]\nroutes:\n  - {name: sf, prefix: /services/, upstream: \"https://x.my.salesforce.com\"}\n"
+	for extra, want := range map[string]string{
+		"vault: {backend: redis}": "vault.backend: redis needs redis.addrs",
+		"redis: {addrs: [\"127.0.0.1:6379\"]}\nvault: {backend: redis}": "a redis vault needs keys_file or keys_env",
+		"vault: {backend: disk}":                                       `vault.backend: "disk" is not one of memory, redis`,
+		"vault: {keys_file: a, keys_env: B}":                           "set keys_file or keys_env, not both",
+		"redis: {master_name: m}":                                      "redis: addrs is required",
+		"redis: {addrs: [nope]}":                                       `redis.addrs[0]: "nope" is not host:port`,
+		"redis: {addrs: [\"a:1\", \"b:1\"], db: 2}":                    "a Cluster has only database 0",
+		"redis: {addrs: [\"a:1\"], password_env: P, password_file: f}": "set password_env or password_file, not both",
+	} {
+		_, err := Parse([]byte(base + extra + "\n"))
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: err = %v, want %q", extra, err, want)
+		}
+	}
+	c, err := Parse([]byte(base + "redis: {addrs: [\"127.0.0.1:6379\"]}\nvault: {backend: redis, keys_env: VEIL_VAULT_KEYS}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Vault.Prefix != DefaultVaultPrefix || c.Redis.Timeout != DefaultRedisTimeout || c.Audit.Stream != DefaultAuditStream {
+		t.Errorf("defaults: %+v %+v %+v", c.Vault, c.Redis, c.Audit)
+	}
+}

@@ -70,6 +70,7 @@ func (c *Config) Validate() error {
 			p.add("policy.consent_fields.%s: %q must be lower-case letters, digits and '_', starting with a letter", field, key)
 		}
 	}
+	c.validateRedisVault(&p)
 	c.Identity.validate(&p)
 	if len(c.Routes) == 0 {
 		p.add("routes: at least one route is required")
@@ -231,4 +232,48 @@ func isConsentKey(s string) bool {
 		}
 	}
 	return true
+}
+
+func (c *Config) validateRedisVault(p *Problems) {
+	r := c.Redis
+	for i, a := range r.Addrs {
+		checkAddr(p, fmt.Sprintf("redis.addrs[%d]", i), a)
+	}
+	if !r.Configured() && (r.MasterName != "" || r.PasswordEnv != "" || r.PasswordFile != "" || r.Username != "") {
+		p.add("redis: addrs is required when any other redis setting is given")
+	}
+	if r.PasswordEnv != "" && r.PasswordFile != "" {
+		p.add("redis: set password_env or password_file, not both")
+	}
+	if r.DB < 0 {
+		p.add("redis.db: must not be negative")
+	}
+	if r.DB != 0 && len(r.Addrs) > 1 && r.MasterName == "" {
+		p.add("redis.db: a Cluster has only database 0")
+	}
+	if r.DialTimeout < 0 || r.Timeout < 0 {
+		p.add("redis: timeouts must not be negative")
+	}
+	v := c.Vault
+	switch v.Backend {
+	case VaultMemory:
+	case VaultRedis:
+		if !r.Configured() {
+			p.add("vault.backend: redis needs redis.addrs")
+		}
+		if v.KeysFile == "" && v.KeysEnv == "" {
+			p.add("vault: a redis vault needs keys_file or keys_env (the same keys on every replica)")
+		}
+	default:
+		p.add("vault.backend: %q is not one of memory, redis", v.Backend)
+	}
+	if v.KeysFile != "" && v.KeysEnv != "" {
+		p.add("vault: set keys_file or keys_env, not both")
+	}
+	if v.Prefix == "" {
+		p.add("vault.prefix: must not be empty")
+	}
+	if c.Audit.Stream == "" {
+		p.add("audit.stream: must not be empty")
+	}
 }

@@ -23,6 +23,7 @@ const (
 	CodeUpstreamInvalidBody = "upstream_invalid_body"
 	CodeUpstreamUnavailable = "upstream_unavailable"
 	CodeNoRoute             = "no_route"
+	CodeVaultUnavailable    = "vault_unavailable"
 )
 
 // Error is a refusal by Veil, rendered in the CRM's own error format so

@@ -16,6 +16,8 @@ var (
 	outcomes           = []string{"allowed", "transformed", "blocked", "passthrough"}
 	policyResults      = []string{"allow", "deny", "error"}
 	upstreamErrorKinds = []string{"transport", "timeout", "canceled"}
+	vaultCallResults   = map[string][]string{"tokenize": {"ok", "error"}, "detokenize": {"ok", "error"}, "forget": {"ok", "error"}}
+	vaultValueResults  = map[string][]string{"tokenize": {"tokenized"}, "detokenize": {"revealed", "erased", "unavailable", "mismatch"}, "forget": {"erased"}}
 )
 
 // Metrics holds every collector. Label names are given per field.
@@ -32,6 +34,9 @@ type Metrics struct {
 	BodyBytes      *prometheus.HistogramVec // veil_proxy_inspected_body_bytes{route,direction}
 	Inflight       prometheus.Gauge         // veil_proxy_inflight_requests
 	BuildInfo      prometheus.Gauge         // veil_build_info{version,goversion}, always 1
+	VaultCalls     *prometheus.CounterVec   // veil_vault_calls_total{op,result}
+	VaultValues    *prometheus.CounterVec   // veil_vault_values_total{op,result}
+	VaultDuration  *prometheus.HistogramVec // veil_vault_call_duration_seconds{op}
 }
 
 // durationBuckets span pipeline stages and policy evaluations, from a few
@@ -115,13 +120,32 @@ func New(reg prometheus.Registerer, version string) *Metrics {
 			Help:        "Always 1; the labels say which build is running.",
 			ConstLabels: prometheus.Labels{"version": version, "goversion": runtime.Version()},
 		}),
+		VaultCalls: counterVec("vault", "calls_total",
+			"Batched calls to the tokenization vault (one per message and kind), by op (tokenize, detokenize, forget) and result (ok, error).",
+			"op", "result"),
+		VaultValues: counterVec("vault", "values_total",
+			"Values through the vault, by op and result: tokenize/tokenized; detokenize/revealed, erased (forgotten token), unavailable (left masked), mismatch; forget/erased.",
+			"op", "result"),
+		VaultDuration: prometheus.NewHistogramVec(histogramOpts("vault", "call_duration_seconds",
+			"Time of one batched vault call.", durationBuckets), []string{"op"}),
 	}
 	reg.MustRegister(m.Requests, m.StageDuration, m.Findings, m.Actions, m.PolicyEvals, m.PolicyDuration,
-		m.Blocks, m.FailOpen, m.UpstreamErrors, m.BodyBytes, m.Inflight, m.BuildInfo)
+		m.Blocks, m.FailOpen, m.UpstreamErrors, m.BodyBytes, m.Inflight, m.BuildInfo,
+		m.VaultCalls, m.VaultValues, m.VaultDuration)
 	m.BuildInfo.Set(1)
 	// Results need no route: pre-initialise them here.
 	for _, r := range policyResults {
 		m.PolicyEvals.WithLabelValues(r)
+	}
+	for op, results := range vaultCallResults {
+		for _, r := range results {
+			m.VaultCalls.WithLabelValues(op, r)
+		}
+	}
+	for op, results := range vaultValueResults {
+		for _, r := range results {
+			m.VaultValues.WithLabelValues(op, r)
+		}
 	}
 	return m
 }

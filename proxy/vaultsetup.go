@@ -1,0 +1,197 @@
+package proxy
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+
+	"github.com/redis/go-redis/v9"
+	"go.uber.org/zap"
+
+	"github.com/veil-proxy/veil/proxy/audit"
+	"github.com/veil-proxy/veil/proxy/config"
+	"github.com/veil-proxy/veil/proxy/redisclient"
+	"github.com/veil-proxy/veil/proxy/vault"
+)
+
+// Stores is what the vault and the audit records live in, built from the
+// config's vault:, redis: and audit: sections and shared by `veil serve`
+// and `veil vault forget`.
+type Stores struct {
+	Vault vault.Vault
+	Audit audit.Sink
+	Redis redis.UniversalClient // nil without redis:
+}
+
+// OpenStores builds the vault (memory or Redis), its keys (file or
+// environment; a memory vault without keys gets a random per-process key)
+// and the audit sinks.
+func OpenStores(cfg *config.Config, log *zap.Logger) (*Stores, error) {
+	keys, err := loadKeys(cfg.Vault, log)
+	if err != nil {
+		return nil, err
+	}
+	s := &Stores{}
+	if cfg.Redis.Configured() {
+		if s.Redis, err = redisclient.New(cfg.Redis, log); err != nil {
+			return nil, err
+		}
+		// Redis may come up after Veil: say so, and serve; what needs it
+		// fails closed until it answers.
+		pctx, cancel := context.WithTimeout(context.Background(), cfg.Redis.DialTimeout+cfg.Redis.Timeout)
+		if err := s.Redis.Ping(pctx).Err(); err != nil && log != nil {
+			log.Warn("redis does not answer yet: tokenization is refused until it does", zap.Strings("addrs", cfg.Redis.Addrs), zap.Error(err))
+		}
+		cancel()
+	}
+	switch cfg.Vault.Backend {
+	case config.VaultRedis:
+		s.Vault = vault.NewRedis(keys, s.Redis, cfg.Vault.Prefix)
+	default:
+		s.Vault = vault.NewMemory(keys)
+	}
+	var sinks audit.Multi
+	if cfg.Audit.File != "" {
+		f, err := audit.OpenFile(cfg.Audit.File)
+		if err != nil {
+			s.Close()
+			return nil, err
+		}
+		sinks = append(sinks, f)
+	}
+	if s.Redis != nil {
+		sinks = append(sinks, audit.NewStream(s.Redis, cfg.Audit.Stream))
+	}
+	s.Audit = sinks
+	if len(sinks) == 0 {
+		s.Audit = audit.Discard
+	}
+	return s, nil
+}
+
+func loadKeys(c config.Vault, log *zap.Logger) (*vault.Keyring, error) {
+	switch {
+	case c.KeysFile != "":
+		k, err := vault.LoadKeysFile(c.KeysFile)
+		if err != nil {
+			return nil, fmt.Errorf("vault.keys_file: %w", err)
+		}
+		return k, nil
+	case c.KeysEnv != "":
+		k, err := vault.KeysFromEnv(c.KeysEnv)
+		if err != nil {
+			return nil, fmt.Errorf("vault.keys_env: %w", err)
+		}
+		return k, nil
+	}
+	key, err := vault.GenerateKey("ephemeral")
+	if err != nil {
+		return nil, err
+	}
+	if log != nil {
+		log.Warn("vault: no keys configured (vault.keys_file, vault.keys_env): using a random key for this process; tokens it writes cannot be read after a restart")
+	}
+	return vault.NewKeyring([]vault.Key{key}, key.ID)
+}
+
+// Close releases the vault, the audit sinks and the Redis client.
+func (s *Stores) Close() error {
+	var errs []error
+	if s.Vault != nil {
+		errs = append(errs, s.Vault.Close())
+	}
+	if s.Audit != nil {
+		errs = append(errs, s.Audit.Close())
+	}
+	if s.Redis != nil {
+		errs = append(errs, s.Redis.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// ForgetRequest names what to erase: a token, or a value and its category.
+type ForgetRequest struct {
+	Token    string `json:"token,omitempty"`
+	Category string `json:"category,omitempty"`
+	Value    string `json:"value,omitempty"`
+}
+
+// ForgetResult is what an erasure did.
+type ForgetResult struct {
+	Erased  int    `json:"erased"`
+	EventID string `json:"event_id"`
+}
+
+// Errors of Forget.
+var (
+	ErrForgetRequest = errors.New("name either a token, or a category and a value")
+	ErrAuditRecord   = errors.New("the erasure is done but its audit record could not be written")
+)
+
+// Forget erases from the vault (crypto-shredding: every copy of the token
+// in the CRM stops meaning anything) and records the erasure in the audit
+// sinks. actor says who asked. The record holds the token or the
+// category, never the value.
+func (s *Stores) Forget(ctx context.Context, req ForgetRequest, actor string) (ForgetResult, error) {
+	var (
+		n   int
+		err error
+	)
+	switch {
+	case req.Token != "" && req.Value == "" && req.Category == "":
+		n, err = s.Vault.Forget(ctx, req.Token)
+	case req.Token == "" && req.Value != "" && req.Category != "":
+		n, err = s.Vault.ForgetValue(ctx, req.Category, req.Value)
+	default:
+		return ForgetResult{}, ErrForgetRequest
+	}
+	if err != nil {
+		return ForgetResult{}, err
+	}
+	e := audit.NewEvent(audit.KindVaultErasure)
+	e.Actor, e.Token, e.Category, e.Erased, e.Backend = actor, req.Token, req.Category, n, s.Vault.Backend()
+	if err := s.Audit.Write(ctx, e); err != nil {
+		return ForgetResult{Erased: n, EventID: e.ID}, fmt.Errorf("%w: %v", ErrAuditRecord, err)
+	}
+	return ForgetResult{Erased: n, EventID: e.ID}, nil
+}
+
+// forgetHandler answers POST /admin/vault/forget with a JSON ForgetRequest:
+// 200 and the ForgetResult; 400 for a malformed request; 503 when the
+// vault is unavailable (nothing erased); 500 when the erasure is done but
+// not recorded.
+func (s *Server) forgetHandler(w http.ResponseWriter, r *http.Request) {
+	var req ForgetRequest
+	dec := json.NewDecoder(io.LimitReader(r.Body, 64<<10))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		writeAdminJSON(w, http.StatusBadRequest, map[string]string{"error": "the body must be a JSON object with token, or category and value"})
+		return
+	}
+	res, err := s.stores.Forget(r.Context(), req, "admin_api from "+r.RemoteAddr)
+	s.metrics.VaultCalls.WithLabelValues("forget", resultOf(err)).Inc()
+	switch {
+	case err == nil:
+		s.metrics.VaultValues.WithLabelValues("forget", "erased").Add(float64(res.Erased))
+		writeAdminJSON(w, http.StatusOK, res)
+	case errors.Is(err, ErrForgetRequest), errors.Is(err, vault.ErrInvalid):
+		writeAdminJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+	case errors.Is(err, ErrAuditRecord):
+		s.metrics.VaultValues.WithLabelValues("forget", "erased").Add(float64(res.Erased))
+		s.log.Error("vault erasure not recorded", zap.String("event_id", res.EventID), zap.Error(err))
+		writeAdminJSON(w, http.StatusInternalServerError, map[string]any{"error": err.Error(), "erased": res.Erased, "event_id": res.EventID})
+	default:
+		s.log.Error("vault erasure failed", zap.Error(err))
+		writeAdminJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "the vault is unavailable; nothing was erased"})
+	}
+}
+
+func resultOf(err error) string {
+	if err != nil {
+		return "error"
+	}
+	return "ok"
+}
