@@ -40,7 +40,7 @@ func newKey(t *testing.T, id string) vault.Key {
 func withRedisVault(addr, keysFile, crm string) harnessOption {
 	return func(c *config.Config, _ *proxy.Options) {
 		c.Redis.Addrs = []string{addr}
-		c.Vault = config.Vault{Backend: config.VaultRedis, KeysFile: keysFile, Prefix: config.DefaultVaultPrefix}
+		c.Vault = config.Vault{Backend: config.VaultRedis, KeysFile: keysFile}
 		for i := range c.Routes {
 			if crm != "" {
 				c.Routes[i].Upstream = crm

@@ -33,7 +33,6 @@ const (
 	DefaultRecentDecisions   = 1024
 	DefaultRedisDialTimeout  = 500 * time.Millisecond
 	DefaultRedisTimeout      = 500 * time.Millisecond
-	DefaultVaultPrefix       = "veil:vault:"
 	DefaultAuditStream       = "veil:audit"
 )
 
@@ -100,7 +99,7 @@ type Vault struct {
 	Backend  string `yaml:"backend"`
 	KeysFile string `yaml:"keys_file"`
 	KeysEnv  string `yaml:"keys_env"`
-	Prefix   string `yaml:"prefix"` // Redis key prefix
+	Prefix   string `yaml:"prefix"` // Redis key prefix; "" is the vault's default, veil:vault:
 }
 
 // Audit says where audit records go: a JSONL file, and a Redis stream
@@ -249,7 +248,6 @@ func (c *Config) ApplyDefaults() {
 	setDefault(&c.Redis.DialTimeout, DefaultRedisDialTimeout)
 	setDefault(&c.Redis.Timeout, DefaultRedisTimeout)
 	setDefault(&c.Vault.Backend, VaultMemory)
-	setDefault(&c.Vault.Prefix, DefaultVaultPrefix)
 	setDefault(&c.Audit.Stream, DefaultAuditStream)
 	for i := range c.Routes {
 		r := &c.Routes[i]

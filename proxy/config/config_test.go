@@ -121,7 +121,7 @@ func TestVaultAndRedisProblems(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Vault.Prefix != DefaultVaultPrefix || c.Redis.Timeout != DefaultRedisTimeout || c.Audit.Stream != DefaultAuditStream {
+	if c.Redis.Timeout != DefaultRedisTimeout || c.Audit.Stream != DefaultAuditStream {
 		t.Errorf("defaults: %+v %+v %+v", c.Vault, c.Redis, c.Audit)
 	}
 }

@@ -270,9 +270,6 @@ func (c *Config) validateRedisVault(p *Problems) {
 	if v.KeysFile != "" && v.KeysEnv != "" {
 		p.add("vault: set keys_file or keys_env, not both")
 	}
-	if v.Prefix == "" {
-		p.add("vault.prefix: must not be empty")
-	}
 	if c.Audit.Stream == "" {
 		p.add("audit.stream: must not be empty")
 	}

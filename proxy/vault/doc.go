@@ -65,6 +65,6 @@
 //
 // A backend error is ErrUnavailable (callers refuse to store the value in
 // the clear); a value that cannot be tokenized is ErrInvalid. Errors never
-// hold a value or a secret. TunedUniversalOptions bounds what a Redis
-// that is down or hung costs a caller.
+// hold a value or a secret. The proxy's Redis client (proxy/redisclient)
+// bounds what a Redis that is down or hung costs a caller.
 package vault

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -130,40 +129,3 @@ func (s *redisStore) Name() string { return "redis" }
 
 // Close leaves the client open: whoever built it closes it.
 func (s *redisStore) Close() error { return nil }
-
-// Timeouts TunedUniversalOptions fills in.
-const (
-	TunedDialTimeout = 500 * time.Millisecond
-	TunedTimeout     = 500 * time.Millisecond // read and write
-	TunedPoolTimeout = time.Second
-)
-
-// TunedUniversalOptions makes a Redis that is down or hung cost a caller
-// a bounded time, where go-redis's defaults stall for seconds (five dial
-// attempts with backoff and three retries when it is down, 5 s read
-// timeouts when it hangs). It fills only what the caller left zero:
-// DialTimeout and Read/WriteTimeout 500 ms, PoolTimeout 1 s, MaxRetries 1
-// (-1 means none), DialerRetries 1 (one dial attempt per connection),
-// and ContextTimeoutEnabled (a bool: always set), so that a request's
-// deadline bounds its Redis calls too.
-func TunedUniversalOptions(o *redis.UniversalOptions) {
-	if o.DialTimeout == 0 {
-		o.DialTimeout = TunedDialTimeout
-	}
-	if o.ReadTimeout == 0 {
-		o.ReadTimeout = TunedTimeout
-	}
-	if o.WriteTimeout == 0 {
-		o.WriteTimeout = TunedTimeout
-	}
-	if o.PoolTimeout == 0 {
-		o.PoolTimeout = TunedPoolTimeout
-	}
-	if o.MaxRetries == 0 {
-		o.MaxRetries = 1
-	}
-	if o.DialerRetries == 0 {
-		o.DialerRetries = 1
-	}
-	o.ContextTimeoutEnabled = true
-}

@@ -12,14 +12,16 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/veil-proxy/veil/proxy/config"
 	"github.com/veil-proxy/veil/proxy/internal/redistest"
+	"github.com/veil-proxy/veil/proxy/redisclient"
 )
 
 // tunedClient is a client of rs as the proxy builds one: a
-// UniversalClient with TunedUniversalOptions.
+// UniversalClient tuned by redisclient.Tune with the config's defaults.
 func tunedClient(t testing.TB, rs *redistest.Server) redis.UniversalClient {
 	o := &redis.UniversalOptions{Addrs: []string{rs.Addr()}}
-	TunedUniversalOptions(o)
+	redisclient.Tune(o, config.Redis{})
 	c := redis.NewUniversalClient(o)
 	t.Cleanup(func() { c.Close() })
 	return c
@@ -117,22 +119,4 @@ func TestRedisUnavailable(t *testing.T) {
 		t.Errorf("after restart: %q, before %q", got, toks)
 	}
 	reveals(t, v, toks[0], "us_ssn", "219-09-9999")
-}
-
-func TestTunedUniversalOptions(t *testing.T) {
-	var o redis.UniversalOptions
-	TunedUniversalOptions(&o)
-	if o.DialTimeout != TunedDialTimeout || o.ReadTimeout != TunedTimeout || o.WriteTimeout != TunedTimeout ||
-		o.PoolTimeout != TunedPoolTimeout || o.MaxRetries != 1 || o.DialerRetries != 1 || !o.ContextTimeoutEnabled {
-		t.Errorf("zero options tuned to %+v", o)
-	}
-	set := redis.UniversalOptions{DialTimeout: time.Second, ReadTimeout: -1, WriteTimeout: 2 * time.Second,
-		PoolTimeout: 3 * time.Second, MaxRetries: -1, DialerRetries: 3}
-	got := set
-	TunedUniversalOptions(&got)
-	set.ContextTimeoutEnabled = true
-	if got.DialTimeout != set.DialTimeout || got.ReadTimeout != set.ReadTimeout || got.WriteTimeout != set.WriteTimeout ||
-		got.PoolTimeout != set.PoolTimeout || got.MaxRetries != set.MaxRetries || got.DialerRetries != set.DialerRetries || !got.ContextTimeoutEnabled {
-		t.Errorf("caller's options changed: %+v", got)
-	}
 }
