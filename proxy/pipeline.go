@@ -144,13 +144,14 @@ func (p *Pipeline) Process(ctx context.Context, m *Message) Result {
 		p.metrics.PolicyEvals.WithLabelValues("deny").Inc()
 		return Result{Decision: dec, Err: &crm.Error{Status: 403, Code: crm.CodePolicyDenied, DecisionID: dec.ID, Message: denyMessage(dec)}}
 	}
-	if e := refusal(dec, in, leaves, urls); e != nil {
+	urlIDs := urlFindings(in, urls)
+	if e := refusal(dec, leaves, in.Findings, urls, urlIDs); e != nil {
 		p.metrics.PolicyEvals.WithLabelValues("deny").Inc()
 		return Result{Decision: dec, Err: e}
 	}
 	p.metrics.PolicyEvals.WithLabelValues("allow").Inc()
 	var work vaultWork
-	planURL(dec, in, urls, &work)
+	planURL(dec, urls, urlIDs, &work)
 	if len(m.Body) == 0 {
 		if !work.empty() {
 			if e := p.vaultStage(ctx, m, dec, &work); e != nil {
@@ -360,7 +361,7 @@ func (p *Pipeline) scanURL(m *Message, in *policy.Input) []urlFind {
 // be tokenized (a search by a tokenized value must search by its token,
 // which is deterministic); any other rewrite of a search term or record id
 // would silently return the wrong records. Or in a form field's name.
-func refusal(dec *policy.Decision, in *policy.Input, leaves []leaf, urls []urlFind) *crm.Error {
+func refusal(dec *policy.Decision, leaves []leaf, findings []policy.Finding, urls []urlFind, urlIDs map[int]policy.Finding) *crm.Error {
 	refuse := func(f policy.Finding, where string) *crm.Error {
 		a := dec.ActionFor(f)
 		if a == policy.ActionAllow {
@@ -369,13 +370,12 @@ func refusal(dec *policy.Decision, in *policy.Input, leaves []leaf, urls []urlFi
 		return &crm.Error{Status: 403, Code: crm.CodePolicyDenied, DecisionID: dec.ID,
 			Message: "Blocked by Veil privacy policy: " + f.Category + " in " + where + " (" + a + ")"}
 	}
-	byID := urlFindings(in, urls)
 	for _, u := range urls {
-		f, ok := byID[u.id]
+		f, ok := urlIDs[u.id]
 		if !ok { // beyond the policy's view: fail closed
 			return &crm.Error{Status: 403, Code: crm.CodePolicyDenied, DecisionID: dec.ID, Message: "Blocked by Veil privacy policy: too much personal data in the request URL"}
 		}
-		if dec.ActionFor(f) == policy.ActionTokenize && u.v.at >= 0 && f.Category != detectors.CategoryVeilToken {
+		if tokenizedInPlace(dec, f, u) {
 			continue
 		}
 		if e := refuse(f, "the request URL"); e != nil {
@@ -384,10 +384,10 @@ func refusal(dec *policy.Decision, in *policy.Input, leaves []leaf, urls []urlFi
 	}
 	for _, l := range leaves {
 		for j := l.from; l.name && j < l.to; j++ {
-			if j >= len(in.Findings) || in.Findings[j].ID != j { // beyond the policy's view: fail closed
+			if j >= len(findings) || findings[j].ID != j { // beyond the policy's view: fail closed
 				return &crm.Error{Status: 403, Code: crm.CodePolicyDenied, DecisionID: dec.ID, Message: "Blocked by Veil privacy policy: personal data in a form field name"}
 			}
-			if e := refuse(in.Findings[j], "a form field name"); e != nil {
+			if e := refuse(findings[j], "a form field name"); e != nil {
 				return e
 			}
 		}
@@ -543,6 +543,13 @@ func rewriteFlat(format string, doc []byte, e *body.Edits) ([]byte, bool, error)
 		out, err = body.RewriteCSV(out, doc, body.CSVOptions{}, e.Replace)
 	}
 	return out, err == nil, err
+}
+
+// tokenizedInPlace reports whether URL finding f (at u) is to be replaced
+// by its token: the policy says tokenize, it is not a token already, and
+// it sits verbatim where it can be rewritten.
+func tokenizedInPlace(dec *policy.Decision, f policy.Finding, u urlFind) bool {
+	return dec.ActionFor(f) == policy.ActionTokenize && u.v.at >= 0 && f.Category != detectors.CategoryVeilToken
 }
 
 // urlFindings indexes the input's request URL findings by id.

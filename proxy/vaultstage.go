@@ -81,13 +81,9 @@ func (p *Pipeline) vaultStage(ctx context.Context, m *Message, dec *policy.Decis
 // planURL notes the request URL's findings to tokenize (refusal has
 // refused the message if any other action applies to one that cannot be
 // left as it is).
-func planURL(dec *policy.Decision, in *policy.Input, urls []urlFind, w *vaultWork) {
-	if len(urls) == 0 {
-		return
-	}
-	byID := urlFindings(in, urls)
+func planURL(dec *policy.Decision, urls []urlFind, urlIDs map[int]policy.Finding, w *vaultWork) {
 	for i, u := range urls {
-		if f, ok := byID[u.id]; ok && dec.ActionFor(f) == policy.ActionTokenize && u.v.at >= 0 && u.category != detectors.CategoryVeilToken {
+		if f, ok := urlIDs[u.id]; ok && tokenizedInPlace(dec, f, u) {
 			w.addTokenize(urlKey(i), u.category, []byte(u.v.value[u.start:u.end]))
 		}
 	}
