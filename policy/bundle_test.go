@@ -62,10 +62,10 @@ func TestNewRejectsBrokenBundles(t *testing.T) {
 	}
 }
 
-// withModule is the default bundle plus one more module.
-func withModule(t *testing.T, name, src string) fstest.MapFS {
+// defaultBundle is a copy of the default bundle's files, to change.
+func defaultBundle(t testing.TB) fstest.MapFS {
 	t.Helper()
-	m := fstest.MapFS{name: {Data: []byte(src)}}
+	m := fstest.MapFS{}
 	entries, err := rules.FS.ReadDir(".")
 	if err != nil {
 		t.Fatal(err)
@@ -77,6 +77,14 @@ func withModule(t *testing.T, name, src string) fstest.MapFS {
 		}
 		m[e.Name()] = &fstest.MapFile{Data: b}
 	}
+	return m
+}
+
+// withModule is the default bundle plus one more module.
+func withModule(t *testing.T, name, src string) fstest.MapFS {
+	t.Helper()
+	m := defaultBundle(t)
+	m[name] = &fstest.MapFile{Data: []byte(src)}
 	return m
 }
 

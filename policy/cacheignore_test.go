@@ -46,18 +46,7 @@ func ignoredMembers(t *testing.T) []string {
 // switches every profile on, requires a purpose and is a sale route.
 func everyProfileBundle(t *testing.T, extra ...string) fstest.MapFS {
 	t.Helper()
-	m := fstest.MapFS{}
-	entries, err := rules.FS.ReadDir(".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range entries {
-		b, err := rules.FS.ReadFile(e.Name())
-		if err != nil {
-			t.Fatal(err)
-		}
-		m[e.Name()] = &fstest.MapFile{Data: b}
-	}
+	m := defaultBundle(t)
 	var doc map[string]any
 	if err := json.Unmarshal(m["data.json"].Data, &doc); err != nil {
 		t.Fatal(err)

@@ -36,9 +36,6 @@ type Options struct {
 	// Rules overrides cfg.Policy.Rules (tests, demo); nil → the directory in
 	// config, or the bundle compiled into the binary when that is empty.
 	Rules fs.FS
-	// Stores overrides the vault and audit sinks built from config (tests);
-	// the server closes them.
-	Stores *Stores
 }
 
 // Server is a configured Veil: the reverse listener's handler and the admin
@@ -97,11 +94,9 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Server, error) {
 	scanner := detectors.NewScanner(detectors.Default())
 	pipe := NewPipeline(scanner, engine, m, o.Logger, cfg.Limits)
 	pipe.SetConsentFields(cfg.Policy.ConsentFields)
-	stores := o.Stores
-	if stores == nil {
-		if stores, err = OpenStores(cfg, o.Logger); err != nil {
-			return nil, err
-		}
+	stores, err := OpenStores(cfg, o.Logger)
+	if err != nil {
+		return nil, err
 	}
 	pipe.SetVault(stores.Vault)
 	insp := &Inspector{pipe: pipe, maxBody: cfg.Limits.MaxBodyBytes, log: o.Logger}
