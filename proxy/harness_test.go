@@ -126,6 +126,13 @@ type reply struct {
 	body   []byte
 }
 
+// shown is the body without the X-Veil-Decision-Id it may quote: the id is
+// random hex and can hold any run of digits, so tests looking for a leaked
+// value look here.
+func (r reply) shown() []byte {
+	return bytes.ReplaceAll(r.body, []byte(r.header.Get("X-Veil-Decision-Id")), nil)
+}
+
 func do(t *testing.T, method, url, token string, body string, hdr ...string) reply {
 	t.Helper()
 	var rd io.Reader
