@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/veil-proxy/veil/proxy/internal/redistest"
+	"github.com/veil-proxy/veil/proxy/redistest"
 )
 
 // benchBackends are the stores benchmarked: memory, and a real

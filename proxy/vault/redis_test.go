@@ -13,8 +13,8 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/veil-proxy/veil/proxy/config"
-	"github.com/veil-proxy/veil/proxy/internal/redistest"
 	"github.com/veil-proxy/veil/proxy/redisclient"
+	"github.com/veil-proxy/veil/proxy/redistest"
 )
 
 // tunedClient is a client of rs as the proxy builds one: a
