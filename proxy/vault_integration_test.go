@@ -73,6 +73,24 @@ func TestTokenizeDetokenizeForgetThroughVeil(t *testing.T) {
 		t.Errorf("admin after erasure: %d %s", admin.status, admin.body)
 	}
 
+	// The data subject comes back: the same SSN written again gets a new
+	// token, and the old token's copies stay erased.
+	other := do(t, "POST", h.veil+"/services/data/v62.0/sobjects/Contact", "demo-sales", `{"LastName":"Doe","SSN__c":"219-09-9999"}`)
+	if other.status != 201 {
+		t.Fatalf("create again: %d %s", other.status, other.body)
+	}
+	otherID, _ := decodeJSON[map[string]any](t, other.body)["id"].(string)
+	again := tokensIn(do(t, "GET", h.crm+"/services/data/v62.0/sobjects/Contact/"+otherID, "crm-token", "").body)
+	if len(again) != 1 || again[0] == token {
+		t.Fatalf("tokenized again after erasure: %q, erased token %s", again, token)
+	}
+	if r := do(t, "GET", h.veil+"/services/data/v62.0/sobjects/Contact/"+otherID, "demo-admin", ""); !bytes.Contains(r.body, []byte(`"SSN__c":"219-09-9999"`)) {
+		t.Errorf("admin reads the new token: %d %s", r.status, r.body)
+	}
+	if r := do(t, "GET", url, "demo-admin", ""); !bytes.Contains(r.body, []byte(`"SSN__c":"[REDACTED:erased]"`)) {
+		t.Errorf("the old token reads again after the value came back: %d %s", r.status, r.body)
+	}
+
 	f, err := os.Open(auditFile)
 	if err != nil {
 		t.Fatal(err)

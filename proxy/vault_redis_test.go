@@ -105,9 +105,16 @@ func TestReplicasShareTheRedisVault(t *testing.T) {
 	if res.status != 200 || !bytes.Contains(res.body, []byte(`"erased": 2`)) {
 		t.Fatalf("forget: %d %s", res.status, res.body)
 	}
+	// Description holds the k1 token, SSN__c the k2 one, which a and b
+	// (without k2) never knew.
 	for _, h := range []*harness{a, b, rotated} {
+		ssn := `"SSN__c":"[REDACTED:erased]"`
+		if h != rotated {
+			ssn = `"SSN__c":"[REDACTED:veil_token]"`
+		}
 		r := do(t, "GET", h.veil+path, "demo-admin", "")
-		if bytes.Contains(r.body, []byte("219-09-9999")) || !bytes.Contains(r.body, []byte(`"SSN__c":"[REDACTED:erased]"`)) {
+		if bytes.Contains(r.body, []byte("219-09-9999")) || !bytes.Contains(r.body, []byte(ssn)) ||
+			!bytes.Contains(r.body, []byte(`"Description":"SSN [REDACTED:erased]"`)) {
 			t.Errorf("after erasure: %d %s", r.status, r.body)
 		}
 	}

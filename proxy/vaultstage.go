@@ -195,9 +195,14 @@ func (p *Pipeline) runVault(ctx context.Context, route, dir string, w *vaultWork
 			case err != nil:
 				w.out[j] = transform.Mask(nil, detectors.CategoryVeilToken, tok)
 				p.metrics.VaultValues.WithLabelValues("detokenize", "unavailable").Inc()
-			case !got[i].Found:
+			case got[i].Erased:
 				w.out[j] = erasedText
 				p.metrics.VaultValues.WithLabelValues("detokenize", "erased").Inc()
+			case !got[i].Found:
+				// Not this vault's token (another deployment's, a store
+				// that lost its data, a forgery): nothing to show.
+				w.out[j] = transform.Redacted(detectors.CategoryVeilToken)
+				p.metrics.VaultValues.WithLabelValues("detokenize", "unknown").Inc()
 			case got[i].Category != detectors.TokenCategory(tok):
 				// The token's own category and the sealed one disagree:
 				// never show a value under the wrong flag.

@@ -132,7 +132,12 @@ func TestDetokenizeOnRead(t *testing.T) {
 	if _, err := v.Forget(ctx, toks[2]); err != nil {
 		t.Fatal(err)
 	}
-	body := `{"SSN__c":"` + toks[0] + `","Email":"` + toks[1] + `","IBAN__c":"` + toks[2] + `"}`
+	// A well-formed token another vault (another key) issued: unknown here.
+	foreign, err := memoryVault(t).Tokenize(ctx, []vault.Item{{Category: "us_ssn", Value: "123-45-6789"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := `{"SSN__c":"` + toks[0] + `","Email":"` + toks[1] + `","IBAN__c":"` + toks[2] + `","Old__c":"` + foreign[0] + `"}`
 
 	p := pipe(defaults(map[string]string{"veil_token": "detokenize"}))
 	p.SetVault(v)
@@ -140,7 +145,7 @@ func TestDetokenizeOnRead(t *testing.T) {
 	if res.Err != nil {
 		t.Fatal(res.Err)
 	}
-	want := `{"SSN__c":"123-45-6789","Email":"jane@example.com","IBAN__c":"[REDACTED:erased]"}`
+	want := `{"SSN__c":"123-45-6789","Email":"jane@example.com","IBAN__c":"[REDACTED:erased]","Old__c":"[REDACTED:veil_token]"}`
 	if string(res.Body) != want || v.detokenizeCalls != 1 {
 		t.Errorf("got %s after %d calls\nwant %s after 1", res.Body, v.detokenizeCalls, want)
 	}

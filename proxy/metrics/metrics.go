@@ -17,7 +17,7 @@ var (
 	policyResults      = []string{"allow", "deny", "error"}
 	upstreamErrorKinds = []string{"transport", "timeout", "canceled"}
 	vaultCallResults   = map[string][]string{"tokenize": {"ok", "error"}, "detokenize": {"ok", "error"}, "forget": {"ok", "error"}}
-	vaultValueResults  = map[string][]string{"tokenize": {"tokenized"}, "detokenize": {"revealed", "erased", "unavailable", "mismatch"}, "forget": {"erased"}}
+	vaultValueResults  = map[string][]string{"tokenize": {"tokenized"}, "detokenize": {"revealed", "erased", "unknown", "unavailable", "mismatch"}, "forget": {"erased"}}
 )
 
 // Metrics holds every collector. Label names are given per field.
@@ -124,7 +124,7 @@ func New(reg prometheus.Registerer, version string) *Metrics {
 			"Batched calls to the tokenization vault (one per message and kind), by op (tokenize, detokenize, forget) and result (ok, error).",
 			"op", "result"),
 		VaultValues: counterVec("vault", "values_total",
-			"Values through the vault, by op and result: tokenize/tokenized; detokenize/revealed, erased (forgotten token), unavailable (left masked), mismatch; forget/erased.",
+			"Values through the vault, by op and result: tokenize/tokenized; detokenize/revealed, erased (forgotten token), unknown (not this vault's token), unavailable (left masked), mismatch; forget/erased.",
 			"op", "result"),
 		VaultDuration: prometheus.NewHistogramVec(histogramOpts("vault", "call_duration_seconds",
 			"Time of one batched vault call.", durationBuckets), []string{"op"}),

@@ -104,11 +104,22 @@ func reveals(t *testing.T, v Vault, tok, category, value string) {
 	}
 }
 
-func gone(t *testing.T, v Vault, toks ...string) {
+// unknown: the tokens read as nothing this vault issued.
+func unknown(t *testing.T, v Vault, toks ...string) {
 	t.Helper()
 	for i, r := range detokenize(t, v, toks...) {
-		if r.Found || r.Value != "" {
-			t.Errorf("%s still reads %+v", toks[i], r)
+		if r != (Revealed{}) {
+			t.Errorf("%s reads %+v, want unknown", toks[i], r)
+		}
+	}
+}
+
+// erased: the tokens read as forgotten.
+func erased(t *testing.T, v Vault, toks ...string) {
+	t.Helper()
+	for i, r := range detokenize(t, v, toks...) {
+		if r != (Revealed{Erased: true}) {
+			t.Errorf("%s reads %+v, want erased", toks[i], r)
 		}
 	}
 }
@@ -270,13 +281,13 @@ func runConformance(t *testing.T, open backend) {
 			t.Errorf("rotated ring is not deterministic: %q %q", again, newToks)
 		}
 		// The old ring cannot read the new key's tokens.
-		gone(t, old, newToks...)
+		unknown(t, old, newToks...)
 		n, err := rotated.ForgetValue(ctx, "us_ssn", "219 09 9999")
 		if err != nil || n != 2 {
 			t.Fatalf("ForgetValue erased %d, %v; want both generations", n, err)
 		}
-		gone(t, rotated, oldToks[0], newToks[0])
-		gone(t, old, oldToks[0])
+		erased(t, rotated, oldToks[0], newToks[0])
+		erased(t, old, oldToks[0])
 		reveals(t, old, oldToks[1], "email", "jane@example.com")
 	})
 
@@ -287,15 +298,31 @@ func runConformance(t *testing.T, open backend) {
 		if n, err := b.Forget(ctx, toks[0]); err != nil || n != 1 {
 			t.Fatalf("Forget: %d %v", n, err)
 		}
-		gone(t, a, toks[0])
+		erased(t, a, toks[0])
 		if n, err := a.Forget(ctx, toks[0]); err != nil || n != 0 {
 			t.Errorf("Forget again: %d %v", n, err)
 		}
 		if n, err := a.ForgetValue(ctx, "email", "JANE@example.com"); err != nil || n != 1 {
 			t.Fatalf("ForgetValue: %d %v", n, err)
 		}
-		gone(t, b, toks[0], toks[1])
+		erased(t, b, toks[0], toks[1])
 		reveals(t, b, toks[2], "phone", "+1 415 555 2671")
+
+		// The value comes back: a new token; the old one stays erased
+		// on every replica, and forgetting again buries the new one.
+		back := tokenize(t, b, Item{"email", "jane@example.com"}, Item{"us_ssn", "219-09-9999"})
+		if back[0] == toks[1] || back[1] == toks[0] {
+			t.Fatalf("an erased token was issued again: %q, erased %q", back, toks[:2])
+		}
+		if again := tokenize(t, a, Item{"us_ssn", "219-09-9999"}); again[0] != back[1] {
+			t.Errorf("replicas disagree after an erasure: %s, %s", again[0], back[1])
+		}
+		reveals(t, a, back[0], "email", "jane@example.com")
+		erased(t, a, toks[0], toks[1])
+		if n, err := a.ForgetValue(ctx, "email", "jane@example.com"); err != nil || n != 1 {
+			t.Errorf("ForgetValue of the value back: %d %v", n, err)
+		}
+		erased(t, b, back[0], toks[1])
 		if n, err := a.ForgetValue(ctx, "email", "nobody@example.com"); err != nil || n != 0 {
 			t.Errorf("ForgetValue of an unknown value: %d %v", n, err)
 		}
@@ -330,13 +357,13 @@ func runConformance(t *testing.T, open backend) {
 		if n, err := v.ForgetValue(ctx, "us_ssn", vals[0]); err != nil || n != 1 {
 			t.Fatalf("ForgetValue: %d %v", n, err)
 		}
-		gone(t, v, toks[0])
+		erased(t, v, toks[0])
 		reveals(t, v, toks[1], "us_ssn", vals[1])
 		reveals(t, v, toks[2], "us_ssn", vals[2])
 		if n, err := v.ForgetValue(ctx, "us_ssn", vals[2]); err != nil || n != 1 {
 			t.Fatalf("ForgetValue behind a gap: %d %v", n, err)
 		}
-		gone(t, v, toks[2])
+		erased(t, v, toks[2])
 		reveals(t, v, toks[1], "us_ssn", vals[1])
 
 		// A token of the active key already standing for another value
@@ -373,7 +400,7 @@ func runConformance(t *testing.T, open backend) {
 		if _, err := s.PutIfAbsent(ctx, []string{indexKey(active, first)}, [][]byte{ghost}); err != nil {
 			t.Fatal(err)
 		}
-		gone(t, rotated, first)
+		unknown(t, rotated, first)
 		if tok := tokenize(t, rotated, Item{"us_ssn", vals[1]})[0]; tok == first {
 			t.Errorf("the ghost's value kept the old key's token %s", tok)
 		}
@@ -397,7 +424,7 @@ func runConformance(t *testing.T, open backend) {
 		v := New(ring(t, "k1", k1), open(t)())
 		other := New(ring(t, "k9", testKey("k9", 9)), NewMemoryStore())
 		never := tokenize(t, other, Item{"us_ssn", "123-45-6789"}, Item{"credit_card", "4111111111111111"}, Item{"phone", "+14155552671"})
-		gone(t, v, append(never, "", "hello", "vt.", "vt.2abcdefgh", "123-45-6789", "+999 123", strings.Repeat("9", 16), "vt.\x00\xff")...)
+		unknown(t, v, append(never, "", "hello", "vt.", "vt.2abcdefgh", "123-45-6789", "+999 123", strings.Repeat("9", 16), "vt.\x00\xff")...)
 	})
 
 	t.Run("Tampered", func(t *testing.T) {

@@ -55,11 +55,15 @@
 //
 // # Erasure: crypto-shredding
 //
-// Forget deletes a token's entry under every key; ForgetValue derives the
-// value's whole probe sequence under every key and deletes the entries
-// holding it. The tokens left in the CRM, its backups and its exports then
-// stand for nothing. Tokens are deterministic: the same value tokenized
-// again later gets the same token back, and copies of it read again.
+// Forget replaces a token's entry under every key by a tombstone;
+// ForgetValue derives the value's whole probe sequence under every key
+// and buries the entries holding it. The tokens left in the CRM, its
+// backups and its exports then stand for nothing, and read as erased.
+// The tombstone keeps the token taken: the same value tokenized again
+// later (a data subject who comes back) gets the next token of its probe
+// sequence, so the copies of the old token stay meaningless. Each erasure
+// of one value uses up one of its 16 probes; tombstones hold nothing of
+// the value and stay (a few bytes each).
 //
 // # Failure
 //

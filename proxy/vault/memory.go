@@ -8,7 +8,7 @@ import (
 
 // memoryStore is a Store in a mutex-protected map, for `veil demo`, `make
 // run` and tests: unbounded, and lost with the process (every token it
-// issued then reads as erased). Production uses Redis.
+// issued then reads as unknown). Production uses Redis.
 type memoryStore struct {
 	mu sync.RWMutex
 	m  map[string][]byte
@@ -59,6 +59,22 @@ func (s *memoryStore) Get(ctx context.Context, keys []string) ([][]byte, error) 
 		}
 	}
 	return out, nil
+}
+
+func (s *memoryStore) Bury(ctx context.Context, keys []string) (int, error) {
+	if err := live(ctx); err != nil {
+		return 0, err
+	}
+	n := 0
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, k := range keys {
+		if v, ok := s.m[k]; ok && !isTombstone(v) {
+			s.m[k] = tombstone
+			n++
+		}
+	}
+	return n, nil
 }
 
 func (s *memoryStore) Delete(ctx context.Context, keys []string) (int, error) {

@@ -104,6 +104,36 @@ func (s *redisStore) Get(ctx context.Context, keys []string) ([][]byte, error) {
 	return out, nil
 }
 
+// Bury is SET key tombstone XX GET per key: only where an entry is, and
+// the old entry tells whether it was live.
+func (s *redisStore) Bury(ctx context.Context, keys []string) (int, error) {
+	if len(keys) == 0 {
+		return 0, nil
+	}
+	cmds := make([]*redis.StatusCmd, len(keys))
+	_, err := s.c.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, k := range keys {
+			cmds[i] = p.SetArgs(ctx, s.prefix+k, tombstone, redis.SetArgs{Mode: "XX", Get: true})
+		}
+		return nil
+	})
+	if err := pipeErr(err); err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, c := range cmds {
+		old, err := c.Result()
+		switch {
+		case errors.Is(err, redis.Nil): // nothing there: nothing created
+		case err != nil:
+			return 0, unavailable(err)
+		case !isTombstone([]byte(old)):
+			n++
+		}
+	}
+	return n, nil
+}
+
 func (s *redisStore) Delete(ctx context.Context, keys []string) (int, error) {
 	if len(keys) == 0 {
 		return 0, nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/veil-proxy/veil/detectors"
@@ -16,6 +17,7 @@ type Item struct{ Category, Value string }
 type Revealed struct {
 	Value, Category string
 	Found           bool // false: unknown or forgotten token
+	Erased          bool // not found because the value was forgotten
 }
 
 var (
@@ -38,10 +40,12 @@ type Vault interface {
 	// Detokenize returns, per token, the value it stands for. Unknown or
 	// forgotten tokens are Found false, not an error.
 	Detokenize(ctx context.Context, tokens []string) ([]Revealed, error)
-	// Forget erases the value behind token under every key; reports how
-	// many entries went.
+	// Forget erases the value behind token under every key, leaving a
+	// tombstone: the token reads as Erased from then on and is never
+	// issued again. It reports how many live entries went.
 	Forget(ctx context.Context, token string) (int, error)
-	// ForgetValue erases every token of value in category, under every key.
+	// ForgetValue erases every token of value in category, under every
+	// key, as Forget does.
 	ForgetValue(ctx context.Context, category, value string) (int, error)
 	// Hash is the keyed hash of value (hash action): "vh." + 26 base32
 	// chars of a 128-bit truncated HMAC-SHA256(hashKey_active,
@@ -274,8 +278,12 @@ func (v *vault) Detokenize(ctx context.Context, tokens []string) ([]Revealed, er
 // ring[i], nil where none): the first entry decides, and must be of
 // category. An entry under another key holding anything else makes the
 // token ambiguous (a collision across key generations caught mid-way by
-// Tokenize): not found, rather than one of two values.
+// Tokenize): not found, rather than one of two values. A tombstone under
+// any key means erased, whatever the others hold.
 func reveal(ring []*derivedKey, envs [][]byte, token, category string) Revealed {
+	if slices.ContainsFunc(envs, isTombstone) {
+		return Revealed{Erased: true}
+	}
 	var r Revealed
 	for i, env := range envs {
 		if env == nil {
@@ -294,7 +302,7 @@ func reveal(ring []*derivedKey, envs [][]byte, token, category string) Revealed 
 	return r
 }
 
-// Forget deletes token's entry under every key.
+// Forget buries token's entry under every key.
 func (v *vault) Forget(ctx context.Context, token string) (int, error) {
 	if detectors.TokenCategory([]byte(token)) == "" {
 		return 0, fmt.Errorf("%w: not a Veil token", ErrInvalid)
@@ -303,14 +311,14 @@ func (v *vault) Forget(ctx context.Context, token string) (int, error) {
 	for _, k := range v.keys.lookup {
 		keys = append(keys, indexKey(k, token))
 	}
-	n, err := v.store.Delete(ctx, keys)
+	n, err := v.store.Bury(ctx, keys)
 	if err != nil {
 		return 0, fmt.Errorf("vault forget: %w", err)
 	}
 	return n, nil
 }
 
-// ForgetValue deletes every entry holding value: under every key, its
+// ForgetValue buries every entry holding value: under every key, its
 // whole probe sequence, read in one batch. The whole sequence, not up to
 // the first gap: an erasure leaves gaps (the value at counter 0 forgotten,
 // another at counter 1 behind it), and a walk stopping at one would miss
@@ -337,17 +345,17 @@ func (v *vault) ForgetValue(ctx context.Context, category, value string) (int, e
 	if err != nil {
 		return 0, fmt.Errorf("vault forget: %w", err)
 	}
-	var del []string
+	var bury []string
 	for i, env := range vals {
 		if env == nil {
 			continue
 		}
 		j := job{category: category, norm: norm, token: probes[i].token}
 		if v.judge(probes[i].k, env, &j) {
-			del = append(del, keys[i])
+			bury = append(bury, keys[i])
 		}
 	}
-	n, err := v.store.Delete(ctx, del)
+	n, err := v.store.Bury(ctx, bury)
 	if err != nil {
 		return 0, fmt.Errorf("vault forget: %w", err)
 	}
