@@ -4,7 +4,10 @@ import "net/netip"
 
 // IPAddress finds IPv4 dotted quads and IPv6 addresses (validated by
 // net/netip). A dotted quad after 'v' or a version/build/release word is a
-// version string, not an address.
+// version string, not an address. Loopback (127.0.0.0/8, ::1) and
+// unspecified (0.0.0.0, ::) addresses name "this machine", whichever it
+// is, never a person's connection: not personal data, and redacting them
+// breaks local URLs (a paging link to a proxy on 127.0.0.1).
 type IPAddress struct{}
 
 func (IPAddress) Name() string     { return "ip_address" }
@@ -71,7 +74,7 @@ func (IPAddress) Find(dst []Finding, v []byte, f Field) []Finding {
 			continue
 		}
 		addr, err := netip.ParseAddr(string(cand))
-		if err != nil || addr.Zone() != "" {
+		if err != nil || addr.Zone() != "" || addr.IsLoopback() || addr.IsUnspecified() {
 			i = j
 			continue
 		}

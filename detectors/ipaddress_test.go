@@ -13,7 +13,7 @@ var ipaddressCases = []scanCase{
 	{"2020-06-08T21:14:48.000+0000", "CreatedDate", ""},
 	{"10.0.0.1", "ip", "ip_address"},
 	// Positives: IPv4 anywhere in text, at the end of a sentence, with a
-	// port or a prefix length; IPv6 full, compressed, loopback,
+	// port or a prefix length; IPv6 full, compressed,
 	// link-local, IPv4-mapped, bracketed with a port; IP fields.
 	{"192.168.1.10", "Description", "ip_address"},
 	{"Blocked 8.8.8.8, retried", "Description", "ip_address"},
@@ -23,7 +23,6 @@ var ipaddressCases = []scanCase{
 	{"255.255.255.255", "Description", "ip_address"},
 	{"IPv6 2001:0db8:85a3:0000:0000:8a2e:0370:7334", "Description", "ip_address"},
 	{"peer [2001:db8::1]:443", "Description", "ip_address"},
-	{"localhost ::1 only", "Description", "ip_address"},
 	{"fe80::1ff:fe23:4567:890a", "Description", "ip_address"},
 	{"mapped ::ffff:192.0.2.1", "Description", "ip_address"},
 	{"from 2001:db8::1.", "Description", "ip_address"},
@@ -33,6 +32,11 @@ var ipaddressCases = []scanCase{
 	// Negatives: version strings (after 'v' or a version/build/release
 	// word), octets over 255, leading zeros dropped by netip, too few or
 	// too many parts, times, MAC addresses, amounts, glued to letters.
+	// Loopback and unspecified: this machine, nobody's address.
+	{"localhost ::1 only", "Description", ""},
+	{"next http://127.0.0.1:8080/crm/v3/objects/contacts?after=3", "Description", ""},
+	{"listening on 0.0.0.0:8080 and [::]:8080", "Description", ""},
+	{"127.0.0.1", "Last_IP__c", ""},
 	{"upgraded to version 1.2.3.4", "Description", ""},
 	{"VERSION 1.2.3.4", "Description", ""},
 	{"Build 10.0.19045.1234", "Description", ""},
