@@ -20,26 +20,6 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// Kinds of event.
-const (
-	KindVaultErasure = "vault_erasure"
-)
-
-// Event is one audit record. It never holds a value from a message: a
-// Veil token may appear (it is what the CRM stores and what an erasure
-// names), the value behind it never.
-type Event struct {
-	ID       string    `json:"id"`
-	Time     time.Time `json:"time"`
-	Kind     string    `json:"kind"`
-	Actor    string    `json:"actor,omitempty"` // who asked: "admin_api from 127.0.0.1", "cli"
-	Token    string    `json:"token,omitempty"`
-	Category string    `json:"category,omitempty"`
-	Erased   int       `json:"erased"`
-	Backend  string    `json:"backend,omitempty"`
-	Instance string    `json:"instance,omitempty"` // host name of the Veil process
-}
-
 // NewEvent is an event of kind with a fresh random id, the current time
 // and the host name.
 func NewEvent(kind string) Event {

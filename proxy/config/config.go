@@ -34,7 +34,30 @@ const (
 	DefaultRedisDialTimeout  = 500 * time.Millisecond
 	DefaultRedisTimeout      = 500 * time.Millisecond
 	DefaultAuditStream       = "veil:audit"
+	DefaultAlertStream       = "veil:alerts"
+	DefaultStreamMaxLen      = 1_000_000 // entries per stream, approximately (XADD MAXLEN ~)
+	DefaultAuditQueue        = 65536     // events held in memory per stream before the spool takes them
+	DefaultAuditBatch        = 256       // events per pipelined write
+	DefaultAuditFlush        = 20 * time.Millisecond
+	DefaultSpoolMaxBytes     = 1 << 30
+
+	DefaultBruteForceWindow   = 5 * time.Minute
+	DefaultBruteForceFailures = 20
+	DefaultBulkExportWindow   = time.Hour
+	DefaultBulkExportRecords  = 1000
+	DefaultSpikeWindow        = 10 * time.Minute
+	DefaultSpikeValues        = 200
+	DefaultInventoryMax       = 10000
 )
+
+// What the audit writer does when the spool is full (audit.on_full).
+const (
+	OnFullDrop  = "drop"  // keep serving; count veil_audit_events_dropped_total and raise an alert
+	OnFullBlock = "block" // refuse traffic with a CRM-shaped 503 audit_unavailable until events can be recorded
+)
+
+// DefaultSpikeCategories are the categories whose spikes raise an alert.
+var DefaultSpikeCategories = []string{"us_ssn", "us_itin", "credit_card", "card_verification", "iban", "bank_account", "uk_nino", "uk_nhs", "br_cpf", "ca_sin", "us_mbi", "passport", "secret"}
 
 // Dialects Veil understands.
 const (
@@ -52,17 +75,19 @@ const (
 // Config is the whole of veil serve's configuration. Each package takes only
 // its own part of it.
 type Config struct {
-	Listen   string   `yaml:"listen"`
-	Admin    Admin    `yaml:"admin"`
-	Log      Log      `yaml:"log"`
-	Policy   Policy   `yaml:"policy"`
-	Limits   Limits   `yaml:"limits"`
-	Timeouts Timeouts `yaml:"timeouts"`
-	Identity Identity `yaml:"identity"`
-	Routes   []Route  `yaml:"routes"`
-	Redis    Redis    `yaml:"redis"`
-	Vault    Vault    `yaml:"vault"`
-	Audit    Audit    `yaml:"audit"`
+	Listen    string    `yaml:"listen"`
+	Admin     Admin     `yaml:"admin"`
+	Log       Log       `yaml:"log"`
+	Policy    Policy    `yaml:"policy"`
+	Limits    Limits    `yaml:"limits"`
+	Timeouts  Timeouts  `yaml:"timeouts"`
+	Identity  Identity  `yaml:"identity"`
+	Routes    []Route   `yaml:"routes"`
+	Redis     Redis     `yaml:"redis"`
+	Vault     Vault     `yaml:"vault"`
+	Audit     Audit     `yaml:"audit"`
+	Watch     Watch     `yaml:"watch"`
+	Inventory Inventory `yaml:"inventory"`
 }
 
 // Redis is the shared Redis that holds state replicas must agree on (the
@@ -102,11 +127,61 @@ type Vault struct {
 	Prefix   string `yaml:"prefix"` // Redis key prefix; "" is the vault's default, veil:vault:
 }
 
-// Audit says where audit records go: a JSONL file, and a Redis stream
-// when redis: is configured.
+// Audit says where audit events and alerts go: Redis streams when redis:
+// is configured (written off the request path, spooled to disk while
+// Redis is away), and a JSONL file when File is set (the demo's sink).
 type Audit struct {
-	File   string `yaml:"file"`
-	Stream string `yaml:"stream"`
+	File          string        `yaml:"file"`         // JSONL of events and alerts; "" for none
+	Stream        string        `yaml:"stream"`       // audit events, default veil:audit
+	AlertStream   string        `yaml:"alert_stream"` // alerts, default veil:alerts
+	MaxLen        int64         `yaml:"max_len"`      // approximate MAXLEN of each stream
+	Queue         int           `yaml:"queue"`        // events held in memory per stream
+	Batch         int           `yaml:"batch"`        // events per pipelined write
+	FlushInterval time.Duration `yaml:"flush_interval"`
+	SpoolDir      string        `yaml:"spool_dir"` // "" is <tmp>/veil-spool; mount a volume in production
+	SpoolMaxBytes int64         `yaml:"spool_max_bytes"`
+	OnFull        string        `yaml:"on_full"`  // drop (default) or block
+	Instance      string        `yaml:"instance"` // names this process's hash chain; "" is host name + a random suffix per start
+}
+
+// Watch is the behaviour watch (IDS/IPS): windows of counts per principal
+// and IP, alerts above the thresholds, and the counts passed to the
+// policy as input.stats. The windows are in Redis when redis: is
+// configured (shared by every replica), in memory otherwise.
+type Watch struct {
+	Disabled   bool       `yaml:"disabled"`
+	BruteForce BruteForce `yaml:"brute_force"`
+	BulkExport BulkExport `yaml:"bulk_export"`
+	Spike      Spike      `yaml:"spike"`
+	Prefix     string     `yaml:"prefix"` // Redis key prefix, default veil:watch:
+}
+
+// BruteForce alerts when the CRM answers 401/403 Failures times for one
+// IP or one principal within Window.
+type BruteForce struct {
+	Window   time.Duration `yaml:"window"`
+	Failures int           `yaml:"failures"`
+}
+
+// BulkExport alerts when one principal reads more than Records records
+// holding personal data within Window.
+type BulkExport struct {
+	Window  time.Duration `yaml:"window"`
+	Records int           `yaml:"records"`
+}
+
+// Spike alerts when one principal moves more than Values values of one of
+// Categories (either direction) within Window.
+type Spike struct {
+	Window     time.Duration `yaml:"window"`
+	Values     int           `yaml:"values"`
+	Categories []string      `yaml:"categories"`
+}
+
+// Inventory is the data inventory learned from traffic (GDPR Art. 30).
+type Inventory struct {
+	Disabled   bool `yaml:"disabled"`
+	MaxEntries int  `yaml:"max_entries"` // route/object/field/category combinations kept
 }
 
 // Admin is the admin listener: /metrics, /healthz, /readyz.
@@ -248,7 +323,26 @@ func (c *Config) ApplyDefaults() {
 	setDefault(&c.Redis.DialTimeout, DefaultRedisDialTimeout)
 	setDefault(&c.Redis.Timeout, DefaultRedisTimeout)
 	setDefault(&c.Vault.Backend, VaultMemory)
-	setDefault(&c.Audit.Stream, DefaultAuditStream)
+	a := &c.Audit
+	setDefault(&a.Stream, DefaultAuditStream)
+	setDefault(&a.AlertStream, DefaultAlertStream)
+	setDefault(&a.MaxLen, DefaultStreamMaxLen)
+	setDefault(&a.Queue, DefaultAuditQueue)
+	setDefault(&a.Batch, DefaultAuditBatch)
+	setDefault(&a.FlushInterval, DefaultAuditFlush)
+	setDefault(&a.SpoolMaxBytes, DefaultSpoolMaxBytes)
+	setDefault(&a.OnFull, OnFullDrop)
+	w := &c.Watch
+	setDefault(&w.BruteForce.Window, DefaultBruteForceWindow)
+	setDefault(&w.BruteForce.Failures, DefaultBruteForceFailures)
+	setDefault(&w.BulkExport.Window, DefaultBulkExportWindow)
+	setDefault(&w.BulkExport.Records, DefaultBulkExportRecords)
+	setDefault(&w.Spike.Window, DefaultSpikeWindow)
+	setDefault(&w.Spike.Values, DefaultSpikeValues)
+	if w.Spike.Categories == nil {
+		w.Spike.Categories = DefaultSpikeCategories
+	}
+	setDefault(&c.Inventory.MaxEntries, DefaultInventoryMax)
 	for i := range c.Routes {
 		r := &c.Routes[i]
 		setDefault(&r.Dialect, DialectGeneric)

@@ -270,7 +270,40 @@ func (c *Config) validateRedisVault(p *Problems) {
 	if v.KeysFile != "" && v.KeysEnv != "" {
 		p.add("vault: set keys_file or keys_env, not both")
 	}
-	if c.Audit.Stream == "" {
-		p.add("audit.stream: must not be empty")
+	c.validateAudit(p)
+}
+
+func (c *Config) validateAudit(p *Problems) {
+	a := c.Audit
+	if a.Stream == "" || a.AlertStream == "" {
+		p.add("audit: stream and alert_stream must not be empty")
+	}
+	if a.Stream == a.AlertStream {
+		p.add("audit: stream and alert_stream must differ")
+	}
+	if a.MaxLen < 1000 {
+		p.add("audit.max_len: at least 1000 (a stream trimmed shorter loses events before consumers read them)")
+	}
+	if a.Queue < 1 || a.Batch < 1 || a.Batch > a.Queue {
+		p.add("audit: queue and batch must be positive, batch at most queue")
+	}
+	if a.FlushInterval <= 0 {
+		p.add("audit.flush_interval: must be positive")
+	}
+	if a.SpoolMaxBytes < 1<<20 {
+		p.add("audit.spool_max_bytes: at least 1 MiB")
+	}
+	if a.OnFull != OnFullDrop && a.OnFull != OnFullBlock {
+		p.add("audit.on_full: %q is not one of drop, block", a.OnFull)
+	}
+	w := c.Watch
+	if w.BruteForce.Window <= 0 || w.BulkExport.Window <= 0 || w.Spike.Window <= 0 {
+		p.add("watch: windows must be positive")
+	}
+	if w.BruteForce.Failures < 1 || w.BulkExport.Records < 1 || w.Spike.Values < 1 {
+		p.add("watch: thresholds must be positive")
+	}
+	if c.Inventory.MaxEntries < 1 {
+		p.add("inventory.max_entries: must be positive")
 	}
 }

@@ -37,7 +37,29 @@ type Metrics struct {
 	VaultCalls     *prometheus.CounterVec   // veil_vault_calls_total{op,result}
 	VaultValues    *prometheus.CounterVec   // veil_vault_values_total{op,result}
 	VaultDuration  *prometheus.HistogramVec // veil_vault_call_duration_seconds{op}
+
+	// Audit events and alerts on their way to the streams; stream is
+	// "audit" or "alerts" (the logical stream, not its configured name).
+	AuditQueued      *prometheus.CounterVec   // veil_audit_events_queued_total{stream}
+	AuditSpooled     *prometheus.CounterVec   // veil_audit_events_spooled_total{stream}
+	AuditWritten     *prometheus.CounterVec   // veil_audit_events_written_total{stream,sink}
+	AuditDropped     *prometheus.CounterVec   // veil_audit_events_dropped_total{stream,reason}
+	AuditWriteErrors *prometheus.CounterVec   // veil_audit_write_errors_total{stream,sink}
+	AuditQueueLength *prometheus.GaugeVec     // veil_audit_queue_events{stream}
+	AuditSpoolBytes  *prometheus.GaugeVec     // veil_audit_spool_bytes{stream}
+	AuditWriteTime   *prometheus.HistogramVec // veil_audit_write_duration_seconds{stream,sink}
+
+	Alerts           *prometheus.CounterVec // veil_alerts_total{kind,severity}
+	WatchStoreErrors *prometheus.CounterVec // veil_watch_store_errors_total{op}
+	InventoryEntries prometheus.Gauge       // veil_inventory_entries
 }
+
+// Audit label values, pre-initialised: dropped must read 0, not absent.
+var (
+	auditStreams     = []string{"audit", "alerts"}
+	auditSinks       = []string{"redis", "file"}
+	auditDropReasons = []string{"spool_full", "queue_full", "encode"}
+)
 
 // durationBuckets span pipeline stages and policy evaluations, from a few
 // microseconds (an empty body) to a second (a pathological one), 1-2.5-5
@@ -128,10 +150,55 @@ func New(reg prometheus.Registerer, version string) *Metrics {
 			"op", "result"),
 		VaultDuration: prometheus.NewHistogramVec(histogramOpts("vault", "call_duration_seconds",
 			"Time of one batched vault call.", durationBuckets), []string{"op"}),
+
+		AuditQueued: counterVec("audit", "events_queued_total",
+			"Audit events and alerts accepted for writing, by stream (audit, alerts).", "stream"),
+		AuditSpooled: counterVec("audit", "events_spooled_total",
+			"Events written to the local disk spool because Redis was unreachable or behind, by stream.", "stream"),
+		AuditWritten: counterVec("audit", "events_written_total",
+			"Events durably written, by stream and sink (redis, file).", "stream", "sink"),
+		AuditDropped: counterVec("audit", "events_dropped_total",
+			"Events lost, by stream and reason (spool_full, queue_full, encode). Must stay 0.", "stream", "reason"),
+		AuditWriteErrors: counterVec("audit", "write_errors_total",
+			"Failed batch writes (the events stay queued or spooled), by stream and sink.", "stream", "sink"),
+		AuditQueueLength: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Namespace: namespace, Subsystem: "audit", Name: "queue_events",
+			Help: "Events waiting in memory for the writer, by stream.",
+		}, []string{"stream"}),
+		AuditSpoolBytes: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Namespace: namespace, Subsystem: "audit", Name: "spool_bytes",
+			Help: "Bytes in the disk spool waiting to be replayed to Redis, by stream.",
+		}, []string{"stream"}),
+		AuditWriteTime: prometheus.NewHistogramVec(histogramOpts("audit", "write_duration_seconds",
+			"Time of one batched write, by stream and sink.", durationBuckets), []string{"stream", "sink"}),
+		Alerts: counterVec("", "alerts_total",
+			"DLP/IDS alerts raised, by kind and severity.", "kind", "severity"),
+		WatchStoreErrors: counterVec("watch", "store_errors_total",
+			"Failed calls to the shared behaviour windows in Redis (the replica falls back to its own counts), by op.", "op"),
+		InventoryEntries: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: namespace, Subsystem: "inventory", Name: "entries",
+			Help: "Route/object/field/category combinations in the data inventory.",
+		}),
 	}
 	reg.MustRegister(m.Requests, m.StageDuration, m.Findings, m.Actions, m.PolicyEvals, m.PolicyDuration,
 		m.Blocks, m.FailOpen, m.UpstreamErrors, m.BodyBytes, m.Inflight, m.BuildInfo,
-		m.VaultCalls, m.VaultValues, m.VaultDuration)
+		m.VaultCalls, m.VaultValues, m.VaultDuration,
+		m.AuditQueued, m.AuditSpooled, m.AuditWritten, m.AuditDropped, m.AuditWriteErrors,
+		m.AuditQueueLength, m.AuditSpoolBytes, m.AuditWriteTime,
+		m.Alerts, m.WatchStoreErrors, m.InventoryEntries)
+	for _, st := range auditStreams {
+		m.AuditQueued.WithLabelValues(st)
+		m.AuditSpooled.WithLabelValues(st)
+		m.AuditQueueLength.WithLabelValues(st)
+		m.AuditSpoolBytes.WithLabelValues(st)
+		for _, sink := range auditSinks {
+			m.AuditWritten.WithLabelValues(st, sink)
+			m.AuditWriteErrors.WithLabelValues(st, sink)
+		}
+		for _, r := range auditDropReasons {
+			m.AuditDropped.WithLabelValues(st, r)
+		}
+	}
 	m.BuildInfo.Set(1)
 	// Results need no route: pre-initialise them here.
 	for _, r := range policyResults {

@@ -121,7 +121,8 @@ func TestLint(t *testing.T) {
 
 func TestLabelsAreBounded(t *testing.T) {
 	allowed := map[string]bool{"route": true, "direction": true, "outcome": true, "stage": true, "category": true,
-		"detector": true, "action": true, "code": true, "result": true, "op": true, "kind": true, "version": true, "goversion": true}
+		"detector": true, "action": true, "code": true, "result": true, "op": true, "kind": true, "version": true, "goversion": true,
+		"stream": true, "sink": true, "reason": true, "severity": true}
 	mfs, err := observed(t).Gather()
 	if err != nil {
 		t.Fatal(err)
