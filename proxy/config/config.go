@@ -129,9 +129,11 @@ type Vault struct {
 
 // Audit says where audit events and alerts go: Redis streams when redis:
 // is configured (written off the request path, spooled to disk while
-// Redis is away), and a JSONL file when File is set (the demo's sink).
+// Redis is away), and JSONL files when File and AlertFile are set (the
+// demo's sinks).
 type Audit struct {
-	File          string        `yaml:"file"`         // JSONL of events and alerts; "" for none
+	File          string        `yaml:"file"`         // JSONL of audit events; "" for none
+	AlertFile     string        `yaml:"alert_file"`   // JSONL of alerts; "" for none
 	Stream        string        `yaml:"stream"`       // audit events, default veil:audit
 	AlertStream   string        `yaml:"alert_stream"` // alerts, default veil:alerts
 	MaxLen        int64         `yaml:"max_len"`      // approximate MAXLEN of each stream
