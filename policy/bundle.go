@@ -60,6 +60,7 @@ type compiled struct {
 	revision string
 	modules  int
 	cache    *decisionCache
+	spec     cacheSpec // what the bundle declared, also with the cache off
 }
 
 // loadFilter keeps Rego modules and data.json/data.yaml files and skips
@@ -176,7 +177,7 @@ func compile(ctx context.Context, fsys fs.FS) (*compiled, error) {
 	if nondeterministicCall(c) != "" {
 		spec.size = 0 // its answer may change without its input changing
 	}
-	return &compiled{query: pq, revision: revision(res), modules: len(modules), cache: newDecisionCache(spec)}, nil
+	return &compiled{query: pq, revision: revision(res), modules: len(modules), cache: newDecisionCache(spec), spec: spec}, nil
 }
 
 // SchemaFile is the optional JSON Schema of the input at the bundle's root.

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash/maphash"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -25,8 +26,10 @@ import (
 // CacheConfigPath is where a bundle configures the cache: an object with
 // "ignore", a list of input members ("path", "principal.id",
 // "principal.ip", "records.id", "findings.pointer", "findings.confidence",
-// "stats") the decision does not depend on, and optionally "size" (entries;
-// 0 disables the cache).
+// "stats") the decision does not depend on, optionally "size" (entries;
+// 0 disables the cache), and optionally "stats_levels": per stat, the
+// thresholds the bundle compares it with (>=); Decide rounds input.stats
+// down to them, so behaviour counters do not defeat the cache.
 var cacheConfigRef = ast.MustParseRef("data." + ConfigRoot + ".decision_cache")
 
 // cacheKeys are the input members a bundle may leave out of the key.
@@ -40,6 +43,42 @@ const DefaultCacheSize = 4096
 type cacheSpec struct {
 	size   int
 	ignore map[string]bool
+	levels map[string][]int64 // stats_levels: ascending thresholds per stat
+}
+
+// quantize rounds each stat with declared levels down to the largest
+// level it reaches (0 below the first): a rule comparing a stat with
+// "stat >= L" for a declared L decides the same on the rounded value, and
+// the cache sees a handful of values instead of a counter that moves with
+// every message. Stats without levels pass exact. It returns m itself
+// when nothing changes, a new map otherwise.
+func (s *cacheSpec) quantize(m map[string]int64) map[string]int64 {
+	if len(s.levels) == 0 || len(m) == 0 {
+		return m
+	}
+	var out map[string]int64
+	for k, v := range m {
+		lv, ok := s.levels[k]
+		if !ok {
+			continue
+		}
+		q := int64(0)
+		if i, found := slices.BinarySearch(lv, v); found {
+			q = lv[i]
+		} else if i > 0 {
+			q = lv[i-1]
+		}
+		if q != v {
+			if out == nil {
+				out = maps.Clone(m)
+			}
+			out[k] = q
+		}
+	}
+	if out == nil {
+		return m
+	}
+	return out
 }
 
 type cacheKey [2]uint64
@@ -246,9 +285,42 @@ func cacheSpecOf(docs map[string]any) (cacheSpec, error) {
 				}
 				spec.ignore[s] = true
 			}
+		case "stats_levels":
+			levels, err := statsLevels(v)
+			if err != nil {
+				return spec, err
+			}
+			spec.levels = levels
 		default:
 			return spec, fmt.Errorf("%s: unknown key %q", cacheConfigRef, k)
 		}
 	}
 	return spec, nil
+}
+
+// statsLevels reads decision_cache.stats_levels: an object from stat name
+// to a list of positive integer thresholds.
+func statsLevels(v any) (map[string][]int64, error) {
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("%s.stats_levels: want an object of stat name to a list of thresholds", cacheConfigRef)
+	}
+	out := make(map[string][]int64, len(obj))
+	for name, raw := range obj {
+		list, ok := raw.([]any)
+		if !ok || len(list) == 0 {
+			return nil, fmt.Errorf("%s.stats_levels.%s: want a non-empty list of positive integers", cacheConfigRef, name)
+		}
+		lv := make([]int64, 0, len(list))
+		for _, x := range list {
+			n, err := strconv.ParseInt(fmt.Sprint(x), 10, 64)
+			if err != nil || n <= 0 {
+				return nil, fmt.Errorf("%s.stats_levels.%s: %v is not a positive integer", cacheConfigRef, name, x)
+			}
+			lv = append(lv, n)
+		}
+		slices.Sort(lv)
+		out[name] = slices.Compact(lv)
+	}
+	return out, nil
 }

@@ -147,8 +147,11 @@ func (e *Engine) Reload(ctx context.Context) error {
 // a shape decided before (same input but for what the bundle declares it
 // ignores) is answered from the decision cache. Every decision gets a
 // fresh id and the serving bundle's revision, and is kept to be explained
-// (Explain). Errors wrap ErrEvaluation. in must not change after Decide
-// returns: the shadow bundle reads it later.
+// (Explain). Errors wrap ErrEvaluation. Decide first rounds in.Stats down
+// to the levels the serving bundle declares (decision_cache.stats_levels),
+// so the policy, the cache and the explanation all see the rounded
+// counts. in must not change after Decide returns: the shadow bundle
+// reads it later.
 func (e *Engine) Decide(ctx context.Context, in *Input) (*Decision, error) {
 	if in == nil {
 		return nil, fmt.Errorf("%w: nil input", ErrEvaluation)
@@ -157,6 +160,7 @@ func (e *Engine) Decide(ctx context.Context, in *Input) (*Decision, error) {
 		return nil, fmt.Errorf("%w: %w", ErrEvaluation, err)
 	}
 	c := e.cur.Load()
+	in.Stats = c.spec.quantize(in.Stats)
 	d, cached, err := c.decide(ctx, in)
 	if err != nil {
 		e.stats.errors.Add(1)

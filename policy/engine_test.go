@@ -10,9 +10,11 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"testing/fstest"
 
 	"github.com/veil-proxy/veil/policy"
 	"github.com/veil-proxy/veil/rules"
@@ -224,17 +226,76 @@ func hasAlert(d *policy.Decision, kind string) bool {
 	return false
 }
 
-func TestDecideBulkExportAlert(t *testing.T) {
+// The default bundle's IPS limits: a principal past the bulk-export limit
+// reads no more personal data; an address past the brute-force limit
+// sends no more requests.
+func TestDecideBehaviourLimits(t *testing.T) {
 	e := newEngine(t)
 	for _, c := range []struct {
 		records int64
-		alert   bool
-	}{{4999, false}, {5000, true}} {
+		allow   bool
+	}{{0, true}, {19999, true}, {20000, false}, {1 << 40, false}} {
 		in := queryResponse([]string{"analyst"}, "analytics", 1)
-		in.Stats["principal_pii_records_1h"] = c.records
-		if got := hasAlert(decide(t, e, in), "bulk_export"); got != c.alert {
-			t.Errorf("%d records: alert %v, want %v", c.records, got, c.alert)
+		in.Stats["principal_pii_records"] = c.records
+		d := decide(t, e, in)
+		if d.Allow != c.allow || !c.allow && !hasAlert(d, "bulk_export_limit") {
+			t.Errorf("%d records: allow %v alerts %v, want allow %v", c.records, d.Allow, d.Alerts, c.allow)
 		}
+	}
+}
+
+// stats_levels rounds the counters down to the bundle's limits: the
+// decision cache sees one shape per side of each limit, and the rounding
+// never changes a decision. The reference is the same bundle without
+// stats_levels, evaluated without the cache, on the exact counts.
+func TestStatsLevelsKeepDecisions(t *testing.T) {
+	ctx := context.Background()
+	rounded := newEngine(t)
+	m := defaultBundle(t)
+	var doc map[string]any
+	if err := json.Unmarshal(m["data.json"].Data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	delete(doc["veil_config"].(map[string]any)["decision_cache"].(map[string]any), "stats_levels")
+	b, err := json.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m["data.json"] = &fstest.MapFile{Data: b}
+	exact, err := policy.New(ctx, policy.Options{FS: m, NoCache: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	values := []int64{0, 1, 99, 100, 101, 19999, 20000, 20001, 1 << 40}
+	for _, dir := range []string{"request", "response"} {
+		for _, records := range values {
+			for _, fails := range values {
+				in := func() *policy.Input {
+					in := queryResponse([]string{"sales_rep"}, "", 2)
+					in.Direction = dir
+					in.Stats = map[string]int64{"principal_pii_records": records, "ip_auth_failures": fails, "other": records}
+					return in
+				}
+				r, x := in(), in()
+				a, b := decide(t, rounded, r), decide(t, exact, x)
+				if a.Allow != b.Allow || !slices.Equal(a.Rules, b.Rules) {
+					t.Errorf("%s records=%d fails=%d: rounded %v %v, exact %v %v", dir, records, fails, a.Allow, a.Rules, b.Allow, b.Rules)
+				}
+				if r.Stats["other"] != records || r.Stats["principal_pii_records"] > records || x.Stats["principal_pii_records"] != records {
+					t.Errorf("rounding: %v from %d", r.Stats, records)
+				}
+			}
+		}
+	}
+	// Below, at and far above the limit: two shapes, two evaluations.
+	before := rounded.Stats()
+	for _, n := range []int64{5, 6, 7, 20000, 30000, 1 << 40} {
+		in := queryResponse([]string{"analyst"}, "analytics", 1)
+		in.Stats["principal_pii_records"] = n
+		decide(t, rounded, in)
+	}
+	if s := rounded.Stats(); s.CacheMisses-before.CacheMisses != 2 {
+		t.Errorf("cache misses %d over two shapes of counters", s.CacheMisses-before.CacheMisses)
 	}
 }
 

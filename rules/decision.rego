@@ -77,16 +77,36 @@ deny_severity := {
 	"gdpr_purpose_limitation": "medium",
 	"purpose_required": "medium",
 	"unknown_role": "medium",
+	"bulk_export_limit": "high",
+	"brute_force_limit": "high",
 }
 
 alerts contains {"kind": reason.rule, "severity": deny_severity[reason.rule]} if {
 	some reason in deny
 }
 
-alerts contains {
-	"kind": "bulk_export",
-	"severity": "high",
-	"message": "The principal read more records with personal data in the last hour than the bulk export threshold.",
+# IPS: behaviour counters from Veil's watch (input.stats, counted over the
+# watch windows, shared by every replica). The watch itself alerts at its
+# configured thresholds; these hard limits refuse traffic.
+
+# A principal who has read limits.bulk_export_records records with
+# personal data in the bulk-export window reads no more until the window
+# slides.
+deny contains {
+	"rule": "bulk_export_limit",
+	"message": "The principal has read more records with personal data than the bulk export limit allows in the current window.",
 } if {
-	object.get(input, ["stats", "principal_pii_records_1h"], 0) >= cfg.alerts.bulk_export_records_1h
+	input.direction == "response"
+	count(input.findings) > 0
+	object.get(input, ["stats", "principal_pii_records"], 0) >= cfg.limits.bulk_export_records
+}
+
+# An address the CRM has refused limits.ip_auth_failures times in the
+# brute-force window gets no further requests through.
+deny contains {
+	"rule": "brute_force_limit",
+	"message": "Too many authentication failures from this address in the current window.",
+} if {
+	input.direction == "request"
+	object.get(input, ["stats", "ip_auth_failures"], 0) >= cfg.limits.ip_auth_failures
 }

@@ -70,13 +70,33 @@ test_deny_raises_alerts if {
 	role.alerts == {{"kind": "unknown_role", "severity": "medium"}}
 }
 
-test_bulk_export_alert if {
+test_bulk_export_limit if {
 	base := response(["analyst"], "analytics", ["email"])
-	below := decide(object.union(base, {"stats": {"principal_pii_records_1h": cfg.alerts.bulk_export_records_1h - 1}}))
+	below := decide(object.union(base, {"stats": {"principal_pii_records": cfg.limits.bulk_export_records - 1}}))
+	below.allow
 	count(below.alerts) == 0
-	at := decide(object.union(base, {"stats": {"principal_pii_records_1h": cfg.alerts.bulk_export_records_1h}}))
-	{a.kind | some a in at.alerts} == {"bulk_export"}
-	at.allow
+	at := decide(object.union(base, {"stats": {"principal_pii_records": cfg.limits.bulk_export_records}}))
+	not at.allow
+	at.alerts == {{"kind": "bulk_export_limit", "severity": "high"}}
+
+	# A response without personal data is no export.
+	empty := decide(object.union(response(["analyst"], "analytics", []), {"stats": {"principal_pii_records": cfg.limits.bulk_export_records}}))
+	empty.allow
+}
+
+test_brute_force_limit if {
+	base := write(["sales_rep"], [])
+	decide(object.union(base, {"stats": {"ip_auth_failures": cfg.limits.ip_auth_failures - 1}})).allow
+	at := decide(object.union(base, {"stats": {"ip_auth_failures": cfg.limits.ip_auth_failures}}))
+	not at.allow
+	"brute_force_limit" in {r.rule | some r in at.deny}
+}
+
+# Every stat the bundle compares with a limit is declared at that limit in
+# decision_cache.stats_levels, so the engine's rounding keeps decisions.
+test_stats_levels_cover_the_limits if {
+	cfg.limits.bulk_export_records in cfg.decision_cache.stats_levels.principal_pii_records
+	cfg.limits.ip_auth_failures in cfg.decision_cache.stats_levels.ip_auth_failures
 }
 
 # data.json checks: a typo there fails `veil policy test`, not production.
