@@ -8,10 +8,10 @@ FUZZTIME ?= 30s
 GOFILES   = $(shell find . -name '*.go' -not -path './node_modules/*' -not -path './.git/*')
 
 .DEFAULT_GOAL := help
-.PHONY: help build run test lint redis bench fuzz clean
+.PHONY: help build run test lint redis promtool rules-test bench fuzz clean
 
 help: ## list the targets
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 build: ## build bin/veil and bin/fakecrm
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/veil ./cmd/veil
@@ -20,7 +20,7 @@ build: ## build bin/veil and bin/fakecrm
 run: build ## the demo: fake Salesforce + HubSpot behind Veil on 127.0.0.1:8080, admin on :9090
 	./$(BIN)/veil demo
 
-test: lint redis ## everything CI runs: lint, then every test (unit, Rego, integration, real redis-server) with -race
+test: lint redis rules-test ## everything CI runs: lint, the Prometheus rules, then every test (unit, Rego, integration, real redis-server) with -race
 	$(GO) test -race -count=1 $(PKGS)
 
 redis: ## make sure redis-server is installed (tests start their own on a random 127.0.0.1 port)
@@ -37,6 +37,26 @@ redis: ## make sure redis-server is installed (tests start their own on a random
 	  fi; \
 	fi
 	@redis-server --version
+
+promtool: ## make sure promtool is installed (Debian's prometheus package ships it; its server is left stopped)
+	@if ! command -v promtool >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing promtool (package prometheus) with apt-get"; \
+	    (apt-get install -y --no-install-recommends prometheus >/dev/null 2>&1 || \
+	     (apt-get update >/dev/null && apt-get install -y --no-install-recommends prometheus >/dev/null)) || \
+	      { echo "apt-get could not install prometheus (for promtool)"; exit 1; }; \
+	    if [ -d /run/systemd/system ]; then systemctl disable --now prometheus >/dev/null 2>&1 || true; fi; \
+	  else \
+	    echo "promtool is not installed: make test checks the Prometheus rules with it."; \
+	    echo "Install it (Debian/Ubuntu: sudo apt-get install prometheus; macOS: brew install prometheus; or promtool from https://prometheus.io/download/) and run make test again."; \
+	    exit 1; \
+	  fi; \
+	fi
+	@promtool --version 2>&1 | head -n 1
+
+rules-test: promtool ## check the Prometheus rules in charts/veil/prometheus and run their unit tests
+	promtool check rules charts/veil/prometheus/veil-alerts.yaml
+	promtool test rules charts/veil/prometheus/veil-alerts.test.yaml
 
 lint: ## gofmt and go vet
 	@unformatted=$$(gofmt -l $(GOFILES)); \
