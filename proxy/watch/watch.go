@@ -1,0 +1,417 @@
+package watch
+
+import (
+	"context"
+	"crypto/sha256"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/redis/go-redis/v9"
+	"go.uber.org/zap"
+
+	"github.com/veil-proxy/veil/proxy/audit"
+	"github.com/veil-proxy/veil/proxy/config"
+)
+
+// Stats keys: the names of the counters in the policy input's stats.
+const (
+	StatPrincipalPIIRecords      = "principal_pii_records"      // records with personal data the principal read, bulk-export window
+	StatPrincipalAuthFailures    = "principal_auth_failures"    // 401/403 from the CRM for the principal, brute-force window
+	StatIPAuthFailures           = "ip_auth_failures"           // 401/403 from the CRM for the client IP, brute-force window
+	StatPrincipalSensitiveValues = "principal_sensitive_values" // values of the spike categories the principal moved, spike window
+)
+
+// Defaults of the Redis key prefix and of the Options.
+const (
+	DefaultPrefix       = "veil:watch:"
+	DefaultMaxSubjects  = 32768 // units (one counter of one principal or IP) kept in memory
+	DefaultQueue        = 8192  // observations waiting for the Redis writer
+	DefaultBatch        = 512   // observations per pipelined write, at most
+	DefaultStatsTimeout = 50 * time.Millisecond
+	DefaultFlushTimeout = time.Second
+	DefaultBackoffMin   = time.Second
+	DefaultBackoffMax   = 30 * time.Second
+)
+
+// Severities of the alerts raised by the watch.
+const (
+	SeverityBruteForce    = audit.SeverityHigh
+	SeverityBulkExport    = audit.SeverityHigh
+	SeverityCategorySpike = audit.SeverityMedium
+)
+
+// op label values of veil_watch_store_errors_total.
+const (
+	opStats   = "stats"      // a failed read on the request path
+	opObserve = "observe"    // a failed batched write (or alert election)
+	opQueue   = "queue_full" // an observation not written because the writer's queue was full
+)
+
+// Observation is what the watch learns from one message, after it went
+// through the pipeline.
+type Observation struct {
+	Principal, IP, Route, DecisionID string
+	Direction                        string         // "request" or "response"
+	Status                           int            // the CRM's HTTP status of a response; 401 and 403 are auth failures
+	PIIRecords                       int            // records in a response holding personal data
+	Categories                       map[string]int // findings by category in the message
+}
+
+// Counters are the watch's Prometheus counters; a nil one is not counted.
+type Counters struct {
+	Alerts      *prometheus.CounterVec // {kind, severity}
+	StoreErrors *prometheus.CounterVec // {op}: stats, observe, queue_full
+}
+
+// Option tunes a Watch beyond its config (tests, benchmarks).
+type Option func(*options)
+
+type options struct {
+	now                      func() time.Time
+	maxSubjects, queue       int
+	statsTimeout             time.Duration
+	backoffMin, backoffMax   time.Duration
+	flushTimeout, probeEvery time.Duration
+}
+
+// WithClock replaces time.Now for the windows (not for Redis timeouts).
+func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
+
+// WithMaxSubjects bounds the units held in memory (default DefaultMaxSubjects).
+func WithMaxSubjects(n int) Option { return func(o *options) { o.maxSubjects = n } }
+
+// WithQueue sets how many observations may wait for the Redis writer.
+func WithQueue(n int) Option { return func(o *options) { o.queue = n } }
+
+// WithStatsTimeout bounds the one Redis round trip of Stats.
+func WithStatsTimeout(d time.Duration) Option { return func(o *options) { o.statsTimeout = d } }
+
+// WithBackoff sets how long Redis is left alone after a failure, doubling
+// from min to max while it keeps failing.
+func WithBackoff(min, max time.Duration) Option {
+	return func(o *options) { o.backoffMin, o.backoffMax = min, max }
+}
+
+// Watch counts behaviour per principal and IP over sliding windows, raises
+// alerts above the thresholds, and gives the counts to the policy.
+type Watch struct {
+	disabled bool
+	win      [nCounters]time.Duration
+	bucket   [nCounters]int64 // nanoseconds per sub-bucket
+	limit    [nCounters]int64
+	spike    map[string]struct{}
+	now      func() time.Time
+	mem      *memory
+	alert    func(audit.Alert)
+	m        Counters
+	log      *zap.Logger
+	rs       *store // nil: memory windows only
+}
+
+// New builds a Watch. A nil client keeps the windows in this process's
+// memory; a client shares them with every replica through Redis. Zero
+// windows and thresholds take the config's defaults. alert receives each
+// alert (the audit recorder fills its id, time and hashes); nil drops them.
+func New(cfg config.Watch, c redis.UniversalClient, alert func(audit.Alert), m Counters, log *zap.Logger, opts ...Option) *Watch {
+	if cfg.Disabled {
+		return &Watch{disabled: true}
+	}
+	o := options{now: time.Now, maxSubjects: DefaultMaxSubjects, queue: DefaultQueue,
+		statsTimeout: DefaultStatsTimeout, backoffMin: DefaultBackoffMin, backoffMax: DefaultBackoffMax,
+		flushTimeout: DefaultFlushTimeout, probeEvery: 100 * time.Millisecond}
+	for _, f := range opts {
+		f(&o)
+	}
+	if log == nil {
+		log = zap.NewNop()
+	}
+	if alert == nil {
+		alert = func(audit.Alert) {}
+	}
+	w := &Watch{now: o.now, mem: newMemory(max(o.maxSubjects, 1)), alert: alert, m: m, log: log.Named("watch"),
+		spike: make(map[string]struct{})}
+	bf := orDefault(cfg.BruteForce.Window, config.DefaultBruteForceWindow)
+	w.win = [nCounters]time.Duration{bf, bf,
+		orDefault(cfg.BulkExport.Window, config.DefaultBulkExportWindow),
+		orDefault(cfg.Spike.Window, config.DefaultSpikeWindow)}
+	failures := int64(orDefault(cfg.BruteForce.Failures, config.DefaultBruteForceFailures))
+	w.limit = [nCounters]int64{failures, failures,
+		int64(orDefault(cfg.BulkExport.Records, config.DefaultBulkExportRecords)),
+		int64(orDefault(cfg.Spike.Values, config.DefaultSpikeValues))}
+	for i, d := range w.win {
+		w.bucket[i] = max(int64(d)/buckets, 1)
+	}
+	cats := cfg.Spike.Categories
+	if cats == nil {
+		cats = config.DefaultSpikeCategories
+	}
+	for _, c := range cats {
+		w.spike[c] = struct{}{}
+	}
+	if m.StoreErrors != nil {
+		for _, op := range []string{opStats, opObserve, opQueue} {
+			m.StoreErrors.WithLabelValues(op)
+		}
+	}
+	if c != nil {
+		prefix := cfg.Prefix
+		if prefix == "" {
+			prefix = DefaultPrefix
+		}
+		w.rs = newStore(w, c, prefix, o)
+	}
+	return w
+}
+
+func orDefault[T int | time.Duration](v, d T) T {
+	if v <= 0 {
+		return d
+	}
+	return v
+}
+
+// idx is the sub-bucket of counter c at t (unix nanoseconds).
+func (w *Watch) idx(c counter, t int64) int64 { return t / w.bucket[c] }
+
+// hash is the subject id of a principal (kind 'p') or an IP (kind 'i').
+func hash(kind byte, v string) subject {
+	var buf [128]byte
+	sum := sha256.Sum256(append(append(buf[:0], kind, 0), v...))
+	return subject(sum[:16])
+}
+
+// who is a message's principal and IP, hashed.
+type who struct {
+	p, i       subject
+	hasP, hasI bool
+}
+
+func newWho(principal, ip string) who {
+	var k who
+	if principal != "" {
+		k.p, k.hasP = hash('p', principal), true
+	}
+	if ip != "" {
+		k.i, k.hasI = hash('i', ip), true
+	}
+	return k
+}
+
+// units are the windows of a principal and an IP, by counter; ok tells
+// which exist.
+func (k who) unit(c counter) (unit, bool) {
+	if c == cIPAuth {
+		return unit{c, k.i}, k.hasI
+	}
+	return unit{c, k.p}, k.hasP
+}
+
+// Stats is the counts in the windows of the principal and the IP, before
+// the current message, under the stable Stat* keys: Redis's shared counts
+// (one pipelined round trip, bounded by the stats timeout) or, while
+// Redis is failing, this replica's own. It returns nil when disabled.
+func (w *Watch) Stats(ctx context.Context, principal, ip string) map[string]int64 {
+	if w == nil || w.disabled {
+		return nil
+	}
+	now := w.now().UnixNano()
+	k := newWho(principal, ip)
+	v := w.localSums(k, now)
+	if w.rs != nil && !w.rs.b.isOpen() {
+		switch g, err := w.rs.stats(ctx, k, now); {
+		case err != nil && ctx.Err() != nil:
+			// the caller gave up (client gone): not Redis's failure
+		case err != nil:
+			w.rs.fail(opStats, err)
+		default:
+			for c := range v {
+				v[c] = max(v[c], g[c])
+			}
+		}
+	}
+	return map[string]int64{
+		StatPrincipalAuthFailures:    v[cPrincipalAuth],
+		StatIPAuthFailures:           v[cIPAuth],
+		StatPrincipalPIIRecords:      v[cPII],
+		StatPrincipalSensitiveValues: v[cSensitive],
+	}
+}
+
+func (w *Watch) localSums(k who, now int64) [nCounters]int64 {
+	var v [nCounters]int64
+	w.mem.mu.Lock()
+	defer w.mem.mu.Unlock()
+	for c := counter(0); c < nCounters; c++ {
+		if u, ok := k.unit(c); ok {
+			v[c] = w.mem.peek(u, w.idx(c, now))
+		}
+	}
+	return v
+}
+
+// item is one observation on its way to the windows.
+type item struct {
+	at                               int64 // unix nanoseconds
+	principal, ip, route, decisionID string
+	k                                who
+	d                                [nCounters]int64
+}
+
+// Observe counts a message in the windows and raises the alerts of the
+// thresholds it crosses. It never waits for Redis: the increments are
+// queued for a background writer (dropped and counted as
+// veil_watch_store_errors_total{op="queue_full"} when the queue is full)
+// and this replica's own windows are updated at once.
+func (w *Watch) Observe(_ context.Context, o Observation) {
+	if w == nil || w.disabled {
+		return
+	}
+	it := &item{principal: o.Principal, ip: o.IP, route: o.Route, decisionID: o.DecisionID,
+		k: newWho(o.Principal, o.IP)}
+	if o.Status == http.StatusUnauthorized || o.Status == http.StatusForbidden {
+		it.d[cPrincipalAuth], it.d[cIPAuth] = 1, 1
+	}
+	if o.Direction == "response" && o.PIIRecords > 0 {
+		it.d[cPII] = int64(o.PIIRecords)
+	}
+	for cat, n := range o.Categories {
+		if _, ok := w.spike[cat]; ok && n > 0 {
+			it.d[cSensitive] += int64(n)
+		}
+	}
+	some := false
+	for c := range it.d {
+		if _, ok := it.k.unit(counter(c)); !ok {
+			it.d[c] = 0
+		}
+		some = some || it.d[c] > 0
+	}
+	if !some {
+		return
+	}
+	it.at = w.now().UnixNano()
+	w.mem.mu.Lock()
+	for c := counter(0); c < nCounters; c++ {
+		if it.d[c] > 0 {
+			u, _ := it.k.unit(c)
+			w.mem.get(u).r.add(w.idx(c, it.at), it.d[c])
+		}
+	}
+	w.mem.mu.Unlock()
+	if w.rs != nil && w.rs.enqueue(it) {
+		return
+	}
+	w.detectLocal([]*item{it})
+}
+
+// hit is a unit at or over its threshold, with the counts of the item
+// that got it there.
+type hit struct {
+	u    unit
+	it   *item
+	sums [nCounters]int64
+}
+
+// detectLocal raises the alerts of the items' units at or over their
+// thresholds from this replica's own windows, once per unit per window.
+func (w *Watch) detectLocal(items []*item) {
+	now := w.now().UnixNano()
+	var hits []hit
+	w.mem.mu.Lock()
+	for _, it := range items {
+		var sums [nCounters]int64
+		for c := counter(0); c < nCounters; c++ {
+			if u, ok := it.k.unit(c); ok {
+				sums[c] = w.mem.peek(u, w.idx(c, now))
+			}
+		}
+		for c := counter(0); c < nCounters; c++ {
+			if it.d[c] == 0 || sums[c] < w.limit[c] {
+				continue
+			}
+			u, _ := it.k.unit(c)
+			e := w.mem.get(u)
+			if e.alertUntil > now {
+				continue
+			}
+			e.alertUntil = now + int64(w.win[c])
+			hits = append(hits, hit{u: u, it: it, sums: sums})
+		}
+	}
+	w.mem.mu.Unlock()
+	w.raise(hits)
+}
+
+// suppress marks units as alerted in this replica's windows (another
+// replica, or this one through Redis, raised their alert).
+func (w *Watch) suppress(units []unit, now int64) {
+	w.mem.mu.Lock()
+	defer w.mem.mu.Unlock()
+	for _, u := range units {
+		if e := w.mem.m[u]; e != nil {
+			e.alertUntil = max(e.alertUntil, now+int64(w.win[u.c]))
+		}
+	}
+}
+
+// raise hands one alert per hit to the alert callback; the brute-force
+// hits of one observation's principal and IP make one alert.
+func (w *Watch) raise(hits []hit) {
+	var bf map[*item]bool
+	for _, h := range hits {
+		a := audit.Alert{Principal: h.it.principal, IP: h.it.ip, Route: h.it.route, DecisionID: h.it.decisionID}
+		c := h.u.c
+		ev := map[string]int64{"threshold": w.limit[c], "window_seconds": int64(w.win[c] / time.Second)}
+		switch c {
+		case cPrincipalAuth, cIPAuth:
+			if bf[h.it] {
+				continue
+			}
+			if bf == nil {
+				bf = make(map[*item]bool)
+			}
+			bf[h.it] = true
+			a.Kind, a.Severity = audit.AlertBruteForce, SeverityBruteForce
+			a.Message = "authentication failures from the CRM for one principal or IP reached the threshold in the window"
+			if h.it.k.hasP {
+				ev[StatPrincipalAuthFailures] = h.sums[cPrincipalAuth]
+			}
+			if h.it.k.hasI {
+				ev[StatIPAuthFailures] = h.sums[cIPAuth]
+			}
+		case cPII:
+			a.Kind, a.Severity = audit.AlertBulkExport, SeverityBulkExport
+			a.Message = "records with personal data read by one principal reached the threshold in the window"
+			ev[StatPrincipalPIIRecords] = h.sums[cPII]
+		case cSensitive:
+			a.Kind, a.Severity = audit.AlertCategorySpike, SeverityCategorySpike
+			a.Message = "values of sensitive categories moved by one principal reached the threshold in the window"
+			ev[StatPrincipalSensitiveValues] = h.sums[cSensitive]
+		}
+		a.Evidence = ev
+		if w.m.Alerts != nil {
+			w.m.Alerts.WithLabelValues(a.Kind, a.Severity).Inc()
+		}
+		w.alert(a)
+	}
+}
+
+// Close stops the Redis writer after writing what is queued (bounded by
+// the flush timeout). It does not close the client.
+func (w *Watch) Close() error {
+	if w == nil || w.rs == nil {
+		return nil
+	}
+	w.rs.close()
+	return nil
+}
+
+// Len is the number of units (one counter of one principal or IP) held
+// in this replica's memory.
+func (w *Watch) Len() int {
+	if w == nil || w.disabled {
+		return 0
+	}
+	return w.mem.len()
+}
