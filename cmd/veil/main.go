@@ -8,6 +8,8 @@
 //	veil policy eval --input FILE [--rules DIR]  print the decision for one input
 //	veil vault keygen [--id ID]          print a new vault key line
 //	veil vault forget -c FILE --token T | --category C --value V  erase from a Redis vault
+//	veil inventory [--admin URL] [--format table|json]  print the data inventory a running Veil learned
+//	veil incident --principal P | --ip A [--since T --until T] --file F | -c FILE  incident report and notification clocks
 //	veil version
 package main
 
@@ -33,6 +35,8 @@ var commands = []command{
 	{"scan", "find personal data in files: veil scan [--format table|jsonl] PATH...", runScan},
 	{"policy", "test or evaluate a policy bundle: veil policy test [DIR] | veil policy eval --input FILE [--rules DIR]", runPolicy},
 	{"vault", "vault keys and erasure: veil vault keygen [--id ID] | veil vault forget -c FILE --token T | --category C --value V", runVault},
+	{"inventory", "print the data inventory of a running Veil: veil inventory [--admin URL] [--token-file F] [--format table|json]", runInventory},
+	{"incident", "incident report for a principal or IP: veil incident (--principal P | --ip A) [--since T] [--until T] (--file F | -c FILE)", runIncident},
 	{"version", "print the version", runVersion},
 }
 
@@ -82,7 +86,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "Veil: a privacy proxy in front of Salesforce and HubSpot.\n\nUsage: veil <command> [flags]\n\nCommands:")
 	for _, c := range commands {
-		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.usage)
+		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.usage)
 	}
 	fmt.Fprintln(w, "\nRun 'veil <command> -h' for a command's flags.")
 }
