@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
@@ -22,14 +23,14 @@ import (
 // and `veil vault forget`.
 type Stores struct {
 	Vault vault.Vault
-	Audit audit.Sink
+	Audit *audit.Recorder       // events and alerts: Redis streams (spooled while Redis is away) and/or JSONL files
 	Redis redis.UniversalClient // nil without redis:
 }
 
 // OpenStores builds the vault (memory or Redis), its keys (file or
 // environment; a memory vault without keys gets a random per-process key)
-// and the audit sinks.
-func OpenStores(cfg *config.Config, log *zap.Logger) (*Stores, error) {
+// and the audit recorder (counters, when given, count its writes).
+func OpenStores(cfg *config.Config, log *zap.Logger, counters ...audit.Counters) (*Stores, error) {
 	keys, err := loadKeys(cfg.Vault, log)
 	if err != nil {
 		return nil, err
@@ -53,21 +54,17 @@ func OpenStores(cfg *config.Config, log *zap.Logger) (*Stores, error) {
 	default:
 		s.Vault = vault.NewMemory(keys)
 	}
-	var sinks audit.Multi
-	if cfg.Audit.File != "" {
-		f, err := audit.OpenFile(cfg.Audit.File)
-		if err != nil {
-			s.Close()
-			return nil, err
-		}
-		sinks = append(sinks, f)
+	o := audit.OptionsFrom(cfg.Audit)
+	o.Redis, o.Log = s.Redis, log
+	if log != nil {
+		o.Log = log.Named("audit")
 	}
-	if s.Redis != nil {
-		sinks = append(sinks, audit.NewStream(s.Redis, cfg.Audit.Stream))
+	if len(counters) > 0 {
+		o.Counters = counters[0]
 	}
-	s.Audit = sinks
-	if len(sinks) == 0 {
-		s.Audit = audit.Discard
+	if s.Audit, err = audit.Open(o); err != nil {
+		s.Close()
+		return nil, err
 	}
 	return s, nil
 }
@@ -97,14 +94,21 @@ func loadKeys(c config.Vault, log *zap.Logger) (*vault.Keyring, error) {
 	return vault.NewKeyring([]vault.Key{key}, key.ID)
 }
 
-// Close releases the vault, the audit sinks and the Redis client.
+// auditCloseTimeout bounds how long Close waits for the audit queues to
+// drain to Redis before spooling the rest.
+const auditCloseTimeout = 5 * time.Second
+
+// Close releases the vault, drains and closes the audit recorder, then
+// closes the Redis client.
 func (s *Stores) Close() error {
 	var errs []error
 	if s.Vault != nil {
 		errs = append(errs, s.Vault.Close())
 	}
 	if s.Audit != nil {
-		errs = append(errs, s.Audit.Close())
+		ctx, cancel := context.WithTimeout(context.Background(), auditCloseTimeout)
+		errs = append(errs, s.Audit.Close(ctx))
+		cancel()
 	}
 	if s.Redis != nil {
 		errs = append(errs, s.Redis.Close())
@@ -132,8 +136,9 @@ var (
 )
 
 // Forget erases from the vault (crypto-shredding: every copy of the token
-// in the CRM stops meaning anything) and records the erasure in the audit
-// sinks. actor says who asked. The record holds the token or the
+// in the CRM stops meaning anything) and records the erasure, waiting
+// until the record is durable (in Redis, or fsynced in the spool or the
+// audit file). actor says who asked. The record holds the token or the
 // category, never the value.
 func (s *Stores) Forget(ctx context.Context, req ForgetRequest, actor string) (ForgetResult, error) {
 	var (
@@ -151,9 +156,9 @@ func (s *Stores) Forget(ctx context.Context, req ForgetRequest, actor string) (F
 	if err != nil {
 		return ForgetResult{}, err
 	}
-	e := audit.NewEvent(audit.KindVaultErasure)
-	e.Actor, e.Token, e.Category, e.Erased, e.Backend = actor, req.Token, req.Category, n, s.Vault.Backend()
-	if err := s.Audit.Write(ctx, e); err != nil {
+	e, err := s.Audit.RecordSync(ctx, audit.Event{Kind: audit.KindVaultErasure,
+		Actor: actor, Token: req.Token, Category: req.Category, Erased: n, Backend: s.Vault.Backend()})
+	if err != nil {
 		return ForgetResult{Erased: n, EventID: e.ID}, fmt.Errorf("%w: %v", ErrAuditRecord, err)
 	}
 	return ForgetResult{Erased: n, EventID: e.ID}, nil

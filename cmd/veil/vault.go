@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -87,6 +88,10 @@ func runVaultForget(ctx context.Context, args []string, stdin io.Reader, stdout,
 	if cfg.Vault.Backend != config.VaultRedis {
 		return inputError{fmt.Errorf("%s: vault.backend is %s: a memory vault lives in the serving process; use POST /admin/vault/forget on its admin port", *file, cfg.Vault.Backend)}
 	}
+	// The erasure's record is written by this process's own audit writer:
+	// its spool (used only while Redis is away) must not be the serving
+	// process's, which may share the directory. A later run replays it.
+	cfg.Audit.SpoolDir = cliSpoolDir(cfg.Audit.SpoolDir)
 	stores, err := proxy.OpenStores(cfg, nil)
 	if err != nil {
 		return err
@@ -105,4 +110,13 @@ func runVaultForget(ctx context.Context, args []string, stdin io.Reader, stdout,
 		return encErr
 	}
 	return err
+}
+
+// cliSpoolDir is the audit spool directory of the vault CLI: a "cli"
+// directory inside the configured one (default <tmp>/veil-spool).
+func cliSpoolDir(dir string) string {
+	if dir == "" {
+		dir = filepath.Join(os.TempDir(), "veil-spool")
+	}
+	return filepath.Join(dir, "cli")
 }

@@ -63,6 +63,8 @@ redis:
 vault:
   backend: redis
   keys_file: `+keys+`
+audit:
+  spool_dir: `+filepath.Join(dir, "spool")+`
 `)
 	ring, err := vault.LoadKeysFile(keys)
 	if err != nil {
@@ -101,9 +103,14 @@ vault:
 		t.Fatalf("audit stream: %v %v", msgs, err)
 	}
 	for _, m := range msgs {
-		if s := m.Values["event"].(string); !strings.Contains(s, `"actor":"cli"`) || strings.Contains(s, "219-09") || strings.Contains(s, "jane@") {
+		if s := m.Values["event"].(string); !strings.Contains(s, `"actor":"cli"`) || !strings.Contains(s, `"hash":"`) || strings.Contains(s, "219-09") || strings.Contains(s, "jane@") {
 			t.Errorf("audit record %s", s)
 		}
+	}
+	// Each run is its own chain, and both hold: veil audit verify says so.
+	var vout, verr bytes.Buffer
+	if err := runAudit(ctx, []string{"verify", "-c", cfg}, &vout, &verr); err != nil || strings.Count(vout.String(), ": OK") != 2 {
+		t.Errorf("audit verify: %v\n%s%s", err, vout.String(), verr.String())
 	}
 
 	// Usage errors.

@@ -1,0 +1,61 @@
+package audit_test
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/veil-proxy/veil/proxy/audit"
+	"github.com/veil-proxy/veil/proxy/config"
+	"github.com/veil-proxy/veil/proxy/redisclient"
+	"github.com/veil-proxy/veil/proxy/redistest"
+)
+
+// BenchmarkRecorderRedis: decision events (~500 bytes of JSON) recorded
+// by parallel callers and written by the pipelining writer to a real
+// Redis; the clock stops when the last one is in the stream.
+func BenchmarkRecorderRedis(b *testing.B) {
+	rs := redistest.Start(b)
+	o := &redis.UniversalOptions{Addrs: []string{rs.Addr()}}
+	redisclient.Tune(o, config.Redis{})
+	c := redis.NewUniversalClient(o)
+	b.Cleanup(func() { c.Close() })
+	r, err := audit.Open(audit.Options{Redis: c, SpoolDir: b.TempDir(), MaxLen: 1_000_000})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := time.Now()
+	b.RunParallel(func(pb *testing.PB) {
+		i := 0
+		for pb.Next() {
+			if err := r.Record(decision(i)); err != nil {
+				b.Error(err)
+				return
+			}
+			i++
+		}
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := r.Close(ctx); err != nil {
+		b.Fatal(err)
+	}
+	elapsed := time.Since(start)
+	b.StopTimer()
+	v, err := c.Get(context.Background(), audit.MarkerKey(config.DefaultAuditStream, r.Instance())).Result()
+	if seq, _, _ := strings.Cut(v, " "); err != nil || seq != strconv.Itoa(b.N) {
+		b.Fatalf("marker %q (%v): want all %d events in the stream", v, err, b.N)
+	}
+	msgs, err := c.XRevRangeN(context.Background(), config.DefaultAuditStream, "+", "-", 1).Result()
+	if err != nil || len(msgs) != 1 {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "events/s")
+	b.ReportMetric(float64(len(msgs[0].Values[audit.FieldEvent].(string))), "json_bytes/event")
+}

@@ -1,0 +1,296 @@
+package audit
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/redis/go-redis/v9"
+	"go.uber.org/zap"
+
+	"github.com/veil-proxy/veil/proxy/config"
+)
+
+// Errors of Record, Alert and RecordSync.
+var (
+	// ErrFull: the event cannot be kept (spool full, or queue full
+	// without Redis) and audit.on_full is block: refuse the traffic.
+	// RecordSync returns it under either policy.
+	ErrFull = errors.New("audit: no room to keep the event (spool full)")
+	// ErrClosed: the Recorder is closed.
+	ErrClosed = errors.New("audit: recorder closed")
+)
+
+// Options configure a Recorder. Zero values take the config defaults.
+type Options struct {
+	Redis         redis.UniversalClient // nil: no Redis, no spool; JSONL files only (or nowhere)
+	Stream        string                // audit events, default veil:audit
+	AlertStream   string                // alerts, default veil:alerts
+	MaxLen        int64                 // approximate MAXLEN of each stream (0: default)
+	File          string                // JSONL of events ("" none)
+	AlertFile     string                // JSONL of alerts ("" none)
+	Queue         int                   // events held in memory per stream
+	Batch         int                   // events per transaction
+	FlushInterval time.Duration         // first retry delay while Redis is away (doubles to 1 s)
+	SpoolDir      string                // "" is <tmp>/veil-spool
+	SpoolMaxBytes int64                 // per stream
+	OnFull        string                // config.OnFullDrop (default) or config.OnFullBlock
+	Instance      string                // "" is host name + "-" + 6 random hex digits
+	Counters      Counters
+	Log           *zap.Logger
+}
+
+// OptionsFrom is the Options of the config's audit: section (add Redis,
+// Counters and Log).
+func OptionsFrom(c config.Audit) Options {
+	return Options{
+		Stream: c.Stream, AlertStream: c.AlertStream, MaxLen: c.MaxLen,
+		File: c.File, AlertFile: c.AlertFile, Queue: c.Queue, Batch: c.Batch,
+		FlushInterval: c.FlushInterval, SpoolDir: c.SpoolDir, SpoolMaxBytes: c.SpoolMaxBytes,
+		OnFull: c.OnFull, Instance: c.Instance,
+	}
+}
+
+// Counters are the writer's Prometheus collectors (proxy/metrics declares
+// them); a nil one is not counted. Label stream is "audit" or "alerts",
+// sink "redis" or "file", reason "spool_full", "queue_full" or "encode".
+type Counters struct {
+	Queued      *prometheus.CounterVec   // {stream}
+	Spooled     *prometheus.CounterVec   // {stream}
+	Written     *prometheus.CounterVec   // {stream,sink}
+	Dropped     *prometheus.CounterVec   // {stream,reason}
+	WriteErrors *prometheus.CounterVec   // {stream,sink}
+	QueueLength *prometheus.GaugeVec     // {stream}
+	SpoolBytes  *prometheus.GaugeVec     // {stream}
+	WriteTime   *prometheus.HistogramVec // {stream,sink}
+}
+
+// Recorder writes audit events and alerts off the request path. See the
+// package documentation.
+type Recorder struct {
+	instance  string
+	instTok   []byte // `,"instance":"<instance>"`
+	events    *stream
+	alerts    *stream
+	closeOnce sync.Once
+}
+
+// Open starts a Recorder: it opens the files and the spool (replaying a
+// spool left by a previous run before any new event) and starts one
+// writer per stream.
+func Open(o Options) (*Recorder, error) {
+	if o.Stream == "" {
+		o.Stream = config.DefaultAuditStream
+	}
+	if o.AlertStream == "" {
+		o.AlertStream = config.DefaultAlertStream
+	}
+	if o.MaxLen <= 0 {
+		o.MaxLen = config.DefaultStreamMaxLen
+	}
+	if o.Queue <= 0 {
+		o.Queue = config.DefaultAuditQueue
+	}
+	if o.Batch <= 0 {
+		o.Batch = config.DefaultAuditBatch
+	}
+	if o.Batch > o.Queue {
+		o.Batch = o.Queue
+	}
+	if o.FlushInterval <= 0 {
+		o.FlushInterval = config.DefaultAuditFlush
+	}
+	if o.SpoolMaxBytes <= 0 {
+		o.SpoolMaxBytes = config.DefaultSpoolMaxBytes
+	}
+	if o.SpoolDir == "" {
+		o.SpoolDir = filepath.Join(os.TempDir(), "veil-spool")
+	}
+	if o.OnFull == "" {
+		o.OnFull = config.OnFullDrop
+	}
+	if o.OnFull != config.OnFullDrop && o.OnFull != config.OnFullBlock {
+		return nil, fmt.Errorf("audit: on_full %q is not one of drop, block", o.OnFull)
+	}
+	if o.Log == nil {
+		o.Log = zap.NewNop()
+	}
+	if o.Instance == "" {
+		host, _ := os.Hostname()
+		if host == "" {
+			host = "veil"
+		}
+		o.Instance = host + "-" + randomHex(3)
+	}
+	if o.Redis != nil {
+		if err := os.MkdirAll(o.SpoolDir, 0o700); err != nil {
+			return nil, fmt.Errorf("audit spool: %w", err)
+		}
+		if err := os.Chmod(o.SpoolDir, 0o700); err != nil {
+			o.Log.Warn("audit spool: cannot make the directory 0700", zap.String("dir", o.SpoolDir), zap.Error(err))
+		}
+	}
+	r := &Recorder{instance: o.Instance, instTok: instanceToken(o.Instance)}
+	var err error
+	if r.events, err = newStream(r, o, "audit", o.Stream, FieldEvent, o.File); err != nil {
+		return nil, err
+	}
+	if r.alerts, err = newStream(r, o, "alerts", o.AlertStream, FieldAlert, o.AlertFile); err != nil {
+		r.events.closeFiles()
+		return nil, err
+	}
+	r.events.start()
+	r.alerts.start()
+	return r, nil
+}
+
+// Instance names this process's chains.
+func (r *Recorder) Instance() string { return r.instance }
+
+// Record chains e (ID, Time, Instance, Seq, PrevHash, Hash; ID and Time
+// only when empty) and queues it. It never waits on I/O; it returns
+// ErrFull only under on_full: block when the event cannot be kept.
+func (r *Recorder) Record(e Event) error {
+	_, err := r.record(e, nil)
+	return err
+}
+
+// RecordSync is Record, then waits until the event is durable: written
+// to Redis, or fsynced in the spool or the file (at once when there is no
+// sink). It returns the event as recorded.
+func (r *Recorder) RecordSync(ctx context.Context, e Event) (Event, error) {
+	done := make(chan error, 1)
+	out, err := r.record(e, done)
+	if err != nil {
+		return out, err
+	}
+	select {
+	case err := <-done:
+		return out, err
+	case <-ctx.Done():
+		return out, ctx.Err()
+	}
+}
+
+func (r *Recorder) record(e Event, done chan error) (Event, error) {
+	if e.ID == "" {
+		e.ID = randomHex(16)
+	}
+	if e.Time.IsZero() {
+		e.Time = time.Now()
+	}
+	e.Time = e.Time.UTC()
+	e.Instance = r.instance
+	e.Seq, e.PrevHash, e.Hash = 0, "", ""
+	body, err := json.Marshal(e) // off the lock
+	if err != nil {
+		r.events.encodeFailed()
+		return e, fmt.Errorf("audit: encode: %w", err)
+	}
+	splice := splicer(body, r.instTok)
+	err = r.events.accept(done, func(seq uint64, prev string) ([]byte, string, error) {
+		e.Seq, e.PrevHash = seq, prev
+		if splice != nil {
+			b, h := splice(seq, prev)
+			e.Hash = h
+			return b, h, nil
+		}
+		b, err := json.Marshal(e)
+		if err != nil {
+			return nil, "", err
+		}
+		e.Hash = chainHash(prev, b)
+		return withHash(b, e.Hash), e.Hash, nil
+	})
+	return e, err
+}
+
+// Alert is Record for alerts: their own stream, file and chain.
+func (r *Recorder) Alert(a Alert) error {
+	_, err := r.alert(a, nil)
+	return err
+}
+
+func (r *Recorder) alert(a Alert, done chan error) (Alert, error) {
+	if a.ID == "" {
+		a.ID = randomHex(16)
+	}
+	if a.Time.IsZero() {
+		a.Time = time.Now()
+	}
+	a.Time = a.Time.UTC()
+	a.Instance = r.instance
+	a.Seq, a.PrevHash, a.Hash = 0, "", ""
+	body, err := json.Marshal(a)
+	if err != nil {
+		r.alerts.encodeFailed()
+		return a, fmt.Errorf("audit: encode: %w", err)
+	}
+	splice := splicer(body, r.instTok)
+	err = r.alerts.accept(done, func(seq uint64, prev string) ([]byte, string, error) {
+		a.Seq, a.PrevHash = seq, prev
+		if splice != nil {
+			b, h := splice(seq, prev)
+			a.Hash = h
+			return b, h, nil
+		}
+		b, err := json.Marshal(a)
+		if err != nil {
+			return nil, "", err
+		}
+		a.Hash = chainHash(prev, b)
+		return withHash(b, a.Hash), a.Hash, nil
+	})
+	return a, err
+}
+
+// Healthy is false when on_full is block and an event could not be kept
+// now (for /readyz and refusing traffic); always true under drop.
+func (r *Recorder) Healthy() bool {
+	return r.events.healthy() && r.alerts.healthy()
+}
+
+// Close stops accepting, drains the queues to Redis (what Redis does not
+// take goes to the spool, replayed by the next start) or the files, and
+// fsyncs. When ctx ends first, the writes in flight are abandoned and
+// what is left is spooled.
+func (r *Recorder) Close(ctx context.Context) error {
+	r.closeOnce.Do(func() {
+		r.events.stop()
+		r.alerts.stop()
+	})
+	for _, s := range []*stream{r.events, r.alerts} {
+		select {
+		case <-s.exited:
+		case <-ctx.Done():
+			s.cancel()
+			<-s.exited
+		}
+	}
+	return errors.Join(r.events.closeErr, r.alerts.closeErr)
+}
+
+// droppedAlert raises the one events_dropped alert of a drop episode.
+func (r *Recorder) droppedAlert(s *stream, reason string, size int64) {
+	s.log.Error("audit: events are being dropped: no room to keep them",
+		zap.String("stream", s.label), zap.String("reason", reason), zap.Int64("spool_bytes", size))
+	_ = r.Alert(Alert{
+		Kind: AlertEventsDropped, Severity: SeverityCritical,
+		Message:  fmt.Sprintf("audit %s: %s, events are being dropped", s.label, reason),
+		Evidence: map[string]int64{"spool_bytes": size, "spool_max_bytes": s.spoolMax, "queue": int64(s.queueMax)},
+	})
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
