@@ -12,10 +12,12 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/veil-proxy/veil/proxy/audit"
 	"github.com/veil-proxy/veil/proxy/body"
 	"github.com/veil-proxy/veil/proxy/config"
 	"github.com/veil-proxy/veil/proxy/crm"
 	"github.com/veil-proxy/veil/proxy/scope"
+	"github.com/veil-proxy/veil/proxy/watch"
 )
 
 // Inspector adapts the pipeline to HTTP messages. Reverse and forward
@@ -59,6 +61,13 @@ func (in *Inspector) InspectRequest(r *http.Request) *crm.Error {
 		}
 	}
 	msg.Format = format
+	ctx := r.Context()
+	if rec := in.pipe.recorder; rec != nil && !rec.Healthy() {
+		// audit.on_full: block, and events can no longer be kept.
+		e := in.refuse(sc, DirRequest, &crm.Error{Status: http.StatusServiceUnavailable, Code: crm.CodeAuditUnavailable,
+			Message: "Veil cannot record audit events right now; retry later"})
+		return e
+	}
 	inspect := hasBody(r.Body, r.ContentLength) && format != ""
 	if inspect {
 		raw, decoded, err := in.read(r.Body, enc)
@@ -67,38 +76,55 @@ func (in *Inspector) InspectRequest(r *http.Request) *crm.Error {
 			e := in.readFailure(DirRequest, route, err)
 			if raw != nil && in.failOpen(sc, DirRequest, e) {
 				setRequestBody(r, raw)
+				in.note(ctx, sc, msg, &Result{Err: e}, audit.OutcomePassthrough, 0)
 				return nil
 			}
+			in.note(ctx, sc, msg, &Result{Err: e}, audit.OutcomeBlocked, 0)
 			return in.refuse(sc, DirRequest, e)
 		}
 		msg.Body = decoded
-		res := in.pipe.Process(r.Context(), msg)
+		res := in.pipe.Process(ctx, msg)
 		if res.Err != nil {
 			if in.failOpen(sc, DirRequest, res.Err) {
 				setRequestBody(r, raw)
+				in.note(ctx, sc, msg, &res, audit.OutcomePassthrough, 0)
 				return nil
 			}
+			in.note(ctx, sc, msg, &res, audit.OutcomeBlocked, 0)
 			return in.refuse(sc, DirRequest, res.Err)
 		}
 		out := raw
 		if res.Changed {
 			if out, err = body.Encode(nil, res.Body, enc); err != nil {
-				return in.refuse(sc, DirRequest, &crm.Error{Status: 500, Code: crm.CodeInvalidBody, Message: "the rewritten body could not be encoded"})
+				res.Err = &crm.Error{Status: 500, Code: crm.CodeInvalidBody, Message: "the rewritten body could not be encoded"}
+				in.note(ctx, sc, msg, &res, audit.OutcomeBlocked, 0)
+				return in.refuse(sc, DirRequest, res.Err)
 			}
 		}
 		setRequestBody(r, out)
 		in.count(sc, DirRequest, res.Changed)
+		in.note(ctx, sc, msg, &res, outcomeOf(res.Changed), 0)
 		return nil
 	}
-	res := in.pipe.Process(r.Context(), msg)
+	res := in.pipe.Process(ctx, msg)
 	if res.Err != nil {
 		if in.failOpen(sc, DirRequest, res.Err) {
+			in.note(ctx, sc, msg, &res, audit.OutcomePassthrough, 0)
 			return nil
 		}
+		in.note(ctx, sc, msg, &res, audit.OutcomeBlocked, 0)
 		return in.refuse(sc, DirRequest, res.Err)
 	}
 	in.count(sc, DirRequest, false)
+	in.note(ctx, sc, msg, &res, outcomeOf(res.Changed), 0)
 	return nil
+}
+
+func outcomeOf(changed bool) string {
+	if changed {
+		return audit.OutcomeTransformed
+	}
+	return audit.OutcomeAllowed
 }
 
 // InspectResponse runs a response through the pipeline and, when it must be
@@ -108,10 +134,20 @@ func (in *Inspector) InspectResponse(res *http.Response) error {
 	sc := scope.From(res.Request.Context())
 	route := sc.Route
 	format := bodyFormat(res.Header.Get("Content-Type"))
-	if !hasBody(res.Body, res.ContentLength) || res.Request.Method == http.MethodHead ||
-		res.StatusCode == http.StatusNoContent || res.StatusCode == http.StatusNotModified ||
+	r := res.Request
+	ctx, status := r.Context(), res.StatusCode
+	msg := &Message{
+		Direction: DirResponse, Route: route, Method: r.Method, Path: r.URL.Path, Scope: sc, Format: format,
+		Call: sc.Call, // classified by InspectRequest
+	}
+	if !hasBody(res.Body, res.ContentLength) || r.Method == http.MethodHead ||
+		status == http.StatusNoContent || status == http.StatusNotModified ||
 		format != FormatJSON && format != FormatCSV {
 		in.pipe.metrics.Requests.WithLabelValues(route.Name, DirResponse, "passthrough").Inc()
+		// Nothing to decide, but the watch counts the CRM's refusals.
+		if w := in.pipe.watch; w != nil {
+			w.Observe(ctx, watch.Observation{Principal: sc.Principal.ID, IP: sc.ClientIP, Route: route.Name, Direction: DirResponse, Status: status})
+		}
 		return nil
 	}
 	enc := res.Header.Get("Content-Encoding")
@@ -121,29 +157,31 @@ func (in *Inspector) InspectResponse(res *http.Response) error {
 		e := in.readFailure(DirResponse, route, err)
 		if raw != nil && in.failOpen(sc, DirResponse, e) {
 			setResponseBody(res, raw)
+			in.note(ctx, sc, msg, &Result{Err: e}, audit.OutcomePassthrough, status)
 			return nil
 		}
+		in.note(ctx, sc, msg, &Result{Err: e}, audit.OutcomeBlocked, status)
 		replaceWithError(res, route.Dialect, in.refuse(sc, DirResponse, e), sc)
 		return nil
 	}
-	r := res.Request
-	msg := &Message{
-		Direction: DirResponse, Route: route, Method: r.Method, Path: r.URL.Path, Scope: sc, Body: decoded, Format: format,
-		Call: sc.Call, // classified by InspectRequest
-	}
-	out := in.pipe.Process(r.Context(), msg)
+	msg.Body = decoded
+	out := in.pipe.Process(ctx, msg)
 	if out.Err != nil {
 		if in.failOpen(sc, DirResponse, out.Err) {
 			setResponseBody(res, raw)
+			in.note(ctx, sc, msg, &out, audit.OutcomePassthrough, status)
 			return nil
 		}
+		in.note(ctx, sc, msg, &out, audit.OutcomeBlocked, status)
 		replaceWithError(res, route.Dialect, in.refuse(sc, DirResponse, out.Err), sc)
 		return nil
 	}
 	b := raw
 	if out.Changed {
 		if b, err = body.Encode(nil, out.Body, enc); err != nil {
-			replaceWithError(res, route.Dialect, in.refuse(sc, DirResponse, failure(DirResponse, crm.CodeUpstreamInvalidBody, "the rewritten body could not be encoded")), sc)
+			out.Err = failure(DirResponse, crm.CodeUpstreamInvalidBody, "the rewritten body could not be encoded")
+			in.note(ctx, sc, msg, &out, audit.OutcomeBlocked, status)
+			replaceWithError(res, route.Dialect, in.refuse(sc, DirResponse, out.Err), sc)
 			return nil
 		}
 		weakenETag(res.Header)
@@ -151,6 +189,7 @@ func (in *Inspector) InspectResponse(res *http.Response) error {
 	}
 	setResponseBody(res, b)
 	in.count(sc, DirResponse, out.Changed)
+	in.note(ctx, sc, msg, &out, outcomeOf(out.Changed), status)
 	return nil
 }
 

@@ -42,6 +42,15 @@ type Pipeline struct {
 	maxFinds int
 	consent  map[string]string // more consent fields (config policy.consent_fields)
 	vault    Vault             // nil: tokenize refuses, detokenize masks, hash redacts
+	watch    Watcher           // nil: no stats, nothing watched
+	recorder Recorder          // nil: no audit events or alerts
+	inv      Inventory         // nil: no inventory
+}
+
+// SetSOC wires the audit recorder, the behaviour watch and the data
+// inventory (each may be nil). Call it before the first message.
+func (p *Pipeline) SetSOC(r Recorder, w Watcher, inv Inventory) {
+	p.recorder, p.watch, p.inv = r, w, inv
 }
 
 // DefaultMaxFindings bounds the findings sent to the policy for one message;
@@ -77,6 +86,7 @@ type Result struct {
 	Changed  bool
 	Decision *policy.Decision
 	Err      *crm.Error // non-nil: refuse the message with this error
+	Summary  Summary    // counts and ids for the audit event, the watch and the inventory
 }
 
 // leaf is a scanned value that holds findings.
@@ -128,6 +138,14 @@ func (p *Pipeline) Process(ctx context.Context, m *Message) Result {
 		urls = p.scanURL(m, in)
 	}
 
+	if p.watch != nil {
+		if st := p.watch.Stats(ctx, in.Principal.ID, in.Principal.IP); st != nil {
+			in.Stats = st
+		}
+	}
+	if p.inv != nil {
+		observeInventory(p.inv, route, dir, in)
+	}
 	t0 := time.Now()
 	dec, err := p.decider.Decide(ctx, in)
 	p.observe(route, dir, "decide", t0)
@@ -140,36 +158,58 @@ func (p *Pipeline) Process(ctx context.Context, m *Message) Result {
 	if m.Scope != nil {
 		m.Scope.DecisionIDs = append(m.Scope.DecisionIDs, dec.ID)
 	}
+	sum := summarize(in, m, urls)
 	if !dec.Allow || hasBlock(dec, in.Findings) {
 		p.metrics.PolicyEvals.WithLabelValues("deny").Inc()
-		return Result{Decision: dec, Err: &crm.Error{Status: 403, Code: crm.CodePolicyDenied, DecisionID: dec.ID, Message: denyMessage(dec)}}
+		return Result{Decision: dec, Summary: sum, Err: &crm.Error{Status: 403, Code: crm.CodePolicyDenied, DecisionID: dec.ID, Message: denyMessage(dec)}}
 	}
 	urlIDs := urlFindings(in, urls)
 	if e := refusal(dec, leaves, in.Findings, urls, urlIDs); e != nil {
 		p.metrics.PolicyEvals.WithLabelValues("deny").Inc()
-		return Result{Decision: dec, Err: e}
+		return Result{Decision: dec, Summary: sum, Err: e}
 	}
 	p.metrics.PolicyEvals.WithLabelValues("allow").Inc()
 	var work vaultWork
 	planURL(dec, urls, urlIDs, &work)
+	countURLActions(&sum, dec, urlIDs)
 	if len(m.Body) == 0 {
 		if !work.empty() {
 			if e := p.vaultStage(ctx, m, dec, &work); e != nil {
-				return Result{Decision: dec, Err: e}
+				return Result{Decision: dec, Summary: sum, Err: e}
 			}
 			rewriteURL(m.URL, urls, &work)
 		}
-		return Result{Body: m.Body, Decision: dec}
+		return Result{Body: m.Body, Decision: dec, Summary: sum}
 	}
 
 	t0 = time.Now()
-	out, changed, e := p.apply(ctx, m, dec, in, leaves, finds, &work)
+	out, changed, e := p.apply(ctx, m, dec, in, leaves, finds, &work, &sum)
 	p.observe(route, dir, "transform", t0)
 	if e != nil {
-		return Result{Decision: dec, Err: e}
+		return Result{Decision: dec, Summary: sum, Err: e}
 	}
 	rewriteURL(m.URL, urls, &work)
-	return Result{Body: out, Changed: changed, Decision: dec}
+	return Result{Body: out, Changed: changed, Decision: dec, Summary: sum}
+}
+
+// countURLActions counts the actions of the request URL's findings: a
+// search term the policy tokenizes is rewritten, anything else allowed
+// there passes as is (refusal refused the rest).
+func countURLActions(sum *Summary, dec *policy.Decision, urlIDs map[int]policy.Finding) {
+	for _, f := range urlIDs {
+		a := dec.ActionFor(f)
+		if a != policy.ActionTokenize {
+			a = policy.ActionAllow
+		}
+		sum.addAction(a)
+	}
+}
+
+func (s *Summary) addAction(a string) {
+	if s.Actions == nil {
+		s.Actions = make(map[string]int, 4)
+	}
+	s.Actions[a]++
 }
 
 // detect walks the body, scans every string and number leaf and fills the
@@ -407,7 +447,7 @@ func recordAt(m map[int]*recordInfo, i int) *recordInfo {
 // apply turns the decision into edits and rewrites the body. Actions are
 // settled per finding first, so that the vault is called once per message
 // for every value to tokenize and once for every token to reveal.
-func (p *Pipeline) apply(ctx context.Context, m *Message, dec *policy.Decision, in *policy.Input, leaves []leaf, finds []detectors.Finding, work *vaultWork) ([]byte, bool, *crm.Error) {
+func (p *Pipeline) apply(ctx context.Context, m *Message, dec *policy.Decision, in *policy.Input, leaves []leaf, finds []detectors.Finding, work *vaultWork, sum *Summary) ([]byte, bool, *crm.Error) {
 	doc := m.Body
 	actions := make([]string, len(finds))
 	for i := range leaves {
@@ -438,6 +478,7 @@ func (p *Pipeline) apply(ctx context.Context, m *Message, dec *policy.Decision, 
 			}
 			actions[j] = action
 			p.metrics.Actions.WithLabelValues(action, f.Category).Inc()
+			sum.addAction(action)
 		}
 	}
 	if !work.empty() {

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -20,8 +21,10 @@ import (
 
 	"github.com/veil-proxy/veil/detectors"
 	"github.com/veil-proxy/veil/policy"
+	"github.com/veil-proxy/veil/proxy/audit"
 	"github.com/veil-proxy/veil/proxy/config"
 	"github.com/veil-proxy/veil/proxy/identity"
+	"github.com/veil-proxy/veil/proxy/inventory"
 	"github.com/veil-proxy/veil/proxy/metrics"
 	"github.com/veil-proxy/veil/proxy/reverse"
 	"github.com/veil-proxy/veil/rules"
@@ -49,7 +52,9 @@ type Server struct {
 	ready   atomic.Bool
 	watch   bool // reload the bundle when its files change
 	stores  *Stores
+	soc     *soc
 	metrics *metrics.Metrics
+	closed  sync.Once
 }
 
 // New builds every stage from cfg. It fails if the policy bundle does not
@@ -94,18 +99,24 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Server, error) {
 	scanner := detectors.NewScanner(detectors.Default())
 	pipe := NewPipeline(scanner, engine, m, o.Logger, cfg.Limits)
 	pipe.SetConsentFields(cfg.Policy.ConsentFields)
-	stores, err := OpenStores(cfg, o.Logger)
+	stores, err := OpenStores(cfg, o.Logger, audit.Counters{
+		Queued: m.AuditQueued, Spooled: m.AuditSpooled, Written: m.AuditWritten, Dropped: m.AuditDropped,
+		WriteErrors: m.AuditWriteErrors, QueueLength: m.AuditQueueLength, SpoolBytes: m.AuditSpoolBytes, WriteTime: m.AuditWriteTime,
+	})
 	if err != nil {
 		return nil, err
 	}
 	pipe.SetVault(stores.Vault)
+	soc := openSOC(cfg, stores, m, o.Logger, stores.alert)
+	pipe.SetSOC(stores.recorder(), soc.watcher(), soc.inventory())
 	insp := &Inspector{pipe: pipe, maxBody: cfg.Limits.MaxBodyBytes, log: o.Logger}
 	h, err := reverse.New(reverse.Options{Config: cfg, Identity: ident, Inspector: insp, Metrics: m, Log: o.Logger})
 	if err != nil {
+		soc.close()
 		stores.Close()
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: o.Logger, Handler: h, Engine: engine, watch: o.Rules == nil && cfg.Policy.Watching(), stores: stores, metrics: m}
+	s := &Server{cfg: cfg, log: o.Logger, Handler: h, Engine: engine, watch: o.Rules == nil && cfg.Policy.Watching(), stores: stores, soc: soc, metrics: m}
 	s.Admin = s.adminMux(reg)
 	return s, nil
 }
@@ -124,11 +135,19 @@ func (s *Server) adminMux(reg *prometheus.Registry) http.Handler {
 			_, _ = w.Write([]byte("not ready\n"))
 			return
 		}
+		if rec := s.stores.Audit; rec != nil && !rec.Healthy() {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = w.Write([]byte("not ready: audit events cannot be kept (audit.on_full: block)\n"))
+			return
+		}
 		_, _ = fmt.Fprintf(w, "ready (policy revision %s)\n", s.Engine.Revision())
 	})
 	mux.HandleFunc("GET /admin/decisions/{id}", s.explainDecision)
 	mux.HandleFunc("POST /admin/reload", s.reloadPolicy)
 	mux.HandleFunc("POST /admin/vault/forget", s.forgetHandler)
+	if s.soc.inv != nil {
+		mux.Handle(inventory.Path, s.soc.inv.Handler())
+	}
 	return mux
 }
 
@@ -165,7 +184,11 @@ func writeAdminJSON(w http.ResponseWriter, status int, v any) {
 
 // Close releases the vault, the audit sinks and the Redis client. Call it
 // once Serve has returned.
-func (s *Server) Close() error { return s.stores.Close() }
+func (s *Server) Close() error {
+	var err error
+	s.closed.Do(func() { err = errors.Join(s.soc.close(), s.stores.Close()) })
+	return err
+}
 
 // Serve serves the reverse listener on ln and the admin endpoints on
 // adminLn until ctx is done, then shuts both down gracefully.
@@ -200,7 +223,9 @@ func (s *Server) Serve(ctx context.Context, ln, adminLn net.Listener) error {
 		s.ready.Store(false)
 		sctx, cancel := context.WithTimeout(context.Background(), t.Shutdown)
 		defer cancel()
-		return errors.Join(proxySrv.Shutdown(sctx), adminSrv.Shutdown(sctx))
+		// The listeners first, then what they fed: the watch's queue, the
+		// inventory's last counts, the audit queue (to Redis or the spool).
+		return errors.Join(proxySrv.Shutdown(sctx), adminSrv.Shutdown(sctx), s.Close())
 	})
 	s.ready.Store(true)
 	s.log.Info("veil serving", zap.String("listen", ln.Addr().String()), zap.String("admin", adminLn.Addr().String()),

@@ -9,6 +9,8 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/veil-proxy/veil/cmd/fakecrm/fakecrm"
@@ -21,6 +23,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	admin := fl.String("admin", config.DefaultAdminListen, "admin listen address (/metrics, /healthz, /readyz)")
 	data := fl.String("crm-data", "testdata/crm", "fixtures of the built-in fake CRM")
 	level := fl.String("log-level", "info", "log level: debug, info, warn, error")
+	auditDir := fl.String("audit-dir", "", "where the demo writes audit.jsonl and alerts.jsonl (default: a new temporary directory)")
 	if err := parse(fl, args); err != nil {
 		return err
 	}
@@ -43,14 +46,23 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	go func() { _ = crmSrv.Serve(crmLn) }()
 	defer crmSrv.Close()
 
+	if *auditDir == "" {
+		if *auditDir, err = os.MkdirTemp("", "veil-demo-"); err != nil {
+			return err
+		}
+	} else if err := os.MkdirAll(*auditDir, 0o700); err != nil {
+		return err
+	}
 	cfg := config.Demo(*listen, *admin, "http://"+crmLn.Addr().String())
 	cfg.Log.Level = *level
+	cfg.Audit.File = filepath.Join(*auditDir, "audit.jsonl")
+	cfg.Audit.AlertFile = filepath.Join(*auditDir, "alerts.jsonl")
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	err = serve(ctx, cfg, stderr, func() {
-		fmt.Fprintf(stdout, demoBanner, proxyURL, "http://"+*admin, proxyURL, proxyURL, proxyURL, proxyURL, proxyURL, "http://"+*admin, proxyURL, "http://"+*admin)
-	})
+	banner := strings.NewReplacer("{proxy}", proxyURL, "{admin}", "http://"+*admin,
+		"{audit}", cfg.Audit.File, "{alerts}", cfg.Audit.AlertFile).Replace(demoBanner)
+	err = serve(ctx, cfg, stderr, func() { fmt.Fprint(stdout, banner) })
 	if errors.Is(err, context.Canceled) {
 		return nil
 	}
@@ -61,8 +73,8 @@ const demoBanner = `
 Veil demo is running: a fake Salesforce + HubSpot behind Veil, with the
 default policy (rules/). Nothing leaves 127.0.0.1; no Redis needed.
 
-  proxy  %s   (/services/... → fake Salesforce, /crm/... → fake HubSpot)
-  admin  %s   (/metrics /healthz /readyz /admin/...)
+  proxy  {proxy}   (/services/... → fake Salesforce, /crm/... → fake HubSpot)
+  admin  {admin}   (/metrics /healthz /readyz /admin/...)
 
 Principals (Authorization: Bearer <token>): demo-admin (admin, mfa),
 demo-sales (sales_rep), demo-support (support_agent),
@@ -71,7 +83,7 @@ demo-marketing (marketing), demo-analyst (analyst).
 Try the same Salesforce query as different roles:
 
   curl -s -H 'Authorization: Bearer demo-admin' \
-    '%s/services/data/v62.0/query?q=SELECT+Name,Email,Phone,Birthdate,SSN__c,Card_Number__c,HasOptedOutOfEmail+FROM+Contact+LIMIT+3'
+    '{proxy}/services/data/v62.0/query?q=SELECT+Name,Email,Phone,Birthdate,SSN__c,Card_Number__c,HasOptedOutOfEmail+FROM+Contact+LIMIT+3'
 
   (then demo-sales, demo-marketing, demo-analyst: cards always show the last 4
   only, SSNs only to admin, birthdates redacted for marketing and analyst,
@@ -80,30 +92,42 @@ Try the same Salesforce query as different roles:
 A HubSpot page:
 
   curl -s -H 'Authorization: Bearer demo-marketing' \
-    '%s/crm/v3/objects/contacts?limit=3&properties=firstname,lastname,email,phone,date_of_birth,hs_email_optout'
+    '{proxy}/crm/v3/objects/contacts?limit=3&properties=firstname,lastname,email,phone,date_of_birth,hs_email_optout'
 
 Writing a card number into a free-text field is blocked (Salesforce-shaped 403):
 
   curl -s -X PATCH -H 'Authorization: Bearer demo-sales' -H 'Content-Type: application/json' \
     -d '{"Description":"card 4111 1111 1111 1111 exp 12/29"}' \
-    '%s/services/data/v62.0/sobjects/Contact/003Dn00000000AbcAA'
+    '{proxy}/services/data/v62.0/sobjects/Contact/003Dn00000000AbcAA'
 
 An SSN written by a sales rep is stored as a Veil token; demo-admin (with
 MFA) reads it back, demo-sales reads the token:
 
   curl -s -X PATCH -H 'Authorization: Bearer demo-sales' -H 'Content-Type: application/json' \
-    -d '{"SSN__c":"219-09-9999"}' '%s/services/data/v62.0/sobjects/Contact/003Dn00000000AbcAA'
-  curl -s -H 'Authorization: Bearer demo-admin' '%s/services/data/v62.0/sobjects/Contact/003Dn00000000AbcAA'
+    -d '{"SSN__c":"219-09-9999"}' '{proxy}/services/data/v62.0/sobjects/Contact/003Dn00000000AbcAA'
+  curl -s -H 'Authorization: Bearer demo-admin' '{proxy}/services/data/v62.0/sobjects/Contact/003Dn00000000AbcAA'
 
 Erase it (every copy of the token in the CRM stops meaning anything):
 
-  curl -s -X POST -d '{"category":"us_ssn","value":"219-09-9999"}' %s/admin/vault/forget
+  curl -s -X POST -d '{"category":"us_ssn","value":"219-09-9999"}' {admin}/admin/vault/forget
 
 An unknown caller gets the CRM's own error format:
 
-  curl -s -H 'Authorization: Bearer nobody' '%s/crm/v3/objects/contacts'
+  curl -s -H 'Authorization: Bearer nobody' '{proxy}/crm/v3/objects/contacts'
 
-Metrics: curl -s %s/metrics | grep ^veil_
+The SOC side: every decision is an audit event (counts and record ids,
+never a value; hash-chained), every suspicious pattern an alert:
+
+  tail -f {audit}
+  tail -f {alerts}
+  ./bin/veil audit verify --file {audit}
+  ./bin/veil incident --principal demo-sales --file {audit}
+
+What personal data flows where, learned from the traffic so far:
+
+  curl -s '{admin}/admin/inventory?format=table'
+
+Metrics: curl -s {admin}/metrics | grep ^veil_
 
 Ctrl-C stops the demo.
 `

@@ -10,6 +10,7 @@
 //	veil vault forget -c FILE --token T | --category C --value V  erase from a Redis vault
 //	veil inventory [--admin URL] [--format table|json]  print the data inventory a running Veil learned
 //	veil incident --principal P | --ip A [--since T --until T] --file F | -c FILE  incident report and notification clocks
+//	veil audit verify --file F | -c FILE [--alerts]  check the audit hash chains
 //	veil version
 package main
 
@@ -36,6 +37,7 @@ var commands = []command{
 	{"policy", "test or evaluate a policy bundle: veil policy test [DIR] | veil policy eval --input FILE [--rules DIR]", runPolicy},
 	{"vault", "vault keys and erasure: veil vault keygen [--id ID] | veil vault forget -c FILE --token T | --category C --value V", runVault},
 	{"inventory", "print the data inventory of a running Veil: veil inventory [--admin URL] [--token-file F] [--format table|json]", runInventory},
+	{"audit", "verify the audit hash chains: veil audit verify (--file F | -c FILE) [--alerts]", runAudit},
 	{"incident", "incident report for a principal or IP: veil incident (--principal P | --ip A) [--since T] [--until T] (--file F | -c FILE)", runIncident},
 	{"version", "print the version", runVersion},
 }

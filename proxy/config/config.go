@@ -158,22 +158,22 @@ type Watch struct {
 	Prefix     string     `yaml:"prefix"` // Redis key prefix, default veil:watch:
 }
 
-// BruteForce alerts when the CRM answers 401/403 Failures times for one
-// IP or one principal within Window.
+// BruteForce alerts when the CRM has answered 401/403 Failures times (or
+// more) for one IP or one principal within Window.
 type BruteForce struct {
 	Window   time.Duration `yaml:"window"`
 	Failures int           `yaml:"failures"`
 }
 
-// BulkExport alerts when one principal reads more than Records records
+// BulkExport alerts when one principal has read Records records (or more)
 // holding personal data within Window.
 type BulkExport struct {
 	Window  time.Duration `yaml:"window"`
 	Records int           `yaml:"records"`
 }
 
-// Spike alerts when one principal moves more than Values values of one of
-// Categories (either direction) within Window.
+// Spike alerts when one principal has moved Values values (or more) of
+// Categories, summed, in either direction within Window.
 type Spike struct {
 	Window     time.Duration `yaml:"window"`
 	Values     int           `yaml:"values"`

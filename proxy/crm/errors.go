@@ -24,6 +24,7 @@ const (
 	CodeUpstreamUnavailable = "upstream_unavailable"
 	CodeNoRoute             = "no_route"
 	CodeVaultUnavailable    = "vault_unavailable"
+	CodeAuditUnavailable    = "audit_unavailable" // audit.on_full: block and the spool is full
 )
 
 // Error is a refusal by Veil, rendered in the CRM's own error format so

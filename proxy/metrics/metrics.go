@@ -174,7 +174,7 @@ func New(reg prometheus.Registerer, version string) *Metrics {
 		Alerts: counterVec("", "alerts_total",
 			"DLP/IDS alerts raised, by kind and severity.", "kind", "severity"),
 		WatchStoreErrors: counterVec("watch", "store_errors_total",
-			"Failed calls to the shared behaviour windows in Redis (the replica falls back to its own counts), by op.", "op"),
+			"Failed calls to the shared behaviour windows in Redis (the replica falls back to its own counts), by op (stats, observe; queue_full: increments kept locally only).", "op"),
 		InventoryEntries: prometheus.NewGauge(prometheus.GaugeOpts{
 			Namespace: namespace, Subsystem: "inventory", Name: "entries",
 			Help: "Route/object/field/category combinations in the data inventory.",

@@ -28,6 +28,10 @@ type Scope struct {
 	Outcome     string   // "allowed", "transformed", "blocked", "error", "passthrough"
 	Code        string   // stable error code when blocked or failed
 	DecisionIDs []string // one per inspected message
+	// SafePath is the request path with the segments holding personal
+	// data replaced by "[category]", set once the request's URL has been
+	// scanned: the audit events of the request and its response carry it.
+	SafePath string
 }
 
 type key struct{}

@@ -1,0 +1,201 @@
+package proxy
+
+import (
+	"context"
+	"strings"
+
+	"go.uber.org/zap"
+
+	"github.com/veil-proxy/veil/policy"
+	"github.com/veil-proxy/veil/proxy/audit"
+	"github.com/veil-proxy/veil/proxy/crm"
+	"github.com/veil-proxy/veil/proxy/scope"
+	"github.com/veil-proxy/veil/proxy/watch"
+)
+
+// Recorder takes the audit events and alerts (proxy/audit's Recorder):
+// it never blocks on I/O, and says when it can keep no more.
+type Recorder interface {
+	Record(audit.Event) error
+	Alert(audit.Alert) error
+	Healthy() bool
+}
+
+// Watcher is the behaviour watch (proxy/watch): counts per principal and
+// address over windows, for the policy's input.stats and for alerts.
+type Watcher interface {
+	Stats(ctx context.Context, principal, ip string) map[string]int64
+	Observe(ctx context.Context, o watch.Observation)
+}
+
+// Inventory learns which route, object and field carry which categories
+// (proxy/inventory).
+type Inventory interface {
+	Observe(route, direction, object, field, category string, n int)
+}
+
+// Summary is what one message leaves for the audit event, the watch and
+// the inventory: counts, record ids and names, never a value.
+type Summary struct {
+	Categories map[string]int // findings by category
+	Actions    map[string]int // findings by the action applied
+	RecordIDs  []string       // records holding findings
+	PIIRecords int            // records holding findings, with or without an id
+	Path       string         // the URL path, detected segments as "[category]"
+}
+
+// summarize fills the counts and ids of a decided message.
+func summarize(in *policy.Input, m *Message, urls []urlFind) Summary {
+	s := Summary{Path: m.Path}
+	if len(in.Findings) > 0 {
+		s.Categories = make(map[string]int, 4)
+		for _, f := range in.Findings {
+			s.Categories[f.Category]++
+		}
+	}
+	for _, r := range in.Records {
+		s.PIIRecords++
+		if r.ID != "" {
+			s.RecordIDs = append(s.RecordIDs, r.ID)
+		}
+	}
+	if len(urls) > 0 {
+		s.Path = safePath(m.Path, urls)
+	}
+	return s
+}
+
+// safePath is path with each segment that holds a finding replaced by
+// "[category]": a HubSpot record id may be an e-mail address.
+func safePath(path string, urls []urlFind) string {
+	var cats map[int]string
+	for _, u := range urls {
+		if u.v.in == InPath {
+			if cats == nil {
+				cats = map[int]string{}
+			}
+			cats[u.v.index] = u.category
+		}
+	}
+	if cats == nil {
+		return path
+	}
+	segs := strings.Split(strings.TrimPrefix(path, "/"), "/")
+	for i, c := range cats {
+		if i < len(segs) {
+			segs[i] = "[" + c + "]"
+		}
+	}
+	return "/" + strings.Join(segs, "/")
+}
+
+// observe feeds the inventory with a message's findings, one call per
+// (object, field, category).
+func observeInventory(inv Inventory, route, dir string, in *policy.Input) {
+	type key struct{ object, field, category string }
+	counts := make(map[key]int, len(in.Findings))
+	objects := make(map[int]string, len(in.Records))
+	for _, r := range in.Records {
+		objects[r.Index] = r.Object
+	}
+	for _, f := range in.Findings {
+		obj, ok := objects[f.Record]
+		if !ok {
+			obj = in.Object
+		}
+		counts[key{obj, f.Field, f.Category}]++
+	}
+	for k, n := range counts {
+		inv.Observe(route, dir, k.object, k.field, k.category, n)
+	}
+}
+
+// note records one message: its audit event, the policy's alerts, a
+// fail-open alert, and what the watch counts. status is the CRM's status
+// for a response (0 for a request); res may be nil when the message was
+// never decided (a body that could not be read).
+func (in *Inspector) note(ctx context.Context, sc *scope.Scope, msg *Message, res *Result, outcome string, status int) {
+	p := in.pipe
+	var sum Summary
+	var dec *policy.Decision
+	var e *crm.Error
+	if res != nil {
+		sum, dec, e = res.Summary, res.Decision, res.Err
+	}
+	// The path as scanned on the way in: a HubSpot record id may be an
+	// e-mail address. A request whose URL was never scanned (its body
+	// could not be read) leaves none: Operation and Object say enough.
+	if msg.Direction == DirRequest {
+		sc.SafePath = sum.Path
+	}
+	sum.Path = sc.SafePath
+	if p.watch != nil {
+		o := watch.Observation{
+			Principal: sc.Principal.ID, IP: sc.ClientIP, Route: sc.Route.Name, Direction: msg.Direction,
+			Status: status, Categories: sum.Categories,
+		}
+		if msg.Direction == DirResponse {
+			o.PIIRecords = sum.PIIRecords
+		}
+		if dec != nil {
+			o.DecisionID = dec.ID
+		}
+		p.watch.Observe(ctx, o)
+	}
+	if p.recorder == nil {
+		return
+	}
+	ev := audit.Event{
+		Kind: audit.KindDecision, RequestID: sc.RequestID,
+		Principal: sc.Principal.ID, Roles: sc.Principal.Roles, MFA: sc.Principal.MFA, Purpose: sc.Purpose, IP: sc.ClientIP,
+		Route: sc.Route.Name, Direction: msg.Direction, Method: msg.Method, Path: sum.Path,
+		Operation: msg.Call.Operation, Object: msg.Call.Object,
+		RecordIDs: sum.RecordIDs, Categories: sum.Categories, Actions: sum.Actions,
+		Outcome: outcome, Status: status,
+	}
+	if e != nil {
+		ev.Code = e.Code
+	}
+	if dec != nil {
+		ev.DecisionID, ev.PolicyRevision = dec.ID, dec.Revision
+		if !dec.Allow || e != nil {
+			for _, r := range dec.Deny {
+				ev.Rules = append(ev.Rules, r.Rule)
+			}
+		}
+	}
+	if err := p.recorder.Record(ev); err != nil {
+		p.log.Error("audit event not recorded", zap.String("request_id", sc.RequestID), zap.Error(err))
+	}
+	if dec != nil {
+		for _, a := range dec.Alerts {
+			in.alert(sc, audit.Alert{Kind: a.Kind, Severity: a.Severity, Message: a.Message, DecisionID: dec.ID})
+		}
+	}
+	if outcome == audit.OutcomePassthrough {
+		in.alert(sc, audit.Alert{
+			Kind: audit.AlertFailOpen, Severity: audit.SeverityHigh,
+			Message: "a " + msg.Direction + " was forwarded uninspected (route on_error: allow): " + ev.Code,
+		})
+	}
+}
+
+// alert sends a to the alert stream with the message's principal, address
+// and route, and counts it.
+func (in *Inspector) alert(sc *scope.Scope, a audit.Alert) {
+	p := in.pipe
+	a.Principal, a.IP, a.Route = sc.Principal.ID, sc.ClientIP, sc.Route.Name
+	if a.Severity == "" {
+		a.Severity = audit.SeverityMedium
+	}
+	if a.Message == "" {
+		a.Message = "policy alert " + a.Kind
+	}
+	p.metrics.Alerts.WithLabelValues(a.Kind, a.Severity).Inc()
+	if p.recorder == nil {
+		return
+	}
+	if err := p.recorder.Alert(a); err != nil {
+		p.log.Error("alert not recorded", zap.String("request_id", sc.RequestID), zap.String("kind", a.Kind), zap.Error(err))
+	}
+}

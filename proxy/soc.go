@@ -1,0 +1,97 @@
+package proxy
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/veil-proxy/veil/proxy/audit"
+	"github.com/veil-proxy/veil/proxy/config"
+	"github.com/veil-proxy/veil/proxy/inventory"
+	"github.com/veil-proxy/veil/proxy/metrics"
+	"github.com/veil-proxy/veil/proxy/watch"
+)
+
+// inventoryFlush is how often a replica merges its inventory counts into
+// Redis.
+const inventoryFlush = 10 * time.Second
+
+// soc is the SOC side of a server beside the audit recorder (in Stores):
+// the behaviour watch and the data inventory.
+type soc struct {
+	watch  *watch.Watch         // nil: watch.disabled
+	inv    *inventory.Inventory // nil: inventory.disabled
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// openSOC builds the watch and the inventory, in Redis when it is
+// configured. alert takes the watch's alerts (already counted).
+func openSOC(cfg *config.Config, stores *Stores, m *metrics.Metrics, log *zap.Logger, alert func(audit.Alert)) *soc {
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &soc{cancel: cancel, done: make(chan struct{})}
+	if !cfg.Watch.Disabled {
+		s.watch = watch.New(cfg.Watch, stores.Redis, alert, watch.Counters{Alerts: m.Alerts, StoreErrors: m.WatchStoreErrors}, log.Named("watch"))
+	}
+	if cfg.Inventory.Disabled {
+		close(s.done)
+		return s
+	}
+	s.inv = inventory.New(cfg.Inventory.MaxEntries, m.InventoryEntries)
+	if stores.Redis == nil {
+		close(s.done)
+		return s
+	}
+	s.inv.WithRedis(stores.Redis, "")
+	go func() {
+		defer close(s.done)
+		s.inv.Run(ctx, inventoryFlush, func(err error) {
+			log.Warn("inventory: merge into redis failed; retried at the next flush", zap.Error(err))
+		})
+	}()
+	return s
+}
+
+// watcher and inventory are the pipeline's views: nil interfaces, not
+// interfaces holding nil pointers, when off.
+func (s *soc) watcher() Watcher {
+	if s.watch == nil {
+		return nil
+	}
+	return s.watch
+}
+
+func (s *soc) inventory() Inventory {
+	if s.inv == nil {
+		return nil
+	}
+	return s.inv
+}
+
+// close writes what the watch has queued and the inventory's last counts.
+func (s *soc) close() error {
+	s.cancel()
+	<-s.done
+	var errs []error
+	if s.watch != nil {
+		errs = append(errs, s.watch.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// recorder is the pipeline's view of the audit recorder.
+func (s *Stores) recorder() Recorder {
+	if s.Audit == nil {
+		return nil
+	}
+	return s.Audit
+}
+
+// alert hands a watch alert to the recorder.
+func (s *Stores) alert(a audit.Alert) {
+	if s.Audit != nil {
+		_ = s.Audit.Alert(a) // the recorder counts and logs what it cannot keep
+	}
+}
