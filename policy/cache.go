@@ -8,6 +8,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -26,7 +27,8 @@ import (
 // CacheConfigPath is where a bundle configures the cache: an object with
 // "ignore", a list of input members ("path", "principal.id",
 // "principal.ip", "records.id", "findings.pointer", "findings.confidence",
-// "stats") the decision does not depend on, optionally "size" (entries;
+// "stats", or one stat as "stats.<name>") the decision does not depend on,
+// optionally "size" (entries;
 // 0 disables the cache), and optionally "stats_levels": per stat, the
 // thresholds the bundle compares it with (>=); Decide rounds input.stats
 // down to them, so behaviour counters do not defeat the cache.
@@ -203,7 +205,9 @@ func (c *decisionCache) encode(b []byte, in *Input) []byte {
 	if !ig["stats"] {
 		keys := make([]string, 0, len(in.Stats))
 		for k := range in.Stats {
-			keys = append(keys, k)
+			if !ig["stats."+k] {
+				keys = append(keys, k)
+			}
 		}
 		slices.Sort(keys)
 		b = appendInt(b, int64(len(keys)))
@@ -280,8 +284,8 @@ func cacheSpecOf(docs map[string]any) (cacheSpec, error) {
 			}
 			for _, m := range list {
 				s, _ := m.(string)
-				if !slices.Contains(cacheKeys, s) {
-					return spec, fmt.Errorf("%s.ignore: %q is not one of %v", cacheConfigRef, m, cacheKeys)
+				if !slices.Contains(cacheKeys, s) && !isStatMember(s) {
+					return spec, fmt.Errorf("%s.ignore: %q is not one of %v or stats.<name>", cacheConfigRef, m, cacheKeys)
 				}
 				spec.ignore[s] = true
 			}
@@ -323,4 +327,11 @@ func statsLevels(v any) (map[string][]int64, error) {
 		out[name] = slices.Compact(lv)
 	}
 	return out, nil
+}
+
+// isStatMember reports whether s names one stat ("stats.<name>") in an
+// ignore list: a counter no rule reads, left out of the key.
+func isStatMember(s string) bool {
+	name, ok := strings.CutPrefix(s, "stats.")
+	return ok && name != "" && !strings.ContainsAny(name, ". ")
 }

@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"testing/fstest"
 
@@ -156,7 +158,16 @@ func perturb(in *policy.Input, member string) (*policy.Input, bool) {
 	case "findings.pointer", "stats":
 		return nil, false // read by the default bundle; never on its list
 	default:
-		return nil, false
+		name, ok := strings.CutPrefix(member, "stats.")
+		if !ok {
+			return nil, false
+		}
+		// From nothing to far past any threshold.
+		out.Stats = maps.Clone(in.Stats)
+		if out.Stats == nil {
+			out.Stats = map[string]int64{}
+		}
+		out.Stats[name] = 1 << 40
 	}
 	return &out, true
 }
@@ -254,6 +265,9 @@ actions contains {"finding": f.id, "action": "drop", "rule": "r"} if {
 	r.index == f.record
 	startswith(r.id, "0035g")
 }`,
+		"stats.principal_sensitive_values": `package veil
+deny contains {"rule": "spike", "message": "m"} if input.stats.principal_sensitive_values > 1000
+`,
 		"findings.confidence": `package veil
 actions contains {"finding": f.id, "action": "hash", "rule": "c"} if {
 	some f in input.findings

@@ -8,17 +8,27 @@ import (
 	"net/url"
 	"testing"
 
+	"github.com/veil-proxy/veil/proxy"
 	"github.com/veil-proxy/veil/proxy/config"
+	"github.com/veil-proxy/veil/proxy/redistest"
 	"github.com/veil-proxy/veil/proxy/reverse"
 )
 
 // BenchmarkProxy measures, in one run and on one machine, the same
 // Salesforce query (every Contact with its personal data) served by the
 // fake CRM directly, through a bare httputil.ReverseProxy, and through Veil
-// with the full pipeline (detect, one policy decision, transforms). The
-// ratio Veil/bare is the cost of privacy; see README "Benchmarks".
+// with the full pipeline (detect, one policy decision, transforms, audit
+// event, watch, inventory). The ratio Veil/bare is the cost of privacy;
+// veil-no-soc and veil-soc-redis price the SOC side. See README
+// "Benchmarks".
 func BenchmarkProxy(b *testing.B) {
-	h := start(b)
+	// One principal reads the same page thousands of times: far past the
+	// default bundle's bulk-export limit, which is not what is measured.
+	unlimited := withRules(bundleWith(b, func(cfg map[string]any) {
+		cfg["limits"].(map[string]any)["bulk_export_records"] = 1 << 50
+		cfg["decision_cache"].(map[string]any)["stats_levels"].(map[string]any)["principal_pii_records"] = []int64{1 << 50}
+	}))
+	h := start(b, unlimited)
 	crmURL, err := url.Parse(h.crm)
 	if err != nil {
 		b.Fatal(err)
@@ -37,10 +47,24 @@ func BenchmarkProxy(b *testing.B) {
 	defer tr.CloseIdleConnections()
 	cl := &http.Client{Transport: tr}
 
+	// The SOC side's cost: Veil without the watch and the inventory, and
+	// without audit sinks, against Veil auditing to a real Redis (events
+	// and alerts to streams, the watch's windows in Redis).
+	quiet := start(b, unlimited, func(c *config.Config, _ *proxy.Options) {
+		c.Watch.Disabled, c.Inventory.Disabled = true, true
+	})
+	rs := redistest.Start(b)
+	redisSOC := start(b, unlimited, func(c *config.Config, _ *proxy.Options) {
+		c.Redis.Addrs = []string{rs.Addr()}
+		c.Audit.SpoolDir = b.TempDir()
+	})
+
 	for _, target := range []struct{ name, base string }{
 		{"direct", h.crm},
 		{"bare", bare.URL},
 		{"veil", h.veil},
+		{"veil-no-soc", quiet.veil},
+		{"veil-soc-redis", redisSOC.veil},
 	} {
 		b.Run(target.name, func(b *testing.B) {
 			b.ReportAllocs()

@@ -169,7 +169,13 @@ func (in *Inspector) note(ctx context.Context, sc *scope.Scope, msg *Message, re
 	}
 	if dec != nil {
 		for _, a := range dec.Alerts {
-			in.alert(sc, audit.Alert{Kind: a.Kind, Severity: a.Severity, Message: a.Message, DecisionID: dec.ID})
+			text := a.Message
+			for _, r := range dec.Deny {
+				if text == "" && r.Rule == a.Kind {
+					text = r.Message // the deny reason an alert of its name stands for
+				}
+			}
+			in.alert(sc, audit.Alert{Kind: a.Kind, Severity: a.Severity, Message: text, DecisionID: dec.ID})
 		}
 	}
 	if outcome == audit.OutcomePassthrough {

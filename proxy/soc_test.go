@@ -52,7 +52,7 @@ func readJSONL[T any](t *testing.T, path string) []T {
 
 // bundleWith is the default bundle with data.json's veil_config changed
 // by edit.
-func bundleWith(t *testing.T, edit func(cfg map[string]any)) fstest.MapFS {
+func bundleWith(t testing.TB, edit func(cfg map[string]any)) fstest.MapFS {
 	t.Helper()
 	m := fstest.MapFS{}
 	names, err := rules.FS.ReadDir(".")
