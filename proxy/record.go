@@ -134,8 +134,8 @@ func (in *Inspector) note(ctx context.Context, sc *scope.Scope, msg *Message, re
 			Principal: sc.Principal.ID, IP: sc.ClientIP, Route: sc.Route.Name, Direction: msg.Direction,
 			Status: status, Categories: sum.Categories,
 		}
-		if msg.Direction == DirResponse {
-			o.PIIRecords = sum.PIIRecords
+		if msg.Direction == DirResponse && outcome != audit.OutcomeBlocked {
+			o.PIIRecords = sum.PIIRecords // what the caller received
 		}
 		if dec != nil {
 			o.DecisionID = dec.ID

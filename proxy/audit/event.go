@@ -89,7 +89,6 @@ const (
 	AlertCategorySpike = "category_spike" // a sensitive category far above its usual rate
 	AlertFailOpen      = "fail_open"      // a message forwarded uninspected (on_error: allow)
 	AlertEventsDropped = "events_dropped" // the spool was full: audit events lost
-	AlertPolicyAlert   = "policy"         // raised by the policy's decision
 	AlertEgressRefused = "egress_refused" // forward mode: a refused host
 )
 
