@@ -102,6 +102,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Server, error) {
 	stores, err := OpenStores(cfg, o.Logger, audit.Counters{
 		Queued: m.AuditQueued, Spooled: m.AuditSpooled, Written: m.AuditWritten, Dropped: m.AuditDropped,
 		WriteErrors: m.AuditWriteErrors, QueueLength: m.AuditQueueLength, SpoolBytes: m.AuditSpoolBytes, WriteTime: m.AuditWriteTime,
+		Alerts: m.Alerts,
 	})
 	if err != nil {
 		return nil, err

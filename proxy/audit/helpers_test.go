@@ -38,6 +38,7 @@ func newCounters() audit.Counters {
 		QueueLength: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "g"}, []string{"stream"}),
 		SpoolBytes:  prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "g"}, []string{"stream"}),
 		WriteTime:   prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "h"}, []string{"stream", "sink"}),
+		Alerts:      cv("kind", "severity"),
 	}
 }
 

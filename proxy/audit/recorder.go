@@ -71,6 +71,7 @@ type Counters struct {
 	QueueLength *prometheus.GaugeVec     // {stream}
 	SpoolBytes  *prometheus.GaugeVec     // {stream}
 	WriteTime   *prometheus.HistogramVec // {stream,sink}
+	Alerts      *prometheus.CounterVec   // {kind,severity}: the recorder's own events_dropped alerts
 }
 
 // Recorder writes audit events and alerts off the request path. See the
@@ -81,6 +82,7 @@ type Recorder struct {
 	events    *stream
 	alerts    *stream
 	closeOnce sync.Once
+	dropAlert prometheus.Counter // nil: not counted
 }
 
 // Open starts a Recorder: it opens the files and the spool (replaying a
@@ -139,6 +141,9 @@ func Open(o Options) (*Recorder, error) {
 		}
 	}
 	r := &Recorder{instance: o.Instance, instTok: instanceToken(o.Instance)}
+	if o.Counters.Alerts != nil {
+		r.dropAlert = o.Counters.Alerts.WithLabelValues(AlertEventsDropped, SeverityCritical)
+	}
 	var err error
 	if r.events, err = newStream(r, o, "audit", o.Stream, FieldEvent, o.File); err != nil {
 		return nil, err
@@ -282,6 +287,9 @@ func (r *Recorder) Close(ctx context.Context) error {
 func (r *Recorder) droppedAlert(s *stream, reason string, size int64) {
 	s.log.Error("audit: events are being dropped: no room to keep them",
 		zap.String("stream", s.label), zap.String("reason", reason), zap.Int64("spool_bytes", size))
+	if r.dropAlert != nil {
+		r.dropAlert.Inc()
+	}
 	_ = r.Alert(Alert{
 		Kind: AlertEventsDropped, Severity: SeverityCritical,
 		Message:  fmt.Sprintf("audit %s: %s, events are being dropped", s.label, reason),

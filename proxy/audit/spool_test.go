@@ -79,6 +79,9 @@ func TestSpoolFullDrop(t *testing.T) {
 		alerts = append(alerts, a)
 		return nil
 	})
+	if n := testutil.ToFloat64(cnt.Alerts.WithLabelValues(audit.AlertEventsDropped, audit.SeverityCritical)); n != 1 {
+		t.Errorf("events_dropped alerts counted: %v", n)
+	}
 	if len(alerts) != 1 || alerts[0].Kind != audit.AlertEventsDropped || alerts[0].Evidence["spool_max_bytes"] != 8<<10 {
 		t.Fatalf("want one events_dropped alert: %+v", alerts)
 	}
