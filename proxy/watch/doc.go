@@ -54,7 +54,10 @@
 //     principal, one for the IP) bounded by DefaultStatsTimeout, and
 //     returns, per key, the larger of the shared count and this replica's
 //     own (which covers increments not yet written, and a Redis that lost
-//     its keys).
+//     its keys). One read serves the same principal and IP for
+//     DefaultStatsFresh (250 ms): a busy principal costs one round trip per
+//     250 ms, not one per message, and the other replicas' counts reach
+//     this replica's decisions up to 250 ms later (its own at once).
 //   - Observe never waits for Redis: it updates this replica's windows and
 //     queues the increments (bounded queue; when full the observation is
 //     counted locally only and veil_watch_store_errors_total{op="queue_full"}

@@ -324,3 +324,42 @@ func TestRedisAlertAgainAfterWindow(t *testing.T) {
 		t.Fatalf("alerts after the window: %+v", got)
 	}
 }
+
+// One read of the shared windows serves a subject's Stats for statsFresh:
+// another replica's counts show up that much later, this replica's own at
+// once; WithStatsFresh(0) reads Redis every time.
+func TestStatsFresh(t *testing.T) {
+	rs := redistest.Start(t)
+	clk := newClock()
+	ctx := context.Background()
+	a := New(testConfig(), rs.Client(t), nil, Counters{}, nil, WithClock(clk.now))
+	b := New(testConfig(), rs.Client(t), nil, Counters{}, nil, WithClock(clk.now), WithStatsFresh(time.Second))
+	eager := New(testConfig(), rs.Client(t), nil, Counters{}, nil, WithClock(clk.now), WithStatsFresh(0))
+	for _, w := range []*Watch{a, b, eager} {
+		t.Cleanup(func() { w.Close() })
+	}
+	pii := func(w *Watch) int64 { return w.Stats(ctx, "u-42", "")[StatPrincipalPIIRecords] }
+
+	a.Observe(ctx, records(10))
+	a.rs.flushed()
+	if got := pii(b); got != 10 {
+		t.Fatalf("b reads %d, want 10", got)
+	}
+	a.Observe(ctx, records(5))
+	a.rs.flushed()
+	if got := pii(b); got != 10 {
+		t.Errorf("within a second b reads %d, want the 10 it read", got)
+	}
+	if got := pii(eager); got != 15 {
+		t.Errorf("without the cache: %d, want 15", got)
+	}
+	b.Observe(ctx, records(100)) // b's own counts are current at once
+	if got := pii(b); got != 100 {
+		t.Errorf("b after its own 100: %d", got)
+	}
+	b.rs.flushed()
+	clk.add(1100 * time.Millisecond)
+	if got := pii(b); got != 115 {
+		t.Errorf("after a second b reads %d, want 115", got)
+	}
+}

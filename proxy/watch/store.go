@@ -24,6 +24,8 @@ type store struct {
 	b      breaker
 	q      chan *item
 
+	fresh freshCache // the shared counts last read per subject pair
+
 	closed    atomic.Bool
 	sync      chan chan struct{} // tests: write what is queued, then answer
 	stop      chan struct{}
@@ -112,6 +114,46 @@ func sum(vals []any) int64 {
 		}
 	}
 	return n
+}
+
+// freshCache keeps, per principal and IP, the shared counts last read and
+// when: a busy principal costs one Redis read per statsFresh, not one per
+// message. The other replicas' counts then reach this replica's decisions
+// up to statsFresh later; its own are always current (Stats takes the
+// larger of the shared and the local count).
+type freshCache struct {
+	mu sync.Mutex
+	m  map[who]freshEntry
+}
+
+type freshEntry struct {
+	at int64 // unix nanoseconds, the Watch's clock
+	v  [nCounters]int64
+}
+
+// freshStats is stats through the cache.
+func (s *store) freshStats(ctx context.Context, k who, now int64) ([nCounters]int64, error) {
+	ttl := int64(s.o.statsFresh)
+	if ttl <= 0 {
+		return s.stats(ctx, k, now)
+	}
+	s.fresh.mu.Lock()
+	e, ok := s.fresh.m[k]
+	s.fresh.mu.Unlock()
+	if ok && now-e.at < ttl && now >= e.at {
+		return e.v, nil
+	}
+	v, err := s.stats(ctx, k, now)
+	if err != nil {
+		return v, err
+	}
+	s.fresh.mu.Lock()
+	if s.fresh.m == nil || len(s.fresh.m) >= DefaultFreshMax {
+		s.fresh.m = make(map[who]freshEntry, 64) // bounded: start over
+	}
+	s.fresh.m[k] = freshEntry{at: now, v: v}
+	s.fresh.mu.Unlock()
+	return v, nil
 }
 
 // stats reads the shared windows of k's principal and IP in one pipeline.

@@ -29,6 +29,8 @@ const (
 	DefaultQueue        = 8192  // observations waiting for the Redis writer
 	DefaultBatch        = 512   // observations per pipelined write, at most
 	DefaultStatsTimeout = 50 * time.Millisecond
+	DefaultStatsFresh   = 250 * time.Millisecond // how long one read of the shared windows serves a subject's Stats
+	DefaultFreshMax     = 4096                   // subject pairs whose shared counts are kept that long
 	DefaultFlushTimeout = time.Second
 	DefaultBackoffMin   = time.Second
 	DefaultBackoffMax   = 30 * time.Second
@@ -70,7 +72,7 @@ type Option func(*options)
 type options struct {
 	now                      func() time.Time
 	maxSubjects, queue       int
-	statsTimeout             time.Duration
+	statsTimeout, statsFresh time.Duration
 	backoffMin, backoffMax   time.Duration
 	flushTimeout, probeEvery time.Duration
 }
@@ -86,6 +88,10 @@ func WithQueue(n int) Option { return func(o *options) { o.queue = n } }
 
 // WithStatsTimeout bounds the one Redis round trip of Stats.
 func WithStatsTimeout(d time.Duration) Option { return func(o *options) { o.statsTimeout = d } }
+
+// WithStatsFresh sets how long one read of the shared windows serves the
+// Stats of the same principal and IP (0: read Redis for every message).
+func WithStatsFresh(d time.Duration) Option { return func(o *options) { o.statsFresh = d } }
 
 // WithBackoff sets how long Redis is left alone after a failure, doubling
 // from min to max while it keeps failing.
@@ -118,7 +124,7 @@ func New(cfg config.Watch, c redis.UniversalClient, alert func(audit.Alert), m C
 		return &Watch{disabled: true}
 	}
 	o := options{now: time.Now, maxSubjects: DefaultMaxSubjects, queue: DefaultQueue,
-		statsTimeout: DefaultStatsTimeout, backoffMin: DefaultBackoffMin, backoffMax: DefaultBackoffMax,
+		statsTimeout: DefaultStatsTimeout, statsFresh: DefaultStatsFresh, backoffMin: DefaultBackoffMin, backoffMax: DefaultBackoffMax,
 		flushTimeout: DefaultFlushTimeout, probeEvery: 100 * time.Millisecond}
 	for _, f := range opts {
 		f(&o)
@@ -219,7 +225,7 @@ func (w *Watch) Stats(ctx context.Context, principal, ip string) map[string]int6
 	k := newWho(principal, ip)
 	v := w.localSums(k, now)
 	if w.rs != nil && !w.rs.b.isOpen() {
-		switch g, err := w.rs.stats(ctx, k, now); {
+		switch g, err := w.rs.freshStats(ctx, k, now); {
 		case err != nil && ctx.Err() != nil:
 			// the caller gave up (client gone): not Redis's failure
 		case err != nil:
