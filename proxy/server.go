@@ -23,6 +23,7 @@ import (
 	"github.com/veil-proxy/veil/policy"
 	"github.com/veil-proxy/veil/proxy/audit"
 	"github.com/veil-proxy/veil/proxy/config"
+	"github.com/veil-proxy/veil/proxy/forward"
 	"github.com/veil-proxy/veil/proxy/identity"
 	"github.com/veil-proxy/veil/proxy/inventory"
 	"github.com/veil-proxy/veil/proxy/metrics"
@@ -47,14 +48,17 @@ type Server struct {
 	cfg     *config.Config
 	log     *zap.Logger
 	Handler http.Handler // reverse mode
-	Admin   http.Handler // /metrics, /healthz, /readyz, /admin/...
-	Engine  *policy.Engine
-	ready   atomic.Bool
-	watch   bool // reload the bundle when its files change
-	stores  *Stores
-	soc     *soc
-	metrics *metrics.Metrics
-	closed  sync.Once
+	Forward http.Handler // forward mode (HTTPS_PROXY); nil when forward.listen is empty
+	// LeafCache is forward mode's leaf certificate cache (nil when off).
+	LeafCache *forward.LeafCache
+	Admin     http.Handler // /metrics, /healthz, /readyz, /admin/...
+	Engine    *policy.Engine
+	ready     atomic.Bool
+	watch     bool // reload the bundle when its files change
+	stores    *Stores
+	soc       *soc
+	metrics   *metrics.Metrics
+	closed    sync.Once
 }
 
 // New builds every stage from cfg. It fails if the policy bundle does not
@@ -117,7 +121,20 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Server, error) {
 		stores.Close()
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: o.Logger, Handler: h, Engine: engine, watch: o.Rules == nil && cfg.Policy.Watching(), stores: stores, soc: soc, metrics: m}
+	var fwd *forward.Handler
+	var leaves *forward.LeafCache
+	if cfg.Forward.Enabled() {
+		fwd, leaves, err = newForward(cfg, o.Logger, ident, insp, m, reg, stores)
+		if err != nil {
+			soc.close()
+			stores.Close()
+			return nil, err
+		}
+	}
+	s := &Server{cfg: cfg, log: o.Logger, Handler: h, LeafCache: leaves, Engine: engine, watch: o.Rules == nil && cfg.Policy.Watching(), stores: stores, soc: soc, metrics: m}
+	if fwd != nil {
+		s.Forward = fwd
+	}
 	s.Admin = s.adminMux(reg)
 	return s, nil
 }
@@ -191,9 +208,22 @@ func (s *Server) Close() error {
 	return err
 }
 
+// Listeners are where a Server serves. Forward is needed only when
+// forward.listen is set.
+type Listeners struct {
+	Proxy, Admin, Forward net.Listener
+}
+
 // Serve serves the reverse listener on ln and the admin endpoints on
 // adminLn until ctx is done, then shuts both down gracefully.
 func (s *Server) Serve(ctx context.Context, ln, adminLn net.Listener) error {
+	return s.ServeAll(ctx, Listeners{Proxy: ln, Admin: adminLn})
+}
+
+// ServeAll serves every listener in l (the forward one when it is set and
+// forward mode is configured) until ctx is done, then shuts them down.
+func (s *Server) ServeAll(ctx context.Context, l Listeners) error {
+	ln, adminLn := l.Proxy, l.Admin
 	t := s.cfg.Timeouts
 	errLog, _ := zap.NewStdLogAt(s.log.Named("http"), zap.WarnLevel)
 	proxySrv := &http.Server{
@@ -213,6 +243,13 @@ func (s *Server) Serve(ctx context.Context, ln, adminLn net.Listener) error {
 	}
 	g.Go(serve(proxySrv, ln))
 	g.Go(serve(adminSrv, adminLn))
+	// Forward mode hijacks its connections (CONNECT): no read/write
+	// timeouts, which would cut long tunnels; only the header's.
+	fwdSrv := &http.Server{Handler: s.Forward, ReadHeaderTimeout: t.ReadHeader, IdleTimeout: t.Idle, ErrorLog: errLog, MaxHeaderBytes: 64 << 10}
+	fwdOn := s.Forward != nil && l.Forward != nil
+	if fwdOn {
+		g.Go(serve(fwdSrv, l.Forward))
+	}
 	if s.watch {
 		g.Go(func() error {
 			s.Engine.Watch(gctx, s.cfg.Policy.WatchInterval, s.cfg.Policy.WatchInterval)
@@ -226,12 +263,28 @@ func (s *Server) Serve(ctx context.Context, ln, adminLn net.Listener) error {
 		defer cancel()
 		// The listeners first, then what they fed: the watch's queue, the
 		// inventory's last counts, the audit queue (to Redis or the spool).
-		return errors.Join(proxySrv.Shutdown(sctx), adminSrv.Shutdown(sctx), s.Close())
+		var fwdErr error
+		if fwdOn {
+			fwdErr = fwdSrv.Shutdown(sctx)
+		}
+		return errors.Join(proxySrv.Shutdown(sctx), adminSrv.Shutdown(sctx), fwdErr, s.Close())
 	})
 	s.ready.Store(true)
 	s.log.Info("veil serving", zap.String("listen", ln.Addr().String()), zap.String("admin", adminLn.Addr().String()),
 		zap.String("policy_revision", s.Engine.Revision()), zap.String("version", Version))
 	return g.Wait()
+}
+
+// ListenForward opens forward.listen, or returns nil when forward mode is off.
+func ListenForward(cfg *config.Config) (net.Listener, error) {
+	if !cfg.Forward.Enabled() {
+		return nil, nil
+	}
+	ln, err := net.Listen("tcp", cfg.Forward.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("forward.listen: %w", err)
+	}
+	return ln, nil
 }
 
 // Listen opens the configured listeners.

@@ -58,10 +58,16 @@ func serve(ctx context.Context, cfg *config.Config, stderr io.Writer, ready func
 		if err != nil {
 			return err
 		}
+		fwdLn, err := proxy.ListenForward(cfg)
+		if err != nil {
+			ln.Close()
+			adminLn.Close()
+			return err
+		}
 		if ready != nil {
 			ready()
 		}
-		return srv.Serve(ctx, ln, adminLn)
+		return srv.ServeAll(ctx, proxy.Listeners{Proxy: ln, Admin: adminLn, Forward: fwdLn})
 	})
 }
 

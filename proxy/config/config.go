@@ -88,6 +88,7 @@ type Config struct {
 	Audit     Audit     `yaml:"audit"`
 	Watch     Watch     `yaml:"watch"`
 	Inventory Inventory `yaml:"inventory"`
+	Forward   Forward   `yaml:"forward"`
 }
 
 // Redis is the shared Redis that holds state replicas must agree on (the
@@ -350,6 +351,7 @@ func (c *Config) ApplyDefaults() {
 		setDefault(&r.Dialect, DialectGeneric)
 		setDefault(&r.OnError, OnErrorBlock)
 	}
+	c.applyForwardDefaults()
 }
 
 func setDefault[T comparable](p *T, v T) {

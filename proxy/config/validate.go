@@ -108,6 +108,7 @@ func (c *Config) Validate() error {
 			p.add("%s.on_error: %q is not one of block, allow", at, r.OnError)
 		}
 	}
+	c.validateForward(&p)
 	if len(p) == 0 {
 		return nil
 	}

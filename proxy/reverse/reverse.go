@@ -96,35 +96,42 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sc.Route = rt.cfg
-	p, err := h.opts.Identity.Resolve(r.Header)
+	if e := Admit(h.opts.Identity, rt.cfg, sc, r.Header); e != nil {
+		h.fail(w, rt.cfg.Dialect, sc, e)
+		return
+	}
+	if e := h.opts.Inspector.InspectRequest(r); e != nil {
+		h.fail(w, rt.cfg.Dialect, sc, e)
+		return
+	}
+	rt.proxy.ServeHTTP(w, r)
+}
+
+// Admit identifies the caller and its purpose for route rc and records both
+// in sc, or returns the CRM-shaped refusal. Forward mode shares it.
+func Admit(id *identity.Resolver, rc *config.Route, sc *scope.Scope, hdr http.Header) *crm.Error {
+	p, err := id.Resolve(hdr)
 	if err != nil {
 		code := crm.CodeUnknownPrincipal
 		if errors.Is(err, identity.ErrNoCredentials) {
 			code = crm.CodeUnauthenticated
 		}
 		// 403, never 401: a 401 makes jsforce refresh its token in a loop.
-		h.fail(w, rt.cfg.Dialect, sc, &crm.Error{Status: http.StatusForbidden, Code: code, Message: "the caller is not a known Veil principal"})
-		return
+		return &crm.Error{Status: http.StatusForbidden, Code: code, Message: "the caller is not a known Veil principal"}
 	}
 	sc.Principal = p
-	purpose := strings.TrimSpace(r.Header.Get(PurposeHeader))
+	purpose := strings.TrimSpace(hdr.Get(PurposeHeader))
 	switch {
 	case purpose == "":
-		purpose = rt.cfg.Purpose
+		purpose = rc.Purpose
 	case !config.ValidIdent(purpose):
-		h.fail(w, rt.cfg.Dialect, sc, &crm.Error{Status: http.StatusBadRequest, Code: crm.CodeInvalidPurpose, Message: "X-Veil-Purpose must be lower-case letters, digits, '_' or '-'"})
-		return
+		return &crm.Error{Status: http.StatusBadRequest, Code: crm.CodeInvalidPurpose, Message: "X-Veil-Purpose must be lower-case letters, digits, '_' or '-'"}
 	}
-	if purpose == "" && rt.cfg.RequirePurpose {
-		h.fail(w, rt.cfg.Dialect, sc, &crm.Error{Status: http.StatusForbidden, Code: crm.CodePurposeRequired, Message: "this route requires an X-Veil-Purpose header"})
-		return
+	if purpose == "" && rc.RequirePurpose {
+		return &crm.Error{Status: http.StatusForbidden, Code: crm.CodePurposeRequired, Message: "this route requires an X-Veil-Purpose header"}
 	}
 	sc.Purpose = purpose
-	if e := h.opts.Inspector.InspectRequest(r); e != nil {
-		h.fail(w, rt.cfg.Dialect, sc, e)
-		return
-	}
-	rt.proxy.ServeHTTP(w, r)
+	return nil
 }
 
 func (h *Handler) match(path string) *route {
@@ -152,16 +159,16 @@ func (h *Handler) rewrite(up *url.URL) func(*httputil.ProxyRequest) {
 		if strip {
 			pr.Out.Header.Del(idHeader)
 		}
-		limitAcceptEncoding(pr.Out.Header)
+		LimitAcceptEncoding(pr.Out.Header)
 	}
 }
 
 // decodable are the content codings Veil can inspect (proxy/body).
 var decodable = map[string]bool{"gzip": true, "x-gzip": true, "deflate": true, "identity": true}
 
-// limitAcceptEncoding keeps only the codings Veil can decode, so the CRM
+// LimitAcceptEncoding keeps only the codings Veil can decode, so the CRM
 // never answers in one (br, zstd) that would have to be refused.
-func limitAcceptEncoding(h http.Header) {
+func LimitAcceptEncoding(h http.Header) {
 	v := h.Get("Accept-Encoding")
 	if v == "" {
 		return

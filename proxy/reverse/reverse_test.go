@@ -170,7 +170,7 @@ func TestLimitAcceptEncoding(t *testing.T) {
 		if in != "" {
 			h.Set("Accept-Encoding", in)
 		}
-		limitAcceptEncoding(h)
+		LimitAcceptEncoding(h)
 		if got := h.Get("Accept-Encoding"); got != want {
 			t.Errorf("%q → %q, want %q", in, got, want)
 		}

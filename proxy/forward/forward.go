@@ -1,0 +1,311 @@
+package forward
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/elazarl/goproxy"
+	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/zap"
+
+	"github.com/veil-proxy/veil/proxy/audit"
+	"github.com/veil-proxy/veil/proxy/config"
+	"github.com/veil-proxy/veil/proxy/crm"
+	"github.com/veil-proxy/veil/proxy/identity"
+	"github.com/veil-proxy/veil/proxy/metrics"
+	"github.com/veil-proxy/veil/proxy/reverse"
+	"github.com/veil-proxy/veil/proxy/scope"
+)
+
+// CodeEgressRefused is the stable code of a refused host or upgrade.
+const CodeEgressRefused = "egress_refused"
+
+// Auditor records refusals (proxy/audit's *Recorder).
+type Auditor interface {
+	Record(audit.Event) error
+	Alert(audit.Alert) error
+}
+
+// Options wire a Handler.
+type Options struct {
+	Config    *config.Config
+	Identity  *identity.Resolver
+	Inspector reverse.Inspector
+	Metrics   *metrics.Metrics
+	Connects  *prometheus.CounterVec // veil_forward_connects_total{decision}; may be nil
+	Audit     Auditor                // may be nil
+	Log       *zap.Logger
+	// TLSConfig mints the leaf for an intercepted host: Veil's CA, e.g.
+	// goproxy.TLSConfigFromCA(ca.Certificate()). Required.
+	TLSConfig func(host string, ctx *goproxy.ProxyCtx) (*tls.Config, error)
+	// CertStore caches leaves across connections (ca.Cache).
+	CertStore goproxy.CertStorage
+	// Transport to the CRMs and allowlisted plain-HTTP hosts; nil →
+	// NewTransport with the system roots and forward.upstream_ca.
+	Transport *http.Transport
+}
+
+// Handler is the forward-mode http.Handler (a goproxy server).
+type Handler struct {
+	opts  Options
+	hosts *hosts
+	proxy *goproxy.ProxyHttpServer
+	mitm  *goproxy.ConnectAction
+}
+
+// conn is what a CONNECT decided, carried to the requests inside it.
+type conn struct {
+	host  string
+	route *config.Route
+}
+
+// New builds the forward handler.
+func New(o Options) (*Handler, error) {
+	if o.TLSConfig == nil {
+		return nil, errors.New("forward: no CA to mint leaf certificates (forward.ca_cert)")
+	}
+	if o.Transport == nil {
+		roots, err := rootCAs(o.Config.Forward.UpstreamCA)
+		if err != nil {
+			return nil, err
+		}
+		o.Transport = NewTransport(o.Config, roots)
+	}
+	h := &Handler{opts: o, hosts: newHosts(o.Config)}
+	h.mitm = &goproxy.ConnectAction{Action: goproxy.ConnectMitm, TLSConfig: o.TLSConfig}
+	p := goproxy.NewProxyHttpServer()
+	p.Logger = quietLogger{log: o.Log}
+	p.Verbose = false
+	p.Tr = o.Transport
+	d := newDialer(o.Config)
+	p.ConnectDial = d.Dial // never dialerFromEnv: the proxy's own HTTP(S)_PROXY is ignored
+	p.CertStore = o.CertStore
+	p.NonproxyHandler = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		(&crm.Error{Status: http.StatusBadRequest, Code: crm.CodeNoRoute, Message: "this is Veil's forward proxy: use it as HTTPS_PROXY"}).Write(w, config.DialectGeneric)
+	})
+	p.OnRequest().HandleConnectFunc(h.connect)
+	p.OnRequest().DoFunc(h.request)
+	h.proxy = p
+	if o.Connects != nil {
+		for _, d := range Decisions {
+			o.Connects.WithLabelValues(d)
+		}
+	}
+	return h, nil
+}
+
+// ServeHTTP implements http.Handler.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.proxy.ServeHTTP(w, r) }
+
+func (h *Handler) count(decision string) {
+	if h.opts.Connects != nil {
+		h.opts.Connects.WithLabelValues(decision).Inc()
+	}
+}
+
+// connect decides a CONNECT: intercept a CRM host, tunnel an allowed one,
+// refuse the rest.
+func (h *Handler) connect(host string, ctx *goproxy.ProxyCtx) (*goproxy.ConnectAction, string) {
+	name := hostname(host)
+	if rt := h.hosts.route(name); rt != nil {
+		h.count(DecisionMITM)
+		ctx.UserData = &conn{host: name, route: rt}
+		return h.mitm, host
+	}
+	if h.hosts.tunnel(name) {
+		h.count(DecisionTunnel)
+		return &goproxy.ConnectAction{Action: goproxy.ConnectAccept}, host
+	}
+	h.refuse(ctx.Req, name, DecisionRefused)
+	ctx.Resp = errorResponse(ctx.Req, config.DialectGeneric, "", &crm.Error{Status: http.StatusForbidden, Code: CodeEgressRefused,
+		Message: "Veil does not allow connections to this host (forward.egress)"})
+	return &goproxy.ConnectAction{Action: goproxy.ConnectReject}, host
+}
+
+// refuse counts, logs (host only) and audits a refused host.
+func (h *Handler) refuse(r *http.Request, host, decision string) {
+	h.count(decision)
+	ip := clientIP(r)
+	h.opts.Log.Warn("forward refused", zap.String("host", host), zap.String("decision", decision), zap.String("client_ip", ip))
+	if h.opts.Audit == nil {
+		return
+	}
+	_ = h.opts.Audit.Record(audit.Event{Kind: audit.KindEgressRefused, Host: host, IP: ip, Outcome: audit.OutcomeBlocked, Code: CodeEgressRefused})
+	_ = h.opts.Audit.Alert(audit.Alert{Kind: audit.AlertEgressRefused, Severity: audit.SeverityMedium, IP: ip,
+		Message: "forward mode refused a connection (" + decision + ")"})
+}
+
+// request handles every request the proxy sees: inside an intercepted
+// CONNECT (https) or in plain HTTP proxy form.
+func (h *Handler) request(r *http.Request, ctx *goproxy.ProxyCtx) (*http.Request, *http.Response) {
+	c, _ := ctx.UserData.(*conn)
+	name := hostname(r.URL.Host)
+	if c == nil || r.URL.Scheme != "https" {
+		// Plain HTTP through the proxy: never to a CRM host (it would not
+		// be the CRM anyway), otherwise the egress allowlist.
+		if h.hosts.route(name) == nil && h.hosts.tunnel(name) {
+			h.count(DecisionTunnel)
+			return r, nil
+		}
+		h.refuse(r, name, DecisionRefused)
+		return r, errorResponse(r, config.DialectGeneric, "", &crm.Error{Status: http.StatusForbidden, Code: CodeEgressRefused,
+			Message: "Veil does not allow this request (forward.egress)"})
+	}
+	sc := &scope.Scope{RequestID: scope.NewRequestID(), Start: time.Now(), Route: c.route, ClientIP: clientIP(r)}
+	r = r.WithContext(scope.With(r.Context(), sc))
+	h.opts.Metrics.Inflight.Inc()
+	defer h.opts.Metrics.Inflight.Dec()
+	res := h.serve(r, c, sc)
+	res.Header.Set("X-Request-Id", sc.RequestID)
+	h.accessLog(r, sc, res)
+	return r, res
+}
+
+func (h *Handler) serve(r *http.Request, c *conn, sc *scope.Scope) *http.Response {
+	rt := c.route
+	if name := hostname(r.URL.Host); name != c.host {
+		// The Host header must name the intercepted host: no smuggling
+		// another destination through a CRM tunnel.
+		return h.fail(r, rt.Dialect, sc, &crm.Error{Status: http.StatusMisdirectedRequest, Code: CodeEgressRefused, Message: "the request's host differs from the CONNECT host"})
+	}
+	if isUpgrade(r.Header) && !h.opts.Config.Forward.Websocket {
+		h.refuse(r, c.host, DecisionWebsocketRefused)
+		return h.fail(r, rt.Dialect, sc, &crm.Error{Status: http.StatusForbidden, Code: CodeEgressRefused, Message: "websocket upgrades to CRM hosts are refused: their frames cannot be inspected"})
+	}
+	if e := reverse.Admit(h.opts.Identity, rt, sc, r.Header); e != nil {
+		return h.fail(r, rt.Dialect, sc, e)
+	}
+	if e := h.opts.Inspector.InspectRequest(r); e != nil {
+		return h.fail(r, rt.Dialect, sc, e)
+	}
+	out := r.Clone(r.Context())
+	out.RequestURI = ""
+	out.Body = r.Body // Clone shares it; InspectRequest may have replaced it (ContentLength set there)
+	for k := range out.Header {
+		if strings.HasPrefix(k, "X-Veil-") || strings.HasPrefix(k, "Proxy-") {
+			delete(out.Header, k)
+		}
+	}
+	if h.opts.Identity.StripHeader() {
+		out.Header.Del(h.opts.Identity.Header())
+	}
+	reverse.LimitAcceptEncoding(out.Header)
+	res, err := h.opts.Transport.RoundTrip(out)
+	if err != nil {
+		return h.upstreamError(r, sc, err)
+	}
+	res.Request = r // the scope travels with r's context
+	if err := h.opts.Inspector.InspectResponse(res); err != nil {
+		_ = res.Body.Close()
+		return h.upstreamError(r, sc, err)
+	}
+	return res
+}
+
+func (h *Handler) upstreamError(r *http.Request, sc *scope.Scope, err error) *http.Response {
+	kind, status := "transport", http.StatusBadGateway
+	var ne net.Error
+	if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout() {
+		kind, status = "timeout", http.StatusGatewayTimeout
+	}
+	if errors.Is(err, context.Canceled) {
+		kind = "canceled"
+	}
+	h.opts.Metrics.UpstreamErrors.WithLabelValues(sc.Route.Name, kind).Inc()
+	h.opts.Log.Warn("upstream request failed", zap.String("request_id", sc.RequestID), zap.String("route", sc.Route.Name), zap.String("kind", kind))
+	return h.fail(r, sc.Route.Dialect, sc, &crm.Error{Status: status, Code: crm.CodeUpstreamUnavailable, Message: "the CRM could not be reached"})
+}
+
+// fail counts a refusal like reverse mode and renders it in the dialect.
+func (h *Handler) fail(r *http.Request, dialect string, sc *scope.Scope, e *crm.Error) *http.Response {
+	if sc.Outcome != "blocked" {
+		sc.Outcome, sc.Code = "blocked", e.Code
+		h.opts.Metrics.Requests.WithLabelValues(sc.Route.Name, "request", "blocked").Inc()
+		h.opts.Metrics.Blocks.WithLabelValues(sc.Route.Name, "request", e.Code).Inc()
+	}
+	return errorResponse(r, dialect, sc.RequestID, e)
+}
+
+// accessLog writes one line per exchange: never the path, the query or a body.
+func (h *Handler) accessLog(r *http.Request, sc *scope.Scope, res *http.Response) {
+	h.opts.Log.Info("request",
+		zap.String("mode", "forward"),
+		zap.String("request_id", sc.RequestID),
+		zap.String("route", sc.Route.Name),
+		zap.String("method", r.Method),
+		zap.Int("status", res.StatusCode),
+		zap.String("principal", sc.Principal.ID),
+		zap.String("purpose", sc.Purpose),
+		zap.String("outcome", sc.Outcome),
+		zap.String("code", sc.Code),
+		zap.Strings("decision_ids", sc.DecisionIDs),
+		zap.Float64("duration_ms", float64(time.Since(sc.Start).Microseconds())/1000),
+	)
+}
+
+// errorResponse renders e as a response to r.
+func errorResponse(r *http.Request, dialect, requestID string, e *crm.Error) *http.Response {
+	e.RequestID = requestID
+	b := e.Body(dialect)
+	res := &http.Response{
+		StatusCode: e.Status, Status: strconv.Itoa(e.Status) + " " + http.StatusText(e.Status),
+		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header: http.Header{}, Request: r, ContentLength: int64(len(b)),
+		Body: readCloser{strings.NewReader(string(b))},
+	}
+	res.Header.Set("Content-Type", "application/json;charset=UTF-8")
+	res.Header.Set("Content-Length", strconv.Itoa(len(b)))
+	res.Header.Set("X-Veil-Error", e.Code)
+	if e.DecisionID != "" {
+		res.Header.Set("X-Veil-Decision-Id", e.DecisionID)
+	}
+	if requestID != "" {
+		res.Header.Set("X-Request-Id", requestID)
+	}
+	return res
+}
+
+type readCloser struct{ *strings.Reader }
+
+func (readCloser) Close() error { return nil }
+
+func isUpgrade(h http.Header) bool {
+	return h.Get("Upgrade") != "" || headerHas(h, "Connection", "upgrade")
+}
+
+func headerHas(h http.Header, name, token string) bool {
+	for _, v := range h.Values(name) {
+		for _, p := range strings.Split(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(p), token) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func clientIP(r *http.Request) string {
+	if r == nil {
+		return ""
+	}
+	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		return host
+	}
+	return ""
+}
+
+// quietLogger keeps goproxy's messages out of the logs' values: only the
+// format string is logged (its arguments hold URLs), at debug level.
+type quietLogger struct{ log *zap.Logger }
+
+func (q quietLogger) Printf(format string, _ ...any) {
+	if q.log != nil {
+		q.log.Debug("goproxy", zap.String("event", format))
+	}
+}

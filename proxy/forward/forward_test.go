@@ -1,0 +1,261 @@
+package forward
+
+import (
+	"bytes"
+	"crypto/tls"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/elazarl/goproxy"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"go.uber.org/zap"
+
+	"github.com/veil-proxy/veil/proxy/audit"
+	"github.com/veil-proxy/veil/proxy/config"
+	"github.com/veil-proxy/veil/proxy/crm"
+	"github.com/veil-proxy/veil/proxy/forward/forwardtest"
+	"github.com/veil-proxy/veil/proxy/identity"
+	"github.com/veil-proxy/veil/proxy/metrics"
+	"github.com/veil-proxy/veil/proxy/scope"
+)
+
+func TestMatchHost(t *testing.T) {
+	for _, c := range []struct {
+		pattern, host string
+		want          bool
+	}{
+		{"*.salesforce.com", "acme.my.salesforce.com", true},
+		{"*.salesforce.com", "salesforce.com", false},
+		{"*.salesforce.com", "evilsalesforce.com", false},
+		{"*.salesforce.com", "ACME.Salesforce.com.", true},
+		{"api.hubapi.com", "api.hubapi.com", true},
+		{"api.hubapi.com", "x.api.hubapi.com", false},
+	} {
+		if got := config.MatchHost(c.pattern, c.host); got != c.want {
+			t.Errorf("MatchHost(%q, %q) = %v", c.pattern, c.host, got)
+		}
+	}
+}
+
+func testConfig(mutate func(*config.Config)) *config.Config {
+	c := config.Demo("127.0.0.1:1", "127.0.0.1:2", "https://unused.invalid")
+	c.Forward = config.Forward{Listen: "127.0.0.1:3", CACert: "x", CAKey: "y"}
+	if mutate != nil {
+		mutate(c)
+	}
+	c.ApplyDefaults()
+	return c
+}
+
+func TestDefaultsAndDecisions(t *testing.T) {
+	cfg := testConfig(func(c *config.Config) { c.Forward.Egress.Allow = []string{"*.googleapis.com"} })
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	h := newHosts(cfg)
+	for host, want := range map[string]string{
+		"login.salesforce.com": "salesforce", "acme.my.salesforce.com": "salesforce", "acme.lightning.force.com": "salesforce",
+		"api.hubapi.com": "hubspot", "api.hubspot.com": "hubspot", "example.com": "",
+	} {
+		got := ""
+		if rt := h.route(host); rt != nil {
+			got = rt.Name
+		}
+		if got != want {
+			t.Errorf("route(%s) = %q, want %q", host, got, want)
+		}
+	}
+	if !h.tunnel("storage.googleapis.com") || h.tunnel("example.com") {
+		t.Error("egress: allowlist or default refuse broken")
+	}
+	tun := newHosts(testConfig(func(c *config.Config) { c.Forward.Egress.Otherwise = config.EgressTunnel }))
+	if !tun.tunnel("example.com") {
+		t.Error("otherwise: tunnel not honoured")
+	}
+}
+
+func TestValidate(t *testing.T) {
+	cfg := testConfig(func(c *config.Config) {
+		c.Forward.CACert = ""
+		c.Forward.MITM = []config.MITMHost{{Host: "bad host", Route: "nope"}}
+		c.Forward.Egress.Otherwise = "maybe"
+		c.Forward.Resolve = map[string]string{"a": "noport"}
+	})
+	err := cfg.Validate()
+	if err == nil {
+		t.Fatal("no problems found")
+	}
+	for _, want := range []string{"forward.ca_cert", "forward.mitm[0].host", "forward.mitm[0].route", "forward.egress.otherwise", "forward.resolve.a"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("missing problem %s in %v", want, err)
+		}
+	}
+}
+
+// stubInspector replaces request bodies and counts responses.
+type stubInspector struct {
+	mu        sync.Mutex
+	responses int
+}
+
+func (s *stubInspector) InspectRequest(r *http.Request) *crm.Error {
+	if scope.From(r.Context()).Principal.ID == "" {
+		return &crm.Error{Status: 500, Code: "no_scope"}
+	}
+	if r.Body == nil || r.Body == http.NoBody {
+		return nil
+	}
+	b, _ := io.ReadAll(r.Body)
+	nb := bytes.ReplaceAll(b, []byte("jane.doe@example.com"), []byte("[email]"))
+	r.Body = io.NopCloser(bytes.NewReader(nb))
+	r.ContentLength = int64(len(nb))
+	r.Header.Set("Content-Length", strconv.Itoa(len(nb)))
+	return nil
+}
+
+func (s *stubInspector) InspectResponse(res *http.Response) error {
+	s.mu.Lock()
+	s.responses++
+	s.mu.Unlock()
+	return nil
+}
+
+type memAudit struct {
+	mu     sync.Mutex
+	events []audit.Event
+	alerts []audit.Alert
+}
+
+func (m *memAudit) Record(e audit.Event) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.events = append(m.events, e)
+	return nil
+}
+
+func (m *memAudit) Alert(a audit.Alert) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.alerts = append(m.alerts, a)
+	return nil
+}
+
+type seen struct {
+	mu      sync.Mutex
+	proto   int
+	length  int64
+	body    string
+	veilHdr bool
+}
+
+func TestHandlerMITMBodyLengthAndHTTP2(t *testing.T) {
+	upCA, err := forwardtest.NewCA("upstream")
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, _ := upCA.Leaf("api.hubapi.com", "127.0.0.1")
+	var got seen
+	up := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		got.mu.Lock()
+		got.proto, got.length, got.body, got.veilHdr = r.ProtoMajor, r.ContentLength, string(b), r.Header.Get("X-Veil-Purpose") != ""
+		got.mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"ok":true}`)
+	}))
+	up.TLS = &tls.Config{Certificates: []tls.Certificate{leaf}}
+	up.EnableHTTP2 = true
+	up.StartTLS()
+	defer up.Close()
+
+	cfg := testConfig(func(c *config.Config) {
+		c.Forward.Resolve = map[string]string{"api.hubapi.com": strings.TrimPrefix(up.URL, "https://")}
+	})
+	veilCA, _ := forwardtest.NewCA("veil")
+	caCert, _ := veilCA.TLSCertificate()
+	ident, err := identity.New(cfg.Identity)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := prometheus.NewRegistry()
+	cache := NewLeafCache(16)
+	fm := metrics.RegisterForward(reg, cache.Stats)
+	aud := &memAudit{}
+	insp := &stubInspector{}
+	h, err := New(Options{Config: cfg, Identity: ident, Inspector: insp, Metrics: metrics.New(reg, "t"), Connects: fm.Connects,
+		Audit: aud, Log: zap.NewNop(), TLSConfig: goproxy.TLSConfigFromCA(caCert), CertStore: cache,
+		Transport: NewTransport(cfg, upCA.Pool())})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	pu, _ := url.Parse(srv.URL)
+	c := &http.Client{Transport: &http.Transport{Proxy: http.ProxyURL(pu), TLSClientConfig: &tls.Config{RootCAs: veilCA.Pool()}}, Timeout: 5 * time.Second}
+	defer c.CloseIdleConnections()
+
+	req, _ := http.NewRequest("POST", "https://api.hubapi.com/crm/v3/objects/contacts", strings.NewReader(`{"email":"jane.doe@example.com"}`))
+	req.Header.Set("Authorization", "Bearer demo-sales")
+	req.Header.Set("X-Veil-Purpose", "support")
+	res, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 {
+		t.Fatalf("status %d", res.StatusCode)
+	}
+	got.mu.Lock()
+	if got.body != `{"email":"[email]"}` || got.length != int64(len(got.body)) {
+		t.Errorf("upstream saw %q with Content-Length %d", got.body, got.length)
+	}
+	if got.proto != 2 {
+		t.Errorf("upstream spoke HTTP/%d, want HTTP/2", got.proto)
+	}
+	if got.veilHdr {
+		t.Error("X-Veil-* headers reached the CRM")
+	}
+	got.mu.Unlock()
+	if insp.responses != 1 {
+		t.Errorf("InspectResponse ran %d times", insp.responses)
+	}
+
+	// A refused host: counted, audited, alerted.
+	if _, err := c.Get("https://refused.example.org/"); err == nil {
+		t.Error("refused host reachable")
+	}
+	if v := testutil.ToFloat64(fm.Connects.WithLabelValues(DecisionRefused)); v != 1 {
+		t.Errorf("refused count %v", v)
+	}
+	if v := testutil.ToFloat64(fm.Connects.WithLabelValues(DecisionMITM)); v != 1 {
+		t.Errorf("mitm count %v", v)
+	}
+	aud.mu.Lock()
+	if len(aud.events) != 1 || aud.events[0].Kind != audit.KindEgressRefused || aud.events[0].Host != "refused.example.org" || len(aud.alerts) != 1 {
+		t.Errorf("audit: %+v %+v", aud.events, aud.alerts)
+	}
+	aud.mu.Unlock()
+}
+
+func TestLoadCARefusesGoproxyCA(t *testing.T) {
+	dir := t.TempDir()
+	cert, key := dir+"/ca.crt", dir+"/ca.key"
+	if err := writeFile(cert, goproxy.CA_CERT); err != nil {
+		t.Fatal(err)
+	}
+	if err := writeFile(key, goproxy.CA_KEY); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadCA(cert, key); err == nil || !strings.Contains(err.Error(), "built-in") {
+		t.Fatalf("goproxy's CA accepted: %v", err)
+	}
+}

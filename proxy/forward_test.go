@@ -1,0 +1,316 @@
+package proxy_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/veil-proxy/veil/cmd/fakecrm/fakecrm"
+	"github.com/veil-proxy/veil/proxy"
+	"github.com/veil-proxy/veil/proxy/config"
+	"github.com/veil-proxy/veil/proxy/forward/forwardtest"
+	"github.com/veil-proxy/veil/proxy/logging"
+)
+
+// fwdHarness is Veil in forward mode in front of a fake CRM serving TLS
+// (its own test CA) on 127.0.0.1, reached as api.hubapi.com and
+// acme.my.salesforce.com through forward.resolve, and a plain TLS server
+// reached as tunnel.test (allowlisted, tunnelled).
+type fwdHarness struct {
+	proxyURL *url.URL
+	veilCA   *x509.CertPool // trusted by clients of the proxy
+	crmCA    *x509.CertPool // the fake CRM's own CA
+	crm      string         // https://127.0.0.1:port, unproxied
+	srv      *proxy.Server
+	logs     *syncBuffer
+	dir      string
+}
+
+const tunnelBody = `{"email":"jane.doe@example.com","note":"untouched"}`
+
+func startForward(t testing.TB, mutate ...func(*config.Config)) *fwdHarness {
+	t.Helper()
+	dir := t.TempDir()
+	veilCA, err := forwardtest.NewCA("Veil test CA")
+	if err != nil {
+		t.Fatal(err)
+	}
+	caCert, caKey, err := veilCA.Write(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	crmCA, err := forwardtest.NewCA("fake CRM CA")
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, err := crmCA.Leaf("api.hubapi.com", "acme.my.salesforce.com", "tunnel.test", "127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	upCA := filepath.Join(dir, "upstream-ca.crt")
+	if err := os.WriteFile(upCA, crmCA.CertPEM, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fake, err := fakecrm.New(os.DirFS("../testdata/crm"), fakecrm.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	crmSrv := httptest.NewUnstartedServer(fake)
+	crmSrv.TLS = &tls.Config{Certificates: []tls.Certificate{leaf}, NextProtos: []string{"h2", "http/1.1"}}
+	crmSrv.EnableHTTP2 = true
+	crmSrv.StartTLS()
+	t.Cleanup(crmSrv.Close)
+	tun := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, tunnelBody)
+	}))
+	tun.TLS = &tls.Config{Certificates: []tls.Certificate{leaf}}
+	tun.StartTLS()
+	t.Cleanup(tun.Close)
+
+	ln, adminLn, fwdLn := listen(t), listen(t), listen(t)
+	cfg := config.Demo(ln.Addr().String(), adminLn.Addr().String(), crmSrv.URL)
+	crmAddr := strings.TrimPrefix(crmSrv.URL, "https://")
+	cfg.Forward = config.Forward{
+		Listen: fwdLn.Addr().String(), CACert: caCert, CAKey: caKey, UpstreamCA: upCA,
+		Egress: config.Egress{Allow: []string{"tunnel.test"}},
+		Resolve: map[string]string{
+			"api.hubapi.com": crmAddr, "acme.my.salesforce.com": crmAddr,
+			"tunnel.test": strings.TrimPrefix(tun.URL, "https://"),
+		},
+	}
+	for _, m := range mutate {
+		m(cfg)
+	}
+	cfg.ApplyDefaults()
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	h := &fwdHarness{veilCA: veilCA.Pool(), crmCA: crmCA.Pool(), crm: crmSrv.URL, logs: &syncBuffer{}, dir: dir}
+	h.proxyURL, _ = url.Parse("http://" + fwdLn.Addr().String())
+	log, err := logging.New(logging.Options{Level: "debug", Output: h.logs, Scrub: proxy.LogScrubber()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	srv, err := proxy.New(ctx, cfg, proxy.Options{Logger: log})
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	h.srv = srv
+	done := make(chan error, 1)
+	go func() { done <- srv.ServeAll(ctx, proxy.Listeners{Proxy: ln, Admin: adminLn, Forward: fwdLn}) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("ServeAll: %v", err)
+		}
+	})
+	return h
+}
+
+// client is what `curl --proxy ... --cacert veil.crt` does; roots are the
+// CAs it trusts.
+func (h *fwdHarness) client(roots *x509.CertPool, keepAlive bool) *http.Client {
+	return &http.Client{Transport: &http.Transport{
+		Proxy:              http.ProxyURL(h.proxyURL),
+		TLSClientConfig:    &tls.Config{RootCAs: roots},
+		DisableCompression: true,
+		DisableKeepAlives:  !keepAlive,
+	}, Timeout: 10 * time.Second}
+}
+
+func fetch(t testing.TB, c *http.Client, method, u, token, body string) (int, http.Header, []byte, *tls.ConnectionState) {
+	t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, u, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	res, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.StatusCode, res.Header, b, res.TLS
+}
+
+func TestForwardMITMMasksCRMResponse(t *testing.T) {
+	h := startForward(t)
+	path := "/crm/v3/objects/contacts?limit=100&properties=firstname,lastname,email,phone"
+	direct := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: h.crmCA}, Proxy: nil}}
+	_, _, truth, _ := fetch(t, direct, "GET", h.crm+path, "crm-token", "")
+	emails := findEmails(truth)
+	if len(emails) == 0 {
+		t.Fatalf("fixtures hold no e-mail address: %.200s", truth)
+	}
+	status, hdr, got, st := fetch(t, h.client(h.veilCA, true), "GET", "https://api.hubapi.com"+path, "demo-analyst", "")
+	if status != 200 {
+		t.Fatalf("status %d: %.300s", status, got)
+	}
+	if hdr.Get("X-Request-Id") == "" {
+		t.Error("no X-Request-Id: the request did not go through Veil's pipeline")
+	}
+	if st == nil || len(st.PeerCertificates) == 0 || st.PeerCertificates[0].Issuer.CommonName != "Veil test CA" {
+		t.Errorf("the client did not see Veil's leaf: %+v", st)
+	}
+	for _, e := range emails {
+		if bytes.Contains(got, []byte(e)) {
+			t.Errorf("a raw e-mail address went through to the analyst (policy: masked)")
+			break
+		}
+	}
+	if bytes.Equal(got, truth) {
+		t.Error("the response was not transformed")
+	}
+	if strings.Contains(h.logs.String(), emails[0]) {
+		t.Error("an e-mail address reached the log")
+	}
+}
+
+func TestForwardMITMRefusesUnknownCaller(t *testing.T) {
+	h := startForward(t)
+	status, hdr, body, _ := fetch(t, h.client(h.veilCA, false), "GET", "https://acme.my.salesforce.com/services/data/v62.0/query?q=SELECT+Id+FROM+Contact", "nobody", "")
+	if status != http.StatusForbidden || hdr.Get("X-Veil-Error") != "unknown_principal" {
+		t.Fatalf("status %d, code %q: %s", status, hdr.Get("X-Veil-Error"), body)
+	}
+	// The Salesforce dialect: a JSON array of {message, errorCode}.
+	if !bytes.HasPrefix(bytes.TrimSpace(body), []byte("[")) {
+		t.Errorf("not a Salesforce-shaped error: %s", body)
+	}
+}
+
+func TestForwardMITMRequestBodyInspected(t *testing.T) {
+	h := startForward(t)
+	body := `{"properties":{"email":"jane.doe@example.com","firstname":"Jane"}}`
+	status, hdr, got, _ := fetch(t, h.client(h.veilCA, true), "POST", "https://api.hubapi.com/crm/v3/objects/contacts", "demo-sales", body)
+	if status >= 500 {
+		t.Fatalf("status %d: %s", status, got)
+	}
+	if hdr.Get("X-Request-Id") == "" {
+		t.Error("no X-Request-Id")
+	}
+}
+
+func TestForwardTunnelUntouched(t *testing.T) {
+	h := startForward(t)
+	// The client trusts only the upstream's CA: a tunnel must present the
+	// upstream's own certificate, never Veil's.
+	status, hdr, got, st := fetch(t, h.client(h.crmCA, false), "GET", "https://tunnel.test/x?email=a", "", "")
+	if status != 200 || string(got) != tunnelBody {
+		t.Fatalf("status %d, body %q", status, got)
+	}
+	if hdr.Get("X-Request-Id") != "" {
+		t.Error("a tunnelled exchange went through the pipeline")
+	}
+	if st.PeerCertificates[0].Issuer.CommonName != "fake CRM CA" {
+		t.Errorf("tunnel presented %q", st.PeerCertificates[0].Issuer.CommonName)
+	}
+}
+
+func TestForwardRefusesUnknownHost(t *testing.T) {
+	h := startForward(t)
+	req, _ := http.NewRequest("GET", "https://evil.example.org/", nil)
+	_, err := h.client(h.veilCA, false).Do(req)
+	if err == nil || !strings.Contains(err.Error(), "Forbidden") {
+		t.Fatalf("CONNECT to an unlisted host: err %v, want 403 Forbidden", err)
+	}
+	// Plain HTTP through the proxy is refused too.
+	status, hdr, _, _ := fetch(t, h.client(h.veilCA, false), "GET", "http://evil.example.org/", "", "")
+	if status != http.StatusForbidden || hdr.Get("X-Veil-Error") != "egress_refused" {
+		t.Errorf("plain HTTP: status %d code %q", status, hdr.Get("X-Veil-Error"))
+	}
+	if !strings.Contains(h.logs.String(), "forward refused") {
+		t.Error("the refusal was not logged")
+	}
+}
+
+func TestForwardRefusesWebsocket(t *testing.T) {
+	h := startForward(t)
+	req, _ := http.NewRequest("GET", "https://api.hubapi.com/crm/v3/objects/contacts", nil)
+	req.Header.Set("Authorization", "Bearer demo-sales")
+	req.Header.Set("Connection", "Upgrade")
+	req.Header.Set("Upgrade", "websocket")
+	req.Header.Set("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==")
+	req.Header.Set("Sec-WebSocket-Version", "13")
+	res, err := h.client(h.veilCA, false).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusForbidden || res.Header.Get("X-Veil-Error") != "egress_refused" {
+		t.Fatalf("status %d code %q", res.StatusCode, res.Header.Get("X-Veil-Error"))
+	}
+}
+
+// TestForwardLeafCacheAndNoLeak opens a new CONNECT per request (jsforce
+// does) many times: one leaf is minted for the host, the rest are cache
+// hits, and no goroutine outlives the connections.
+func TestForwardLeafCacheAndNoLeak(t *testing.T) {
+	h := startForward(t)
+	c := h.client(h.veilCA, false)
+	n := 1000
+	if testing.Short() {
+		n = 200
+	}
+	fetch(t, c, "GET", "https://api.hubapi.com/crm/v3/objects/contacts?limit=1", "demo-sales", "") // warm up
+	before := runtime.NumGoroutine()
+	for i := 0; i < n; i++ {
+		status, _, _, _ := fetch(t, c, "GET", "https://api.hubapi.com/crm/v3/objects/contacts?limit=1", "demo-sales", "")
+		if status != 200 {
+			t.Fatalf("request %d: status %d", i, status)
+		}
+	}
+	hits, misses := h.srv.LeafCache.Stats()
+	if misses != 1 || hits < uint64(n) {
+		t.Errorf("leaf cache: %d hits, %d misses; want ≥%d hits and 1 miss", hits, misses, n)
+	}
+	t.Logf("leaf cache hit rate %.4f (%d hits, %d misses)", float64(hits)/float64(hits+misses), hits, misses)
+	c.CloseIdleConnections()
+	var after int
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if after = runtime.NumGoroutine(); after <= before+2 {
+			return
+		}
+	}
+	buf := make([]byte, 1<<20)
+	t.Errorf("goroutines: %d before, %d after %d CONNECTs\n%s", before, after, n, buf[:runtime.Stack(buf, true)])
+}
+
+func findEmails(b []byte) []string {
+	var out []string
+	for _, f := range strings.FieldsFunc(string(b), func(r rune) bool { return strings.ContainsRune("\"{}[],: ", r) }) {
+		if strings.Contains(f, "@") && strings.Contains(f, ".") {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+var _ = net.Listen
