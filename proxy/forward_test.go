@@ -17,9 +17,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/elazarl/goproxy"
+	"go.uber.org/zap"
+
 	"github.com/veil-proxy/veil/cmd/fakecrm/fakecrm"
 	"github.com/veil-proxy/veil/proxy"
 	"github.com/veil-proxy/veil/proxy/config"
+	"github.com/veil-proxy/veil/proxy/forward/ca"
 	"github.com/veil-proxy/veil/proxy/forward/forwardtest"
 	"github.com/veil-proxy/veil/proxy/logging"
 )
@@ -43,14 +47,17 @@ const tunnelBody = `{"email":"jane.doe@example.com","note":"untouched"}`
 func startForward(t testing.TB, mutate ...func(*config.Config)) *fwdHarness {
 	t.Helper()
 	dir := t.TempDir()
-	veilCA, err := forwardtest.NewCA("Veil test CA")
+	// Veil's CA as `veil ca init` makes it (name-constrained to the CRMs).
+	caCert, caKey, err := ca.Init(ca.Options{Dir: dir, CommonName: "Veil test CA"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	caCert, caKey, err := veilCA.Write(dir)
+	veilCA, err := ca.Load(caCert, caKey)
 	if err != nil {
 		t.Fatal(err)
 	}
+	veilPool := x509.NewCertPool()
+	veilPool.AppendCertsFromPEM(veilCA.CertPEM())
 	crmCA, err := forwardtest.NewCA("fake CRM CA")
 	if err != nil {
 		t.Fatal(err)
@@ -98,7 +105,7 @@ func startForward(t testing.TB, mutate ...func(*config.Config)) *fwdHarness {
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	h := &fwdHarness{veilCA: veilCA.Pool(), crmCA: crmCA.Pool(), crm: crmSrv.URL, logs: &syncBuffer{}, dir: dir}
+	h := &fwdHarness{veilCA: veilPool, crmCA: crmCA.Pool(), crm: crmSrv.URL, logs: &syncBuffer{}, dir: dir}
 	h.proxyURL, _ = url.Parse("http://" + fwdLn.Addr().String())
 	log, err := logging.New(logging.Options{Level: "debug", Output: h.logs, Scrub: proxy.LogScrubber()})
 	if err != nil {
@@ -287,7 +294,8 @@ func TestForwardLeafCacheAndNoLeak(t *testing.T) {
 			t.Fatalf("request %d: status %d", i, status)
 		}
 	}
-	hits, misses := h.srv.LeafCache.Stats()
+	st := h.srv.LeafCache.Stats()
+	hits, misses := st.Hits, st.Misses
 	if misses != 1 || hits < uint64(n) {
 		t.Errorf("leaf cache: %d hits, %d misses; want ≥%d hits and 1 miss", hits, misses, n)
 	}
@@ -314,3 +322,48 @@ func findEmails(b []byte) []string {
 }
 
 var _ = net.Listen
+
+// TestForwardRefusesUnsafeCA: serve will not start with goproxy's public
+// CA, nor with a CA whose name constraints exclude a host it must intercept.
+func TestForwardRefusesUnsafeCA(t *testing.T) {
+	dir := t.TempDir()
+	build := func(mutate func(*config.Config)) error {
+		cfg := config.Demo("127.0.0.1:0", "127.0.0.1:1", "https://127.0.0.1:2")
+		cfg.Forward = config.Forward{Listen: "127.0.0.1:3"}
+		mutate(cfg)
+		cfg.ApplyDefaults()
+		if err := cfg.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		srv, err := proxy.New(context.Background(), cfg, proxy.Options{Logger: zap.NewNop()})
+		if err == nil {
+			srv.Close()
+		}
+		return err
+	}
+	gpCert, gpKey := filepath.Join(dir, "gp.crt"), filepath.Join(dir, "gp.key")
+	if err := os.WriteFile(gpCert, goproxy.CA_CERT, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(gpKey, goproxy.CA_KEY, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	err := build(func(c *config.Config) { c.Forward.CACert, c.Forward.CAKey = gpCert, gpKey })
+	if err == nil || !strings.Contains(err.Error(), "built-in") {
+		t.Errorf("goproxy's CA: %v", err)
+	}
+	cert, key, err := ca.Init(ca.Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = build(func(c *config.Config) {
+		c.Forward.CACert, c.Forward.CAKey = cert, key
+		c.Forward.MITM = []config.MITMHost{{Host: "crm.example.org", Route: c.Routes[0].Name}}
+	})
+	if err == nil || !strings.Contains(err.Error(), "name constraints") {
+		t.Errorf("a host outside the CA's constraints: %v", err)
+	}
+	if err := build(func(c *config.Config) { c.Forward.CACert, c.Forward.CAKey = cert, key }); err != nil {
+		t.Errorf("the default hosts with a default CA: %v", err)
+	}
+}

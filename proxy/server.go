@@ -24,6 +24,7 @@ import (
 	"github.com/veil-proxy/veil/proxy/audit"
 	"github.com/veil-proxy/veil/proxy/config"
 	"github.com/veil-proxy/veil/proxy/forward"
+	"github.com/veil-proxy/veil/proxy/forward/ca"
 	"github.com/veil-proxy/veil/proxy/identity"
 	"github.com/veil-proxy/veil/proxy/inventory"
 	"github.com/veil-proxy/veil/proxy/metrics"
@@ -50,7 +51,7 @@ type Server struct {
 	Handler http.Handler // reverse mode
 	Forward http.Handler // forward mode (HTTPS_PROXY); nil when forward.listen is empty
 	// LeafCache is forward mode's leaf certificate cache (nil when off).
-	LeafCache *forward.LeafCache
+	LeafCache *ca.Cache
 	Admin     http.Handler // /metrics, /healthz, /readyz, /admin/...
 	Engine    *policy.Engine
 	ready     atomic.Bool
@@ -122,7 +123,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Server, error) {
 		return nil, err
 	}
 	var fwd *forward.Handler
-	var leaves *forward.LeafCache
+	var leaves *ca.Cache
 	if cfg.Forward.Enabled() {
 		fwd, leaves, err = newForward(cfg, o.Logger, ident, insp, m, reg, stores)
 		if err != nil {

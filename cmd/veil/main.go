@@ -11,6 +11,7 @@
 //	veil inventory [--admin URL] [--format table|json]  print the data inventory a running Veil learned
 //	veil incident --principal P | --ip A [--since T --until T] --file F | -c FILE  incident report and notification clocks
 //	veil audit verify --file F | -c FILE [--alerts]  check the audit hash chains
+//	veil ca init --out DIR [--permit D,D] [--any-host]  make forward mode's CA
 //	veil version
 package main
 
@@ -39,6 +40,7 @@ var commands = []command{
 	{"inventory", "print the data inventory of a running Veil: veil inventory [--admin URL] [--token-file F] [--format table|json]", runInventory},
 	{"audit", "verify the audit hash chains: veil audit verify (--file F | -c FILE) [--alerts]", runAudit},
 	{"incident", "incident report for a principal or IP: veil incident (--principal P | --ip A) [--since T] [--until T] (--file F | -c FILE)", runIncident},
+	{"ca", "forward mode's CA: veil ca init --out DIR [--permit D,D...] [--any-host] [--days N] [--force]", runCA},
 	{"version", "print the version", runVersion},
 }
 

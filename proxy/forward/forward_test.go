@@ -21,6 +21,7 @@ import (
 	"github.com/veil-proxy/veil/proxy/audit"
 	"github.com/veil-proxy/veil/proxy/config"
 	"github.com/veil-proxy/veil/proxy/crm"
+	"github.com/veil-proxy/veil/proxy/forward/ca"
 	"github.com/veil-proxy/veil/proxy/forward/forwardtest"
 	"github.com/veil-proxy/veil/proxy/identity"
 	"github.com/veil-proxy/veil/proxy/metrics"
@@ -186,8 +187,8 @@ func TestHandlerMITMBodyLengthAndHTTP2(t *testing.T) {
 		t.Fatal(err)
 	}
 	reg := prometheus.NewRegistry()
-	cache := NewLeafCache(16)
-	fm := metrics.RegisterForward(reg, cache.Stats)
+	cache := ca.NewCache(16)
+	fm := metrics.RegisterForward(reg, func() (uint64, uint64) { s := cache.Stats(); return s.Hits, s.Misses })
 	aud := &memAudit{}
 	insp := &stubInspector{}
 	h, err := New(Options{Config: cfg, Identity: ident, Inspector: insp, Metrics: metrics.New(reg, "t"), Connects: fm.Connects,
@@ -244,18 +245,4 @@ func TestHandlerMITMBodyLengthAndHTTP2(t *testing.T) {
 		t.Errorf("audit: %+v %+v", aud.events, aud.alerts)
 	}
 	aud.mu.Unlock()
-}
-
-func TestLoadCARefusesGoproxyCA(t *testing.T) {
-	dir := t.TempDir()
-	cert, key := dir+"/ca.crt", dir+"/ca.key"
-	if err := writeFile(cert, goproxy.CA_CERT); err != nil {
-		t.Fatal(err)
-	}
-	if err := writeFile(key, goproxy.CA_KEY); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := LoadCA(cert, key); err == nil || !strings.Contains(err.Error(), "built-in") {
-		t.Fatalf("goproxy's CA accepted: %v", err)
-	}
 }
