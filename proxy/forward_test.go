@@ -367,3 +367,17 @@ func TestForwardRefusesUnsafeCA(t *testing.T) {
 		t.Errorf("the default hosts with a default CA: %v", err)
 	}
 }
+
+// TestForwardVerifiesUpstreamTLS: without forward.upstream_ca the fake
+// CRM's certificate is not trusted; Veil answers 502 in the CRM's format
+// and never sends the request on.
+func TestForwardVerifiesUpstreamTLS(t *testing.T) {
+	h := startForward(t, func(c *config.Config) { c.Forward.UpstreamCA = "" })
+	status, hdr, body, _ := fetch(t, h.client(h.veilCA, false), "GET", "https://api.hubapi.com/crm/v3/objects/contacts?limit=1", "demo-sales", "")
+	if status != http.StatusBadGateway || hdr.Get("X-Veil-Error") != "upstream_unavailable" {
+		t.Fatalf("status %d code %q: %s", status, hdr.Get("X-Veil-Error"), body)
+	}
+	if !bytes.Contains(body, []byte(`"category"`)) {
+		t.Errorf("not a HubSpot-shaped error: %s", body)
+	}
+}

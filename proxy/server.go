@@ -271,8 +271,11 @@ func (s *Server) ServeAll(ctx context.Context, l Listeners) error {
 		return errors.Join(proxySrv.Shutdown(sctx), adminSrv.Shutdown(sctx), fwdErr, s.Close())
 	})
 	s.ready.Store(true)
-	s.log.Info("veil serving", zap.String("listen", ln.Addr().String()), zap.String("admin", adminLn.Addr().String()),
-		zap.String("policy_revision", s.Engine.Revision()), zap.String("version", Version))
+	fields := []zap.Field{zap.String("listen", ln.Addr().String()), zap.String("admin", adminLn.Addr().String())}
+	if fwdOn {
+		fields = append(fields, zap.String("forward", l.Forward.Addr().String()))
+	}
+	s.log.Info("veil serving", append(fields, zap.String("policy_revision", s.Engine.Revision()), zap.String("version", Version))...)
 	return g.Wait()
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -15,7 +16,52 @@ import (
 
 	"github.com/veil-proxy/veil/cmd/fakecrm/fakecrm"
 	"github.com/veil-proxy/veil/proxy/config"
+	"github.com/veil-proxy/veil/proxy/forward/ca"
+	"github.com/veil-proxy/veil/proxy/forward/forwardtest"
 )
+
+// demoCRMNames are what the TLS fake CRM answers as in forward mode.
+var demoCRMNames = []string{"*.salesforce.com", "*.my.salesforce.com", "*.force.com", "*.lightning.force.com", "api.hubapi.com", "api.hubspot.com"}
+
+// demoForward serves crm over TLS on a free loopback port with a
+// throwaway CA of its own, makes (or reuses) Veil's CA in dir/ca, and
+// returns the forward config that reaches the fake CRM as the CRMs' names.
+// Every CRM name resolves to loopback: nothing leaves 127.0.0.1.
+func demoForward(crm http.Handler, listen, dir string) (config.Forward, func(), error) {
+	none := func() {}
+	caDir := filepath.Join(dir, "ca")
+	certPath, keyPath := filepath.Join(caDir, ca.CertFile), filepath.Join(caDir, ca.KeyFile)
+	if _, err := os.Stat(certPath); err != nil {
+		if certPath, keyPath, err = ca.Init(ca.Options{Dir: caDir, CommonName: "Veil demo CA"}); err != nil {
+			return config.Forward{}, none, err
+		}
+	}
+	crmCA, err := forwardtest.NewCA("Veil demo fake CRM CA")
+	if err != nil {
+		return config.Forward{}, none, err
+	}
+	leaf, err := crmCA.Leaf(demoCRMNames...)
+	if err != nil {
+		return config.Forward{}, none, err
+	}
+	upCA := filepath.Join(dir, "fake-crm-ca.crt")
+	if err := os.WriteFile(upCA, crmCA.CertPEM, 0o644); err != nil {
+		return config.Forward{}, none, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return config.Forward{}, none, err
+	}
+	srv := &http.Server{Handler: crm, ReadHeaderTimeout: 5 * time.Second,
+		TLSConfig: &tls.Config{Certificates: []tls.Certificate{leaf}, MinVersion: tls.VersionTLS12}}
+	go func() { _ = srv.ServeTLS(ln, "", "") }()
+	resolve := map[string]string{}
+	for _, n := range demoCRMNames {
+		resolve[n] = ln.Addr().String()
+	}
+	return config.Forward{Listen: listen, CACert: certPath, CAKey: keyPath, UpstreamCA: upCA, Resolve: resolve},
+		func() { _ = srv.Close() }, nil
+}
 
 func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fl := newFlags("demo", stderr)
@@ -23,7 +69,8 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	admin := fl.String("admin", config.DefaultAdminListen, "admin listen address (/metrics, /healthz, /readyz)")
 	data := fl.String("crm-data", "testdata/crm", "fixtures of the built-in fake CRM")
 	level := fl.String("log-level", "info", "log level: debug, info, warn, error")
-	auditDir := fl.String("audit-dir", "", "where the demo writes audit.jsonl and alerts.jsonl (default: a new temporary directory)")
+	auditDir := fl.String("audit-dir", "", "where the demo writes audit.jsonl, alerts.jsonl and its forward-mode CA (default: a new temporary directory)")
+	forwardAt := fl.String("forward", config.DefaultForwardListen, `forward-mode (HTTPS_PROXY) listen address; "" turns it off`)
 	if err := parse(fl, args); err != nil {
 		return err
 	}
@@ -57,11 +104,25 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	cfg.Log.Level = *level
 	cfg.Audit.File = filepath.Join(*auditDir, "audit.jsonl")
 	cfg.Audit.AlertFile = filepath.Join(*auditDir, "alerts.jsonl")
+	banner := demoBanner
+	if *forwardAt != "" {
+		// The same fake CRM over TLS, with its own CA, reached through
+		// forward.resolve as the CRMs' real names.
+		fwd, stop, err := demoForward(crm, *forwardAt, *auditDir)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		cfg.Forward = fwd
+		cfg.ApplyDefaults()
+		banner += strings.NewReplacer("{forward}", "http://"+*forwardAt, "{ca}", fwd.CACert).Replace(demoForwardBanner)
+	}
+	banner += demoBannerEnd
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	banner := strings.NewReplacer("{proxy}", proxyURL, "{admin}", "http://"+*admin,
-		"{audit}", cfg.Audit.File, "{alerts}", cfg.Audit.AlertFile).Replace(demoBanner)
+	banner = strings.NewReplacer("{proxy}", proxyURL, "{admin}", "http://"+*admin,
+		"{audit}", cfg.Audit.File, "{alerts}", cfg.Audit.AlertFile).Replace(banner)
 	err = serve(ctx, cfg, stderr, func() { fmt.Fprint(stdout, banner) })
 	if errors.Is(err, context.Canceled) {
 		return nil
@@ -128,6 +189,23 @@ What personal data flows where, learned from the traffic so far:
   curl -s '{admin}/admin/inventory?format=table'
 
 Metrics: curl -s {admin}/metrics | grep ^veil_
+`
 
+const demoForwardBanner = `
+Forward mode: clients keep the CRM's own URL and set HTTPS_PROXY to Veil,
+trusting Veil's CA (made with veil ca init; the fake CRM answers as
+api.hubapi.com and *.my.salesforce.com on 127.0.0.1):
+
+  curl -s --proxy {forward} --cacert {ca} -H 'Authorization: Bearer demo-analyst' \
+    'https://api.hubapi.com/crm/v3/objects/contacts?limit=3&properties=firstname,email,phone'
+  curl -s --proxy {forward} --cacert {ca} -H 'Authorization: Bearer demo-sales' \
+    'https://acme.my.salesforce.com/services/data/v62.0/query?q=SELECT+Name,Email,SSN__c+FROM+Contact+LIMIT+2'
+
+Any other host is refused (forward.egress), counted and audited:
+
+  curl -s --proxy {forward} https://example.org/
+`
+
+const demoBannerEnd = `
 Ctrl-C stops the demo.
 `

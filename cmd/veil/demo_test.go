@@ -3,9 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"io"
 	"net"
 	"net/http"
+	"net/url"
+	"os"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -42,12 +47,12 @@ func freeAddr(t *testing.T) string {
 // TestDemo runs `veil demo` as make run does (on free ports) and follows
 // the first curl of its banner.
 func TestDemo(t *testing.T) {
-	listen, admin := freeAddr(t), freeAddr(t)
+	listen, admin, fwd := freeAddr(t), freeAddr(t), freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	var out, logs lockedBuffer
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"demo", "--listen", listen, "--admin", admin, "--crm-data", "../../testdata/crm"}, &out, &logs)
+		done <- run(ctx, []string{"demo", "--listen", listen, "--admin", admin, "--forward", fwd, "--crm-data", "../../testdata/crm", "--audit-dir", t.TempDir()}, &out, &logs)
 	}()
 	deadline := time.Now().Add(10 * time.Second)
 	for !strings.Contains(out.String(), "Ctrl-C stops the demo") {
@@ -72,6 +77,7 @@ func TestDemo(t *testing.T) {
 	if res.StatusCode != 200 || !strings.Contains(string(body), "**** **** **** 1111") {
 		t.Errorf("demo query: %d %s", res.StatusCode, body)
 	}
+	demoForwardCurl(t, out.String(), fwd)
 	cancel()
 	select {
 	case err := <-done:
@@ -80,6 +86,46 @@ func TestDemo(t *testing.T) {
 		}
 	case <-time.After(20 * time.Second):
 		t.Fatal("demo did not shut down")
+	}
+}
+
+// demoForwardCurl follows the banner's forward-mode curl: through
+// HTTPS_PROXY with the CA it names, to api.hubapi.com (the fake CRM on
+// loopback), masked for the analyst; another host is refused.
+func demoForwardCurl(t *testing.T, banner, fwd string) {
+	t.Helper()
+	m := regexp.MustCompile(`--proxy (\S+) --cacert (\S+) -H 'Authorization: Bearer (\S+)' \\\n\s+'(https://api\.hubapi\.com/\S+)'`).FindStringSubmatch(banner)
+	if m == nil {
+		t.Fatalf("banner lacks the forward-mode curl:\n%s", banner)
+	}
+	if m[1] != "http://"+fwd {
+		t.Errorf("banner proxy %s, want http://%s", m[1], fwd)
+	}
+	pem, err := os.ReadFile(m[2])
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots := x509.NewCertPool()
+	roots.AppendCertsFromPEM(pem)
+	pu, _ := url.Parse(m[1])
+	c := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{Proxy: http.ProxyURL(pu), TLSClientConfig: &tls.Config{RootCAs: roots}}}
+	defer c.CloseIdleConnections()
+	req, _ := http.NewRequest("GET", m[4], nil)
+	req.Header.Set("Authorization", "Bearer "+m[3])
+	res, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || res.Header.Get("X-Request-Id") == "" || !strings.Contains(string(body), `"results"`) {
+		t.Fatalf("forward-mode curl: %d %s", res.StatusCode, body)
+	}
+	if emails := regexp.MustCompile(`[a-z0-9.]+@[a-z0-9.]+\.[a-z]+`).FindAllString(string(body), -1); len(emails) > 0 {
+		t.Errorf("the analyst saw e-mail addresses through forward mode: %v", emails)
+	}
+	if _, err := c.Get("https://example.org/"); err == nil || !strings.Contains(err.Error(), "Forbidden") {
+		t.Errorf("another host through the demo's forward mode: %v", err)
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 const (
 	DefaultListen            = "127.0.0.1:8080"
 	DefaultAdminListen       = "127.0.0.1:9090"
+	DefaultForwardListen     = "127.0.0.1:3128" // the demo's; forward mode is off unless forward.listen is set
 	DefaultLogLevel          = "info"
 	DefaultIdentityHeader    = "Authorization"
 	DefaultPurposeHeader     = "X-Veil-Purpose"

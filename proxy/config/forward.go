@@ -36,7 +36,7 @@ var DefaultMITMHosts = []struct{ Host, Dialect string }{
 //	    otherwise: refuse           # refuse (default) | tunnel: what happens to every other host
 //	  websocket: false              # allow websocket upgrades to CRM hosts (frames are NOT inspected)
 //	  upstream_ca: ""               # PEM file of extra roots trusted for upstream TLS (besides the system's)
-//	  resolve: {}                   # tests/demo only: host → "127.0.0.1:port" dial override
+//	  resolve: {}                   # tests/demo only: host or *.domain → "127.0.0.1:port" dial override
 //	  leaf_cache: 1024              # minted leaf certificates kept in memory
 type Forward struct {
 	Listen     string            `yaml:"listen"`
@@ -140,7 +140,10 @@ func (c *Config) validateForward(p *Problems) {
 		p.add("forward.egress.otherwise: %q is not one of refuse, tunnel", f.Egress.Otherwise)
 	}
 	for h, addr := range f.Resolve {
-		if _, _, err := net.SplitHostPort(addr); err != nil || h == "" {
+		if !validHostPattern(h) {
+			p.add("forward.resolve: %q is not a host name or *.domain pattern", h)
+		}
+		if _, _, err := net.SplitHostPort(addr); err != nil {
 			p.add("forward.resolve.%s: %q must be host:port", h, addr)
 		}
 	}

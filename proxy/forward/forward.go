@@ -57,6 +57,9 @@ type Handler struct {
 	hosts *hosts
 	proxy *goproxy.ProxyHttpServer
 	mitm  *goproxy.ConnectAction
+	// alerted keeps a client retrying a refused host from flooding the
+	// alert stream: one alert per client, host and decision per window.
+	alerted *recent
 }
 
 // conn is what a CONNECT decided, carried to the requests inside it.
@@ -77,14 +80,19 @@ func New(o Options) (*Handler, error) {
 		}
 		o.Transport = NewTransport(o.Config, roots)
 	}
-	h := &Handler{opts: o, hosts: newHosts(o.Config)}
+	h := &Handler{opts: o, hosts: newHosts(o.Config), alerted: newRecent(alertWindow, 4096)}
 	h.mitm = &goproxy.ConnectAction{Action: goproxy.ConnectMitm, TLSConfig: o.TLSConfig}
 	p := goproxy.NewProxyHttpServer()
 	p.Logger = quietLogger{log: o.Log}
 	p.Verbose = false
 	p.Tr = o.Transport
 	d := newDialer(o.Config)
-	p.ConnectDial = d.Dial // never dialerFromEnv: the proxy's own HTTP(S)_PROXY is ignored
+	// Never goproxy's dialerFromEnv: the proxy's own HTTP(S)_PROXY is
+	// ignored. The CONNECT's context cancels a dial its client gave up on.
+	p.ConnectDial = d.Dial
+	p.ConnectDialWithReq = func(r *http.Request, network, addr string) (net.Conn, error) {
+		return d.DialContext(r.Context(), network, addr)
+	}
 	p.CertStore = o.CertStore
 	p.NonproxyHandler = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		(&crm.Error{Status: http.StatusBadRequest, Code: crm.CodeNoRoute, Message: "this is Veil's forward proxy: use it as HTTPS_PROXY"}).Write(w, config.DialectGeneric)
@@ -137,6 +145,9 @@ func (h *Handler) refuse(r *http.Request, host, decision string) {
 		return
 	}
 	_ = h.opts.Audit.Record(audit.Event{Kind: audit.KindEgressRefused, Host: host, IP: ip, Outcome: audit.OutcomeBlocked, Code: CodeEgressRefused})
+	if !h.alerted.first(ip+" "+host+" "+decision, time.Now()) {
+		return // the SOC heard of this client and host a moment ago; the audit trail has every one
+	}
 	_ = h.opts.Audit.Alert(audit.Alert{Kind: audit.AlertEgressRefused, Severity: audit.SeverityMedium, IP: ip,
 		Message: "forward mode refused a connection (" + decision + ")"})
 }

@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"crypto/tls"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -158,6 +160,30 @@ type seen struct {
 }
 
 func TestHandlerMITMBodyLengthAndHTTP2(t *testing.T) {
+	// Veil's own HTTP(S)_PROXY must not be used for upstreams: a trap
+	// proxy in the environment sees no connection.
+	trap, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var trapped atomic.Int32
+	go func() {
+		for {
+			c, err := trap.Accept()
+			if err != nil {
+				return
+			}
+			trapped.Add(1)
+			c.Close()
+		}
+	}()
+	defer trap.Close()
+	for _, k := range []string{"HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy", "ALL_PROXY"} {
+		t.Setenv(k, "http://"+trap.Addr().String())
+	}
+	t.Setenv("NO_PROXY", "")
+	t.Setenv("no_proxy", "")
+
 	upCA, err := forwardtest.NewCA("upstream")
 	if err != nil {
 		t.Fatal(err)
@@ -226,6 +252,9 @@ func TestHandlerMITMBodyLengthAndHTTP2(t *testing.T) {
 		t.Error("X-Veil-* headers reached the CRM")
 	}
 	got.mu.Unlock()
+	if n := trapped.Load(); n != 0 {
+		t.Errorf("%d connection(s) went to the environment's proxy", n)
+	}
 	if insp.responses != 1 {
 		t.Errorf("InspectResponse ran %d times", insp.responses)
 	}
@@ -245,4 +274,46 @@ func TestHandlerMITMBodyLengthAndHTTP2(t *testing.T) {
 		t.Errorf("audit: %+v %+v", aud.events, aud.alerts)
 	}
 	aud.mu.Unlock()
+	// A retry is audited again, but does not raise a second alert.
+	if _, err := c.Get("https://refused.example.org/again"); err == nil {
+		t.Error("refused host reachable")
+	}
+	aud.mu.Lock()
+	if len(aud.events) != 2 || len(aud.alerts) != 1 {
+		t.Errorf("after a retry: %d events, %d alerts; want 2, 1", len(aud.events), len(aud.alerts))
+	}
+	aud.mu.Unlock()
+}
+
+func TestResolveExactThenLongestWildcard(t *testing.T) {
+	d := newDialer(testConfig(func(c *config.Config) {
+		c.Forward.Resolve = map[string]string{
+			"login.salesforce.com": "127.0.0.1:1", "*.salesforce.com": "127.0.0.1:2", "*.my.salesforce.com": "127.0.0.1:3",
+		}
+	}))
+	for in, want := range map[string]string{
+		"login.salesforce.com:443":   "127.0.0.1:1",
+		"LOGIN.salesforce.com:443":   "127.0.0.1:1",
+		"eu.salesforce.com:443":      "127.0.0.1:2",
+		"acme.my.salesforce.com:443": "127.0.0.1:3",
+		"api.hubapi.com:443":         "api.hubapi.com:443",
+	} {
+		if got := d.resolve(in); got != want {
+			t.Errorf("resolve(%s) = %s, want %s", in, got, want)
+		}
+	}
+}
+
+func TestRecentBoundsAndWindow(t *testing.T) {
+	r := newRecent(time.Minute, 4)
+	t0 := time.Unix(1_000_000, 0)
+	if !r.first("a", t0) || r.first("a", t0.Add(59*time.Second)) || !r.first("a", t0.Add(time.Minute)) {
+		t.Error("window not honoured")
+	}
+	for i := range 100 {
+		r.first(strconv.Itoa(i), t0.Add(time.Duration(i)*time.Second))
+		if len(r.seen) > 4 {
+			t.Fatalf("holds %d keys, bound 4", len(r.seen))
+		}
+	}
 }

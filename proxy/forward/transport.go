@@ -8,35 +8,59 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/veil-proxy/veil/proxy/config"
 	"github.com/veil-proxy/veil/proxy/reverse"
 )
 
-// dialer dials upstreams, honouring forward.resolve (tests and demo only).
+// dialer dials upstreams, honouring forward.resolve (tests and demo only):
+// an exact host name first, then the longest matching "*.domain".
 type dialer struct {
-	d       *net.Dialer
-	resolve map[string]string
+	d        *net.Dialer
+	exact    map[string]string
+	wildcard []resolveTo // longest pattern first
 }
 
+type resolveTo struct{ pattern, addr string }
+
 func (d *dialer) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
-	if to, ok := d.resolve[hostname(addr)]; ok {
-		addr = to
-	}
-	return d.d.DialContext(ctx, network, addr)
+	return d.d.DialContext(ctx, network, d.resolve(addr))
 }
 
 func (d *dialer) Dial(network, addr string) (net.Conn, error) {
 	return d.DialContext(context.Background(), network, addr)
 }
 
-func newDialer(cfg *config.Config) *dialer {
-	res := map[string]string{}
-	for h, a := range cfg.Forward.Resolve {
-		res[hostname(h)] = a
+func (d *dialer) resolve(addr string) string {
+	name := hostname(addr)
+	if to, ok := d.exact[name]; ok {
+		return to
 	}
-	return &dialer{d: &net.Dialer{Timeout: cfg.Timeouts.UpstreamDial, KeepAlive: 30 * time.Second}, resolve: res}
+	for _, w := range d.wildcard {
+		if config.MatchHost(w.pattern, name) {
+			return w.addr
+		}
+	}
+	return addr
+}
+
+func newDialer(cfg *config.Config) *dialer {
+	d := &dialer{d: &net.Dialer{Timeout: cfg.Timeouts.UpstreamDial, KeepAlive: 30 * time.Second}, exact: map[string]string{}}
+	for h, a := range cfg.Forward.Resolve {
+		if strings.HasPrefix(h, "*.") {
+			d.wildcard = append(d.wildcard, resolveTo{strings.ToLower(h), a})
+		} else {
+			d.exact[hostname(h)] = a
+		}
+	}
+	sort.Slice(d.wildcard, func(i, j int) bool {
+		a, b := d.wildcard[i].pattern, d.wildcard[j].pattern
+		return len(a) > len(b) || len(a) == len(b) && a < b
+	})
+	return d
 }
 
 // rootCAs is the system pool plus forward.upstream_ca.

@@ -125,7 +125,7 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request, recs []hsRecord, p
 	if end < len(recs) {
 		next := map[string]string{"after": strconv.Itoa(end)}
 		if link != "" {
-			next["link"] = fmt.Sprintf("%s%s?after=%d", s.opts.HubSpotBaseURL, link, end)
+			next["link"] = fmt.Sprintf("%s%s?after=%d", s.hubSpotBase(r), link, end)
 		}
 		body["paging"] = map[string]any{"next": next}
 	}

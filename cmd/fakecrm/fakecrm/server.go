@@ -31,6 +31,25 @@ type Options struct {
 	PageSize       int    // Salesforce query page size and HubSpot default limit; 0 → 2000 / 10
 	HubSpotBaseURL string // base of paging.next.link; "" → https://api.hubapi.com
 	InstanceURL    string // instance_url of /services/oauth2/token; "" → http://<Host>
+	// Over TLS (forward mode reaches the fake CRM as api.hubapi.com or
+	// acme.my.salesforce.com) both are https://<Host>, as the real CRMs
+	// name themselves; the two options apply to plain HTTP only.
+}
+
+// scheme is how r reached the fake CRM.
+func (s *Server) scheme(r *http.Request) string {
+	if r.TLS != nil {
+		return "https"
+	}
+	return "http"
+}
+
+// hubSpotBase is the base of HubSpot's absolute paging links for r.
+func (s *Server) hubSpotBase(r *http.Request) string {
+	if r.TLS != nil {
+		return "https://" + r.Host
+	}
+	return s.opts.HubSpotBaseURL
 }
 
 // Server is the fake CRM.
@@ -195,8 +214,8 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	inst := s.opts.InstanceURL
-	if inst == "" {
-		inst = "http://" + r.Host
+	if inst == "" || r.TLS != nil {
+		inst = s.scheme(r) + "://" + r.Host
 	}
 	tok := "00DDn000000Fake!" + newUUID()
 	writeJSON(w, r, 200, map[string]string{
