@@ -17,7 +17,7 @@ build: ## build bin/veil and bin/fakecrm
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/veil ./cmd/veil
 	$(GO) build -o $(BIN)/fakecrm ./cmd/fakecrm
 
-run: build ## the demo: fake Salesforce + HubSpot behind Veil on 127.0.0.1:8080, admin on :9090
+run: build ## the demo: fake Salesforce + HubSpot behind Veil on 127.0.0.1:8080 (forward mode :3128, admin :9090)
 	./$(BIN)/veil demo
 
 test: lint redis rules-test ## everything CI runs: lint, the Prometheus rules, then every test (unit, Rego, integration, real redis-server) with -race

@@ -44,7 +44,7 @@ type fwdHarness struct {
 
 const tunnelBody = `{"email":"jane.doe@example.com","note":"untouched"}`
 
-func startForward(t testing.TB, mutate ...func(*config.Config)) *fwdHarness {
+func startForward(t testing.TB, opts ...harnessOption) *fwdHarness {
 	t.Helper()
 	dir := t.TempDir()
 	// Veil's CA as `veil ca init` makes it (name-constrained to the CRMs).
@@ -62,7 +62,7 @@ func startForward(t testing.TB, mutate ...func(*config.Config)) *fwdHarness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	leaf, err := crmCA.Leaf("api.hubapi.com", "acme.my.salesforce.com", "tunnel.test", "127.0.0.1")
+	leaf, err := crmCA.Leaf("api.hubapi.com", "acme.my.salesforce.com", "tunnel.test", "crm.tunnel.test", "127.0.0.1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,14 +92,16 @@ func startForward(t testing.TB, mutate ...func(*config.Config)) *fwdHarness {
 	crmAddr := strings.TrimPrefix(crmSrv.URL, "https://")
 	cfg.Forward = config.Forward{
 		Listen: fwdLn.Addr().String(), CACert: caCert, CAKey: caKey, UpstreamCA: upCA,
-		Egress: config.Egress{Allow: []string{"tunnel.test"}},
+		// crm.tunnel.test is the fake CRM itself, tunnelled (BenchmarkForward).
+		Egress: config.Egress{Allow: []string{"tunnel.test", "crm.tunnel.test"}},
 		Resolve: map[string]string{
-			"api.hubapi.com": crmAddr, "acme.my.salesforce.com": crmAddr,
+			"api.hubapi.com": crmAddr, "acme.my.salesforce.com": crmAddr, "crm.tunnel.test": crmAddr,
 			"tunnel.test": strings.TrimPrefix(tun.URL, "https://"),
 		},
 	}
-	for _, m := range mutate {
-		m(cfg)
+	var po proxy.Options
+	for _, o := range opts {
+		o(cfg, &po)
 	}
 	cfg.ApplyDefaults()
 	if err := cfg.Validate(); err != nil {
@@ -112,7 +114,8 @@ func startForward(t testing.TB, mutate ...func(*config.Config)) *fwdHarness {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	srv, err := proxy.New(ctx, cfg, proxy.Options{Logger: log})
+	po.Logger = log
+	srv, err := proxy.New(ctx, cfg, po)
 	if err != nil {
 		cancel()
 		t.Fatal(err)
@@ -372,7 +375,7 @@ func TestForwardRefusesUnsafeCA(t *testing.T) {
 // CRM's certificate is not trusted; Veil answers 502 in the CRM's format
 // and never sends the request on.
 func TestForwardVerifiesUpstreamTLS(t *testing.T) {
-	h := startForward(t, func(c *config.Config) { c.Forward.UpstreamCA = "" })
+	h := startForward(t, func(c *config.Config, _ *proxy.Options) { c.Forward.UpstreamCA = "" })
 	status, hdr, body, _ := fetch(t, h.client(h.veilCA, false), "GET", "https://api.hubapi.com/crm/v3/objects/contacts?limit=1", "demo-sales", "")
 	if status != http.StatusBadGateway || hdr.Get("X-Veil-Error") != "upstream_unavailable" {
 		t.Fatalf("status %d code %q: %s", status, hdr.Get("X-Veil-Error"), body)

@@ -62,3 +62,55 @@ func TestCAInitUsage(t *testing.T) {
 		t.Errorf("empty --permit: %v", err)
 	}
 }
+
+// TestServeCheckForward: a config with a forward section written as the
+// README shows it, with a CA from veil ca init, passes serve --check.
+func TestServeCheckForward(t *testing.T) {
+	dir := t.TempDir()
+	var out, errb bytes.Buffer
+	if err := run(context.Background(), []string{"ca", "init", "--out", dir}, &out, &errb); err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(dir, "veil.yaml")
+	writeFile(t, cfg, `
+identity:
+  principals: [{id: a, token: t, roles: [admin]}]
+routes:
+  - {name: salesforce, dialect: salesforce, prefix: /services/, upstream: "https://example.my.salesforce.com"}
+  - {name: hubspot, dialect: hubspot, prefix: /crm/, upstream: "https://api.hubapi.com"}
+forward:
+  listen: 127.0.0.1:3128
+  ca_cert: `+filepath.Join(dir, "ca.crt")+`
+  ca_key: `+filepath.Join(dir, "ca.key")+`
+  mitm:
+    - {host: "*.my.salesforce.com", route: salesforce}
+    - {host: api.hubapi.com, route: hubspot}
+  egress:
+    allow: ["*.googleapis.com"]
+    otherwise: refuse
+  websocket: false
+  leaf_cache: 1024
+`)
+	out.Reset()
+	if err := run(context.Background(), []string{"serve", "-c", cfg, "--check"}, &out, &errb); err != nil {
+		t.Fatalf("%v\n%s", err, errb.String())
+	}
+	if !strings.Contains(out.String(), ": ok (") {
+		t.Fatalf("output %q", out.String())
+	}
+	// A host the CA may not sign for is caught by --check, not at the first CONNECT.
+	writeFile(t, cfg, strings.Replace(readFile(t, cfg), "api.hubapi.com, route", "crm.example.org, route", 1))
+	err := run(context.Background(), []string{"serve", "-c", cfg, "--check"}, &out, &errb)
+	if err == nil || !strings.Contains(err.Error(), "name constraints") {
+		t.Fatalf("a host outside the CA: %v", err)
+	}
+}
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
