@@ -249,7 +249,7 @@ func (s *Server) ServeAll(ctx context.Context, l Listeners) error {
 	fwdSrv := &http.Server{Handler: s.Forward, ReadHeaderTimeout: t.ReadHeader, IdleTimeout: t.Idle, ErrorLog: errLog, MaxHeaderBytes: 64 << 10}
 	fwdOn := s.Forward != nil && l.Forward != nil
 	if fwdOn {
-		g.Go(serve(fwdSrv, l.Forward))
+		g.Go(serve(fwdSrv, forward.IdleListener(l.Forward, t.Idle, t.Write)))
 	}
 	if s.watch {
 		g.Go(func() error {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/textproto"
 	"strconv"
 	"strings"
 	"time"
@@ -203,6 +204,9 @@ func (h *Handler) serve(r *http.Request, c *conn, sc *scope.Scope) *http.Respons
 			delete(out.Header, k)
 		}
 	}
+	if !isUpgrade(r.Header) {
+		removeHopByHop(out.Header) // an allowed upgrade keeps Connection and Upgrade
+	}
 	if h.opts.Identity.StripHeader() {
 		out.Header.Del(h.opts.Identity.Header())
 	}
@@ -285,6 +289,25 @@ func errorResponse(r *http.Request, dialect, requestID string, e *crm.Error) *ht
 type readCloser struct{ *strings.Reader }
 
 func (readCloser) Close() error { return nil }
+
+// hopByHop are the RFC 9110 7.6.1 connection-specific fields (the Proxy-*
+// ones are removed with Veil's own headers).
+var hopByHop = []string{"Connection", "Keep-Alive", "Te", "Trailer", "Transfer-Encoding", "Upgrade"}
+
+// removeHopByHop drops the connection-specific fields and every field the
+// Connection header names, as httputil.ReverseProxy does in reverse mode.
+func removeHopByHop(h http.Header) {
+	for _, v := range h.Values("Connection") {
+		for _, f := range strings.Split(v, ",") {
+			if f = textproto.TrimString(f); f != "" {
+				h.Del(f)
+			}
+		}
+	}
+	for _, k := range hopByHop {
+		h.Del(k)
+	}
+}
 
 func isUpgrade(h http.Header) bool {
 	return h.Get("Upgrade") != "" || headerHas(h, "Connection", "upgrade")

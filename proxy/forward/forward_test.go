@@ -1,8 +1,11 @@
 package forward
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/tls"
+	"crypto/x509"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -151,6 +154,58 @@ func (m *memAudit) Alert(a audit.Alert) error {
 	return nil
 }
 
+// testHandler is a forward Handler served on loopback in front of one TLS
+// upstream reached as api.hubapi.com, with a stub inspector and a memory
+// auditor, and a client that uses it as its proxy and trusts its CA.
+type testHandler struct {
+	client *http.Client
+	fm     *metrics.Forward
+	aud    *memAudit
+	insp   *stubInspector
+	proxy  *url.URL
+	roots  *x509.CertPool
+}
+
+func newTestHandler(t *testing.T, upCA *forwardtest.CA, upURL string, mutate func(*config.Config)) *testHandler {
+	t.Helper()
+	cfg := testConfig(func(c *config.Config) {
+		c.Forward.Resolve = map[string]string{"api.hubapi.com": strings.TrimPrefix(upURL, "https://")}
+		if mutate != nil {
+			mutate(c)
+		}
+	})
+	veilCA, err := forwardtest.NewCA("veil")
+	if err != nil {
+		t.Fatal(err)
+	}
+	caCert, err := veilCA.TLSCertificate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ident, err := identity.New(cfg.Identity)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := prometheus.NewRegistry()
+	cache := ca.NewCache(16)
+	th := &testHandler{aud: &memAudit{}, insp: &stubInspector{}, roots: veilCA.Pool()}
+	th.fm = metrics.RegisterForward(reg, func() (uint64, uint64) { s := cache.Stats(); return s.Hits, s.Misses })
+	h, err := New(Options{Config: cfg, Identity: ident, Inspector: th.insp, Metrics: metrics.New(reg, "t"), Connects: th.fm.Connects,
+		Audit: th.aud, Log: zap.NewNop(), TLSConfig: goproxy.TLSConfigFromCA(caCert), CertStore: cache,
+		Transport: NewTransport(cfg, upCA.Pool())})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewUnstartedServer(h)
+	srv.Listener = IdleListener(srv.Listener, cfg.Timeouts.Idle, cfg.Timeouts.Write)
+	srv.Start()
+	t.Cleanup(srv.Close)
+	th.proxy, _ = url.Parse(srv.URL)
+	th.client = &http.Client{Transport: &http.Transport{Proxy: http.ProxyURL(th.proxy), TLSClientConfig: &tls.Config{RootCAs: th.roots}}, Timeout: 5 * time.Second}
+	t.Cleanup(th.client.CloseIdleConnections)
+	return th
+}
+
 type seen struct {
 	mu      sync.Mutex
 	proto   int
@@ -203,31 +258,8 @@ func TestHandlerMITMBodyLengthAndHTTP2(t *testing.T) {
 	up.StartTLS()
 	defer up.Close()
 
-	cfg := testConfig(func(c *config.Config) {
-		c.Forward.Resolve = map[string]string{"api.hubapi.com": strings.TrimPrefix(up.URL, "https://")}
-	})
-	veilCA, _ := forwardtest.NewCA("veil")
-	caCert, _ := veilCA.TLSCertificate()
-	ident, err := identity.New(cfg.Identity)
-	if err != nil {
-		t.Fatal(err)
-	}
-	reg := prometheus.NewRegistry()
-	cache := ca.NewCache(16)
-	fm := metrics.RegisterForward(reg, func() (uint64, uint64) { s := cache.Stats(); return s.Hits, s.Misses })
-	aud := &memAudit{}
-	insp := &stubInspector{}
-	h, err := New(Options{Config: cfg, Identity: ident, Inspector: insp, Metrics: metrics.New(reg, "t"), Connects: fm.Connects,
-		Audit: aud, Log: zap.NewNop(), TLSConfig: goproxy.TLSConfigFromCA(caCert), CertStore: cache,
-		Transport: NewTransport(cfg, upCA.Pool())})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(h)
-	defer srv.Close()
-	pu, _ := url.Parse(srv.URL)
-	c := &http.Client{Transport: &http.Transport{Proxy: http.ProxyURL(pu), TLSClientConfig: &tls.Config{RootCAs: veilCA.Pool()}}, Timeout: 5 * time.Second}
-	defer c.CloseIdleConnections()
+	th := newTestHandler(t, upCA, up.URL, nil)
+	c, fm, aud, insp := th.client, th.fm, th.aud, th.insp
 
 	req, _ := http.NewRequest("POST", "https://api.hubapi.com/crm/v3/objects/contacts", strings.NewReader(`{"email":"jane.doe@example.com"}`))
 	req.Header.Set("Authorization", "Bearer demo-sales")
@@ -315,5 +347,183 @@ func TestRecentBoundsAndWindow(t *testing.T) {
 		if len(r.seen) > 4 {
 			t.Fatalf("holds %d keys, bound 4", len(r.seen))
 		}
+	}
+}
+
+// TestWebsocketAllowedAndHopByHop: with forward.websocket the upgrade goes
+// through (still identified: an unknown caller is refused) and frames pass
+// both ways; an ordinary request loses its hop-by-hop headers.
+func TestWebsocketAllowedAndHopByHop(t *testing.T) {
+	upCA, err := forwardtest.NewCA("upstream")
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, _ := upCA.Leaf("api.hubapi.com", "127.0.0.1")
+	hopSeen := make(chan http.Header, 1)
+	up := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Upgrade") != "websocket" {
+			hopSeen <- r.Header.Clone()
+			return
+		}
+		conn, rw, err := w.(http.Hijacker).Hijack()
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		_, _ = rw.WriteString("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n")
+		_ = rw.Flush()
+		line, _ := rw.ReadString('\n') // an "echo" protocol standing in for frames
+		_, _ = rw.WriteString("echo " + line)
+		_ = rw.Flush()
+	}))
+	up.TLS = &tls.Config{Certificates: []tls.Certificate{leaf}}
+	up.StartTLS()
+	defer up.Close()
+	th := newTestHandler(t, upCA, up.URL, func(c *config.Config) { c.Forward.Websocket = true })
+
+	dial := func(token string) (*bufio.Reader, net.Conn) {
+		conn, err := net.Dial("tcp", th.proxy.Host)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(conn, "CONNECT api.hubapi.com:443 HTTP/1.1\r\nHost: api.hubapi.com:443\r\n\r\n")
+		br := bufio.NewReader(conn)
+		res, err := http.ReadResponse(br, nil)
+		if err != nil || res.StatusCode != 200 {
+			t.Fatalf("CONNECT: %v %v", res, err)
+		}
+		tc := tls.Client(conn, &tls.Config{ServerName: "api.hubapi.com", RootCAs: th.roots})
+		fmt.Fprintf(tc, "GET /ws HTTP/1.1\r\nHost: api.hubapi.com\r\nAuthorization: Bearer %s\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n", token)
+		return bufio.NewReader(tc), tc
+	}
+	br, tc := dial("demo-sales")
+	res, err := http.ReadResponse(br, nil)
+	if err != nil || res.StatusCode != http.StatusSwitchingProtocols {
+		t.Fatalf("upgrade: %v %v", res, err)
+	}
+	fmt.Fprintf(tc, "hello\n")
+	_ = tc.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if line, err := br.ReadString('\n'); err != nil || line != "echo hello\n" {
+		t.Errorf("through the upgraded connection: %q %v", line, err)
+	}
+	tc.Close()
+
+	br, tc = dial("nobody")
+	res, err = http.ReadResponse(br, nil)
+	if err != nil || res.StatusCode != http.StatusForbidden {
+		t.Fatalf("an unknown caller's upgrade: %v %v", res, err)
+	}
+	tc.Close()
+
+	req, _ := http.NewRequest("GET", "https://api.hubapi.com/x", nil)
+	req.Header.Set("Authorization", "Bearer demo-sales")
+	req.Header.Set("Connection", "X-Secret-Hop")
+	req.Header.Set("X-Secret-Hop", "1")
+	req.Header.Set("Keep-Alive", "timeout=5")
+	res, err = th.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	got := <-hopSeen
+	for _, k := range []string{"X-Secret-Hop", "Keep-Alive"} {
+		if got.Get(k) != "" {
+			t.Errorf("hop-by-hop %s reached the CRM", k)
+		}
+	}
+}
+
+// TestIdleListener: a hijacked connection (intercepted or tunnelled) on
+// which nothing moves for timeouts.idle is closed; one in use is not, even
+// when only the server side talks (a download through a tunnel).
+func TestIdleListener(t *testing.T) {
+	upCA, err := forwardtest.NewCA("upstream")
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, _ := upCA.Leaf("api.hubapi.com", "127.0.0.1")
+	up := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	up.TLS = &tls.Config{Certificates: []tls.Certificate{leaf}}
+	up.StartTLS()
+	defer up.Close()
+	// A server that talks for a second and never reads.
+	talker, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer talker.Close()
+	go func() {
+		for {
+			c, err := talker.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				for range 10 {
+					time.Sleep(100 * time.Millisecond)
+					if _, err := c.Write([]byte{'x'}); err != nil {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	const idle = 300 * time.Millisecond
+	th := newTestHandler(t, upCA, up.URL, func(c *config.Config) {
+		c.Timeouts.Idle = idle
+		c.Forward.Egress.Allow = []string{"talker.test"}
+		c.Forward.Resolve["talker.test"] = talker.Addr().String()
+	})
+	connect := func(host string) (net.Conn, *bufio.Reader) {
+		conn, err := net.Dial("tcp", th.proxy.Host)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { conn.Close() })
+		fmt.Fprintf(conn, "CONNECT %s:443 HTTP/1.1\r\nHost: %[1]s:443\r\n\r\n", host)
+		br := bufio.NewReader(conn)
+		if res, err := http.ReadResponse(br, nil); err != nil || res.StatusCode != 200 {
+			t.Fatalf("CONNECT %s: %v %v", host, res, err)
+		}
+		return conn, br
+	}
+
+	// Intercepted, handshake done, then silence: closed after ~idle.
+	conn, _ := connect("api.hubapi.com")
+	tc := tls.Client(conn, &tls.Config{ServerName: "api.hubapi.com", RootCAs: th.roots})
+	if err := tc.Handshake(); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	_ = tc.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if _, err := tc.Read(make([]byte, 1)); err == nil {
+		t.Fatal("read data from a silent intercepted connection")
+	} else if ne, ok := err.(net.Error); ok && ne.Timeout() {
+		t.Fatalf("Veil kept a silent intercepted connection open for 10s (idle %v)", idle)
+	}
+	if d := time.Since(start); d < idle/2 {
+		t.Errorf("closed after %v, before the idle timeout %v", d, idle)
+	}
+
+	// Intercepted and in use across several idle periods: kept.
+	c := th.client
+	for i := range 4 {
+		req, _ := http.NewRequest("GET", "https://api.hubapi.com/x", nil)
+		req.Header.Set("Authorization", "Bearer demo-sales")
+		res, err := c.Do(req)
+		if err != nil {
+			t.Fatalf("request %d: %v", i, err)
+		}
+		res.Body.Close()
+		time.Sleep(idle / 2)
+	}
+
+	// Tunnelled: a one-second download to a silent client is not idle.
+	conn, br := connect("talker.test")
+	_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	got, err := io.ReadAll(br)
+	if string(got) != "xxxxxxxxxx" {
+		t.Errorf("tunnelled download cut: got %q (%v)", got, err)
 	}
 }
