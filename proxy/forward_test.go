@@ -280,17 +280,17 @@ func TestForwardRefusesWebsocket(t *testing.T) {
 }
 
 // TestForwardLeafCacheAndNoLeak opens a new CONNECT per request (jsforce
-// does) many times: one leaf is minted for the host, the rest are cache
-// hits, and no goroutine outlives the connections.
+// does) thousands of times: one leaf is minted for the host, the rest are
+// cache hits, and no goroutine or file descriptor outlives the connections.
 func TestForwardLeafCacheAndNoLeak(t *testing.T) {
 	h := startForward(t)
 	c := h.client(h.veilCA, false)
-	n := 1000
+	n := 2000
 	if testing.Short() {
 		n = 200
 	}
 	fetch(t, c, "GET", "https://api.hubapi.com/crm/v3/objects/contacts?limit=1", "demo-sales", "") // warm up
-	before := runtime.NumGoroutine()
+	before, fdsBefore := runtime.NumGoroutine(), openFDs(t)
 	for i := 0; i < n; i++ {
 		status, _, _, _ := fetch(t, c, "GET", "https://api.hubapi.com/crm/v3/objects/contacts?limit=1", "demo-sales", "")
 		if status != 200 {
@@ -304,14 +304,24 @@ func TestForwardLeafCacheAndNoLeak(t *testing.T) {
 	}
 	t.Logf("leaf cache hit rate %.4f (%d hits, %d misses)", float64(hits)/float64(hits+misses), hits, misses)
 	c.CloseIdleConnections()
-	var after int
+	var after, fdsAfter int
 	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if after = runtime.NumGoroutine(); after <= before+2 {
+		after, fdsAfter = runtime.NumGoroutine(), openFDs(t)
+		if after <= before+2 && fdsAfter <= fdsBefore+2 {
 			return
 		}
 	}
 	buf := make([]byte, 1<<20)
-	t.Errorf("goroutines: %d before, %d after %d CONNECTs\n%s", before, after, n, buf[:runtime.Stack(buf, true)])
+	t.Errorf("after %d CONNECTs: goroutines %d → %d, open files %d → %d\n%s", n, before, after, fdsBefore, fdsAfter, buf[:runtime.Stack(buf, true)])
+}
+
+// openFDs counts this process's open file descriptors (Linux), or -1.
+func openFDs(t testing.TB) int {
+	es, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		return -1
+	}
+	return len(es)
 }
 
 func findEmails(b []byte) []string {
