@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/json"
 	"io"
 	"net"
 	"net/http"
@@ -392,5 +393,45 @@ func TestForwardVerifiesUpstreamTLS(t *testing.T) {
 	}
 	if !bytes.Contains(body, []byte(`"category"`)) {
 		t.Errorf("not a HubSpot-shaped error: %s", body)
+	}
+}
+
+// TestForwardLogin: jsforce behind HTTPS_PROXY logs in at the CRM's own
+// token endpoint; Veil binds the CRM's token to the CRM user's principal and
+// leaves instance_url as the CRM's (the client is behind the proxy anyway).
+func TestForwardLogin(t *testing.T) {
+	h := startForward(t, withCRMUser("crm-analyst", "analyst", "analyst@acme.example"))
+	c := h.client(h.veilCA, false)
+	req, _ := http.NewRequest("POST", "https://acme.my.salesforce.com/services/oauth2/token",
+		strings.NewReader("grant_type=password&username=analyst%40acme.example&password=pw&client_id=c&client_secret=s"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	res, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	var tok tokenResponse
+	if res.StatusCode != 200 || json.Unmarshal(b, &tok) != nil {
+		t.Fatalf("login: %d %s", res.StatusCode, b)
+	}
+	if tok.InstanceURL != "https://acme.my.salesforce.com" {
+		t.Errorf("instance_url %q: forward mode keeps the CRM's", tok.InstanceURL)
+	}
+	q := "/services/data/v62.0/query?q=" + url.QueryEscape("SELECT Name, Email FROM Contact LIMIT 3")
+	status, _, got, _ := fetch(t, c, "GET", tok.InstanceURL+q, tok.AccessToken, "")
+	if status != 200 {
+		t.Fatalf("query: %d %s", status, got)
+	}
+	direct := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: h.crmCA}, Proxy: nil}}
+	_, _, truth, _ := fetch(t, direct, "GET", h.crm+q, "crm-token", "")
+	for _, e := range findEmails(truth) {
+		if bytes.Contains(got, []byte(e)) {
+			t.Fatalf("the analyst saw %s through forward mode", e)
+		}
+	}
+	status, hdr, _, _ := fetch(t, c, "POST", "https://acme.my.salesforce.com/services/oauth2/token", "", "")
+	if status != 400 || hdr.Get("X-Veil-Error") == "" {
+		t.Errorf("a token request that is not a form: %d %q", status, hdr.Get("X-Veil-Error"))
 	}
 }

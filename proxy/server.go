@@ -113,6 +113,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Server, error) {
 		return nil, err
 	}
 	pipe.SetVault(stores.Vault)
+	ident.SetSessions(openSessions(cfg, stores))
 	soc := openSOC(cfg, stores, m, o.Logger, stores.alert)
 	pipe.SetSOC(stores.recorder(), soc.watcher(), soc.inventory())
 	insp := &Inspector{pipe: pipe, maxBody: cfg.Limits.MaxBodyBytes, log: o.Logger}

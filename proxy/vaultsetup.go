@@ -14,6 +14,7 @@ import (
 
 	"github.com/veil-proxy/veil/proxy/audit"
 	"github.com/veil-proxy/veil/proxy/config"
+	"github.com/veil-proxy/veil/proxy/identity"
 	"github.com/veil-proxy/veil/proxy/redisclient"
 	"github.com/veil-proxy/veil/proxy/vault"
 )
@@ -199,4 +200,23 @@ func resultOf(err error) string {
 		return "error"
 	}
 	return "ok"
+}
+
+// openSessions is where logins through Veil bind CRM tokens to principals:
+// Redis when configured (every replica sees every login), else memory. Nil
+// (no lookups, no Redis round trip for an unknown token) when no principal
+// logs in through Veil.
+func openSessions(cfg *config.Config, s *Stores) identity.Sessions {
+	any := false
+	for _, p := range cfg.Identity.Principals {
+		any = any || len(p.CRMUsers) > 0
+	}
+	switch {
+	case !any:
+		return nil
+	case s.Redis != nil:
+		return identity.NewRedisSessions(s.Redis, cfg.Identity.Sessions.Prefix)
+	default:
+		return identity.NewMemorySessions(cfg.Identity.Sessions.MaxEntries)
+	}
 }

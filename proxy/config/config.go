@@ -90,6 +90,11 @@ type Config struct {
 	Watch     Watch     `yaml:"watch"`
 	Inventory Inventory `yaml:"inventory"`
 	Forward   Forward   `yaml:"forward"`
+	// PublicURL is how clients reach the reverse listener (e.g.
+	// https://veil.example.com), written into the CRM's absolute URLs
+	// (instance_url, HubSpot paging links) so clients stay behind Veil.
+	// Empty: the scheme and Host of each request.
+	PublicURL string `yaml:"public_url"`
 }
 
 // Redis is the shared Redis that holds state replicas must agree on (the
@@ -253,6 +258,17 @@ type Identity struct {
 	// any other header is Veil's own and is removed before forwarding.
 	Header     string      `yaml:"header"`
 	Principals []Principal `yaml:"principals"`
+	// Sessions bind the tokens a CRM issues at a login through Veil to
+	// the principal whose crm_users logged in.
+	Sessions Sessions `yaml:"sessions"`
+}
+
+// Sessions configures the CRM-session bindings (identity.sessions).
+type Sessions struct {
+	TTL        time.Duration `yaml:"ttl"`         // an access token's binding; a shorter expires_in from the CRM wins
+	RefreshTTL time.Duration `yaml:"refresh_ttl"` // a refresh token's binding
+	MaxEntries int           `yaml:"max_entries"` // memory backend bound (without redis:)
+	Prefix     string        `yaml:"prefix"`      // Redis key prefix (with redis:)
 }
 
 // Principal is one API key. Exactly one of Token (plain text, for demos)
@@ -263,6 +279,10 @@ type Principal struct {
 	TokenSHA256 string   `yaml:"token_sha256"`
 	Roles       []string `yaml:"roles"`
 	MFA         bool     `yaml:"mfa"`
+	// CRMUsers are CRM user names (e.g. Salesforce usernames) this
+	// principal logs in as through Veil: the CRM tokens those logins get
+	// identify the principal (identity.sessions). Matched case-insensitively.
+	CRMUsers []string `yaml:"crm_users"`
 }
 
 // Route sends requests whose path starts with Prefix to Upstream.
@@ -353,6 +373,7 @@ func (c *Config) ApplyDefaults() {
 		setDefault(&r.OnError, OnErrorBlock)
 	}
 	c.applyForwardDefaults()
+	c.applySessionDefaults()
 }
 
 func setDefault[T comparable](p *T, v T) {

@@ -38,7 +38,7 @@ func TestInvalidListsEveryProblem(t *testing.T) {
 		`listen: "nope" is not host:port`,
 		`log.level: "loud"`,
 		`limits.max_body_bytes: 10`,
-		`identity.principals[0]: one of token or token_sha256 is required`,
+		`identity.principals[0]: one of token, token_sha256 or crm_users is required`,
 		`identity.principals[0].roles[0]: "Admin"`,
 		`identity.principals[1].id: "a" is used by another principal`,
 		`identity.principals[1]: set token or token_sha256, not both`,

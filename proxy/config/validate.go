@@ -109,6 +109,7 @@ func (c *Config) Validate() error {
 		}
 	}
 	c.validateForward(&p)
+	c.validateSessions(&p)
 	if len(p) == 0 {
 		return nil
 	}
@@ -133,8 +134,8 @@ func (id *Identity) validate(p *Problems) {
 		}
 		ids[pr.ID] = true
 		switch {
-		case pr.Token == "" && pr.TokenSHA256 == "":
-			p.add("%s: one of token or token_sha256 is required", at)
+		case pr.Token == "" && pr.TokenSHA256 == "" && len(pr.CRMUsers) == 0:
+			p.add("%s: one of token, token_sha256 or crm_users is required", at)
 		case pr.Token != "" && pr.TokenSHA256 != "":
 			p.add("%s: set token or token_sha256, not both", at)
 		case pr.TokenSHA256 != "":

@@ -24,7 +24,8 @@ const (
 	CodeUpstreamUnavailable = "upstream_unavailable"
 	CodeNoRoute             = "no_route"
 	CodeVaultUnavailable    = "vault_unavailable"
-	CodeAuditUnavailable    = "audit_unavailable" // audit.on_full: block and the spool is full
+	CodeAuditUnavailable    = "audit_unavailable"    // audit.on_full: block and the spool is full
+	CodeIdentityUnavailable = "identity_unavailable" // the CRM-session store (identity.sessions) cannot be read
 )
 
 // Error is a refusal by Veil, rendered in the CRM's own error format so

@@ -190,12 +190,78 @@ func (h *Handler) serve(r *http.Request, c *conn, sc *scope.Scope) *http.Respons
 		h.refuse(r, c.host, DecisionWebsocketRefused)
 		return h.fail(r, rt.Dialect, sc, &crm.Error{Status: http.StatusForbidden, Code: CodeEgressRefused, Message: "websocket upgrades to CRM hosts are refused: their frames cannot be inspected"})
 	}
-	if e := reverse.Admit(h.opts.Identity, rt, sc, r.Header); e != nil {
+	if identity.IsTokenRequest(rt.Dialect, r) {
+		return h.login(r, sc)
+	}
+	if e := reverse.Admit(r.Context(), h.opts.Identity, rt, sc, r.Header); e != nil {
 		return h.fail(r, rt.Dialect, sc, e)
 	}
 	if e := h.opts.Inspector.InspectRequest(r); e != nil {
 		return h.fail(r, rt.Dialect, sc, e)
 	}
+	res, err := h.opts.Transport.RoundTrip(h.outbound(r))
+	if err != nil {
+		return h.upstreamError(r, sc, err)
+	}
+	res.Request = r // the scope travels with r's context
+	if err := h.opts.Inspector.InspectResponse(res); err != nil {
+		_ = res.Body.Close()
+		return h.upstreamError(r, sc, err)
+	}
+	return res
+}
+
+// login serves a token request to an intercepted Salesforce host: the
+// principal is the CRM user logging in (crm_users); the CRM's tokens are
+// bound to it. URLs stay the CRM's: the client is behind HTTPS_PROXY.
+func (h *Handler) login(r *http.Request, sc *scope.Scope) *http.Response {
+	p, le := h.opts.Identity.Login(r.Context(), r)
+	if le != nil {
+		return h.loginError(r, sc, le)
+	}
+	sc.Principal, sc.Purpose = p, "authentication"
+	out := h.outbound(r)
+	out.Header.Set("Accept-Encoding", "identity")
+	res, err := h.opts.Transport.RoundTrip(out)
+	if err != nil {
+		return h.upstreamError(r, sc, err)
+	}
+	res.Request = r
+	if err := h.opts.Identity.BindResponse(r.Context(), p, res, nil); err != nil {
+		_ = res.Body.Close()
+		h.opts.Log.Warn("login: the CRM's tokens could not be bound", zap.String("request_id", sc.RequestID), zap.String("principal", p.ID), zap.Error(err))
+		return h.loginError(r, sc, &identity.LoginError{Status: http.StatusServiceUnavailable, OAuth: "temporarily_unavailable",
+			Description: "Veil could not record this login; try again", Code: crm.CodeIdentityUnavailable})
+	}
+	sc.Outcome = "login"
+	if res.StatusCode != http.StatusOK {
+		sc.Outcome, sc.Code = "blocked", "crm_login_failed"
+	}
+	return res
+}
+
+func (h *Handler) loginError(r *http.Request, sc *scope.Scope, le *identity.LoginError) *http.Response {
+	sc.Outcome, sc.Code = "blocked", le.Code
+	h.opts.Metrics.Requests.WithLabelValues(sc.Route.Name, "request", "blocked").Inc()
+	h.opts.Metrics.Blocks.WithLabelValues(sc.Route.Name, "request", le.Code).Inc()
+	b := le.Body()
+	res := &http.Response{
+		StatusCode: le.Status, Status: strconv.Itoa(le.Status) + " " + http.StatusText(le.Status),
+		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header: http.Header{}, Request: r, ContentLength: int64(len(b)),
+		Body: readCloser{strings.NewReader(string(b))},
+	}
+	res.Header.Set("Content-Type", "application/json;charset=UTF-8")
+	res.Header.Set("Content-Length", strconv.Itoa(len(b)))
+	res.Header.Set("X-Veil-Error", le.Code)
+	res.Header.Set("Cache-Control", "no-store")
+	return res
+}
+
+// outbound is r as it goes to the CRM: Veil's and the proxy's headers
+// removed, hop-by-hop headers too unless an allowed upgrade, the codings
+// narrowed to what Veil decodes.
+func (h *Handler) outbound(r *http.Request) *http.Request {
 	out := r.Clone(r.Context())
 	out.RequestURI = ""
 	out.Body = r.Body // Clone shares it; InspectRequest may have replaced it (ContentLength set there)
@@ -211,16 +277,7 @@ func (h *Handler) serve(r *http.Request, c *conn, sc *scope.Scope) *http.Respons
 		out.Header.Del(h.opts.Identity.Header())
 	}
 	reverse.LimitAcceptEncoding(out.Header)
-	res, err := h.opts.Transport.RoundTrip(out)
-	if err != nil {
-		return h.upstreamError(r, sc, err)
-	}
-	res.Request = r // the scope travels with r's context
-	if err := h.opts.Inspector.InspectResponse(res); err != nil {
-		_ = res.Body.Close()
-		return h.upstreamError(r, sc, err)
-	}
-	return res
+	return out
 }
 
 func (h *Handler) upstreamError(r *http.Request, sc *scope.Scope, err error) *http.Response {

@@ -5,6 +5,7 @@
 package identity
 
 import (
+	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
@@ -36,25 +37,40 @@ type entry struct {
 // Resolver maps tokens to principals. It is immutable and safe for
 // concurrent use.
 type Resolver struct {
-	header  string
-	strip   bool
-	entries []entry
+	header   string
+	strip    bool
+	entries  []entry
+	byID     map[string]Principal
+	crmUsers map[string]string // lower-case CRM user name → principal id
+	sessions Sessions          // nil: no CRM-session bindings
+	sessCfg  config.Sessions
 }
 
 // New builds a Resolver from validated config.
 func New(c config.Identity) (*Resolver, error) {
 	r := &Resolver{
-		header: http.CanonicalHeaderKey(c.Header),
-		strip:  !strings.EqualFold(c.Header, "Authorization"),
+		header:   http.CanonicalHeaderKey(c.Header),
+		strip:    !strings.EqualFold(c.Header, "Authorization"),
+		byID:     map[string]Principal{},
+		crmUsers: map[string]string{},
+		sessCfg:  c.Sessions,
 	}
 	for _, p := range c.Principals {
+		pr := Principal{ID: p.ID, Roles: append([]string(nil), p.Roles...), MFA: p.MFA}
+		r.byID[p.ID] = pr
+		for _, u := range p.CRMUsers {
+			r.crmUsers[strings.ToLower(strings.TrimSpace(u))] = p.ID
+		}
+		if p.Digest() == "" {
+			continue // identified by its CRM logins only
+		}
 		d, err := hex.DecodeString(p.Digest())
 		if err != nil || len(d) != sha256.Size {
 			return nil, errors.New("identity: principal " + p.ID + " has no valid token digest")
 		}
 		var e entry
 		copy(e.digest[:], d)
-		e.principal = Principal{ID: p.ID, Roles: append([]string(nil), p.Roles...), MFA: p.MFA}
+		e.principal = pr
 		r.entries = append(r.entries, e)
 	}
 	return r, nil
@@ -67,7 +83,37 @@ func (r *Resolver) Header() string { return r.header }
 // must not be forwarded to the CRM).
 func (r *Resolver) StripHeader() bool { return r.strip }
 
-// Resolve finds the principal for the request's credentials.
+// SetSessions turns on CRM-session bindings (logins through Veil); call it
+// before serving.
+func (r *Resolver) SetSessions(s Sessions) { r.sessions = s }
+
+// ResolveContext finds the principal for a request: its Veil token in the
+// identity header, else the CRM token in Authorization bound by a login
+// through Veil. ErrSessionsUnavailable means the bindings could not be read.
+func (r *Resolver) ResolveContext(ctx context.Context, h http.Header) (Principal, error) {
+	p, err := r.Resolve(h)
+	if err == nil || r.sessions == nil {
+		return p, err
+	}
+	tok, ok := bearer(h.Get("Authorization"))
+	if !ok {
+		return Principal{}, err
+	}
+	id, serr := r.sessions.Lookup(ctx, tok)
+	if serr != nil {
+		if errors.Is(serr, ErrUnknownToken) {
+			return Principal{}, ErrUnknownToken
+		}
+		return Principal{}, serr
+	}
+	p, ok = r.byID[id]
+	if !ok { // bound by a replica whose config still had this principal
+		return Principal{}, ErrUnknownToken
+	}
+	return p, nil
+}
+
+// Resolve finds the principal for the request's Veil token.
 func (r *Resolver) Resolve(h http.Header) (Principal, error) {
 	tok, ok := bearer(h.Get(r.header))
 	if !ok {

@@ -48,6 +48,7 @@ const PurposeHeader = config.DefaultPurposeHeader
 type route struct {
 	cfg   *config.Route
 	proxy *httputil.ReverseProxy
+	login *httputil.ReverseProxy // Salesforce routes: the token endpoint
 }
 
 // Handler is the reverse-mode http.Handler.
@@ -78,7 +79,19 @@ func New(o Options) (*Handler, error) {
 			BufferPool:     pool,
 			FlushInterval:  -1, // stream what is not inspected as it arrives
 		}
-		h.routes = append(h.routes, route{cfg: rc, proxy: rp})
+		if rc.Dialect == config.DialectHubSpot {
+			rp.ModifyResponse = func(res *http.Response) error {
+				if err := o.Inspector.InspectResponse(res); err != nil {
+					return err
+				}
+				return h.rewriteLinks(res)
+			}
+		}
+		rt := route{cfg: rc, proxy: rp}
+		if isSalesforce(rc) {
+			rt.login = h.loginProxy(rp)
+		}
+		h.routes = append(h.routes, rt)
 	}
 	sort.SliceStable(h.routes, func(i, j int) bool { return len(h.routes[i].cfg.Prefix) > len(h.routes[j].cfg.Prefix) })
 	h.chain = h.withScope(h.withAccessLog(h.withRecover(http.HandlerFunc(h.serve))))
@@ -96,7 +109,11 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sc.Route = rt.cfg
-	if e := Admit(h.opts.Identity, rt.cfg, sc, r.Header); e != nil {
+	if identity.IsTokenRequest(rt.cfg.Dialect, r) {
+		h.login(w, r, rt, sc)
+		return
+	}
+	if e := Admit(r.Context(), h.opts.Identity, rt.cfg, sc, r.Header); e != nil {
 		h.fail(w, rt.cfg.Dialect, sc, e)
 		return
 	}
@@ -104,14 +121,17 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, rt.cfg.Dialect, sc, e)
 		return
 	}
-	rt.proxy.ServeHTTP(w, r)
+	rt.proxy.ServeHTTP(w, h.withPublicBase(r))
 }
 
 // Admit identifies the caller and its purpose for route rc and records both
 // in sc, or returns the CRM-shaped refusal. Forward mode shares it.
-func Admit(id *identity.Resolver, rc *config.Route, sc *scope.Scope, hdr http.Header) *crm.Error {
-	p, err := id.Resolve(hdr)
+func Admit(ctx context.Context, id *identity.Resolver, rc *config.Route, sc *scope.Scope, hdr http.Header) *crm.Error {
+	p, err := id.ResolveContext(ctx, hdr)
 	if err != nil {
+		if errors.Is(err, identity.ErrSessionsUnavailable) {
+			return &crm.Error{Status: http.StatusServiceUnavailable, Code: crm.CodeIdentityUnavailable, Message: "Veil cannot identify the caller right now (its session store is unreachable)"}
+		}
 		code := crm.CodeUnknownPrincipal
 		if errors.Is(err, identity.ErrNoCredentials) {
 			code = crm.CodeUnauthenticated

@@ -218,8 +218,14 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		inst = s.scheme(r) + "://" + r.Host
 	}
 	tok := "00DDn000000Fake!" + newUUID()
-	writeJSON(w, r, 200, map[string]string{
+	body := map[string]string{
 		"access_token": tok, "instance_url": inst, "id": inst + "/id/00DDn000000FakeAAA/005Dn000000FakeAAA",
 		"token_type": "Bearer", "issued_at": "1764000000000", "signature": "ZmFrZQ==",
-	}, false)
+	}
+	// A refresh token when the client asks for the refresh_token scope, as
+	// a connected app grants it (a refresh grant gets none again).
+	if r.PostForm.Get("grant_type") != "refresh_token" && strings.Contains(" "+r.PostForm.Get("scope")+" ", " refresh_token ") {
+		body["refresh_token"] = "5Aep861Fake" + newUUID()
+	}
+	writeJSON(w, r, 200, body, false)
 }

@@ -1,0 +1,197 @@
+package identity
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/veil-proxy/veil/proxy/config"
+)
+
+// TokenPath is Salesforce's OAuth 2.0 token endpoint, where jsforce and
+// the other clients log in.
+const TokenPath = "/services/oauth2/token"
+
+// Login bodies are small forms; responses small JSON objects.
+const (
+	maxLoginRequest  = 64 << 10
+	maxLoginResponse = 1 << 20
+)
+
+// IsTokenRequest reports whether r is a login to a Salesforce route's
+// token endpoint. Veil identifies such a request by the CRM user logging in
+// (crm_users), not by a Veil token, and does not run it through the
+// privacy pipeline: it carries credentials, not CRM records.
+func IsTokenRequest(dialect string, r *http.Request) bool {
+	return dialect == config.DialectSalesforce && r.Method == http.MethodPost && strings.TrimSuffix(r.URL.Path, "/") == TokenPath
+}
+
+// LoginError is an OAuth 2.0 error (RFC 6749 5.2), the shape clients
+// expect from a token endpoint, with Veil's stable code.
+type LoginError struct {
+	Status      int
+	OAuth       string // error: invalid_grant, invalid_request, unsupported_grant_type, temporarily_unavailable
+	Description string
+	Code        string // Veil's code (X-Veil-Error, metrics)
+}
+
+func (e *LoginError) Error() string { return e.OAuth + ": " + e.Description }
+
+// Body is the JSON error body.
+func (e *LoginError) Body() []byte {
+	b, _ := json.Marshal(map[string]string{"error": e.OAuth, "error_description": e.Description})
+	return b
+}
+
+// Login says which principal a token request logs in: the principal whose
+// crm_users holds the password grant's username, or the one the refresh
+// token was bound to. The form is read bounded and r's body restored for
+// forwarding, with its Content-Length.
+func (r *Resolver) Login(ctx context.Context, req *http.Request) (Principal, *LoginError) {
+	if mt, _, _ := mime.ParseMediaType(req.Header.Get("Content-Type")); mt != "application/x-www-form-urlencoded" {
+		return Principal{}, &LoginError{http.StatusBadRequest, "invalid_request", "the token request must be application/x-www-form-urlencoded", "invalid_body"}
+	}
+	if enc := req.Header.Get("Content-Encoding"); enc != "" && !strings.EqualFold(enc, "identity") {
+		return Principal{}, &LoginError{http.StatusBadRequest, "invalid_request", "Veil reads token requests without Content-Encoding", "unsupported_encoding"}
+	}
+	b, err := io.ReadAll(io.LimitReader(req.Body, maxLoginRequest+1))
+	_ = req.Body.Close()
+	if err != nil {
+		return Principal{}, &LoginError{http.StatusBadRequest, "invalid_request", "the token request could not be read", "invalid_body"}
+	}
+	if len(b) > maxLoginRequest {
+		return Principal{}, &LoginError{http.StatusRequestEntityTooLarge, "invalid_request", "the token request is too large", "body_too_large"}
+	}
+	req.Body = io.NopCloser(bytes.NewReader(b))
+	req.ContentLength = int64(len(b))
+	req.Header.Set("Content-Length", strconv.Itoa(len(b)))
+	form, err := url.ParseQuery(string(b))
+	if err != nil {
+		return Principal{}, &LoginError{http.StatusBadRequest, "invalid_request", "the token request is not a valid form", "invalid_body"}
+	}
+	unknown := &LoginError{http.StatusBadRequest, "invalid_grant", "this CRM user does not log in through Veil (identity.principals[].crm_users)", "unknown_principal"}
+	switch form.Get("grant_type") {
+	case "password":
+		id, ok := r.crmUsers[strings.ToLower(strings.TrimSpace(form.Get("username")))]
+		if !ok {
+			return Principal{}, unknown
+		}
+		return r.byID[id], nil
+	case "refresh_token":
+		if r.sessions == nil {
+			return Principal{}, unknown
+		}
+		id, err := r.sessions.Lookup(ctx, form.Get("refresh_token"))
+		switch {
+		case errors.Is(err, ErrUnknownToken):
+			return Principal{}, &LoginError{http.StatusBadRequest, "invalid_grant", "this refresh token was not issued through Veil", "unknown_principal"}
+		case err != nil:
+			return Principal{}, &LoginError{http.StatusServiceUnavailable, "temporarily_unavailable", "Veil cannot reach its session store", "identity_unavailable"}
+		}
+		p, ok := r.byID[id]
+		if !ok {
+			return Principal{}, unknown
+		}
+		return p, nil
+	default:
+		return Principal{}, &LoginError{http.StatusBadRequest, "unsupported_grant_type", "Veil binds logins of the password and refresh_token grants", "unauthenticated"}
+	}
+}
+
+// BindResponse reads a successful token response, binds the access token
+// (for identity.sessions.ttl, or the CRM's shorter expires_in) and the
+// refresh token (refresh_ttl) to p, and, when rewrite is set, passes
+// instance_url and id through it so that clients stay behind Veil. The body
+// is replaced (uncompressed, with its Content-Length). A response that is
+// not a 200 passes untouched. An error means the login must not reach the
+// client: its tokens could not be bound, so its requests would be refused.
+func (r *Resolver) BindResponse(ctx context.Context, p Principal, res *http.Response, rewrite func(string) string) error {
+	if res.StatusCode != http.StatusOK || r.sessions == nil {
+		return nil
+	}
+	var rd io.Reader = io.LimitReader(res.Body, maxLoginResponse+1)
+	switch enc := strings.ToLower(res.Header.Get("Content-Encoding")); enc {
+	case "", "identity":
+	case "gzip", "x-gzip":
+		zr, err := gzip.NewReader(rd)
+		if err != nil {
+			return err
+		}
+		rd = io.LimitReader(zr, maxLoginResponse+1)
+	default:
+		return errors.New("token response in an unsupported content encoding")
+	}
+	b, err := io.ReadAll(rd)
+	_ = res.Body.Close()
+	if err != nil {
+		return err
+	}
+	if len(b) > maxLoginResponse {
+		return errors.New("token response too large")
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var doc map[string]any
+	if err := dec.Decode(&doc); err != nil {
+		return errors.New("token response is not a JSON object")
+	}
+	access, _ := doc["access_token"].(string)
+	if access == "" {
+		return errors.New("token response without access_token")
+	}
+	ttl := r.sessCfg.TTL
+	if n, ok := doc["expires_in"].(json.Number); ok {
+		if secs, err := n.Int64(); err == nil && secs > 0 && time.Duration(secs)*time.Second < ttl {
+			ttl = time.Duration(secs) * time.Second
+		}
+	}
+	if err := r.sessions.Bind(ctx, access, p.ID, ttl); err != nil {
+		return err
+	}
+	if refresh, _ := doc["refresh_token"].(string); refresh != "" {
+		if err := r.sessions.Bind(ctx, refresh, p.ID, r.sessCfg.RefreshTTL); err != nil {
+			return err
+		}
+	}
+	if rewrite != nil {
+		for _, k := range []string{"instance_url", "id"} {
+			if v, ok := doc[k].(string); ok && v != "" {
+				doc[k] = rewrite(v)
+			}
+		}
+		if b, err = json.Marshal(doc); err != nil {
+			return err
+		}
+	}
+	res.Body = io.NopCloser(bytes.NewReader(b))
+	res.ContentLength = int64(len(b))
+	res.Header.Set("Content-Length", strconv.Itoa(len(b)))
+	res.Header.Del("Content-Encoding")
+	res.Header.Del("Etag")
+	res.Header.Del("Content-Md5")
+	return nil
+}
+
+// Rebase returns u (an absolute URL) with its scheme and host replaced by
+// base's (scheme://host[:port]); anything else is returned unchanged.
+func Rebase(u, base string) string {
+	pu, err := url.Parse(u)
+	if err != nil || !pu.IsAbs() || pu.Host == "" || (pu.Scheme != "http" && pu.Scheme != "https") {
+		return u
+	}
+	pb, err := url.Parse(base)
+	if err != nil || pb.Host == "" {
+		return u
+	}
+	pu.Scheme, pu.Host, pu.User = pb.Scheme, pb.Host, nil
+	return pu.String()
+}

@@ -1,0 +1,173 @@
+package reverse
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httputil"
+	"strconv"
+
+	"go.uber.org/zap"
+
+	"github.com/veil-proxy/veil/proxy/body"
+	"github.com/veil-proxy/veil/proxy/config"
+	"github.com/veil-proxy/veil/proxy/crm"
+	"github.com/veil-proxy/veil/proxy/identity"
+	"github.com/veil-proxy/veil/proxy/scope"
+)
+
+// The CRMs answer with absolute URLs of their own (Salesforce's login
+// instance_url, HubSpot's paging links). A client follows them and would
+// leave Veil: reverse mode writes Veil's public base in their place.
+
+type baseKey struct{}
+
+// withPublicBase remembers the base URL the client used to reach Veil
+// (config public_url, else the request's scheme and Host), for the response.
+func (h *Handler) withPublicBase(r *http.Request) *http.Request {
+	base := h.opts.Config.PublicURL
+	if base == "" {
+		scheme := "http"
+		if r.TLS != nil {
+			scheme = "https"
+		}
+		base = scheme + "://" + r.Host
+	}
+	return r.WithContext(context.WithValue(r.Context(), baseKey{}, base))
+}
+
+func publicBase(ctx context.Context) string {
+	b, _ := ctx.Value(baseKey{}).(string)
+	return b
+}
+
+// hubSpotLinks are where HubSpot puts absolute links in a response.
+var hubSpotLinks = map[string]bool{"/paging/next/link": true, "/paging/prev/link": true}
+
+// rewriteLinks runs after the inspection of a HubSpot response: a JSON body
+// is in memory by then (bounded by limits.max_body_bytes), and the paging
+// links in it get Veil's base.
+func (h *Handler) rewriteLinks(res *http.Response) error {
+	base := publicBase(res.Request.Context())
+	if base == "" || res.StatusCode/100 != 2 || !body.IsJSON(res.Header.Get("Content-Type")) || res.Body == nil || res.Body == http.NoBody {
+		return nil
+	}
+	enc := res.Header.Get("Content-Encoding")
+	raw, err := io.ReadAll(io.LimitReader(res.Body, h.opts.Config.Limits.MaxBodyBytes+1))
+	_ = res.Body.Close()
+	if err != nil {
+		return err
+	}
+	setBody(res, raw)
+	doc, err := body.ReadAll(bytes.NewReader(raw), enc, h.opts.Config.Limits.MaxBodyBytes)
+	if err != nil || !bytes.Contains(doc, []byte(`"paging"`)) {
+		return nil // inspection already refused what cannot be read
+	}
+	edits := body.Edits{Replace: map[int][]byte{}}
+	_ = body.WalkJSON(doc, body.Limits{MaxDepth: h.opts.Config.Limits.MaxJSONDepth}, func(v *body.Value) error {
+		if v.Kind == body.KindString && v.Depth == 3 && hubSpotLinks[v.Pointer()] {
+			if to := identity.Rebase(string(v.Str), base); to != string(v.Str) {
+				edits.Replace[v.Start] = []byte(to)
+			}
+		}
+		return nil
+	})
+	if len(edits.Replace) == 0 {
+		return nil
+	}
+	out, _, err := body.RewriteJSON(nil, doc, &edits)
+	if err != nil {
+		return nil
+	}
+	if out, err = body.Encode(nil, out, enc); err != nil {
+		return err
+	}
+	setBody(res, out)
+	res.Header.Del("Etag")
+	res.Header.Del("Content-Md5")
+	return nil
+}
+
+func setBody(res *http.Response, b []byte) {
+	res.Body = io.NopCloser(bytes.NewReader(b))
+	res.ContentLength = int64(len(b))
+	res.TransferEncoding = nil
+	res.Header.Set("Content-Length", strconv.Itoa(len(b)))
+}
+
+// loginProxy forwards a Salesforce login and binds the tokens it gets to
+// the principal logging in (identity.Resolver.BindResponse), rewriting
+// instance_url and id to Veil's base.
+func (h *Handler) loginProxy(rp *httputil.ReverseProxy) *httputil.ReverseProxy {
+	lp := *rp
+	rewrite := rp.Rewrite
+	lp.Rewrite = func(pr *httputil.ProxyRequest) {
+		rewrite(pr)
+		pr.Out.Header.Set("Accept-Encoding", "identity")
+	}
+	lp.ModifyResponse = func(res *http.Response) error {
+		ctx := res.Request.Context()
+		sc := scope.From(ctx)
+		base := publicBase(ctx)
+		err := h.opts.Identity.BindResponse(ctx, sc.Principal, res, func(u string) string { return identity.Rebase(u, base) })
+		if err != nil {
+			h.opts.Log.Warn("login: the CRM's tokens could not be bound", zap.String("request_id", sc.RequestID), zap.String("principal", sc.Principal.ID), zap.Error(err))
+			replaceLogin(res, &identity.LoginError{Status: http.StatusServiceUnavailable, OAuth: "temporarily_unavailable",
+				Description: "Veil could not record this login; try again", Code: crm.CodeIdentityUnavailable}, sc)
+			return nil
+		}
+		if res.StatusCode == http.StatusOK {
+			sc.Outcome = "login"
+		} else {
+			sc.Outcome, sc.Code = "blocked", "crm_login_failed"
+		}
+		return nil
+	}
+	return &lp
+}
+
+// login serves a token request on a Salesforce route: the principal is
+// the CRM user logging in; the request is not inspected (credentials, not
+// records) and never logged.
+func (h *Handler) login(w http.ResponseWriter, r *http.Request, rt *route, sc *scope.Scope) {
+	p, le := h.opts.Identity.Login(r.Context(), r)
+	if le != nil {
+		sc.Outcome, sc.Code = "blocked", le.Code
+		h.opts.Metrics.Requests.WithLabelValues(rt.cfg.Name, "request", "blocked").Inc()
+		h.opts.Metrics.Blocks.WithLabelValues(rt.cfg.Name, "request", le.Code).Inc()
+		writeLoginError(w, le, sc.RequestID)
+		return
+	}
+	sc.Principal, sc.Purpose = p, "authentication"
+	h.opts.Metrics.Requests.WithLabelValues(rt.cfg.Name, "request", "passthrough").Inc()
+	rt.login.ServeHTTP(w, h.withPublicBase(r))
+}
+
+func writeLoginError(w http.ResponseWriter, le *identity.LoginError, requestID string) {
+	b := le.Body()
+	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	w.Header().Set("X-Veil-Error", le.Code)
+	w.Header().Set("Cache-Control", "no-store")
+	if requestID != "" {
+		w.Header().Set("X-Request-Id", requestID)
+	}
+	w.WriteHeader(le.Status)
+	_, _ = w.Write(b)
+}
+
+func replaceLogin(res *http.Response, le *identity.LoginError, sc *scope.Scope) {
+	sc.Outcome, sc.Code = "blocked", le.Code
+	b, _ := json.Marshal(map[string]string{"error": le.OAuth, "error_description": le.Description})
+	res.StatusCode, res.Status = le.Status, strconv.Itoa(le.Status)+" "+http.StatusText(le.Status)
+	res.Header = http.Header{}
+	res.Header.Set("Content-Type", "application/json;charset=UTF-8")
+	res.Header.Set("X-Veil-Error", le.Code)
+	res.Header.Set("Cache-Control", "no-store")
+	setBody(res, b)
+}
+
+// isSalesforce reports whether logins on rc are Salesforce's.
+func isSalesforce(rc *config.Route) bool { return rc.Dialect == config.DialectSalesforce }
