@@ -79,9 +79,10 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	proxyURL := "http://" + *listen
 
-	// The fake CRM listens on a free loopback port; clients only ever talk
-	// to Veil, so its paging links and instance_url point at the proxy.
-	crm, err := fakecrm.New(os.DirFS(*data), fakecrm.Options{HubSpotBaseURL: proxyURL, InstanceURL: proxyURL})
+	// The fake CRM listens on a free loopback port and names itself as the
+	// real CRMs do (paging links to https://api.hubapi.com): Veil rewrites
+	// those URLs to itself, so clients only ever talk to Veil.
+	crm, err := fakecrm.New(os.DirFS(*data), fakecrm.Options{})
 	if err != nil {
 		return fmt.Errorf("fake CRM: %w", err)
 	}
@@ -171,6 +172,15 @@ MFA) reads it back, demo-sales reads the token:
 Erase it (every copy of the token in the CRM stops meaning anything):
 
   curl -s -X POST -d '{"category":"us_ssn","value":"219-09-9999"}' {admin}/admin/vault/forget
+
+Log in as jsforce does (OAuth password flow; <role>@demo.example, any
+password): Veil binds the CRM's token to the principal and points
+instance_url back at itself:
+
+  curl -s -d grant_type=password -d username=analyst@demo.example -d password=any \
+    -d client_id=demo -d client_secret=demo {proxy}/services/oauth2/token
+
+  (then: curl -s -H "Authorization: Bearer <access_token>" '{proxy}/services/data/v62.0/query?q=SELECT+Name,Email+FROM+Contact+LIMIT+2')
 
 An unknown caller gets the CRM's own error format:
 

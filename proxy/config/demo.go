@@ -21,12 +21,14 @@ func (p Principal) Digest() string {
 
 // DemoPrincipals are the API keys of `veil demo`: the token is the
 // principal's id, so `Authorization: Bearer demo-sales` is the sales rep.
+// Each can also log in to the fake Salesforce through Veil as
+// <role>@demo.example (any password), as jsforce does.
 var DemoPrincipals = []Principal{
-	{ID: "demo-admin", Token: "demo-admin", Roles: []string{"admin"}, MFA: true},
-	{ID: "demo-sales", Token: "demo-sales", Roles: []string{"sales_rep"}},
-	{ID: "demo-support", Token: "demo-support", Roles: []string{"support_agent"}},
-	{ID: "demo-marketing", Token: "demo-marketing", Roles: []string{"marketing"}},
-	{ID: "demo-analyst", Token: "demo-analyst", Roles: []string{"analyst"}},
+	{ID: "demo-admin", Token: "demo-admin", Roles: []string{"admin"}, MFA: true, CRMUsers: []string{"admin@demo.example"}},
+	{ID: "demo-sales", Token: "demo-sales", Roles: []string{"sales_rep"}, CRMUsers: []string{"sales@demo.example"}},
+	{ID: "demo-support", Token: "demo-support", Roles: []string{"support_agent"}, CRMUsers: []string{"support@demo.example"}},
+	{ID: "demo-marketing", Token: "demo-marketing", Roles: []string{"marketing"}, CRMUsers: []string{"marketing@demo.example"}},
+	{ID: "demo-analyst", Token: "demo-analyst", Roles: []string{"analyst"}, CRMUsers: []string{"analyst@demo.example"}},
 }
 
 // Demo is the configuration of `veil demo`: both routes point at the
