@@ -56,8 +56,10 @@ func TestLoginThroughVeil(t *testing.T) {
 	for _, backend := range []string{"memory", "redis"} {
 		t.Run(backend, func(t *testing.T) {
 			opts := []harnessOption{withCRMUser("crm-analyst", "analyst", "Analyst@Acme.example")}
+			var stop func()
 			if backend == "redis" {
 				rs := redistest.Start(t)
+				stop = rs.Stop
 				opts = append(opts, func(c *config.Config, _ *proxy.Options) {
 					c.Redis.Addrs = []string{rs.Addr()}
 					c.Audit.SpoolDir = t.TempDir()
@@ -129,6 +131,17 @@ func TestLoginThroughVeil(t *testing.T) {
 			}
 			if strings.Contains(h.logs.String(), "s3cret-Pa55word") || strings.Contains(h.logs.String(), tok.AccessToken) {
 				t.Error("a password or a CRM token reached the log")
+			}
+			if stop != nil {
+				// The bindings cannot be read: refused with a 503, fail closed.
+				stop()
+				if res := do(t, "GET", h.veil+q, tok.AccessToken, ""); res.status != 503 || res.header.Get("X-Veil-Error") != "identity_unavailable" {
+					t.Errorf("Redis down: %d %q", res.status, res.header.Get("X-Veil-Error"))
+				}
+				// A Veil token needs no session store.
+				if res := do(t, "GET", h.veil+q, "demo-sales", ""); res.status != 200 {
+					t.Errorf("a Veil token with Redis down: %d", res.status)
+				}
 			}
 		})
 	}
