@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"mime"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -38,7 +39,7 @@ func (in *Inspector) InspectRequest(r *http.Request) *crm.Error {
 	sc.Call = crm.Classify(route.Dialect, r.Method, r.URL.Path, r.URL.Query())
 	msg := &Message{Direction: DirRequest, Route: route, Call: sc.Call, Method: r.Method, Path: r.URL.Path, URL: r.URL, Scope: sc}
 
-	enc := r.Header.Get("Content-Encoding")
+	enc := contentEncoding(r.Header)
 	// A body without a Content-Type is inspected as JSON: CRM APIs need one,
 	// and a missing label must not be a way around inspection.
 	ct := r.Header.Get("Content-Type")
@@ -46,17 +47,22 @@ func (in *Inspector) InspectRequest(r *http.Request) *crm.Error {
 	if ct != "" {
 		format = bodyFormat(ct)
 	}
-	if format != FormatJSON && hasBody(r.Body, r.ContentLength) && isIdentity(enc) {
+	if format != FormatJSON && hasBody(r.Body, r.ContentLength) {
 		// A JSON body under another label (curl -d sends form-urlencoded)
-		// is read as JSON, whatever the label: peek without consuming, so
-		// bodies that are nothing Veil reads still stream.
-		br := bufio.NewReaderSize(r.Body, sniffLen)
-		head, _ := br.Peek(sniffLen)
+		// is read as JSON, whatever the label, compressed or not: peek
+		// without consuming, so bodies that are nothing Veil reads still
+		// stream.
+		n := sniffLen
+		if !isIdentity(enc) {
+			n = compressedSniffLen
+		}
+		br := bufio.NewReaderSize(r.Body, n)
+		head, _ := br.Peek(n)
 		r.Body = struct {
 			io.Reader
 			io.Closer
 		}{br, r.Body}
-		if looksLikeJSON(head) {
+		if sniffJSON(head, enc) {
 			format = FormatJSON
 		}
 	}
@@ -143,6 +149,15 @@ func (in *Inspector) InspectResponse(res *http.Response) error {
 	if !hasBody(res.Body, res.ContentLength) || r.Method == http.MethodHead ||
 		status == http.StatusNoContent || status == http.StatusNotModified ||
 		format != FormatJSON && format != FormatCSV {
+		if status >= 500 && hasBody(res.Body, res.ContentLength) && r.Method != http.MethodHead {
+			// A CRM error page (HTML, text) is nothing Veil can inspect and
+			// nothing a CRM client can parse: answer the CRM's format.
+			_ = res.Body.Close()
+			e := failure(DirResponse, crm.CodeUpstreamUnavailable, "the CRM answered with an error page ("+strconv.Itoa(status)+")")
+			in.note(ctx, sc, msg, &Result{Err: e}, audit.OutcomeBlocked, status)
+			replaceWithError(res, route.Dialect, in.refuse(sc, DirResponse, e), sc)
+			return nil
+		}
 		in.pipe.metrics.Requests.WithLabelValues(route.Name, DirResponse, "passthrough").Inc()
 		// Nothing to decide, but the watch counts the CRM's refusals.
 		if w := in.pipe.watch; w != nil {
@@ -150,7 +165,7 @@ func (in *Inspector) InspectResponse(res *http.Response) error {
 		}
 		return nil
 	}
-	enc := res.Header.Get("Content-Encoding")
+	enc := contentEncoding(res.Header)
 	raw, decoded, err := in.read(res.Body, enc)
 	_ = res.Body.Close()
 	if err != nil {
@@ -213,7 +228,7 @@ func (in *Inspector) failOpen(sc *scope.Scope, dir string, e *crm.Error) bool {
 func (in *Inspector) read(r io.Reader, enc string) (raw, decoded []byte, err error) {
 	raw, err = io.ReadAll(io.LimitReader(r, in.maxBody+1))
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, &wireError{err}
 	}
 	if int64(len(raw)) > in.maxBody {
 		return nil, nil, body.ErrTooLarge // raw is incomplete: cannot fail open
@@ -241,6 +256,20 @@ func (in *Inspector) readFailure(dir string, route *config.Route, err error) *cr
 		return e
 	}
 	in.log.Warn("body read failed", zap.String("route", route.Name), zap.String("direction", dir), zap.Error(err))
+	var we *wireError
+	if errors.As(err, &we) {
+		// The message did not arrive whole: a transport failure, not a
+		// malformed body.
+		timeout := isTimeout(we.err)
+		switch {
+		case dir == DirResponse && timeout:
+			return &crm.Error{Status: http.StatusGatewayTimeout, Code: crm.CodeUpstreamUnavailable, Message: "the CRM's answer did not arrive in time"}
+		case dir == DirResponse:
+			return failure(dir, crm.CodeUpstreamUnavailable, "the CRM's answer was cut short")
+		case timeout:
+			return &crm.Error{Status: http.StatusRequestTimeout, Code: crm.CodeRequestTimeout, Message: "the request body did not arrive in time"}
+		}
+	}
 	code := crm.CodeInvalidBody
 	if dir == DirResponse {
 		code = crm.CodeUpstreamInvalidBody
@@ -269,6 +298,44 @@ func (in *Inspector) count(sc *scope.Scope, dir string, changed bool) {
 }
 
 const sniffLen = 512
+
+// compressedSniffLen is how much of a compressed body is peeked at to
+// decode its first sniffLen bytes.
+const compressedSniffLen = 4096
+
+// wireError is a failure to read a body off the connection (cut short,
+// timed out), as opposed to a body that was read and is malformed.
+type wireError struct{ err error }
+
+func (e *wireError) Error() string { return e.err.Error() }
+func (e *wireError) Unwrap() error { return e.err }
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// contentEncoding is every Content-Encoding line as one list: the codings
+// of a body declared over two lines are all of them, not the first line's.
+func contentEncoding(h http.Header) string {
+	return strings.Join(h.Values("Content-Encoding"), ",")
+}
+
+// sniffJSON reports whether a body that starts with head (encoded with
+// enc) must be read as JSON. A compressed head that does not decode to
+// sniffLen bytes (or to a whole body) cannot be told apart: it is read as
+// JSON, so it is inspected (and refused when it is no JSON). A head of
+// nothing but whitespace may hide the JSON behind it: read as JSON too.
+func sniffJSON(head []byte, enc string) bool {
+	if !isIdentity(enc) {
+		whole := len(head) < compressedSniffLen // the peek met the body's end
+		var end bool
+		if head, end = body.Prefix(head, enc, sniffLen); len(head) < sniffLen && !(end && whole) {
+			return true
+		}
+	}
+	return looksLikeJSON(head) || len(head) >= sniffLen && len(bytes.TrimLeft(head, " \t\r\n")) == 0
+}
 
 // Body formats Veil reads.
 const (
@@ -323,6 +390,9 @@ func setRequestBody(r *http.Request, b []byte) {
 	r.TransferEncoding = nil
 	r.Header.Set("Content-Length", strconv.Itoa(len(b)))
 	r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }
+	// The body is in hand (the client had its 100 Continue when Veil read
+	// it): waiting for the CRM's would only delay the request.
+	r.Header.Del("Expect")
 }
 
 func setResponseBody(res *http.Response, b []byte) {

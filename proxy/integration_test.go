@@ -512,7 +512,7 @@ func TestSalesforcePagingThroughVeil(t *testing.T) {
 func TestMislabelledJSONIsInspectedAndFormsStream(t *testing.T) {
 	h := start(t)
 	id := firstContactID(t, h)
-	for _, ct := range []string{"application/x-www-form-urlencoded", "text/plain"} {
+	for _, ct := range []string{"application/x-www-form-urlencoded", "text/plain", "application/octet-stream"} {
 		req, _ := http.NewRequest("PATCH", h.veil+"/services/data/v62.0/sobjects/Contact/"+id, strings.NewReader(` {"Description":"pay with 4111 1111 1111 1111"}`))
 		req.Header.Set("Authorization", "Bearer demo-sales")
 		req.Header.Set("Content-Type", ct)

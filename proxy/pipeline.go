@@ -298,10 +298,18 @@ func (p *Pipeline) walkJSON(m *Message, records map[int]*recordInfo) ([]leaf, []
 				r.consent[ck] = crm.Truthy(v.Kind == body.KindBool, v.Str)
 			}
 		}
+		value := v.Str
+		if len(scratch) == 0 && v.Kind == body.KindNumber {
+			// 4111111111111111.0 and 4.111111111111111e15 are the card
+			// number 4111111111111111 to the CRM: scan the integer's digits.
+			if d, ok := integerDigits(v.Str); ok {
+				value, scratch = d, p.scanner.Scan(scratch, d, f)
+			}
+		}
 		if len(scratch) == 0 {
 			return nil
 		}
-		l := leaf{start: v.Start, value: append([]byte(nil), v.Str...), pointer: v.Pointer(), field: f.Name, record: rec, from: len(finds)}
+		l := leaf{start: v.Start, value: append([]byte(nil), value...), pointer: v.Pointer(), field: f.Name, record: rec, from: len(finds)}
 		if rec >= 0 {
 			if r := recordAt(records, rec); r.pointer == "" {
 				r.pointer = pointerPrefix(l.pointer, depth)
@@ -682,4 +690,53 @@ func pointerPrefix(p string, n int) string {
 		end += 1 + i
 	}
 	return p[:end]
+}
+
+// maxIntegerDigits bounds integerDigits: identifiers are far shorter.
+const maxIntegerDigits = 40
+
+// integerDigits returns the digits of the integer a JSON number written
+// with a fraction or an exponent stands for (4.1e2 → 410, -12.00 → 12,
+// sign dropped), or false when it is no integer, is written plainly
+// already, or has more than maxIntegerDigits digits.
+func integerDigits(num []byte) ([]byte, bool) {
+	s := string(num)
+	s = strings.TrimPrefix(s, "-")
+	mant, exp, hasExp := strings.Cut(strings.ToLower(s), "e")
+	intPart, frac, hasFrac := strings.Cut(mant, ".")
+	if !hasExp && !hasFrac {
+		return nil, false
+	}
+	e := 0
+	if hasExp {
+		exp = strings.TrimPrefix(exp, "+")
+		neg := strings.HasPrefix(exp, "-")
+		exp = strings.TrimLeft(strings.TrimPrefix(exp, "-"), "0")
+		if len(exp) > 3 {
+			return nil, false
+		}
+		for _, c := range exp {
+			e = e*10 + int(c-'0')
+		}
+		if neg {
+			e = -e
+		}
+	}
+	digits := strings.TrimLeft(intPart+frac, "0")
+	e -= len(frac)
+	if e < 0 {
+		if len(digits) < -e || strings.Trim(digits[len(digits)+e:], "0") != "" {
+			return nil, false
+		}
+		digits = digits[:len(digits)+e]
+	} else {
+		if len(digits)+e > maxIntegerDigits {
+			return nil, false
+		}
+		digits += strings.Repeat("0", e)
+	}
+	if digits == "" || len(digits) > maxIntegerDigits {
+		return nil, false
+	}
+	return []byte(digits), true
 }

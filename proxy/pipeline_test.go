@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -212,4 +213,54 @@ func TestUnknownCategoryDefaultsToRedact(t *testing.T) {
 
 func scopePrincipal() identity.Principal {
 	return identity.Principal{ID: "p", Roles: []string{"sales_rep"}}
+}
+
+func TestIntegerDigitsOfJSONNumbers(t *testing.T) {
+	for num, want := range map[string]string{
+		"4111111111111111.0":    "4111111111111111",
+		"4.111111111111111e15":  "4111111111111111",
+		"4111111111111111E0":    "4111111111111111",
+		"-41111111111111110e-1": "4111111111111111",
+		"0.4111111111111111e16": "4111111111111111",
+		"12.00":                 "12",
+		"4111111111111111":      "", // plain: scanned as written
+		"1.5":                   "",
+		"-0.0":                  "",
+		"1e400":                 "",
+		"1e-400":                "",
+		"1e99999999999999999":   "",
+	} {
+		got, ok := integerDigits([]byte(num))
+		if string(got) != want || ok != (want != "") {
+			t.Errorf("%s: %q %v, want %q", num, got, ok, want)
+		}
+	}
+}
+
+func TestSniffJSONFailsClosed(t *testing.T) {
+	pad := make([]byte, sniffLen)
+	for i := range pad {
+		pad[i] = ' '
+	}
+	for _, c := range []struct {
+		head, enc string
+		want      bool
+	}{
+		{` {"a":1}`, "", true},
+		{"\x89PNG\r\n", "", false},
+		{string(pad), "", true},    // whitespace all the way: the JSON may follow
+		{"   ", "", false},         // a short body of spaces is no JSON
+		{"\x1f\x8b", "gzip", true}, // cut-off gzip: cannot tell, inspect
+		{"anything", "br", true},   // not decodable: inspect (and refuse)
+	} {
+		if got := sniffJSON([]byte(c.head), c.enc); got != c.want {
+			t.Errorf("%.20q %q: %v", c.head, c.enc, got)
+		}
+	}
+	h := http.Header{}
+	h.Add("Content-Encoding", "identity")
+	h.Add("Content-Encoding", "gzip")
+	if got := contentEncoding(h); got != "identity,gzip" {
+		t.Errorf("contentEncoding: %q", got)
+	}
 }

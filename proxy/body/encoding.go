@@ -2,6 +2,7 @@ package body
 
 import (
 	"bufio"
+	"bytes"
 	"compress/flate"
 	"compress/gzip"
 	"compress/zlib"
@@ -271,4 +272,52 @@ func IsJSON(contentType string) bool {
 	}
 	sub, ok := strings.CutPrefix(mt, "application/")
 	return ok && (sub == "json" || len(sub) > len("+json") && strings.HasSuffix(sub, "+json"))
+}
+
+// Prefix decodes the start of a body encoded with enc from head, its first
+// bytes, to at most n bytes: enough to tell what the body is. end reports
+// that the decoder met the end of head cleanly (a stream, or gzip members,
+// ending there): when head is the whole body, out is its whole decoding.
+// A head that decodes to fewer than n bytes without end cannot be told
+// apart (a long header or empty blocks ahead of the data). An encoding
+// ReadAll does not read decodes to nothing.
+func Prefix(head []byte, enc string, n int) (out []byte, end bool) {
+	c, err := parseEncoding(enc)
+	if err != nil {
+		return nil, false
+	}
+	if c == identity {
+		return head[:min(n, len(head))], len(head) <= n
+	}
+	var dec io.Reader
+	src := bytes.NewReader(head)
+	switch {
+	case c == gzipCoding:
+		zr, err := gzip.NewReader(src)
+		if err != nil {
+			return nil, false
+		}
+		dec = zr // every member, as ReadAll reads them
+	case isZlibHeader(head[:min(2, len(head))]):
+		zr, err := zlib.NewReader(src)
+		if err != nil {
+			return nil, false
+		}
+		dec = zr
+	default:
+		dec = flate.NewReader(src)
+	}
+	out = make([]byte, n)
+	k := 0
+	for k < n {
+		m, err := dec.Read(out[k:])
+		k += m
+		if err == io.EOF {
+			return out[:k], true
+		}
+		if err != nil {
+			return out[:k], false
+		}
+	}
+	return out[:k], false
 }

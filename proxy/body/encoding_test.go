@@ -215,3 +215,48 @@ func TestEncodeReusesPools(t *testing.T) {
 		}
 	}
 }
+
+func TestPrefixDecodesTheStartOrSaysItCannot(t *testing.T) {
+	doc := `{"Description":"pay with 4111 1111 1111 1111"}`
+	gz := func(s string) []byte {
+		var b bytes.Buffer
+		zw := gzip.NewWriter(&b)
+		_, _ = io.WriteString(zw, s)
+		_ = zw.Close()
+		return b.Bytes()
+	}
+	if out, end := Prefix(gz(doc), "gzip", 512); string(out) != doc || !end {
+		t.Errorf("gzip: %q %v", out, end)
+	}
+	// An empty member ahead of the data: every member is read.
+	if out, end := Prefix(append(gz(""), gz(doc)...), "gzip", 512); string(out) != doc || !end {
+		t.Errorf("empty member first: %q %v", out, end)
+	}
+	// A long prefix decodes to n bytes, not the end.
+	if out, end := Prefix(gz(strings.Repeat(" ", 4096)+doc), "gzip", 512); len(out) != 512 || end {
+		t.Errorf("long: %d %v", len(out), end)
+	}
+	// Empty stored blocks ahead of the data, cut off: nothing to tell by.
+	var fl bytes.Buffer
+	for i := 0; i < 200; i++ {
+		fl.Write([]byte{0x00, 0x00, 0x00, 0xff, 0xff}) // empty stored block, not final
+	}
+	if out, end := Prefix(fl.Bytes(), "deflate", 512); len(out) != 0 || end {
+		t.Errorf("empty blocks: %q %v", out, end)
+	}
+	// A gzip header longer than the head (FEXTRA): cannot be told.
+	hdr := []byte{0x1f, 0x8b, 8, 4, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff}
+	if out, end := Prefix(append(hdr, make([]byte, 100)...), "gzip", 512); len(out) != 0 || end {
+		t.Errorf("long header: %q %v", out, end)
+	}
+	var z bytes.Buffer
+	zw := zlib.NewWriter(&z)
+	_, _ = io.WriteString(zw, doc)
+	_ = zw.Close()
+	if out, end := Prefix(z.Bytes(), "identity, deflate", 512); string(out) != doc || !end {
+		t.Errorf("zlib: %q %v", out, end)
+	}
+	if out, end := Prefix(gz(doc), "br", 512); out != nil || end {
+		t.Errorf("br: %q %v", out, end)
+	}
+}

@@ -22,6 +22,7 @@ const (
 	CodeUnsupportedEncoding = "unsupported_encoding"
 	CodeUpstreamInvalidBody = "upstream_invalid_body"
 	CodeUpstreamUnavailable = "upstream_unavailable"
+	CodeRequestTimeout      = "request_timeout" // 408: the request body did not arrive within timeouts.read
 	CodeNoRoute             = "no_route"
 	CodeVaultUnavailable    = "vault_unavailable"
 	CodeAuditUnavailable    = "audit_unavailable"    // audit.on_full: block and the spool is full

@@ -8,6 +8,7 @@ package reverse
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -15,6 +16,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
@@ -87,6 +89,7 @@ func New(o Options) (*Handler, error) {
 				return h.rewriteLinks(res)
 			}
 		}
+		rp.ModifyResponse = boundBody(o.Config.Timeouts.UpstreamResponse, rp.ModifyResponse)
 		rt := route{cfg: rc, proxy: rp}
 		if isSalesforce(rc) {
 			rt.login = h.loginProxy(rp)
@@ -260,6 +263,49 @@ func NewTransport(t config.Timeouts) *http.Transport {
 		DisableCompression:    true,
 	}
 }
+
+// boundBody bounds the reading of a response's body inside modify by d:
+// the inspector reads a whole body before it answers, and a CRM that sends
+// its headers and then stalls must not hold the request (and a goroutine)
+// for ever. Past d reads fail as a timeout. A body modify leaves to stream
+// is not bounded once modify returns.
+func boundBody(d time.Duration, modify func(*http.Response) error) func(*http.Response) error {
+	return func(res *http.Response) error {
+		if d <= 0 || res.Body == nil || res.Body == http.NoBody || res.StatusCode == http.StatusSwitchingProtocols {
+			return modify(res)
+		}
+		tb := &timedBody{ReadCloser: res.Body}
+		t := time.AfterFunc(d, func() {
+			tb.expired.Store(true)
+			_ = tb.ReadCloser.Close()
+		})
+		defer t.Stop()
+		res.Body = tb
+		return modify(res)
+	}
+}
+
+type timedBody struct {
+	io.ReadCloser
+	expired atomic.Bool
+}
+
+func (b *timedBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err != nil && b.expired.Load() {
+		err = errBodyTimeout{}
+	}
+	return n, err
+}
+
+// errBodyTimeout is a net.Error that timed out.
+type errBodyTimeout struct{}
+
+func (errBodyTimeout) Error() string {
+	return "reverse: the upstream body did not arrive within timeouts.upstream_response"
+}
+func (errBodyTimeout) Timeout() bool   { return true }
+func (errBodyTimeout) Temporary() bool { return true }
 
 type bufferPool struct{ p sync.Pool }
 

@@ -1,11 +1,14 @@
 package reverse
 
 import (
+	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
@@ -174,5 +177,28 @@ func TestLimitAcceptEncoding(t *testing.T) {
 		if got := h.Get("Accept-Encoding"); got != want {
 			t.Errorf("%q → %q, want %q", in, got, want)
 		}
+	}
+}
+
+func TestBoundBodyTimesOutAStalledBody(t *testing.T) {
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	go func() { _, _ = pw.Write([]byte(`{"a":`)) }() // then nothing
+	res := &http.Response{StatusCode: 200, Body: pr}
+	var readErr error
+	err := boundBody(50*time.Millisecond, func(res *http.Response) error {
+		_, readErr = io.ReadAll(res.Body)
+		return nil
+	})(res)
+	var ne net.Error
+	if err != nil || !errors.As(readErr, &ne) || !ne.Timeout() {
+		t.Fatalf("err %v, read error %v: want a timeout", err, readErr)
+	}
+	// A body that arrives in time is untouched, and so is what streams on
+	// after modify returned.
+	res = &http.Response{StatusCode: 200, Body: io.NopCloser(strings.NewReader("ok"))}
+	_ = boundBody(time.Hour, func(*http.Response) error { return nil })(res)
+	if b, err := io.ReadAll(res.Body); string(b) != "ok" || err != nil {
+		t.Fatalf("%q %v", b, err)
 	}
 }
