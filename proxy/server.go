@@ -168,7 +168,7 @@ func (s *Server) adminMux(reg *prometheus.Registry) http.Handler {
 	if s.soc.inv != nil {
 		mux.Handle(inventory.Path, s.soc.inv.Handler())
 	}
-	return mux
+	return s.adminGuard(reg, mux) // admin.token_file / token_env (adminauth.go)
 }
 
 // explainDecision answers GET /admin/decisions/{id}: what is kept of a
@@ -225,7 +225,10 @@ func (s *Server) Serve(ctx context.Context, ln, adminLn net.Listener) error {
 // ServeAll serves every listener in l (the forward one when it is set and
 // forward mode is configured) until ctx is done, then shuts them down.
 func (s *Server) ServeAll(ctx context.Context, l Listeners) error {
-	ln, adminLn := l.Proxy, l.Admin
+	ln, adminLn, err := s.tlsListeners(l) // tls:, admin.tls: (tlsreload.go)
+	if err != nil {
+		return err
+	}
 	t := s.cfg.Timeouts
 	errLog, _ := zap.NewStdLogAt(s.log.Named("http"), zap.WarnLevel)
 	proxySrv := &http.Server{

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -28,9 +30,10 @@ func runInventory(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fs := newFlags("inventory", stderr)
 	admin := fs.String("admin", "http://"+config.DefaultAdminListen, "base URL of the running Veil's admin listener")
 	tokenFile := fs.String("token-file", "", "file holding a bearer token for the admin API (optional)")
+	caFile := fs.String("ca-file", "", "PEM file of CA certificates trusted for an https:// admin URL (besides the system's)")
 	format := fs.String("format", "table", "output: table or json")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: veil inventory [--admin URL] [--token-file FILE] [--format table|json]\n\nPrints which route/object/field carries which categories of personal data\n(counts, first and last seen; never values), as learned by a running Veil.\n\nExample: veil inventory --admin http://127.0.0.1:9090 --format json")
+		fmt.Fprintln(stderr, "Usage: veil inventory [--admin URL] [--token-file FILE] [--ca-file FILE] [--format table|json]\n\nPrints which route/object/field carries which categories of personal data\n(counts, first and last seen; never values), as learned by a running Veil.\n\nExample: veil inventory --admin http://127.0.0.1:9090 --format json")
 		fs.PrintDefaults()
 	}
 	if err := parse(fs, args); err != nil {
@@ -48,7 +51,15 @@ func runInventory(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		}
 		token = strings.TrimSpace(string(b))
 	}
-	rep, err := fetchInventory(ctx, *admin, token)
+	hc := http.DefaultClient
+	if *caFile != "" {
+		c, err := caClient(*caFile)
+		if err != nil {
+			return inputError{err}
+		}
+		hc = c
+	}
+	rep, err := fetchInventory(ctx, hc, *admin, token)
 	if err != nil {
 		return err
 	}
@@ -62,7 +73,7 @@ func runInventory(ctx context.Context, args []string, stdout, stderr io.Writer) 
 
 // fetchInventory GETs the inventory as JSON from the admin listener at
 // base.
-func fetchInventory(ctx context.Context, base, token string) (inventory.Report, error) {
+func fetchInventory(ctx context.Context, hc *http.Client, base, token string) (inventory.Report, error) {
 	var rep inventory.Report
 	ctx, cancel := context.WithTimeout(ctx, inventoryTimeout)
 	defer cancel()
@@ -75,7 +86,7 @@ func fetchInventory(ctx context.Context, base, token string) (inventory.Report, 
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	res, err := http.DefaultClient.Do(req)
+	res, err := hc.Do(req)
 	if err != nil {
 		return rep, fmt.Errorf("inventory: %w", err)
 	}
@@ -92,4 +103,23 @@ func fetchInventory(ctx context.Context, base, token string) (inventory.Report, 
 		return rep, fmt.Errorf("inventory: GET %s: not an inventory: %w", u, err)
 	}
 	return rep, nil
+}
+
+// caClient is an HTTP client trusting the system's roots and the PEM
+// certificates of caFile (a TLS admin listener's CA, admin.tls).
+func caClient(caFile string) (*http.Client, error) {
+	b, err := os.ReadFile(caFile)
+	if err != nil {
+		return nil, err
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil {
+		pool = x509.NewCertPool()
+	}
+	if !pool.AppendCertsFromPEM(b) {
+		return nil, fmt.Errorf("--ca-file %s: no PEM certificate", caFile)
+	}
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	return &http.Client{Transport: t}, nil
 }

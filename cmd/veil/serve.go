@@ -32,7 +32,28 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return nil
 		})
 	}
+	if err := warnAdmin(cfg, stderr); err != nil {
+		return err
+	}
 	return serve(ctx, cfg, stderr, nil)
+}
+
+// warnAdmin logs what config.AdminWarnings finds (an admin API open on
+// loopback, a token in clear text on the network). veil demo does not.
+func warnAdmin(cfg *config.Config, stderr io.Writer) error {
+	w := cfg.AdminWarnings()
+	if len(w) == 0 {
+		return nil
+	}
+	log, err := logging.New(logging.Options{Level: cfg.Log.Level, Output: stderr, Scrub: proxy.LogScrubber()})
+	if err != nil {
+		return err
+	}
+	for _, m := range w {
+		log.Warn(m)
+	}
+	_ = log.Sync()
+	return nil
 }
 
 // build makes the logger and the server, then hands the server to use.

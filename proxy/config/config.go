@@ -90,6 +90,7 @@ type Config struct {
 	Watch     Watch     `yaml:"watch"`
 	Inventory Inventory `yaml:"inventory"`
 	Forward   Forward   `yaml:"forward"`
+	TLS       TLS       `yaml:"tls"` // the reverse listener's (tls.go)
 	// PublicURL is how clients reach the reverse listener (e.g.
 	// https://veil.example.com), written into the CRM's absolute URLs
 	// (instance_url, HubSpot paging links) so clients stay behind Veil.
@@ -193,9 +194,14 @@ type Inventory struct {
 	MaxEntries int  `yaml:"max_entries"` // route/object/field/category combinations kept
 }
 
-// Admin is the admin listener: /metrics, /healthz, /readyz.
+// Admin is the admin listener: /metrics, /healthz, /readyz, /admin/...
+// Authentication and TLS: admin.go, tls.go.
 type Admin struct {
-	Listen string `yaml:"listen"`
+	Listen      string `yaml:"listen"`
+	TokenFile   string `yaml:"token_file"`
+	TokenEnv    string `yaml:"token_env"`
+	MetricsOpen bool   `yaml:"metrics_open"`
+	TLS         TLS    `yaml:"tls"`
 }
 
 // Log configures the redacting JSON logger.

@@ -109,6 +109,7 @@ func (c *Config) Validate() error {
 		}
 	}
 	c.validateForward(&p)
+	c.validateAdmin(&p)
 	c.validateSessions(&p)
 	if len(p) == 0 {
 		return nil

@@ -68,6 +68,7 @@ func registered(t *testing.T) catalogue {
 	New(rec, "v0.0.0-test")
 	RegisterPolicyEngine(rec, func() PolicyEngineStats { return PolicyEngineStats{} })
 	RegisterForward(rec, func() (uint64, uint64) { return 0, 0 })
+	RegisterAdmin(rec)
 
 	cat := catalogue{}
 	for _, c := range rec.collectors {
