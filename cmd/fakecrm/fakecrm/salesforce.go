@@ -108,8 +108,14 @@ func (s *Server) salesforce(w http.ResponseWriter, r *http.Request) {
 		s.sfMore(w, r, seg[1])
 	case len(seg) >= 2 && seg[0] == "sobjects":
 		s.sfSObject(w, r, version, seg[1:])
+	case len(seg) >= 2 && seg[0] == "jobs" && (seg[1] == "query" || seg[1] == "ingest"):
+		s.sfBulk(w, r, version, seg[1:]) // bulk.go
+	case len(seg) == 2 && seg[0] == "composite" && seg[1] == "sobjects" && (r.Method == http.MethodPatch || r.Method == http.MethodDelete):
+		s.sfCollection(w, r) // bulk.go
 	case len(seg) == 2 && seg[0] == "composite" && seg[1] == "sobjects":
 		s.sfComposite(w, r, version)
+	case len(seg) == 1 && seg[0] == "composite" && r.Method == http.MethodPost:
+		s.sfCompositeBatch(w, r) // bulk.go
 	case len(seg) >= 1 && (seg[0] == "query" || seg[0] == "composite"):
 		sfError(w, r, 405, "METHOD_NOT_ALLOWED", "HTTP Method '"+r.Method+"' not allowed")
 	default:
