@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -223,7 +224,7 @@ func (p *Pipeline) detect(m *Message, in *policy.Input) ([]leaf, []detectors.Fin
 	)
 	switch m.Format {
 	case FormatForm, FormatCSV:
-		leaves, finds, err = p.walkFlat(m)
+		leaves, finds, err = p.walkFlat(m, records)
 	default:
 		leaves, finds, err = p.walkJSON(m, records)
 	}
@@ -323,38 +324,58 @@ func (p *Pipeline) walkJSON(m *Message, records map[int]*recordInfo) ([]leaf, []
 	return leaves, finds, err
 }
 
-// walkFlat scans a form's or a CSV's values, outside any record. A form
-// field's name is scanned too: personal data there cannot be rewritten,
-// so unless the policy allows it the message is refused (refusal).
-func (p *Pipeline) walkFlat(m *Message) ([]leaf, []detectors.Finding, error) {
+// walkFlat scans a form's or a CSV's values. A form is outside any
+// record; every data row of a CSV (a Bulk API job's) is a record, with its
+// id and consent flags in its columns. A form field's name is scanned too:
+// personal data there cannot be rewritten, so unless the policy allows it
+// the message is refused (refusal).
+func (p *Pipeline) walkFlat(m *Message, records map[int]*recordInfo) ([]leaf, []detectors.Finding, error) {
 	var (
 		leaves  []leaf
 		finds   []detectors.Finding
 		scratch []detectors.Finding
 		fields  fieldClassifier
 	)
-	add := func(start int, value []byte, pointer func() string, field detectors.Field, name bool) {
+	// add scans a value and reports whether it holds findings.
+	add := func(start int, value []byte, pointer func() string, field detectors.Field, name bool, rec int) bool {
 		scratch = p.scanner.Scan(scratch[:0], value, field)
 		if len(scratch) == 0 {
-			return
+			return false
 		}
 		leaves = append(leaves, leaf{start: start, value: append([]byte(nil), value...), pointer: pointer(), field: field.Name,
-			record: -1, name: name, from: len(finds), to: len(finds) + len(scratch)})
+			record: rec, name: name, from: len(finds), to: len(finds) + len(scratch)})
 		finds = append(finds, scratch...)
+		return true
 	}
 	if m.Format == FormatCSV {
-		err := body.WalkCSV(m.Body, body.CSVOptions{}, func(c *body.Cell) error {
-			if len(c.Value) > 0 {
-				add(c.Start, c.Value, c.Pointer, fields.classify(c.Column), false)
+		dialect := m.Route.Dialect
+		err := body.WalkCSV(m.Body, body.SniffCSV(m.Body), func(c *body.Cell) error {
+			if len(c.Value) == 0 {
+				return nil
+			}
+			switch role, ck := crm.DescribeColumn(dialect, c.Column, p.consent); role {
+			case crm.RoleID:
+				recordAt(records, c.Row).id = string(c.Value)
+			case crm.RoleConsent:
+				r := recordAt(records, c.Row)
+				if r.consent == nil {
+					r.consent = map[string]bool{}
+				}
+				r.consent[ck] = crm.Truthy(false, c.Value)
+			}
+			if add(c.Start, c.Value, c.Pointer, fields.classify(c.Column), false, c.Row) {
+				if r := recordAt(records, c.Row); r.pointer == "" {
+					r.pointer = "/" + strconv.Itoa(c.Row)
+				}
 			}
 			return nil
 		})
 		return leaves, finds, err
 	}
 	err := body.WalkForm(m.Body, func(f *body.FormField) error {
-		add(f.Start, f.Name, f.Pointer, detectors.Field{Name: string(f.Name)}, true)
+		add(f.Start, f.Name, f.Pointer, detectors.Field{Name: string(f.Name)}, true, -1)
 		if len(f.Value) > 0 {
-			add(f.Start, f.Value, f.Pointer, fields.classify(f.Name), false)
+			add(f.Start, f.Value, f.Pointer, fields.classify(f.Name), false, -1)
 		}
 		return nil
 	})
@@ -557,8 +578,10 @@ func (p *Pipeline) apply(ctx context.Context, m *Message, dec *policy.Decision, 
 }
 
 // rewriteFlat applies edits to a form or a CSV: a dropped form field goes,
-// a dropped CSV cell is emptied (the row keeps its shape); the policy's
-// drop pointers name fields (/<name>) or cells (/<row>/<column>).
+// a dropped CSV cell is emptied (the row keeps its shape, and a Bulk job's
+// Sforce-NumberOfRecords stays true); the policy's drop pointers name
+// fields (/<name>), cells (/<row>/<column>) or whole CSV records (/<row>:
+// every cell of the row is emptied).
 func rewriteFlat(format string, doc []byte, e *body.Edits) ([]byte, bool, error) {
 	drop := map[string]bool{}
 	for _, p := range e.DropPointers {
@@ -581,15 +604,15 @@ func rewriteFlat(format string, doc []byte, e *body.Edits) ([]byte, bool, error)
 		return out, err == nil, err
 	}
 	if len(drop) > 0 || len(e.Drop) > 0 {
-		err = body.WalkCSV(doc, body.CSVOptions{}, func(c *body.Cell) error {
-			if e.Drop[c.Start] || drop[c.Pointer()] {
+		err = body.WalkCSV(doc, body.SniffCSV(doc), func(c *body.Cell) error {
+			if e.Drop[c.Start] || drop[c.Pointer()] || drop["/"+strconv.Itoa(c.Row)] {
 				e.Replace[c.Start] = nil
 			}
 			return nil
 		})
 	}
 	if err == nil {
-		out, err = body.RewriteCSV(out, doc, body.CSVOptions{}, e.Replace)
+		out, err = body.RewriteCSV(out, doc, body.SniffCSV(doc), e.Replace)
 	}
 	return out, err == nil, err
 }

@@ -264,3 +264,48 @@ func TestSniffJSONFailsClosed(t *testing.T) {
 		t.Errorf("contentEncoding: %q", got)
 	}
 }
+
+// Every data row of a Bulk API CSV is a record: the policy sees its id and
+// consent flags, and dropping the record empties the whole row.
+func TestCSVRowsAreRecords(t *testing.T) {
+	d := &decider{make: func(in *policy.Input) (*policy.Decision, error) {
+		dec := &policy.Decision{ID: "d", Allow: true, Default: map[string]string{"email": "allow"}}
+		for _, r := range in.Records {
+			if r.Consent["email_opt_out"] {
+				dec.Drop = append(dec.Drop, r.Pointer)
+			}
+		}
+		return dec, nil
+	}}
+	m := message()
+	m.Format = FormatCSV
+	m.Body = []byte("Id,Email,HasOptedOutOfEmail,Do_Not_Sell__c\n" +
+		"003A,jane@example.com,true,false\n" +
+		"003B,joe@example.com,false,TRUE\n" +
+		"003C,,true,false\n")
+	p := pipe(d)
+	p.SetConsentFields(map[string]string{"Do_Not_Sell__c": "sale_opt_out"})
+	res := p.Process(context.Background(), m)
+	if res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	in := d.seen
+	// 003C holds no finding: it is not sent to the policy.
+	if len(in.Records) != 2 || in.Records[0].ID != "003A" || in.Records[0].Pointer != "/0" || in.Records[1].ID != "003B" || in.Records[1].Pointer != "/1" ||
+		!in.Records[0].Consent["email_opt_out"] || in.Records[0].Consent["sale_opt_out"] ||
+		in.Records[1].Consent["email_opt_out"] || !in.Records[1].Consent["sale_opt_out"] {
+		t.Fatalf("records = %+v", in.Records)
+	}
+	for _, f := range in.Findings {
+		if f.Category == "email" && (f.Record < 0 || f.Record > 1) {
+			t.Errorf("finding outside its row's record: %+v", f)
+		}
+	}
+	want := "Id,Email,HasOptedOutOfEmail,Do_Not_Sell__c\n" +
+		",,,\n" +
+		"003B,joe@example.com,false,TRUE\n" +
+		"003C,,true,false\n"
+	if string(res.Body) != want {
+		t.Errorf("body = %q, want %q", res.Body, want)
+	}
+}

@@ -59,7 +59,7 @@ func ScanCSV(s *detectors.Scanner, doc []byte) ([]DocFinding, error) {
 	var out []DocFinding
 	var scratch []detectors.Finding
 	var fields fieldClassifier
-	err := body.WalkCSV(doc, body.CSVOptions{}, func(c *body.Cell) error {
+	err := body.WalkCSV(doc, body.SniffCSV(doc), func(c *body.Cell) error {
 		if len(c.Value) == 0 {
 			return nil
 		}

@@ -215,3 +215,35 @@ func appendCSVField(dst, v []byte, delim byte, quote bool) []byte {
 	}
 	return append(dst, '"')
 }
+
+// csvDelimiters are the column delimiters Bulk API 2.0 allows, in the
+// order SniffCSV tries them.
+var csvDelimiters = []byte{',', '\t', '|', ';', '^', '`'}
+
+// SniffCSV returns the options of doc's dialect, read off its header: the
+// first allowed delimiter found in the header line outside quotes (field
+// names never hold one), a comma when there is none. A Bulk API 2.0 job
+// sets its delimiter when it is created; its result pages do not say it.
+func SniffCSV(doc []byte) CSVOptions {
+	quoted := false
+	seen := [256]bool{}
+	for _, c := range doc {
+		if c == '"' {
+			quoted = !quoted
+			continue
+		}
+		if quoted {
+			continue
+		}
+		if c == '\n' {
+			break
+		}
+		seen[c] = true
+	}
+	for _, d := range csvDelimiters {
+		if seen[d] {
+			return CSVOptions{Delimiter: d}
+		}
+	}
+	return CSVOptions{}
+}

@@ -167,3 +167,20 @@ func FuzzWalkCSV(f *testing.F) {
 		}
 	})
 }
+
+func TestSniffCSV(t *testing.T) {
+	for doc, want := range map[string]byte{
+		"Id,Name\n1,a|b\n":         ',',
+		"Id\tName\n1\ta,b\n":       '\t',
+		"Id|Account.Name\n1|x,y\n": '|',
+		"\"Id;\";Name\n1;2\n":      ';',
+		"Id^Name\r\n1^2\r\n":       '^',
+		"Id`Name\n1`2\n":           '`',
+		"Id\n1,2\n":                0,
+		"":                         0,
+	} {
+		if got := SniffCSV([]byte(doc)).Delimiter; got != want {
+			t.Errorf("SniffCSV(%q) = %q, want %q", doc, got, want)
+		}
+	}
+}

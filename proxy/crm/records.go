@@ -76,15 +76,7 @@ func Describe(dialect string, p Path, depth int, extra map[string]string) (role 
 			return RoleNone, ""
 		}
 		if rel == 1 {
-			if string(k) == "Id" {
-				return RoleID, ""
-			}
-			if ck, ok := salesforceConsent[string(k)]; ok {
-				return RoleConsent, ck
-			}
-			if ck, ok := extra[string(k)]; ok {
-				return RoleConsent, ck
-			}
+			return DescribeColumn(dialect, k, extra)
 		}
 		if rel == 2 && string(k) == "attributes" {
 			if k2, _ := p.Seg(depth + 1); string(k2) == "type" {
@@ -105,6 +97,27 @@ func Describe(dialect string, p Path, depth int, extra map[string]string) (role 
 				return RoleConsent, ck
 			}
 		}
+	}
+	return RoleNone, ""
+}
+
+// DescribeColumn says what a field of a flat record (a column of a Bulk
+// API CSV, where every data row is a record) means for its record: its id
+// or a consent flag, with the consent key. HubSpot exports name its
+// properties as columns.
+func DescribeColumn(dialect string, name []byte, extra map[string]string) (role int, consentKey string) {
+	consent, id := salesforceConsent, "Id"
+	if dialect == config.DialectHubSpot {
+		consent, id = hubspotConsent, "id"
+	}
+	if string(name) == id {
+		return RoleID, ""
+	}
+	if ck, ok := consent[string(name)]; ok {
+		return RoleConsent, ck
+	}
+	if ck, ok := extra[string(name)]; ok {
+		return RoleConsent, ck
 	}
 	return RoleNone, ""
 }
