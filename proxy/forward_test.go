@@ -435,3 +435,52 @@ func TestForwardLogin(t *testing.T) {
 		t.Errorf("a token request that is not a form: %d %q", status, hdr.Get("X-Veil-Error"))
 	}
 }
+
+// A CRM that sends its headers and part of a body, then stalls, is
+// answered with a CRM-shaped 504 once timeouts.upstream_response has
+// passed: neither the client nor Veil waits for ever, and the part of the
+// body that arrived is not forwarded.
+func TestForwardStalledUpstreamBody(t *testing.T) {
+	stallCA, err := forwardtest.NewCA("stalling CRM CA")
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, err := stallCA.Leaf("acme.my.salesforce.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stall := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Length", "4096")
+		_, _ = io.WriteString(w, `{"totalSize":1,"done":true,"records":[{"Email":"jane.doe@example.com"`)
+		w.(http.Flusher).Flush()
+		<-r.Context().Done() // Veil gives up and closes the connection
+	}))
+	stall.TLS = &tls.Config{Certificates: []tls.Certificate{leaf}}
+	stall.StartTLS()
+	t.Cleanup(stall.Close)
+	caFile := filepath.Join(t.TempDir(), "stall-ca.crt")
+	if err := os.WriteFile(caFile, stallCA.CertPEM, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h := startForward(t, func(c *config.Config, _ *proxy.Options) {
+		c.Forward.UpstreamCA = caFile
+		c.Forward.Resolve["acme.my.salesforce.com"] = strings.TrimPrefix(stall.URL, "https://")
+		c.Timeouts.UpstreamResponse = 300 * time.Millisecond
+	})
+	t0 := time.Now()
+	status, hdr, body, _ := fetch(t, h.client(h.veilCA, false), "GET", "https://acme.my.salesforce.com/services/data/v62.0/query?q=SELECT+Email+FROM+Contact", "demo-sales", "")
+	if status != http.StatusGatewayTimeout || hdr.Get("X-Veil-Error") != "upstream_unavailable" {
+		t.Fatalf("got %d %q, want 504 upstream_unavailable: %.300s", status, hdr.Get("X-Veil-Error"), body)
+	}
+	var errs []map[string]any
+	if err := json.Unmarshal(body, &errs); err != nil || len(errs) != 1 || errs[0]["errorCode"] != "upstream_unavailable" {
+		t.Fatalf("not a Salesforce error: %s", body)
+	}
+	if bytes.Contains(body, []byte("jane.doe")) {
+		t.Error("the part of the body that arrived was forwarded")
+	}
+	if d := time.Since(t0); d > 5*time.Second {
+		t.Errorf("answered after %v: the stall was not bounded by timeouts.upstream_response", d)
+	}
+}

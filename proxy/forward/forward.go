@@ -58,6 +58,9 @@ type Handler struct {
 	hosts *hosts
 	proxy *goproxy.ProxyHttpServer
 	mitm  *goproxy.ConnectAction
+	// inspectResponse is the Inspector's, its body read bounded by
+	// timeouts.upstream_response: a CRM that stalls mid-body is a 504.
+	inspectResponse func(*http.Response) error
 	// alerted keeps a client retrying a refused host from flooding the
 	// alert stream: one alert per client, host and decision per window.
 	alerted *recent
@@ -82,6 +85,7 @@ func New(o Options) (*Handler, error) {
 		o.Transport = NewTransport(o.Config, roots)
 	}
 	h := &Handler{opts: o, hosts: newHosts(o.Config), alerted: newRecent(alertWindow, 4096)}
+	h.inspectResponse = reverse.BoundBody(o.Config.Timeouts.UpstreamResponse, o.Inspector.InspectResponse)
 	h.mitm = &goproxy.ConnectAction{Action: goproxy.ConnectMitm, TLSConfig: o.TLSConfig}
 	p := goproxy.NewProxyHttpServer()
 	p.Logger = quietLogger{log: o.Log}
@@ -204,7 +208,7 @@ func (h *Handler) serve(r *http.Request, c *conn, sc *scope.Scope) *http.Respons
 		return h.upstreamError(r, sc, err)
 	}
 	res.Request = r // the scope travels with r's context
-	if err := h.opts.Inspector.InspectResponse(res); err != nil {
+	if err := h.inspectResponse(res); err != nil {
 		_ = res.Body.Close()
 		return h.upstreamError(r, sc, err)
 	}

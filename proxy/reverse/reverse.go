@@ -89,7 +89,7 @@ func New(o Options) (*Handler, error) {
 				return h.rewriteLinks(res)
 			}
 		}
-		rp.ModifyResponse = boundBody(o.Config.Timeouts.UpstreamResponse, rp.ModifyResponse)
+		rp.ModifyResponse = BoundBody(o.Config.Timeouts.UpstreamResponse, rp.ModifyResponse)
 		rt := route{cfg: rc, proxy: rp}
 		if isSalesforce(rc) {
 			rt.login = h.loginProxy(rp)
@@ -264,12 +264,13 @@ func NewTransport(t config.Timeouts) *http.Transport {
 	}
 }
 
-// boundBody bounds the reading of a response's body inside modify by d:
+// BoundBody bounds the reading of a response's body inside modify by d
+// (reverse and forward mode, timeouts.upstream_response):
 // the inspector reads a whole body before it answers, and a CRM that sends
 // its headers and then stalls must not hold the request (and a goroutine)
 // for ever. Past d reads fail as a timeout. A body modify leaves to stream
 // is not bounded once modify returns.
-func boundBody(d time.Duration, modify func(*http.Response) error) func(*http.Response) error {
+func BoundBody(d time.Duration, modify func(*http.Response) error) func(*http.Response) error {
 	return func(res *http.Response) error {
 		if d <= 0 || res.Body == nil || res.Body == http.NoBody || res.StatusCode == http.StatusSwitchingProtocols {
 			return modify(res)

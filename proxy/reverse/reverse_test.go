@@ -186,7 +186,7 @@ func TestBoundBodyTimesOutAStalledBody(t *testing.T) {
 	go func() { _, _ = pw.Write([]byte(`{"a":`)) }() // then nothing
 	res := &http.Response{StatusCode: 200, Body: pr}
 	var readErr error
-	err := boundBody(50*time.Millisecond, func(res *http.Response) error {
+	err := BoundBody(50*time.Millisecond, func(res *http.Response) error {
 		_, readErr = io.ReadAll(res.Body)
 		return nil
 	})(res)
@@ -197,7 +197,7 @@ func TestBoundBodyTimesOutAStalledBody(t *testing.T) {
 	// A body that arrives in time is untouched, and so is what streams on
 	// after modify returned.
 	res = &http.Response{StatusCode: 200, Body: io.NopCloser(strings.NewReader("ok"))}
-	_ = boundBody(time.Hour, func(*http.Response) error { return nil })(res)
+	_ = BoundBody(time.Hour, func(*http.Response) error { return nil })(res)
 	if b, err := io.ReadAll(res.Body); string(b) != "ok" || err != nil {
 		t.Fatalf("%q %v", b, err)
 	}
