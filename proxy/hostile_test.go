@@ -27,6 +27,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -775,10 +776,11 @@ func TestSlowClientsAreCutOff(t *testing.T) {
 
 // Case 12: the CRM misbehaves.
 func TestUpstreamFailuresAreCRMShaped(t *testing.T) {
-	var mode string
+	var mode atomic.Value // read by the upstream's handlers, set by each case
+	mode.Store("")
 	release := make(chan struct{})
 	u := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
-		switch mode {
+		switch mode.Load().(string) {
 		case "reset":
 			w.Header().Set("Content-Type", "application/json")
 			w.Header().Set("Content-Length", "100000")
@@ -825,7 +827,7 @@ func TestUpstreamFailuresAreCRMShaped(t *testing.T) {
 		{"hang body", 504, "upstream_unavailable"},
 	} {
 		t.Run(c.mode, func(t *testing.T) {
-			mode = c.mode
+			mode.Store(c.mode)
 			for _, path := range []string{sfContact, hsContact} {
 				t0 := time.Now()
 				res := send(t, "GET", h.veil+path, "demo-admin", "", "")

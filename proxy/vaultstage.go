@@ -123,6 +123,7 @@ func rewriteURL(u *url.URL, urls []urlFind, w *vaultWork) {
 	q := u.Query()
 	segs := strings.Split(strings.TrimPrefix(u.Path, "/"), "/")
 	query, path := false, false
+	edited := map[int]bool{}
 	for pl, es := range edits {
 		switch pl.in {
 		case InQuery:
@@ -130,15 +131,51 @@ func rewriteURL(u *url.URL, urls []urlFind, w *vaultWork) {
 			query = true
 		case InPath:
 			segs[pl.index] = splice(segs[pl.index], es)
-			path = true
+			edited[pl.index], path = true, true
 		}
 	}
 	if query {
 		u.RawQuery = q.Encode()
 	}
 	if path {
-		u.Path, u.RawPath = "/"+strings.Join(segs, "/"), ""
+		u.Path, u.RawPath = "/"+strings.Join(segs, "/"), escapedPath(u.EscapedPath(), segs, edited)
 	}
+}
+
+// escapedPath is the path to send once the segments of the decoded path
+// (split on every '/', as urlValues reads it) are edited: the segments as
+// the client sent them (orig, escaped), each one whose decoded parts were
+// edited escaped anew. A slash the client escaped (%2F) stays escaped: it
+// is part of a segment, not a separator, and the CRM must see the path it
+// was sent. "" (escape the decoded path) if orig does not read as segs.
+func escapedPath(orig string, segs []string, edited map[int]bool) string {
+	raw := strings.Split(strings.TrimPrefix(orig, "/"), "/")
+	k := 0
+	for i, r := range raw {
+		d, err := url.PathUnescape(r)
+		if err != nil {
+			return ""
+		}
+		n := strings.Count(d, "/") + 1
+		if k+n > len(segs) {
+			return ""
+		}
+		for j := k; j < k+n; j++ {
+			if edited[j] {
+				parts := make([]string, n)
+				for p := range parts {
+					parts[p] = url.PathEscape(segs[k+p])
+				}
+				raw[i] = strings.Join(parts, "%2F")
+				break
+			}
+		}
+		k += n
+	}
+	if k != len(segs) {
+		return ""
+	}
+	return "/" + strings.Join(raw, "/")
 }
 
 // runVault makes the message's vault calls, one per kind, and fills w.out.

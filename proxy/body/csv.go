@@ -189,7 +189,11 @@ func RewriteCSV(dst, doc []byte, o CSVOptions, replace map[int][]byte) ([]byte, 
 		seen++
 		dst = append(dst, doc[last:c.Start]...)
 		wasQuoted := c.End > c.Start && doc[c.Start] == '"'
-		dst = appendCSVField(dst, v, delim, wasQuoted)
+		// An empty cell alone on its line (a one-column document) is
+		// written "": a blank line is no row at all, and the rows after
+		// it would move up.
+		alone := len(v) == 0 && doc[c.Start-1] == '\n' && (c.End == len(doc) || doc[c.End] == '\n' || doc[c.End] == '\r')
+		dst = appendCSVField(dst, v, delim, wasQuoted || alone)
 		last = c.End
 		return nil
 	})

@@ -69,6 +69,11 @@ var hubspotConsent = map[string]string{
 // are and never overrides them.
 func Describe(dialect string, p Path, depth int, extra map[string]string) (role int, consentKey string) {
 	rel := p.Len() - depth
+	if rel < 1 {
+		// The record itself, not a member of it: an element of a
+		// top-level array that is no object (["x"]).
+		return RoleNone, ""
+	}
 	switch dialect {
 	case config.DialectSalesforce:
 		k, _ := p.Seg(depth)

@@ -150,7 +150,9 @@ func (r *Resolver) BindResponse(ctx context.Context, p Principal, res *http.Resp
 	}
 	ttl := r.sessCfg.TTL
 	if n, ok := doc["expires_in"].(json.Number); ok {
-		if secs, err := n.Int64(); err == nil && secs > 0 && time.Duration(secs)*time.Second < ttl {
+		// secs is bounded by ttl first: a huge expires_in would overflow
+		// the Duration into a negative one, a binding expired at birth.
+		if secs, err := n.Int64(); err == nil && secs > 0 && secs <= int64(ttl/time.Second) && time.Duration(secs)*time.Second < ttl {
 			ttl = time.Duration(secs) * time.Second
 		}
 	}

@@ -130,8 +130,12 @@ func cutTokens(s string) string {
 }
 
 func cutToken(tok string) string {
-	if q := strings.IndexByte(tok, '?'); q > 0 && strings.IndexByte(tok[:q], '/') >= 0 {
-		tok = tok[:q]
+	// The query is from the first '?' after a '/', as suspicious reads it:
+	// a '?' before the path ("?x/?q=…") does not hide the one after it.
+	if s := strings.IndexByte(tok, '/'); s >= 0 {
+		if q := strings.IndexByte(tok[s:], '?'); q >= 0 {
+			tok = tok[:s+q]
+		}
 	}
 	if i := strings.Index(tok, "eyJ"); i >= 0 {
 		return tok[:i] + Redacted
