@@ -5,13 +5,14 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 LDFLAGS  := -X github.com/veil-proxy/veil/proxy.Version=$(VERSION)
 PKGS     := ./...
 FUZZTIME ?= 30s
+FUZZSMOKE ?= 5s
 GOFILES   = $(shell find . -name '*.go' -not -path './node_modules/*' -not -path './.git/*')
 
 .DEFAULT_GOAL := help
-.PHONY: help build run test lint redis promtool rules-test bench fuzz clean
+.PHONY: help build run test lint redis promtool rules-test bench fuzz fuzz-smoke clean e2e
 
 help: ## list the targets
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 build: ## build bin/veil and bin/fakecrm
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/veil ./cmd/veil
@@ -20,8 +21,10 @@ build: ## build bin/veil and bin/fakecrm
 run: build ## the demo: fake Salesforce + HubSpot behind Veil on 127.0.0.1:8080 (forward mode :3128, admin :9090)
 	./$(BIN)/veil demo
 
-test: lint redis rules-test ## everything CI runs: lint, the Prometheus rules, then every test (unit, Rego, integration, real redis-server) with -race
+test: lint redis rules-test ## everything CI runs: lint, the Prometheus rules, every Go test with -race (real redis-server), the real clients (e2e) and a fuzz smoke
 	$(GO) test -race -count=1 $(PKGS)
+	@$(MAKE) --no-print-directory e2e
+	@$(MAKE) --no-print-directory fuzz-smoke
 
 redis: ## make sure redis-server is installed (tests start their own on a random 127.0.0.1 port)
 	@if ! command -v redis-server >/dev/null 2>&1; then \
@@ -66,12 +69,31 @@ lint: ## gofmt and go vet
 bench: redis ## benchmarks with -benchmem, Veil against a bare httputil.ReverseProxy in the same run
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 $(PKGS)
 
-fuzz: ## run every fuzz target for FUZZTIME each (default 30s)
-	@set -e; for pkg in $$($(GO) list $(PKGS)); do \
+# fuzz_each runs every fuzz target of $(PKGS), one after the other, for
+# $(1) each: make fuzz and make fuzz-smoke.
+fuzz_each = set -e; for pkg in $$($(GO) list $(PKGS)); do \
 	  for t in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
-	    echo "== $$pkg $$t"; $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg; \
+	    echo "== $$pkg $$t"; $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(1) $$pkg; \
 	  done; \
 	done
+
+fuzz: ## run every fuzz target for FUZZTIME each (default 30s)
+	@$(call fuzz_each,$(FUZZTIME))
+
+fuzz-smoke: ## every fuzz target for FUZZSMOKE each (default 5s): the short run CI makes
+	@$(call fuzz_each,$(FUZZSMOKE))
+
+e2e: ## real clients (pinned jsforce, @hubspot/api-client) through Veil, reverse and forward mode, against the fake CRM
+	@if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then \
+	  echo "make e2e runs the real Node.js clients: node and npm are not installed."; \
+	  echo "Install Node.js 18+ with npm (Debian/Ubuntu: sudo apt-get install nodejs npm; macOS: brew install node; or https://nodejs.org/) and run make e2e again."; \
+	  exit 1; \
+	fi
+	@if [ ! -d testdata/e2e/node_modules ] || [ testdata/e2e/package-lock.json -nt testdata/e2e/node_modules/.package-lock.json ]; then \
+	  echo "npm ci in testdata/e2e (versions pinned by its package-lock.json)"; \
+	  cd testdata/e2e && npm ci --no-audit --no-fund; \
+	fi
+	VEIL_E2E=1 $(GO) test -race -count=1 ./proxy/e2e/
 
 clean: ## remove build output
 	rm -rf $(BIN)
