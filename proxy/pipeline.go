@@ -285,13 +285,16 @@ func (p *Pipeline) walkJSON(m *Message, records map[int]*recordInfo) ([]leaf, []
 	err := scanJSON(p.scanner, m.Body, p.limits, func(v *body.Value, f detectors.Field, scratch []detectors.Finding) error {
 		path := valuePath{v}
 		rec, depth := crm.RecordOf(m.Call, path)
-		if rec >= 0 && v.Kind != body.KindNull {
-			switch role, ck := crm.Describe(dialect, path, depth, p.consent); role {
-			case crm.RoleID:
+		if rec >= 0 {
+			switch role, ck := crm.Describe(dialect, path, depth, p.consent); {
+			case v.Kind == body.KindNull && role != crm.RoleConsent:
+			case role == crm.RoleID:
 				recordAt(records, rec).id = string(v.Str)
-			case crm.RoleObject:
+			case role == crm.RoleObject:
 				recordAt(records, rec).object = string(v.Str)
-			case crm.RoleConsent:
+			case role == crm.RoleConsent:
+				// A null flag (HubSpot's for a property never set) is the
+				// CRM saying no opt-out is recorded: false, not unknown.
 				r := recordAt(records, rec)
 				if r.consent == nil {
 					r.consent = map[string]bool{}

@@ -309,3 +309,37 @@ func TestCSVRowsAreRecords(t *testing.T) {
 		t.Errorf("body = %q, want %q", res.Body, want)
 	}
 }
+
+// The input tells a consent flag the CRM left unset (null: HubSpot's for a
+// property never set, false) from one the response does not carry (absent,
+// which the policy treats as unknown and fails closed on).
+func TestConsentNullIsFalseAbsentIsUnknown(t *testing.T) {
+	d := &decider{make: func(*policy.Input) (*policy.Decision, error) { return &policy.Decision{ID: "d", Allow: true}, nil }}
+	m := message()
+	m.Route = &config.Route{Name: "hubspot", Dialect: config.DialectHubSpot}
+	m.Path = "/crm/v3/objects/contacts"
+	m.Call = crm.Call{Operation: crm.OpQuery, Object: "contacts", Collection: true}
+	m.Body = []byte(`{"results":[
+ {"id":"1","properties":{"email":"jane@example.com","hs_email_optout":null}},
+ {"id":"2","properties":{"email":"joe@example.com"}},
+ {"id":"3","properties":{"email":"ann@example.com","hs_email_optout":"true"}}]}`)
+	if res := pipe(d).Process(context.Background(), m); res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	recs := d.seen.Records
+	if len(recs) != 3 {
+		t.Fatalf("records = %+v", recs)
+	}
+	if v, ok := recs[0].Consent["email_opt_out"]; !ok || v {
+		t.Errorf("null flag: consent = %v, want email_opt_out false", recs[0].Consent)
+	}
+	if _, ok := recs[1].Consent["email_opt_out"]; ok {
+		t.Errorf("absent flag: consent = %v, want no email_opt_out key", recs[1].Consent)
+	}
+	if !recs[2].Consent["email_opt_out"] {
+		t.Errorf("set flag: consent = %v", recs[2].Consent)
+	}
+	if recs[0].Object != "contacts" {
+		t.Errorf("object = %q", recs[0].Object)
+	}
+}

@@ -17,7 +17,9 @@ findings := [
 
 read(roles) := decide(message("response", roles, "marketing", records, findings))
 
-# Rule 4: marketing reads no email of a contact who opted out of email.
+# Rule 4: marketing reads no email of a contact who opted out of email,
+# nor of one whose flag the message does not carry (record 2: the client
+# did not select it); an email outside any record stays.
 test_marketing_opted_out_email_redacted if {
 	d := read(["marketing"])
 	d.allow
@@ -25,7 +27,40 @@ test_marketing_opted_out_email_redacted if {
 	d.actions == {
 		{"finding": 1, "action": "redact", "rule": "consent_email_opt_out"},
 		{"finding": 3, "action": "redact", "rule": "consent_call_opt_out"},
+		{"finding": 4, "action": "redact", "rule": "consent_email_opt_out"},
 	}
+}
+
+# A missing flag counts as an opt-out only for objects that carry it
+# (rule.objects) or a record whose object is unknown; a flag that is set
+# counts on any object.
+unknown(obj, consent) := decide(message(
+	"response", ["marketing"], "marketing",
+	[object.union(record(0, consent), {"object": obj})],
+	[finding(0, 0, "Email", "email")],
+))
+
+test_consent_missing_flag_by_object if {
+	count(unknown("Contact", {}).actions) == 1
+	count(unknown("contacts", {}).actions) == 1
+	count(unknown("Lead", {"call_opt_out": false}).actions) == 1
+	count(unknown("", {}).actions) == 1
+	count(unknown("Case", {}).actions) == 0
+	count(unknown("companies", {}).actions) == 0
+	count(unknown("Case", {"email_opt_out": true}).actions) == 1
+	count(unknown("Contact", {"email_opt_out": false}).actions) == 0
+}
+
+# A rule that names no objects treats every record as carrying its flag.
+test_consent_rule_without_objects_fails_closed if {
+	rule := {
+		"rule": "consent_fax_opt_out", "direction": "response", "consent": "fax_opt_out",
+		"categories": ["phone"], "roles": ["marketing"], "action": "redact",
+	}
+	fax := [finding(0, 0, "Fax", "phone")]
+	rec := object.union(record(0, {}), {"object": "Case"})
+	d := decide(message("response", ["marketing"], "marketing", [rec], fax)) with data.veil_config.consent as [rule]
+	d.actions == {{"finding": 0, "action": "redact", "rule": "consent_fax_opt_out"}}
 }
 
 test_consent_is_for_marketing_only if {
@@ -38,7 +73,7 @@ test_consent_is_for_marketing_only if {
 # the contact for sales.
 test_consent_skipped_with_an_unbound_role if {
 	count(read(["marketing", "sales_rep"]).actions) == 0
-	count(read(["marketing", "intern"]).actions) == 2
+	count(read(["marketing", "intern"]).actions) == 3
 }
 
 test_consent_only_on_responses if {

@@ -153,6 +153,10 @@ test_data_consent_rules_valid if {
 		count(rule.roles) > 0
 		count(rule.categories) > 0
 		startswith(rule.rule, "consent_")
+		every obj in object.get(rule, "objects", ["-"]) {
+			is_string(obj)
+			obj != ""
+		}
 	}
 }
 

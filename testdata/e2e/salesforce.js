@@ -165,6 +165,14 @@ main(async () => {
     checkRecords('marketing', res.records, raw);
   });
 
+  await step('marketing selects no consent field: every e-mail redacted (consent unknown fails closed)', async () => {
+    const res = await marketing.query('SELECT Id, Email FROM Contact ORDER BY Id').run({ autoFetch: true, maxFetch: 100 });
+    assert.equal(res.records.length, raw.length);
+    for (const rec of res.records) assert.equal(rec.Email, redacted('email'), `${rec.Id}.Email`);
+    const one = await marketing.sobject('Contact').retrieve(raw.find((r) => !r.HasOptedOutOfEmail).Id, { fields: ['Email'] });
+    assert.equal(one.Email, redacted('email'));
+  });
+
   // jsforce 3's bulk2.query cannot read more than one results page (it pipes
   // each page into one stream that the first page ends: write after end,
   // jsforce issue #1546): it gets one page here, and the next step pages.
