@@ -27,6 +27,7 @@ const (
 	CodeVaultUnavailable    = "vault_unavailable"
 	CodeAuditUnavailable    = "audit_unavailable"    // audit.on_full: block and the spool is full
 	CodeIdentityUnavailable = "identity_unavailable" // the CRM-session store (identity.sessions) cannot be read
+	CodeInternal            = "internal"             // 500: a bug in Veil (a recovered panic)
 )
 
 // Error is a refusal by Veil, rendered in the CRM's own error format so

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/textproto"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -159,7 +160,7 @@ func (h *Handler) refuse(r *http.Request, host, decision string) {
 
 // request handles every request the proxy sees: inside an intercepted
 // CONNECT (https) or in plain HTTP proxy form.
-func (h *Handler) request(r *http.Request, ctx *goproxy.ProxyCtx) (*http.Request, *http.Response) {
+func (h *Handler) request(r *http.Request, ctx *goproxy.ProxyCtx) (_ *http.Request, res *http.Response) {
 	c, _ := ctx.UserData.(*conn)
 	name := hostname(r.URL.Host)
 	if c == nil || r.URL.Scheme != "https" {
@@ -177,7 +178,18 @@ func (h *Handler) request(r *http.Request, ctx *goproxy.ProxyCtx) (*http.Request
 	r = r.WithContext(scope.With(r.Context(), sc))
 	h.opts.Metrics.Inflight.Inc()
 	defer h.opts.Metrics.Inflight.Dec()
-	res := h.serve(r, c, sc)
+	defer func() {
+		// goproxy serves intercepted requests on its own goroutines, where
+		// net/http's recovery does not reach: a panic would end the process.
+		// It ends this exchange instead, in the CRM's format, and is logged
+		// without the request.
+		if v := recover(); v != nil {
+			h.opts.Log.Error("panic serving request", zap.String("mode", "forward"), zap.String("request_id", sc.RequestID), zap.Stack("stack"))
+			res = h.fail(r, c.route.Dialect, sc, &crm.Error{Status: http.StatusInternalServerError, Code: crm.CodeInternal, Message: "internal error in Veil"})
+			h.accessLog(r, sc, res)
+		}
+	}()
+	res = h.serve(r, c, sc)
 	res.Header.Set("X-Request-Id", sc.RequestID)
 	h.accessLog(r, sc, res)
 	return r, res
@@ -269,6 +281,7 @@ func (h *Handler) outbound(r *http.Request) *http.Request {
 	out := r.Clone(r.Context())
 	out.RequestURI = ""
 	out.Body = r.Body // Clone shares it; InspectRequest may have replaced it (ContentLength set there)
+	out.URL.RawQuery = cleanQuery(out.URL.RawQuery)
 	for k := range out.Header {
 		if strings.HasPrefix(k, "X-Veil-") || strings.HasPrefix(k, "Proxy-") {
 			delete(out.Header, k)
@@ -282,6 +295,18 @@ func (h *Handler) outbound(r *http.Request) *http.Request {
 	}
 	reverse.LimitAcceptEncoding(out.Header)
 	return out
+}
+
+// cleanQuery re-encodes a query that url.ParseQuery cannot read whole (a
+// raw ';', a bad %-escape) from the pairs it can, as httputil.ReverseProxy
+// does in reverse mode: the pairs it drops were never inspected (the
+// inspector reads r.URL.Query()), so they never reach the CRM either.
+func cleanQuery(raw string) string {
+	q, err := url.ParseQuery(raw)
+	if err == nil {
+		return raw
+	}
+	return q.Encode()
 }
 
 func (h *Handler) upstreamError(r *http.Request, sc *scope.Scope, err error) *http.Response {

@@ -113,6 +113,9 @@ type stubInspector struct {
 }
 
 func (s *stubInspector) InspectRequest(r *http.Request) *crm.Error {
+	if r.Header.Get("X-Test-Panic") == "request" {
+		panic("inspector bug")
+	}
 	if scope.From(r.Context()).Principal.ID == "" {
 		return &crm.Error{Status: 500, Code: "no_scope"}
 	}
@@ -128,6 +131,9 @@ func (s *stubInspector) InspectRequest(r *http.Request) *crm.Error {
 }
 
 func (s *stubInspector) InspectResponse(res *http.Response) error {
+	if res.Request.Header.Get("X-Test-Panic") == "response" {
+		panic("inspector bug")
+	}
 	s.mu.Lock()
 	s.responses++
 	s.mu.Unlock()
@@ -525,5 +531,100 @@ func TestIdleListener(t *testing.T) {
 	got, err := io.ReadAll(br)
 	if string(got) != "xxxxxxxxxx" {
 		t.Errorf("tunnelled download cut: got %q (%v)", got, err)
+	}
+}
+
+// A panic while serving an intercepted request (goproxy's goroutine, out of
+// net/http's reach) ends that exchange with a CRM-shaped 500, not the
+// process; the proxy keeps serving.
+func TestHandlerRecoversPanics(t *testing.T) {
+	upCA, err := forwardtest.NewCA("upstream")
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, _ := upCA.Leaf("api.hubapi.com")
+	up := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"ok":true}`)
+	}))
+	up.TLS = &tls.Config{Certificates: []tls.Certificate{leaf}}
+	up.StartTLS()
+	defer up.Close()
+	th := newTestHandler(t, upCA, up.URL, nil)
+	get := func(panicAt string) (*http.Response, string) {
+		req, _ := http.NewRequest("GET", "https://api.hubapi.com/crm/v3/objects/contacts", nil)
+		req.Header.Set("Authorization", "Bearer demo-sales")
+		req.Header.Set("X-Veil-Purpose", "support")
+		if panicAt != "" {
+			req.Header.Set("X-Test-Panic", panicAt)
+		}
+		res, err := th.client.Do(req)
+		if err != nil {
+			t.Fatalf("panic at %q: %v", panicAt, err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		return res, string(b)
+	}
+	for _, at := range []string{"request", "response"} {
+		res, body := get(at)
+		if res.StatusCode != http.StatusInternalServerError || res.Header.Get("X-Veil-Error") != crm.CodeInternal {
+			t.Errorf("panic in %s: %d %q, want 500 internal", at, res.StatusCode, res.Header.Get("X-Veil-Error"))
+		}
+		if !strings.Contains(body, `"category":"internal"`) || res.Header.Get("X-Request-Id") == "" {
+			t.Errorf("panic in %s: not a HubSpot error with a request id: %s", at, body)
+		}
+	}
+	if res, body := get(""); res.StatusCode != http.StatusOK || body != `{"ok":true}` {
+		t.Errorf("after the panics: %d %s", res.StatusCode, body)
+	}
+}
+
+// A query url.ParseQuery cannot read whole is re-encoded from the pairs it
+// can: what the inspector did not see never reaches the CRM.
+func TestOutboundCleansQuery(t *testing.T) {
+	upCA, err := forwardtest.NewCA("upstream")
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, _ := upCA.Leaf("api.hubapi.com")
+	var mu sync.Mutex
+	var got []string
+	up := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		got = append(got, r.URL.RawQuery)
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{}`)
+	}))
+	up.TLS = &tls.Config{Certificates: []tls.Certificate{leaf}}
+	up.StartTLS()
+	defer up.Close()
+	th := newTestHandler(t, upCA, up.URL, nil)
+	cases := []struct{ raw, want string }{
+		{"limit=5&after=10", "limit=5&after=10"}, // readable: byte for byte
+		{"q=SELECT+Id+FROM+Contact+WHERE+Name%3D%27a%3Bb%27", "q=SELECT+Id+FROM+Contact+WHERE+Name%3D%27a%3Bb%27"},
+		{"limit=5&q=a;ssn=123-45-6789", "limit=5"},
+		{"limit=5&q=%zz123-45-6789", "limit=5"},
+	}
+	for _, c := range cases {
+		req, _ := http.NewRequest("GET", "https://api.hubapi.com/crm/v3/objects/contacts?"+c.raw, nil)
+		req.Header.Set("Authorization", "Bearer demo-sales")
+		req.Header.Set("X-Veil-Purpose", "support")
+		res, err := th.client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		mu.Lock()
+		last := ""
+		if len(got) > 0 {
+			last = got[len(got)-1]
+		}
+		mu.Unlock()
+		if res.StatusCode != http.StatusOK || last != c.want {
+			t.Errorf("%q: %d, the CRM saw %q, want %q", c.raw, res.StatusCode, last, c.want)
+		}
 	}
 }

@@ -74,7 +74,7 @@ func (h *Handler) withRecover(next http.Handler) http.Handler {
 			if sc.Route != nil {
 				dialect = sc.Route.Dialect
 			}
-			h.fail(w, dialect, sc, &crm.Error{Status: http.StatusInternalServerError, Code: "internal", Message: "internal error in Veil"})
+			h.fail(w, dialect, sc, &crm.Error{Status: http.StatusInternalServerError, Code: crm.CodeInternal, Message: "internal error in Veil"})
 		}()
 		next.ServeHTTP(w, r)
 	})
