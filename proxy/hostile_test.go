@@ -513,6 +513,56 @@ func TestMislabelledJSONRequestsAreInspected(t *testing.T) {
 	goroutinesSettle(t, before)
 }
 
+// The CRM's answers get the same: JSON without a label or under another
+// one is inspected; other bodies stream untouched.
+func TestMislabelledJSONResponsesAreInspected(t *testing.T) {
+	contact := `{"attributes":{"type":"Contact"},"Id":"003A000000hostile","Email":"jane.doe@example.com"}`
+	u := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		switch r.Header.Get("X-Case") {
+		case "none":
+			w.Header()["Content-Type"] = nil // no label, not even Go's sniffed one
+			_, _ = io.WriteString(w, contact)
+		case "text":
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			_, _ = io.WriteString(w, contact)
+		case "text gzip":
+			w.Header().Set("Content-Type", "text/plain")
+			w.Header().Set("Content-Encoding", "gzip")
+			_, _ = w.Write(gzipOf(contact))
+		case "binary":
+			w.Header().Set("Content-Type", "application/octet-stream")
+			_, _ = io.WriteString(w, "\x89PNG\r\n jane.doe@example.com")
+		}
+	})
+	h, before := startHostile(t, u)
+	for _, c := range []string{"none", "text", "text gzip"} {
+		t.Run(c, func(t *testing.T) {
+			res := send(t, "GET", h.veil+sfContact, "demo-analyst", "", "", "X-Case", c)
+			if res.status != 200 {
+				t.Fatalf("status %d: %.300s", res.status, res.body)
+			}
+			if res.header.Get("Content-Encoding") == "gzip" {
+				zr, err := gzip.NewReader(bytes.NewReader(res.body))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if res.body, err = io.ReadAll(zr); err != nil {
+					t.Fatal(err)
+				}
+			}
+			noLeak(t, h, res, "jane.doe@example.com")
+			if got := decodeJSON[map[string]any](t, res.body); got["Email"] == nil {
+				t.Errorf("not the masked contact: %.300s", res.body)
+			}
+		})
+	}
+	res := send(t, "GET", h.veil+"/services/data/v62.0/sobjects/ContentVersion/068x/VersionData", "demo-analyst", "", "", "X-Case", "binary")
+	if res.status != 200 || string(res.body) != "\x89PNG\r\n jane.doe@example.com" {
+		t.Errorf("a binary download: %d %q", res.status, res.body)
+	}
+	goroutinesSettle(t, before)
+}
+
 // raw sends payload on a new connection and reads every response on it
 // until the server closes it.
 func raw(t *testing.T, h *harness, payload string) []*http.Response {

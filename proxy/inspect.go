@@ -49,20 +49,9 @@ func (in *Inspector) InspectRequest(r *http.Request) *crm.Error {
 	}
 	if format != FormatJSON && hasBody(r.Body, r.ContentLength) {
 		// A JSON body under another label (curl -d sends form-urlencoded)
-		// is read as JSON, whatever the label, compressed or not: peek
-		// without consuming, so bodies that are nothing Veil reads still
-		// stream.
-		n := sniffLen
-		if !isIdentity(enc) {
-			n = compressedSniffLen
-		}
-		br := bufio.NewReaderSize(r.Body, n)
-		head, _ := br.Peek(n)
-		r.Body = struct {
-			io.Reader
-			io.Closer
-		}{br, r.Body}
-		if sniffJSON(head, enc) {
+		// is read as JSON, whatever the label, compressed or not.
+		var sniffed string
+		if r.Body, sniffed = sniffBody(r.Body, enc); sniffed == FormatJSON {
 			format = FormatJSON
 		}
 	}
@@ -146,9 +135,17 @@ func (in *Inspector) InspectResponse(res *http.Response) error {
 		Direction: DirResponse, Route: route, Method: r.Method, Path: r.URL.Path, Scope: sc, Format: format,
 		Call: sc.Call, // classified by InspectRequest
 	}
-	if !hasBody(res.Body, res.ContentLength) || r.Method == http.MethodHead ||
-		status == http.StatusNoContent || status == http.StatusNotModified ||
-		format != FormatJSON && format != FormatCSV {
+	bodied := hasBody(res.Body, res.ContentLength) && r.Method != http.MethodHead &&
+		status != http.StatusNoContent && status != http.StatusNotModified
+	if bodied && format != FormatJSON && format != FormatCSV && status < 500 {
+		// JSON without a label, or under another one (text/plain), is read
+		// as JSON, as on the way in: a label must not be a way around
+		// inspection. Other bodies (files, HTML) stream untouched.
+		if res.Body, format = sniffBody(res.Body, contentEncoding(res.Header)); format == FormatJSON {
+			msg.Format = format
+		}
+	}
+	if !bodied || format != FormatJSON && format != FormatCSV {
 		if status >= 500 && hasBody(res.Body, res.ContentLength) && r.Method != http.MethodHead {
 			// A CRM error page (HTML, text) is nothing Veil can inspect and
 			// nothing a CRM client can parse: answer the CRM's format.
@@ -319,6 +316,26 @@ func isTimeout(err error) bool {
 // of a body declared over two lines are all of them, not the first line's.
 func contentEncoding(h http.Header) string {
 	return strings.Join(h.Values("Content-Encoding"), ",")
+}
+
+// sniffBody peeks at the head of b without consuming it, so that bodies
+// that are nothing Veil reads still stream, and says FormatJSON when the
+// head is JSON's (sniffJSON), "" otherwise. The returned body replaces b.
+func sniffBody(b io.ReadCloser, enc string) (io.ReadCloser, string) {
+	n := sniffLen
+	if !isIdentity(enc) {
+		n = compressedSniffLen
+	}
+	br := bufio.NewReaderSize(b, n)
+	head, _ := br.Peek(n)
+	peeked := struct {
+		io.Reader
+		io.Closer
+	}{br, b}
+	if sniffJSON(head, enc) {
+		return peeked, FormatJSON
+	}
+	return peeked, ""
 }
 
 // sniffJSON reports whether a body that starts with head (encoded with
