@@ -52,6 +52,9 @@ func (e *LoginError) Body() []byte {
 	return b
 }
 
+// loginParams are the token request parameters that say who logs in.
+var loginParams = []string{"grant_type", "username", "password", "refresh_token", "client_id", "assertion", "code"}
+
 // Login says which principal a token request logs in: the principal whose
 // crm_users holds the password grant's username, or the one the refresh
 // token was bound to. The form is read bounded and r's body restored for
@@ -77,6 +80,15 @@ func (r *Resolver) Login(ctx context.Context, req *http.Request) (Principal, *Lo
 	form, err := url.ParseQuery(string(b))
 	if err != nil {
 		return Principal{}, &LoginError{http.StatusBadRequest, "invalid_request", "the token request is not a valid form", "invalid_body"}
+	}
+	// RFC 6749 3.2: a parameter is sent once. A second username or
+	// refresh_token, or one in the URL, could name a user to the CRM other
+	// than the one Veil bound the login to: refused.
+	query := req.URL.Query()
+	for _, k := range loginParams {
+		if len(form[k]) > 1 || query.Has(k) {
+			return Principal{}, &LoginError{http.StatusBadRequest, "invalid_request", "the token request carries " + k + " more than once or in the URL", "invalid_body"}
+		}
 	}
 	unknown := &LoginError{http.StatusBadRequest, "invalid_grant", "this CRM user does not log in through Veil (identity.principals[].crm_users)", "unknown_principal"}
 	switch form.Get("grant_type") {

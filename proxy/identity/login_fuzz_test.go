@@ -37,8 +37,8 @@ func fuzzResolver(t testing.TB) *Resolver {
 // body goes on to the CRM byte for byte with a true Content-Length; it
 // logs in crm-sales exactly when it is a form (no Content-Encoding) whose
 // password grant names that principal's CRM user (case and spaces aside),
-// as net/url reads the form; anything else is an OAuth error whose JSON
-// body carries its error.
+// as net/url reads the form, and sends each login parameter once (RFC 6749
+// 3.2); anything else is an OAuth error whose JSON body carries its error.
 func FuzzLogin(f *testing.F) {
 	const form = "application/x-www-form-urlencoded"
 	for _, c := range []struct{ body, ct, enc string }{
@@ -77,7 +77,7 @@ func FuzzLogin(f *testing.F) {
 		}
 		want := ""
 		if values, err := url.ParseQuery(string(b)); read && err == nil && values.Get("grant_type") == "password" &&
-			strings.ToLower(strings.TrimSpace(values.Get("username"))) == "sales@acme.example" {
+			strings.ToLower(strings.TrimSpace(values.Get("username"))) == "sales@acme.example" && once(values) {
 			want = "crm-sales"
 		}
 		if le == nil {
@@ -94,6 +94,16 @@ func FuzzLogin(f *testing.F) {
 			t.Fatalf("%q: login error %+v, body %s", b, le, le.Body())
 		}
 	})
+}
+
+// once: no login parameter repeated.
+func once(v url.Values) bool {
+	for _, k := range loginParams {
+		if len(v[k]) > 1 {
+			return false
+		}
+	}
+	return true
 }
 
 // FuzzBindResponse: a CRM's answer to a login, whatever it holds. A

@@ -141,6 +141,10 @@ func TestLogin(t *testing.T) {
 		{`{"grant_type":"password"}`, "application/json", "invalid_request", "invalid_body", 400},
 		{"grant_type=password&username=" + strings.Repeat("a", maxLoginRequest), form, "invalid_request", "body_too_large", 413},
 		{"grant_type=%zz", form, "invalid_request", "invalid_body", 400},
+		// RFC 6749 3.2: each parameter once; a second user is refused.
+		{"grant_type=password&username=sales%40acme.example&username=admin%40acme.example&password=pw", form, "invalid_request", "invalid_body", 400},
+		{"grant_type=password&grant_type=refresh_token&username=sales%40acme.example", form, "invalid_request", "invalid_body", 400},
+		{"grant_type=refresh_token&refresh_token=a&refresh_token=b", form, "invalid_request", "invalid_body", 400},
 	} {
 		_, le := r.Login(ctx, tokenRequest(c.body, c.ct))
 		if le == nil || le.OAuth != c.oauth || le.Code != c.code || le.Status != c.status {
@@ -151,6 +155,17 @@ func TestLogin(t *testing.T) {
 		if json.Unmarshal(le.Body(), &doc) != nil || doc["error"] != c.oauth || doc["error_description"] == "" {
 			t.Errorf("OAuth body %s", le.Body())
 		}
+	}
+}
+
+// A login parameter in the URL as well as the body could name another user
+// to the CRM than the one Veil binds: refused.
+func TestLoginRefusesParametersInTheURL(t *testing.T) {
+	r := loginResolver(t)
+	req := httptest.NewRequest("POST", "http://veil.test"+TokenPath+"?username=admin%40acme.example", strings.NewReader("grant_type=password&username=sales%40acme.example&password=pw"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if _, le := r.Login(context.Background(), req); le == nil || le.Status != 400 || le.OAuth != "invalid_request" {
+		t.Fatalf("got %+v, want 400 invalid_request", le)
 	}
 }
 
