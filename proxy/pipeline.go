@@ -749,6 +749,9 @@ func integerDigits(num []byte) ([]byte, bool) {
 		}
 	}
 	digits := strings.TrimLeft(intPart+frac, "0")
+	if digits == "" { // zero, however written: nothing to scan
+		return nil, false
+	}
 	e -= len(frac)
 	if e < 0 {
 		if len(digits) < -e || strings.Trim(digits[len(digits)+e:], "0") != "" {
