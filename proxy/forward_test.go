@@ -484,3 +484,42 @@ func TestForwardStalledUpstreamBody(t *testing.T) {
 		t.Errorf("answered after %v: the stall was not bounded by timeouts.upstream_response", d)
 	}
 }
+
+// forward.tls: the proxy itself over TLS (HTTPS_PROXY=https://...). The
+// client's CONNECT and proxy credentials travel encrypted; the CRM
+// exchange inside is intercepted and inspected as over plain HTTP.
+func TestForwardListenerTLS(t *testing.T) {
+	dir := t.TempDir()
+	lca := newCA(t, "veil forward listener CA")
+	leaf := writeLeaf(t, lca, dir, "forward")
+	h := startForward(t, func(c *config.Config, _ *proxy.Options) {
+		c.Forward.TLS = config.TLS{CertFile: leaf.cert, KeyFile: leaf.key}
+	})
+	roots := h.veilCA.Clone()
+	roots.AppendCertsFromPEM(lca.CertPEM)
+	path := "/crm/v3/objects/contacts?limit=2&properties=email"
+	direct := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: h.crmCA}, Proxy: nil}}
+	_, _, truth, _ := fetch(t, direct, "GET", h.crm+path, "crm-token", "")
+	emails := findEmails(truth)
+	if len(emails) == 0 {
+		t.Fatalf("fixtures hold no e-mail address: %.200s", truth)
+	}
+	h.proxyURL.Scheme = "https"
+	status, hdr, body, _ := fetch(t, h.client(roots, false), "GET", "https://api.hubapi.com"+path, "demo-analyst", "")
+	if status != 200 || hdr.Get("X-Request-Id") == "" {
+		t.Fatalf("through the TLS proxy listener: %d %.200s", status, body)
+	}
+	for _, e := range emails {
+		if bytes.Contains(body, []byte(e)) {
+			t.Fatal("a raw e-mail address went through to the analyst")
+		}
+	}
+	// A client speaking plain HTTP to it gets no proxy.
+	h.proxyURL.Scheme = "http"
+	c := h.client(roots, false)
+	c.Timeout = 3 * time.Second
+	if res, err := c.Get("https://api.hubapi.com/crm/v3/objects/contacts"); err == nil {
+		res.Body.Close()
+		t.Errorf("plain HTTP to the TLS forward listener was served: %d", res.StatusCode)
+	}
+}

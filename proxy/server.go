@@ -225,10 +225,16 @@ func (s *Server) Serve(ctx context.Context, ln, adminLn net.Listener) error {
 // ServeAll serves every listener in l (the forward one when it is set and
 // forward mode is configured) until ctx is done, then shuts them down.
 func (s *Server) ServeAll(ctx context.Context, l Listeners) error {
-	ln, adminLn, err := s.tlsListeners(l) // tls:, admin.tls: (tlsreload.go)
+	// The forward listener's idle guard sits under TLS: it sees the
+	// hijack (SetDeadline through *tls.Conn) and the encrypted traffic.
+	if l.Forward != nil {
+		l.Forward = forward.IdleListener(l.Forward, s.cfg.Timeouts.Idle, s.cfg.Timeouts.Write)
+	}
+	l, err := s.tlsListeners(l) // tls:, admin.tls:, forward.tls: (tlsreload.go)
 	if err != nil {
 		return err
 	}
+	ln, adminLn := l.Proxy, l.Admin
 	t := s.cfg.Timeouts
 	errLog, _ := zap.NewStdLogAt(s.log.Named("http"), zap.WarnLevel)
 	proxySrv := &http.Server{
@@ -253,7 +259,7 @@ func (s *Server) ServeAll(ctx context.Context, l Listeners) error {
 	fwdSrv := &http.Server{Handler: s.Forward, ReadHeaderTimeout: t.ReadHeader, IdleTimeout: t.Idle, ErrorLog: errLog, MaxHeaderBytes: 64 << 10}
 	fwdOn := s.Forward != nil && l.Forward != nil
 	if fwdOn {
-		g.Go(serve(fwdSrv, forward.IdleListener(l.Forward, t.Idle, t.Write)))
+		g.Go(serve(fwdSrv, l.Forward))
 	}
 	if s.watch {
 		g.Go(func() error {

@@ -141,31 +141,36 @@ func serverTLS(t config.TLS, what string, log *zap.Logger, nextProtos ...string)
 	return cfg, nil
 }
 
-// tlsListeners wraps the reverse and admin listeners of l in TLS when
-// configured (tls:, admin.tls:), and closes every listener of l when it
-// cannot. net/http serves HTTP/2 on a *tls.Conn that negotiated h2
-// (Server.Serve sets it up as ServeTLS does), so offering h2 in ALPN is
-// all it takes. The forward listener stays HTTP/1.1 (CONNECT is hijacked).
-func (s *Server) tlsListeners(l Listeners) (ln, adminLn net.Listener, err error) {
-	ln, adminLn = l.Proxy, l.Admin
-	var c *tls.Config
-	if t := s.cfg.TLS; t.Enabled() {
-		if c, err = serverTLS(t, "tls", s.log, "h2", "http/1.1"); err == nil {
-			ln = tls.NewListener(ln, c)
+// tlsListeners wraps the listeners of l in TLS where configured (tls:,
+// admin.tls:, forward.tls:), and closes every listener of l when it cannot.
+// net/http serves HTTP/2 on a *tls.Conn that negotiated h2 (Server.Serve
+// sets it up as ServeTLS does), so offering h2 in ALPN is all it takes. The
+// forward listener offers HTTP/1.1 only: CONNECT is hijacked.
+func (s *Server) tlsListeners(l Listeners) (out Listeners, err error) {
+	out = l
+	for _, x := range []struct {
+		t     config.TLS
+		what  string
+		ln    *net.Listener
+		alpns []string
+	}{
+		{s.cfg.TLS, "tls", &out.Proxy, []string{"h2", "http/1.1"}},
+		{s.cfg.Admin.TLS, "admin.tls", &out.Admin, []string{"h2", "http/1.1"}},
+		{s.cfg.Forward.TLS, "forward.tls", &out.Forward, []string{"http/1.1"}},
+	} {
+		if !x.t.Enabled() || *x.ln == nil {
+			continue
 		}
-	}
-	if t := s.cfg.Admin.TLS; t.Enabled() && err == nil {
-		if c, err = serverTLS(t, "admin.tls", s.log, "h2", "http/1.1"); err == nil {
-			adminLn = tls.NewListener(adminLn, c)
-		}
-	}
-	if err != nil {
-		for _, x := range []net.Listener{l.Proxy, l.Admin, l.Forward} {
-			if x != nil {
-				x.Close()
+		var c *tls.Config
+		if c, err = serverTLS(x.t, x.what, s.log, x.alpns...); err != nil {
+			for _, y := range []net.Listener{l.Proxy, l.Admin, l.Forward} {
+				if y != nil {
+					y.Close()
+				}
 			}
+			return Listeners{}, err
 		}
-		return nil, nil, err
+		*x.ln = tls.NewListener(*x.ln, c)
 	}
-	return ln, adminLn, nil
+	return out, nil
 }

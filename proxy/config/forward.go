@@ -38,6 +38,9 @@ var DefaultMITMHosts = []struct{ Host, Dialect string }{
 //	  upstream_ca: ""               # PEM file of extra roots trusted for upstream TLS (besides the system's)
 //	  resolve: {}                   # tests/demo only: host or *.domain → "127.0.0.1:port" dial override
 //	  leaf_cache: 1024              # minted leaf certificates kept in memory
+//	  tls:                          # serve the proxy itself over TLS (HTTPS_PROXY=https://...): clients'
+//	    cert_file: /etc/veil/proxy-tls/tls.crt  # proxy credentials and CONNECT targets are then
+//	    key_file: /etc/veil/proxy-tls/tls.key   # encrypted on the way to Veil too
 type Forward struct {
 	Listen     string            `yaml:"listen"`
 	CACert     string            `yaml:"ca_cert"`
@@ -48,6 +51,7 @@ type Forward struct {
 	UpstreamCA string            `yaml:"upstream_ca"`
 	Resolve    map[string]string `yaml:"resolve"`
 	LeafCache  int               `yaml:"leaf_cache"`
+	TLS        TLS               `yaml:"tls"`
 }
 
 // MITMHost intercepts Host (exact, or "*.example.com" for any subdomain)
@@ -107,6 +111,7 @@ func (c *Config) validateForward(p *Problems) {
 		return
 	}
 	checkAddr(p, "forward.listen", f.Listen)
+	f.TLS.validate(p, "forward.tls", false)
 	if f.Listen == c.Listen || f.Listen == c.Admin.Listen {
 		p.add("forward.listen: must differ from listen and admin.listen (%s)", f.Listen)
 	}

@@ -9,7 +9,7 @@ import (
 )
 
 // TLS serves a listener over TLS (tls: for the reverse listener,
-// admin.tls: for the admin one). Off unless cert_file and key_file are set.
+// admin.tls: for the admin one, forward.tls: for the HTTPS_PROXY one). Off unless cert_file and key_file are set.
 // The files are PEM; cert_file may hold the chain after the leaf. They are
 // re-read when they change on disk (cert-manager rotations need no restart).
 //
