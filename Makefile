@@ -9,7 +9,7 @@ FUZZSMOKE ?= 5s
 GOFILES   = $(shell find . -name '*.go' -not -path './node_modules/*' -not -path './.git/*')
 
 .DEFAULT_GOAL := help
-.PHONY: help build run test lint redis promtool rules-test bench fuzz fuzz-smoke clean e2e
+.PHONY: help build run test lint redis promtool node rules-test bench fuzz fuzz-smoke clean e2e
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -83,12 +83,23 @@ fuzz: ## run every fuzz target for FUZZTIME each (default 30s)
 fuzz-smoke: ## every fuzz target for FUZZSMOKE each (default 5s): the short run CI makes
 	@$(call fuzz_each,$(FUZZSMOKE))
 
-e2e: ## real clients (pinned jsforce, @hubspot/api-client) through Veil, reverse and forward mode, against the fake CRM
+node: ## make sure Node.js 18+ and npm are installed (make e2e runs the real clients with them)
 	@if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then \
-	  echo "make e2e runs the real Node.js clients: node and npm are not installed."; \
-	  echo "Install Node.js 18+ with npm (Debian/Ubuntu: sudo apt-get install nodejs npm; macOS: brew install node; or https://nodejs.org/) and run make e2e again."; \
-	  exit 1; \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing nodejs and npm with apt-get"; \
+	    (apt-get install -y --no-install-recommends nodejs npm >/dev/null 2>&1 || \
+	     (apt-get update >/dev/null && apt-get install -y --no-install-recommends nodejs npm >/dev/null)) || \
+	      { echo "apt-get could not install nodejs and npm"; exit 1; }; \
+	  else \
+	    echo "make e2e runs the real Node.js clients: node and npm are not installed."; \
+	    echo "Install Node.js 18+ with npm (Debian/Ubuntu: sudo apt-get install nodejs npm; macOS: brew install node; or https://nodejs.org/) and run make again."; \
+	    exit 1; \
+	  fi; \
 	fi
+	@node -e 'if (+process.versions.node.split(".")[0] < 18) { console.error("Node.js " + process.version + " is too old for make e2e: 18 or later"); process.exit(1) }'
+	@echo "node $$(node --version), npm $$(npm --version)"
+
+e2e: node ## real clients (pinned jsforce, @hubspot/api-client) through Veil, reverse and forward mode, against the fake CRM
 	@if [ ! -d testdata/e2e/node_modules ] || [ testdata/e2e/package-lock.json -nt testdata/e2e/node_modules/.package-lock.json ]; then \
 	  echo "npm ci in testdata/e2e (versions pinned by its package-lock.json)"; \
 	  cd testdata/e2e && npm ci --no-audit --no-fund; \
