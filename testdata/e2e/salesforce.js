@@ -157,6 +157,21 @@ main(async () => {
     checkRecords('analyst', [rec], raw);
   });
 
+  await step('composite (conn.requestPost /composite): every subresponse masked for the analyst', async () => {
+    const res = await analyst.requestPost('/composite', {
+      allOrNone: true,
+      compositeRequest: [
+        { method: 'GET', url: `/services/data/v${analyst.version}/sobjects/Contact/${raw[0].Id}`, referenceId: 'one' },
+        { method: 'GET', url: `/services/data/v${analyst.version}/query?q=${encodeURIComponent(SOQL)}`, referenceId: 'all' },
+      ],
+    });
+    const [one, all] = res.compositeResponse;
+    assert.equal(one.httpStatusCode, 200);
+    assert.equal(all.httpStatusCode, 200);
+    checkRecords('analyst', [one.body], raw);
+    checkRecords('analyst', all.body.records, raw);
+  });
+
   await step('login as marketing: opted-out e-mails and DoNotCall phones redacted (consent), other phones masked', async () => {
     marketing = await login('marketing@demo.example');
     const res = await marketing.query(SOQL).run({ autoFetch: true, maxFetch: 100 });
@@ -282,6 +297,21 @@ main(async () => {
     );
     const names = (await truthQuery('SELECT Id, LastName FROM Contact')).map((r) => r.LastName);
     assert.ok(!names.includes('Leak') && !names.includes('Clean'), 'a refused collection reached the CRM');
+  });
+
+  await step('composite: a subrequest writing a card number into Description is refused whole: errorCode policy_denied', async () => {
+    await expectBlocked(
+      sales.requestPost('/composite', {
+        allOrNone: true,
+        compositeRequest: [
+          { method: 'POST', url: `/services/data/v${sales.version}/sobjects/Contact`, referenceId: 'clean', body: { LastName: 'Composite' } },
+          { method: 'PATCH', url: `/services/data/v${sales.version}/sobjects/Contact/@{clean.id}`, referenceId: 'leak', body: { Description: CARD_NOTE } },
+        ],
+      }),
+      assertPolicyDenied,
+    );
+    const names = (await truthQuery('SELECT Id, LastName FROM Contact')).map((r) => r.LastName);
+    assert.ok(!names.includes('Composite'), 'a refused composite reached the CRM');
   });
 
   await step('Bulk 2.0 ingest: a CSV insert uploaded chunked, stored as sent', async () => {
