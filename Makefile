@@ -9,7 +9,7 @@ FUZZSMOKE ?= 5s
 GOFILES   = $(shell find . -name '*.go' -not -path './node_modules/*' -not -path './.git/*')
 
 .DEFAULT_GOAL := help
-.PHONY: help build run test lint redis promtool node rules-test bench fuzz fuzz-smoke clean e2e
+.PHONY: help build run test lint redis promtool node rules-test bench fuzz fuzz-smoke clean e2e chart-test
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -21,7 +21,7 @@ build: ## build bin/veil and bin/fakecrm
 run: build ## the demo: fake Salesforce + HubSpot behind Veil on 127.0.0.1:8080 (forward mode :3128, admin :9090)
 	./$(BIN)/veil demo
 
-test: lint redis rules-test ## everything CI runs: lint, the Prometheus rules, every Go test with -race (real redis-server), the real clients (e2e) and a fuzz smoke
+test: lint redis rules-test chart-test ## everything CI runs: lint, the Prometheus rules, the Helm chart, every Go test with -race (real redis-server), the real clients (e2e) and a fuzz smoke
 	$(GO) test -race -count=1 $(PKGS)
 	@$(MAKE) --no-print-directory e2e
 	@$(MAKE) --no-print-directory fuzz-smoke
@@ -60,6 +60,24 @@ promtool: ## make sure promtool is installed (Debian's prometheus package ships 
 rules-test: promtool ## check the Prometheus rules in charts/veil/prometheus and run their unit tests
 	promtool check rules charts/veil/prometheus/veil-alerts.yaml
 	promtool test rules charts/veil/prometheus/veil-alerts.test.yaml
+
+HELM_VERSION ?= v3.22.0
+HELM         := $(BIN)/tools/helm
+CHART        := charts/veil
+CHART_OUT    := $(BIN)/chart-test
+
+$(HELM):
+	GOBIN=$(CURDIR)/$(BIN)/tools $(GO) install helm.sh/helm/v3/cmd/helm@$(HELM_VERSION)
+
+chart-test: promtool $(HELM) ## lint and render charts/veil (defaults and ci/full-values.yaml), validate every manifest strictly offline, promtool the PrometheusRule
+	@mkdir -p $(CHART_OUT)
+	$(HELM) lint $(CHART)
+	$(HELM) lint $(CHART) -f $(CHART)/ci/full-values.yaml
+	$(HELM) template veil $(CHART) > $(CHART_OUT)/default.yaml
+	$(HELM) template veil $(CHART) -f $(CHART)/ci/full-values.yaml > $(CHART_OUT)/full.yaml
+	$(GO) run ./cmd/chartcheck -check-config $(CHART_OUT)/default.yaml
+	$(GO) run ./cmd/chartcheck -check-config -extract-rules $(CHART_OUT)/rules.yaml $(CHART_OUT)/full.yaml
+	promtool check rules $(CHART_OUT)/rules.yaml
 
 lint: ## gofmt and go vet
 	@unformatted=$$(gofmt -l $(GOFILES)); \
