@@ -242,3 +242,64 @@ func TestWatchReloadsChangedBundle(t *testing.T) {
 	cancel()
 	<-done
 }
+
+// A bundle mounted from a Kubernetes ConfigMap is a directory of symlinks
+// into ..data, itself a symlink the kubelet swaps atomically to a new
+// timestamped directory: the watch sees the swap and reloads.
+func TestWatchFollowsConfigMapSwap(t *testing.T) {
+	dir := t.TempDir()
+	orig, err := rules.FS.ReadFile("data.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	version := func(name, data string) {
+		t.Helper()
+		if err := os.Mkdir(filepath.Join(dir, name), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		writeBundle(t, filepath.Join(dir, name), data)
+		// The kubelet's atomic writer: a new ..data link renamed over the old.
+		tmp := filepath.Join(dir, "..data_tmp")
+		if err := os.Symlink(name, tmp); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(tmp, filepath.Join(dir, "..data")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	version("..2026_11_29_00_00_00.1", string(orig))
+	entries, err := os.ReadDir(filepath.Join(dir, "..data"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range entries {
+		if err := os.Symlink(filepath.Join("..data", f.Name()), filepath.Join(dir, f.Name())); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	e, err := policy.New(ctx, policy.Options{FS: os.DirFS(dir)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { e.Watch(ctx, 5*time.Millisecond, 20*time.Millisecond); close(done) }()
+	rev := e.Revision()
+	if d := decide(t, e, queryResponse([]string{"analyst"}, "", 1)); d.Default["email"] == "redact" {
+		t.Fatalf("the first bundle already redacts: %v", d.Default)
+	}
+	version("..2026_11_29_00_01_00.2", withAnalystEmail(t, orig, "redact"))
+	deadline := time.Now().Add(5 * time.Second)
+	for e.Revision() == rev {
+		if time.Now().After(deadline) {
+			t.Fatal("the swap of ..data was not picked up")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if d := decide(t, e, queryResponse([]string{"analyst"}, "", 1)); d.Default["email"] != "redact" {
+		t.Errorf("the swapped bundle is not serving: %v", d.Default)
+	}
+	cancel()
+	<-done
+}
