@@ -3,6 +3,7 @@ package proxy
 import (
 	"math/big"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -107,7 +108,11 @@ func FuzzURLValues(f *testing.F) {
 		w.out = map[int][]byte{}
 		var scratch []detectors.Finding
 		want := map[place]string{}
-		for _, v := range vals {
+		// Later literals of a value first, so that splicing one leaves the
+		// offsets of those before it valid (a q holds several).
+		byAt := append([]urlValue(nil), vals...)
+		sort.SliceStable(byAt, func(a, b int) bool { return byAt[a].at > byAt[b].at })
+		for _, v := range byAt {
 			if v.at < 0 {
 				continue // refused by the pipeline, never rewritten
 			}
