@@ -14,24 +14,7 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/veil-proxy/veil/proxy/config"
 )
-
-// fuzzResolver is loginResolver for any testing.TB: demo-admin by its
-// static token, crm-sales by its CRM user Sales@Acme.example.
-func fuzzResolver(t testing.TB) *Resolver {
-	t.Helper()
-	c := config.Identity{Header: "Authorization", Principals: append(config.DemoPrincipals[:1:1],
-		config.Principal{ID: "crm-sales", Roles: []string{"sales_rep"}, CRMUsers: []string{"Sales@Acme.example"}})}
-	c.Sessions = config.Sessions{TTL: time.Hour, RefreshTTL: 24 * time.Hour}
-	r, err := New(c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.SetSessions(NewMemorySessions(100))
-	return r
-}
 
 // FuzzLogin: a token request is read bounded and whatever it holds, its
 // body goes on to the CRM byte for byte with a true Content-Length; it
@@ -55,7 +38,7 @@ func FuzzLogin(f *testing.F) {
 	} {
 		f.Add([]byte(c.body), c.ct, c.enc)
 	}
-	r := fuzzResolver(f)
+	r := loginResolver(f)
 	f.Fuzz(func(t *testing.T, b []byte, ct, enc string) {
 		req, err := http.NewRequest("POST", "http://veil.test"+TokenPath, bytes.NewReader(b))
 		if err != nil {
@@ -135,7 +118,7 @@ func FuzzBindResponse(f *testing.F) {
 		f.Add(c.status == 200, []byte(c.body), c.gz, c.enc)
 	}
 	f.Fuzz(func(t *testing.T, ok bool, b []byte, gz bool, enc string) {
-		r := fuzzResolver(t)
+		r := loginResolver(t)
 		ctx := context.Background()
 		p := r.byID["crm-sales"]
 		status := http.StatusBadRequest
@@ -214,7 +197,7 @@ func FuzzBindResponse(f *testing.F) {
 // bound already expired and every request with it refused. Found with
 // FuzzBindResponse's property "a bound token names the principal".
 func TestBindResponseHugeExpiresIn(t *testing.T) {
-	r := fuzzResolver(t)
+	r := loginResolver(t)
 	ctx := context.Background()
 	for _, secs := range []string{"9223372037", "18446744073", "99999999999", "9223372036854775807"} {
 		tok := "tok-" + secs

@@ -97,7 +97,7 @@ func TestMemorySessionsBound(t *testing.T) {
 	}
 }
 
-func loginResolver(t *testing.T) *Resolver {
+func loginResolver(t testing.TB) *Resolver {
 	t.Helper()
 	c := config.Identity{Header: "Authorization", Principals: append(config.DemoPrincipals[:1:1],
 		config.Principal{ID: "crm-sales", Roles: []string{"sales_rep"}, CRMUsers: []string{"Sales@Acme.example"}})}
