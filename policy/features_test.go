@@ -205,42 +205,23 @@ func TestWatchReloadsChangedBundle(t *testing.T) {
 		t.Fatal(err)
 	}
 	writeBundle(t, dir, string(orig))
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	e, err := policy.New(ctx, policy.Options{FS: os.DirFS(dir)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { e.Watch(ctx, 5*time.Millisecond, 20*time.Millisecond); close(done) }()
+	e := watching(t, dir)
 	rev := e.Revision()
-	waitFor := func(what string, ok func() bool) {
-		t.Helper()
-		deadline := time.Now().Add(5 * time.Second)
-		for !ok() {
-			if time.Now().After(deadline) {
-				t.Fatalf("timed out waiting for %s", what)
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
-	}
 	// A broken change is refused and counted; the bundle keeps serving.
 	if err := os.WriteFile(filepath.Join(dir, "decision.rego"), []byte("package veil\n\ndecision := {"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	waitFor("the failed reload", func() bool { return e.Stats().ReloadFailures > 0 })
+	waitFor(t, "the failed reload", func() bool { return e.Stats().ReloadFailures > 0 })
 	if e.Revision() != rev {
 		t.Fatal("a broken bundle replaced the serving one")
 	}
 	decide(t, e, queryResponse([]string{"admin"}, "", 1))
 	// Fixed, with a changed matrix: reloaded.
 	writeBundle(t, dir, withAnalystEmail(t, orig, "redact"))
-	waitFor("the reload", func() bool { return e.Revision() != rev })
+	waitFor(t, "the reload", func() bool { return e.Revision() != rev })
 	if d := decide(t, e, queryResponse([]string{"analyst"}, "", 1)); d.Default["email"] != "redact" {
 		t.Errorf("reloaded bundle not serving: %v", d.Default)
 	}
-	cancel()
-	<-done
 }
 
 // A bundle mounted from a Kubernetes ConfigMap is a directory of symlinks
@@ -277,29 +258,42 @@ func TestWatchFollowsConfigMapSwap(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	e, err := policy.New(ctx, policy.Options{FS: os.DirFS(dir)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { e.Watch(ctx, 5*time.Millisecond, 20*time.Millisecond); close(done) }()
+	e := watching(t, dir)
 	rev := e.Revision()
 	if d := decide(t, e, queryResponse([]string{"analyst"}, "", 1)); d.Default["email"] == "redact" {
 		t.Fatalf("the first bundle already redacts: %v", d.Default)
 	}
 	version("..2026_11_29_00_01_00.2", withAnalystEmail(t, orig, "redact"))
-	deadline := time.Now().Add(5 * time.Second)
-	for e.Revision() == rev {
-		if time.Now().After(deadline) {
-			t.Fatal("the swap of ..data was not picked up")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	waitFor(t, "the swap of ..data", func() bool { return e.Revision() != rev })
 	if d := decide(t, e, queryResponse([]string{"analyst"}, "", 1)); d.Default["email"] != "redact" {
 		t.Errorf("the swapped bundle is not serving: %v", d.Default)
 	}
-	cancel()
-	<-done
+}
+
+// watching is an engine on the bundle in dir, watching it every 5 ms until
+// the test ends.
+func watching(t *testing.T, dir string) *policy.Engine {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	e, err := policy.New(ctx, policy.Options{FS: os.DirFS(dir)})
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { e.Watch(ctx, 5*time.Millisecond, 20*time.Millisecond); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return e
+}
+
+// waitFor polls ok for up to 5 s.
+func waitFor(t *testing.T, what string, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
