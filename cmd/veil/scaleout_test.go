@@ -20,6 +20,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/veil-proxy/veil/cmd/fakecrm/fakecrm"
 	"github.com/veil-proxy/veil/proxy/audit"
 	"github.com/veil-proxy/veil/proxy/redistest"
@@ -112,7 +114,7 @@ func (r *replica) log() string {
 // scaleOutConfig writes the configuration every replica shares: one Redis
 // (vault, watch windows, audit streams), one key file, one CRM, and a copy
 // of the default bundle whose bulk-export limit is 30 records.
-func scaleOutConfig(t *testing.T, redisAddr, crm string) string {
+func scaleOutConfig(t *testing.T, redisAddr, crm string, sync bool) string {
 	t.Helper()
 	dir := t.TempDir()
 	rules := filepath.Join(dir, "rules")
@@ -169,9 +171,10 @@ vault:
   keys_file: %s
 audit:
   spool_dir: %s
+  sync: %t
 watch:
   bulk_export: {window: 1h, records: 1000000}
-`, rules, crm, redisAddr, keys, filepath.Join(dir, "spool")))
+`, rules, crm, redisAddr, keys, filepath.Join(dir, "spool"), sync))
 	return path
 }
 
@@ -218,7 +221,7 @@ func TestScaleOutReplicasShareRedis(t *testing.T) {
 	}
 	crmSrv := httptest.NewServer(crm)
 	t.Cleanup(crmSrv.Close)
-	cfg := scaleOutConfig(t, rs.Addr(), crmSrv.URL)
+	cfg := scaleOutConfig(t, rs.Addr(), crmSrv.URL, false)
 	reps := []*replica{startReplica(t, cfg), startReplica(t, cfg), startReplica(t, cfg)}
 
 	// 1. The vault: the same SSN written through each replica is the same
@@ -289,19 +292,60 @@ func TestScaleOutReplicasShareRedis(t *testing.T) {
 	}
 
 	// 3. Stopping one replica mid-load (SIGTERM, as Kubernetes does):
-	// every exchange it answered has its events in the stream, and the
-	// stream verifies. Record never waits on I/O, so a SIGKILL can lose
-	// the events still queued (those of the last audit.flush_interval).
+	// every exchange it answered has its events in the stream.
+	rc := rs.Client(t)
+	termed, termStatuses := loadThenStop(t, reps[2], syscall.SIGTERM)
+	if err := <-reps[2].done; err != nil {
+		t.Errorf("replica 2 exited: %v", err)
+	}
+	if lost := unrecorded(t, rc, termed); lost > 0 {
+		t.Errorf("%d of %d exchanges answered by the replica stopped with SIGTERM lack their two events", lost, len(termed))
+	}
+
+	// 4. Killing one mid-load (SIGKILL: an OOM kill, a node lost): with
+	// audit.sync a message goes on only once its event is durable, so
+	// every exchange answered has its events even then.
+	syncCfg := scaleOutConfig(t, rs.Addr(), crmSrv.URL, true)
+	killed := startReplica(t, syncCfg)
+	answered, killStatuses := loadThenStop(t, killed, syscall.SIGKILL)
+	<-killed.done
+	if lost := unrecorded(t, rc, answered); lost > 0 {
+		t.Errorf("%d of %d exchanges answered by the audit.sync replica killed with SIGKILL lack their two events", lost, len(answered))
+	}
+
+	ctx := context.Background()
+	entries, err := rc.XRange(ctx, "veil:audit", "-", "+").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	instances := map[string]bool{}
+	for _, e := range entries {
+		instances[eventOf(t, e).Instance] = true
+	}
+	if len(instances) != 4 {
+		t.Errorf("instances in the stream: %d, want 4", len(instances))
+	}
+	var out, errb bytes.Buffer
+	if err := run(ctx, []string{"audit", "verify", "-c", cfg}, &out, &errb); err != nil {
+		t.Errorf("veil audit verify: %v\n%s%s", err, out.String(), errb.String())
+	}
+	t.Logf("%d events from 4 replicas; exchanges answered by the one stopped with SIGTERM %d (statuses %v), by the audit.sync one killed %d (%v); bulk export refused at query %d (%v per replica)",
+		len(entries), len(termed), termStatuses, len(answered), killStatuses, refusedAt+1, perReplica)
+}
+
+// loadThenStop sends a load of GETs through r from four clients, signals
+// r half a second in, and returns the request ids of the exchanges
+// answered 200 and the count of each status. The versions list it reads
+// holds no personal data: the lowered bulk-export limit stays out of the
+// way.
+func loadThenStop(t *testing.T, r *replica, sig syscall.Signal) (answered []string, statuses map[int]int) {
+	t.Helper()
 	var (
-		mu       sync.Mutex
-		answered []string
-		statuses = map[int]int{}
-		wg       sync.WaitGroup
+		mu   sync.Mutex
+		wg   sync.WaitGroup
+		stop = make(chan struct{})
 	)
-	stop := make(chan struct{})
-	// The versions list holds no personal data: the lowered bulk-export limit stays
-	// out of the way.
-	one := "/services/data/"
+	statuses = map[int]int{}
 	for w := 0; w < 4; w++ {
 		wg.Add(1)
 		go func() {
@@ -313,75 +357,67 @@ func TestScaleOutReplicasShareRedis(t *testing.T) {
 					return
 				default:
 				}
-				req, _ := http.NewRequest("GET", reps[2].url+one, nil)
+				req, _ := http.NewRequest("GET", r.url+"/services/data/", nil)
 				req.Header.Set("Authorization", "Bearer demo-sales")
 				res, err := c.Do(req)
 				if err != nil {
 					continue // refused once it stopped listening
 				}
-				_, _ = io.Copy(io.Discard, res.Body)
+				_, err = io.Copy(io.Discard, res.Body)
 				res.Body.Close()
 				mu.Lock()
 				statuses[res.StatusCode]++
-				mu.Unlock()
-				if id := res.Header.Get("X-Request-Id"); id != "" && res.StatusCode == 200 {
-					mu.Lock()
+				if id := res.Header.Get("X-Request-Id"); id != "" && res.StatusCode == 200 && err == nil {
 					answered = append(answered, id)
-					mu.Unlock()
 				}
+				mu.Unlock()
 			}
 		}()
 	}
 	time.Sleep(500 * time.Millisecond)
-	if err := reps[2].cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := r.cmd.Process.Signal(sig); err != nil {
 		t.Fatal(err)
 	}
 	select {
-	case err := <-reps[2].done:
-		if err != nil {
-			t.Errorf("replica 2 exited: %v", err)
-		}
+	case err := <-r.done:
+		r.done <- err // for the caller
 	case <-time.After(30 * time.Second):
-		t.Fatal("replica 2 did not stop")
+		t.Fatalf("the replica did not stop on %v", sig)
 	}
 	close(stop)
 	wg.Wait()
 	if len(answered) == 0 {
-		t.Fatalf("no exchange answered before the stop: %v", statuses)
+		t.Fatalf("no exchange answered before %v: %v", sig, statuses)
 	}
+	return answered, statuses
+}
 
-	ctx := context.Background()
-	rc := rs.Client(t)
-	entries, err := rc.XRange(ctx, "veil:audit", "-", "+").Result()
+// unrecorded counts the request ids that lack their request and response
+// events in the audit stream.
+func unrecorded(t *testing.T, rc *redis.Client, ids []string) int {
+	t.Helper()
+	entries, err := rc.XRange(context.Background(), "veil:audit", "-", "+").Result()
 	if err != nil {
 		t.Fatal(err)
 	}
 	byRequest := map[string]int{}
-	instances := map[string]bool{}
 	for _, e := range entries {
-		var ev audit.Event
-		if err := json.Unmarshal([]byte(fmt.Sprint(e.Values["event"])), &ev); err != nil {
-			t.Fatalf("stream entry %s: %v", e.ID, err)
-		}
-		byRequest[ev.RequestID]++
-		instances[ev.Instance] = true
-	}
-	if len(instances) != 3 {
-		t.Errorf("instances in the stream: %d, want 3", len(instances))
+		byRequest[eventOf(t, e).RequestID]++
 	}
 	lost := 0
-	for _, id := range answered {
-		if byRequest[id] != 2 { // the request's event and the response's
+	for _, id := range ids {
+		if byRequest[id] != 2 {
 			lost++
 		}
 	}
-	if lost > 0 {
-		t.Errorf("%d of %d exchanges answered by the stopped replica lack their two events", lost, len(answered))
+	return lost
+}
+
+func eventOf(t *testing.T, e redis.XMessage) audit.Event {
+	t.Helper()
+	var ev audit.Event
+	if err := json.Unmarshal([]byte(fmt.Sprint(e.Values[audit.FieldEvent])), &ev); err != nil {
+		t.Fatalf("stream entry %s: %v", e.ID, err)
 	}
-	var out, errb bytes.Buffer
-	if err := run(ctx, []string{"audit", "verify", "-c", cfg}, &out, &errb); err != nil {
-		t.Errorf("veil audit verify: %v\n%s%s", err, out.String(), errb.String())
-	}
-	t.Logf("%d events from 3 replicas; %d exchanges answered by the stopped one (statuses %v); bulk export refused at query %d (%v per replica)",
-		len(entries), len(answered), statuses, refusedAt+1, perReplica)
+	return ev
 }

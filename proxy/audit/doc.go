@@ -6,7 +6,7 @@
 // # Writing
 //
 //	r, err := audit.Open(audit.Options{Redis: c, Log: log, ...}) // or OptionsFrom(cfg.Audit)
-//	err = r.Record(e)                  // never waits on I/O; ErrFull only under on_full: block
+//	err = r.Record(e)                  // never waits on I/O (unless Options.Sync); ErrFull only under on_full: block
 //	err = r.Alert(a)                   // alerts: own stream, file and chain
 //	e, err = r.RecordSync(ctx, e)      // waits until durable (vault erasures)
 //	ok := r.Healthy()                  // false: on_full block and no room (refuse traffic, /readyz)

@@ -43,6 +43,7 @@ type Options struct {
 	SpoolDir      string                // "" is <tmp>/veil-spool
 	SpoolMaxBytes int64                 // per stream
 	OnFull        string                // config.OnFullDrop (default) or config.OnFullBlock
+	Sync          bool                  // Record and Alert wait until the event is durable (RecordSync)
 	Instance      string                // "" is host name + "-" + 6 random hex digits
 	Counters      Counters
 	Log           *zap.Logger
@@ -55,7 +56,7 @@ func OptionsFrom(c config.Audit) Options {
 		Stream: c.Stream, AlertStream: c.AlertStream, MaxLen: c.MaxLen,
 		File: c.File, AlertFile: c.AlertFile, Queue: c.Queue, Batch: c.Batch,
 		FlushInterval: c.FlushInterval, SpoolDir: c.SpoolDir, SpoolMaxBytes: c.SpoolMaxBytes,
-		OnFull: c.OnFull, Instance: c.Instance,
+		OnFull: c.OnFull, Sync: c.Sync, Instance: c.Instance,
 	}
 }
 
@@ -77,6 +78,7 @@ type Counters struct {
 // Recorder writes audit events and alerts off the request path. See the
 // package documentation.
 type Recorder struct {
+	sync      bool // Record and Alert wait for durability
 	instance  string
 	instTok   []byte // `,"instance":"<instance>"`
 	events    *stream
@@ -140,7 +142,7 @@ func Open(o Options) (*Recorder, error) {
 			o.Log.Warn("audit spool: cannot make the directory 0700", zap.String("dir", o.SpoolDir), zap.Error(err))
 		}
 	}
-	r := &Recorder{instance: o.Instance, instTok: instanceToken(o.Instance)}
+	r := &Recorder{sync: o.Sync, instance: o.Instance, instTok: instanceToken(o.Instance)}
 	if o.Counters.Alerts != nil {
 		r.dropAlert = o.Counters.Alerts.WithLabelValues(AlertEventsDropped, SeverityCritical)
 	}
@@ -163,7 +165,13 @@ func (r *Recorder) Instance() string { return r.instance }
 // Record chains e (ID, Time, Instance, Seq, PrevHash, Hash; ID and Time
 // only when empty) and queues it. It never waits on I/O; it returns
 // ErrFull only under on_full: block when the event cannot be kept.
+// With Options.Sync it is RecordSync: it waits until the event is durable
+// (a write to Redis times out into the spool, so the wait is bounded).
 func (r *Recorder) Record(e Event) error {
+	if r.sync {
+		_, err := r.RecordSync(context.Background(), e)
+		return err
+	}
 	_, err := r.record(e, nil)
 	return err
 }
@@ -220,8 +228,15 @@ func (r *Recorder) record(e Event, done chan error) (Event, error) {
 
 // Alert is Record for alerts: their own stream, file and chain.
 func (r *Recorder) Alert(a Alert) error {
-	_, err := r.alert(a, nil)
-	return err
+	if !r.sync {
+		_, err := r.alert(a, nil)
+		return err
+	}
+	done := make(chan error, 1)
+	if _, err := r.alert(a, done); err != nil {
+		return err
+	}
+	return <-done
 }
 
 func (r *Recorder) alert(a Alert, done chan error) (Alert, error) {
@@ -290,11 +305,11 @@ func (r *Recorder) droppedAlert(s *stream, reason string, size int64) {
 	if r.dropAlert != nil {
 		r.dropAlert.Inc()
 	}
-	_ = r.Alert(Alert{
+	_, _ = r.alert(Alert{ // never waits, even under Sync: its stream may be the full one
 		Kind: AlertEventsDropped, Severity: SeverityCritical,
 		Message:  fmt.Sprintf("audit %s: %s, events are being dropped", s.label, reason),
 		Evidence: map[string]int64{"spool_bytes": size, "spool_max_bytes": s.spoolMax, "queue": int64(s.queueMax)},
-	})
+	}, nil)
 }
 
 func randomHex(n int) string {

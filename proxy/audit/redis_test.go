@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -208,5 +209,67 @@ func TestFullQueueSpillsInOrder(t *testing.T) {
 	}
 	if d := testutil.ToFloat64(cnt.Dropped.WithLabelValues("audit", "queue_full")) + testutil.ToFloat64(cnt.Dropped.WithLabelValues("audit", "spool_full")); d != 0 {
 		t.Errorf("%v dropped", d)
+	}
+}
+
+// Under Options.Sync (audit.sync) Record and Alert return only once the
+// event is durable: in Redis, or, while Redis is away, fsynced in the
+// spool. Concurrent callers share a write (group commit).
+func TestSyncRecordIsDurableOnReturn(t *testing.T) {
+	rs := redistest.Start(t)
+	c := rs.Client(t)
+	ctx := t.Context()
+	cnt := newCounters()
+	r := open(t, audit.Options{Redis: rs.Client(t), SpoolDir: t.TempDir(), Instance: "s", Sync: true, Counters: cnt})
+	var (
+		returned atomic.Int64
+		wg       sync.WaitGroup
+	)
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 50 {
+				if err := r.Record(decision(g*1000 + i)); err != nil {
+					t.Error(err)
+					return
+				}
+				n := returned.Add(1)
+				if l, err := c.XLen(ctx, "veil:audit").Result(); err != nil || l < n {
+					t.Errorf("XLEN %d (%v) after %d Records returned", l, err, n)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if err := r.Alert(audit.Alert{Kind: audit.AlertBruteForce, Severity: audit.SeverityHigh, Message: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	if l, _ := c.XLen(ctx, "veil:alerts").Result(); l != 1 {
+		t.Fatalf("alerts XLEN %d when Alert returned, want 1", l)
+	}
+
+	// Redis away: Record still returns, once the event is in the spool.
+	_ = c.ShutdownSave(ctx).Err()
+	rs.Stop()
+	done := make(chan error, 1)
+	go func() { done <- r.Record(decision(9999)) }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("Record under Sync did not return while Redis was away")
+	}
+	if got := testutil.ToFloat64(cnt.Spooled.WithLabelValues("audit")); got != 1 {
+		t.Fatalf("spooled %v when Record returned with Redis away, want 1", got)
+	}
+	rs.Restart()
+	closeRec(t, r)
+	ev := streamEvents(t, c, "veil:audit")
+	if n := checkExactlyOnce(t, ev); n["s"] != 401 {
+		t.Fatalf("per instance %v, want 401", n)
 	}
 }

@@ -151,6 +151,7 @@ type Audit struct {
 	SpoolDir      string        `yaml:"spool_dir"` // "" is <tmp>/veil-spool; mount a volume in production
 	SpoolMaxBytes int64         `yaml:"spool_max_bytes"`
 	OnFull        string        `yaml:"on_full"`  // drop (default) or block
+	Sync          bool          `yaml:"sync"`     // answer a message only once its events are durable
 	Instance      string        `yaml:"instance"` // names this process's hash chain; "" is host name + a random suffix per start
 }
 
