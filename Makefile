@@ -75,9 +75,10 @@ chart-test: promtool $(HELM) ## lint and render charts/veil (defaults and ci/ful
 	$(HELM) lint $(CHART) -f $(CHART)/ci/full-values.yaml
 	$(HELM) template veil $(CHART) > $(CHART_OUT)/default.yaml
 	$(HELM) template veil $(CHART) -f $(CHART)/ci/full-values.yaml > $(CHART_OUT)/full.yaml
-	$(GO) run ./cmd/chartcheck -check-config $(CHART_OUT)/default.yaml
+	$(GO) run ./cmd/chartcheck -values $(CHART)/values.yaml,$(CHART)/ci/full-values.yaml -check-config $(CHART_OUT)/default.yaml
 	$(GO) run ./cmd/chartcheck -check-config -extract-rules $(CHART_OUT)/rules.yaml $(CHART_OUT)/full.yaml
 	promtool check rules $(CHART_OUT)/rules.yaml
+	charts/veil/ci/notes-test.sh $(HELM) $(CHART_OUT)
 
 lint: ## gofmt and go vet
 	@unformatted=$$(gofmt -l $(GOFILES)); \

@@ -17,6 +17,7 @@ import (
 	"os"
 	"strings"
 
+	yamlv3 "gopkg.in/yaml.v3"
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
@@ -32,7 +33,16 @@ import (
 func main() {
 	extract := flag.String("extract-rules", "", "write the groups of every PrometheusRule to this file (a Prometheus rule file for promtool)")
 	checkConfig := flag.Bool("check-config", false, "parse and validate the veil.yaml of every ConfigMap holding one with proxy/config")
+	values := flag.String("values", "", "comma-separated values files to check first: YAML with no duplicate key (helm keeps the last one silently)")
 	flag.Parse()
+	if *values != "" {
+		for _, p := range strings.Split(*values, ",") {
+			if err := checkValues(p); err != nil {
+				fmt.Fprintln(os.Stderr, "chartcheck:", err)
+				os.Exit(1)
+			}
+		}
+	}
 	var inputs []io.Reader
 	names := []string{}
 	if flag.NArg() == 0 {
@@ -278,6 +288,20 @@ func checkDeployment(d *appsv1.Deployment) error {
 		if sc.AllowPrivilegeEscalation == nil || *sc.AllowPrivilegeEscalation {
 			return fmt.Errorf("container %s: allowPrivilegeEscalation is not false", c.Name)
 		}
+	}
+	return nil
+}
+
+// checkValues parses a values file with yaml.v3, which refuses a key
+// defined twice in one mapping: helm would keep the last silently.
+func checkValues(path string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	var v map[string]any
+	if err := yamlv3.Unmarshal(b, &v); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
 	}
 	return nil
 }

@@ -33,12 +33,20 @@ type serviceMonitor struct {
 				Type        string                    `json:"type,omitempty"`
 				Credentials *corev1.SecretKeySelector `json:"credentials,omitempty"`
 			} `json:"authorization,omitempty"`
-			TLSConfig *struct {
-				InsecureSkipVerify bool   `json:"insecureSkipVerify,omitempty"`
-				ServerName         string `json:"serverName,omitempty"`
+			TLSConfig *struct { // the operator's SafeTLSConfig
+				CA                 *secretOrConfigMap        `json:"ca,omitempty"`
+				Cert               *secretOrConfigMap        `json:"cert,omitempty"`
+				KeySecret          *corev1.SecretKeySelector `json:"keySecret,omitempty"`
+				InsecureSkipVerify bool                      `json:"insecureSkipVerify,omitempty"`
+				ServerName         string                    `json:"serverName,omitempty"`
 			} `json:"tlsConfig,omitempty"`
 		} `json:"endpoints"`
 	} `json:"spec"`
+}
+
+type secretOrConfigMap struct {
+	Secret    *corev1.SecretKeySelector    `json:"secret,omitempty"`
+	ConfigMap *corev1.ConfigMapKeySelector `json:"configMap,omitempty"`
 }
 
 type prometheusRule struct {

@@ -85,3 +85,24 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- $merged := mustMergeOverwrite $c (deepCopy .Values.config) -}}
 {{- toYaml $merged -}}
 {{- end -}}
+
+{{/* "https" when config: serves that listener over TLS (tls.cert_file, admin.tls.cert_file, forward.tls.cert_file), else "http". Call with (list . "admin"), (list . "forward") or (list . "") for the reverse listener. */}}
+{{- define "veil.scheme" -}}
+{{- $root := index . 0 -}}{{- $listener := index . 1 -}}
+{{- $tls := dict -}}
+{{- if $listener -}}
+{{- $tls = dig $listener "tls" (dict) $root.Values.config -}}
+{{- else -}}
+{{- $tls = dig "tls" (dict) $root.Values.config -}}
+{{- end -}}
+{{- if and (kindIs "map" $tls) $tls.cert_file -}}https{{- else -}}http{{- end -}}
+{{- end -}}
+
+{{/* The admin listener's probe scheme; the kubelet presents no client certificate, so admin mTLS cannot be probed. */}}
+{{- define "veil.probeScheme" -}}
+{{- $tls := dig "admin" "tls" (dict) .Values.config -}}
+{{- if and (kindIs "map" $tls) $tls.client_ca_file -}}
+{{- fail "config.admin.tls.client_ca_file: the kubelet's /healthz and /readyz probes present no client certificate; protect the admin API with its bearer token (admin.token) and TLS instead, or terminate mTLS in a mesh sidecar" -}}
+{{- end -}}
+{{- upper (include "veil.scheme" (list . "admin")) -}}
+{{- end -}}
