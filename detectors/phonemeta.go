@@ -28,7 +28,7 @@ const (
 // the national number pattern, anchored at both ends.
 type phoneDesc struct {
 	lengths uint32 // bit n set: length n possible; 0: no constraint
-	pat     *regexp.Regexp
+	pat     *digitMatcher
 }
 
 func (d *phoneDesc) match(nsn []byte) bool {
@@ -72,7 +72,7 @@ type phoneRegion struct {
 	possible     []int32 // general possible lengths, ascending
 	localOnly    []int32
 	types        []phoneDesc // in getNumberTypeHelper's order
-	leading      *regexp.Regexp
+	leading      *digitMatcher
 	idd          phonePrefix
 	national     phonePrefix
 	transform    []byte // the national prefix's transform rule, if any
@@ -130,12 +130,12 @@ func (r *phoneRegion) compile() {
 					out.lengths |= 1 << l
 				}
 			}
-			re, err := regexp.Compile("^(?:" + d.GetNationalNumberPattern() + ")$")
+			pat, err := compileDigitMatcher(d.GetNationalNumberPattern())
 			if err != nil {
 				r.broken = true
 				return phoneDesc{}
 			}
-			out.pat = re
+			out.pat = pat
 			return out
 		}
 		r.general = desc(m.GetGeneralDesc())
@@ -149,7 +149,7 @@ func (r *phoneRegion) compile() {
 			r.types = append(r.types, desc(m.GetMobile()))
 		}
 		if ld := m.GetLeadingDigits(); ld != "" {
-			re, err := regexp.Compile("^(?:" + ld + ")")
+			re, err := compileDigitPrefix(ld)
 			r.leading, r.broken = re, r.broken || err != nil
 		}
 		r.transform = []byte(m.GetNationalPrefixTransformRule())
