@@ -363,3 +363,24 @@ func TestAdminMutualTLS(t *testing.T) {
 		t.Error("reverse listener")
 	}
 }
+
+// admin.pprof serves the runtime profiles on the admin listener, behind
+// the token; without it they are not there.
+func TestAdminPprof(t *testing.T) {
+	opt, _ := withAdminToken(t, adminToken, false)
+	h := start(t, opt, func(c *config.Config, _ *proxy.Options) { c.Admin.Pprof = true })
+	if r := do(t, "GET", h.admin+"/debug/pprof/heap?debug=1", "", ""); r.status != http.StatusUnauthorized {
+		t.Errorf("heap profile without the token = %d, want 401", r.status)
+	}
+	r := do(t, "GET", h.admin+"/debug/pprof/heap?debug=1", adminToken, "")
+	if r.status != http.StatusOK || !strings.Contains(string(r.body), "heap profile:") {
+		t.Errorf("heap profile with the token = %d %.100s", r.status, r.body)
+	}
+	if r := do(t, "GET", h.admin+"/debug/pprof/", adminToken, ""); r.status != http.StatusOK || !strings.Contains(string(r.body), "goroutine") {
+		t.Errorf("pprof index = %d", r.status)
+	}
+	off := start(t, opt)
+	if r := do(t, "GET", off.admin+"/debug/pprof/heap", adminToken, ""); r.status != http.StatusNotFound {
+		t.Errorf("heap profile with admin.pprof off = %d, want 404", r.status)
+	}
+}

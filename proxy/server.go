@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -167,6 +168,15 @@ func (s *Server) adminMux(reg *prometheus.Registry) http.Handler {
 	mux.HandleFunc("POST /admin/vault/forget", s.forgetHandler)
 	if s.soc.inv != nil {
 		mux.Handle(inventory.Path, s.soc.inv.Handler())
+	}
+	if s.cfg.Admin.Pprof {
+		// Profiles hold stacks, sizes and addresses, never a body's
+		// bytes; they are behind the admin token like the rest.
+		mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+		mux.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)
+		mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
 	}
 	return s.adminGuard(reg, mux) // admin.token_file / token_env (adminauth.go)
 }

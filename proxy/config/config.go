@@ -202,6 +202,7 @@ type Admin struct {
 	TokenFile   string `yaml:"token_file"`
 	TokenEnv    string `yaml:"token_env"`
 	MetricsOpen bool   `yaml:"metrics_open"`
+	Pprof       bool   `yaml:"pprof"` // serve net/http/pprof under /debug/pprof/ (behind the token)
 	TLS         TLS    `yaml:"tls"`
 }
 
