@@ -3,11 +3,14 @@ package proxy
 import (
 	"context"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 
 	"github.com/veil-proxy/veil/detectors"
@@ -93,10 +96,12 @@ type Result struct {
 // leaf is a scanned value that holds findings.
 type leaf struct {
 	start    int
+	end      int    // the raw value's end in the body (JSON scalars), 0 when unknown
 	value    []byte // unescaped copy
 	pointer  string
 	field    string
 	record   int
+	depth    int  // segments of pointer that name the record
 	name     bool // the findings are in a form field's name, which Veil cannot rewrite
 	from, to int  // its findings in msgState.findings
 }
@@ -123,7 +128,9 @@ func (p *Pipeline) Process(ctx context.Context, m *Message) Result {
 		p.metrics.BodyBytes.WithLabelValues(route, dir).Observe(float64(len(m.Body)))
 		t0 := time.Now()
 		var err error
-		leaves, finds, err = p.detect(m, in)
+		sb := scratchPool.Get().(*scratchBufs)
+		defer sb.put(&leaves, &finds)
+		leaves, finds, err = p.detect(m, in, sb.leaves, sb.finds)
 		p.observe(route, dir, "detect", t0)
 		if err != nil {
 			code := crm.CodeInvalidBody
@@ -215,28 +222,29 @@ func (s *Summary) addAction(a string) {
 
 // detect walks the body, scans every string and number leaf and fills the
 // policy input's records and findings.
-func (p *Pipeline) detect(m *Message, in *policy.Input) ([]leaf, []detectors.Finding, error) {
+func (p *Pipeline) detect(m *Message, in *policy.Input, leaves []leaf, finds []detectors.Finding) ([]leaf, []detectors.Finding, error) {
 	var (
-		leaves  []leaf
-		finds   []detectors.Finding
 		records = map[int]*recordInfo{}
 		err     error
 	)
 	switch m.Format {
 	case FormatForm, FormatCSV:
-		leaves, finds, err = p.walkFlat(m, records)
+		leaves, finds, err = p.walkFlat(m, records, leaves, finds)
 	default:
-		leaves, finds, err = p.walkJSON(m, records)
+		leaves, finds, err = p.walkJSON(m, records, leaves, finds)
 	}
 	if err != nil {
 		return nil, nil, err
 	}
 
+	var counted pairCounts
+	defer counted.add(p.metrics.Findings)
+	in.Findings = slices.Grow(in.Findings, min(len(finds), p.maxFinds))
 	for i := range leaves {
 		l := &leaves[i]
 		for j := l.from; j < l.to; j++ {
 			f := finds[j]
-			p.metrics.Findings.WithLabelValues(f.Category, f.Detector).Inc()
+			counted.inc(f.Category, f.Detector)
 			if len(in.Findings) >= p.maxFinds {
 				in.Truncated = true
 				continue
@@ -275,13 +283,26 @@ func (p *Pipeline) detect(m *Message, in *policy.Input) ([]leaf, []detectors.Fin
 }
 
 // walkJSON scans a JSON body, noting each record's id, object and consent
-// flags as it goes.
-func (p *Pipeline) walkJSON(m *Message, records map[int]*recordInfo) ([]leaf, []detectors.Finding, error) {
+// flags as it goes. The leaves' values share one buffer and their pointers
+// one string, so a message costs a few allocations, not a few per
+// finding.
+func (p *Pipeline) walkJSON(m *Message, records map[int]*recordInfo, leaves []leaf, finds []detectors.Finding) ([]leaf, []detectors.Finding, error) {
 	var (
-		leaves []leaf
-		finds  []detectors.Finding
+		values   []byte // every leaf's value, in turn
+		pointers []byte // every leaf's pointer, in turn
+		ends     = make([]int, 0, cap(leaves))
+		lastRec  = -1
+		last     *recordInfo
 	)
 	dialect := m.Route.Dialect
+	// record is recordAt, remembering the last one: a record's values come
+	// one after the other.
+	record := func(i int) *recordInfo {
+		if i != lastRec || last == nil {
+			lastRec, last = i, recordAt(records, i)
+		}
+		return last
+	}
 	err := scanJSON(p.scanner, m.Body, p.limits, func(v *body.Value, f detectors.Field, scratch []detectors.Finding) error {
 		path := valuePath{v}
 		rec, depth := crm.RecordOf(m.Call, path)
@@ -289,13 +310,13 @@ func (p *Pipeline) walkJSON(m *Message, records map[int]*recordInfo) ([]leaf, []
 			switch role, ck := crm.Describe(dialect, path, depth, p.consent); {
 			case v.Kind == body.KindNull && role != crm.RoleConsent:
 			case role == crm.RoleID:
-				recordAt(records, rec).id = string(v.Str)
+				record(rec).id = string(v.Str)
 			case role == crm.RoleObject:
-				recordAt(records, rec).object = string(v.Str)
+				record(rec).object = string(v.Str)
 			case role == crm.RoleConsent:
 				// A null flag (HubSpot's for a property never set) is the
 				// CRM saying no opt-out is recorded: false, not unknown.
-				r := recordAt(records, rec)
+				r := record(rec)
 				if r.consent == nil {
 					r.consent = map[string]bool{}
 				}
@@ -313,17 +334,28 @@ func (p *Pipeline) walkJSON(m *Message, records map[int]*recordInfo) ([]leaf, []
 		if len(scratch) == 0 {
 			return nil
 		}
-		l := leaf{start: v.Start, value: append([]byte(nil), value...), pointer: v.Pointer(), field: f.Name, record: rec, from: len(finds)}
-		if rec >= 0 {
-			if r := recordAt(records, rec); r.pointer == "" {
-				r.pointer = pointerPrefix(l.pointer, depth)
-			}
-		}
+		at := len(values)
+		values = append(values, value...)
+		pointers = v.AppendPointer(pointers)
+		ends = append(ends, len(pointers))
+		l := leaf{start: v.Start, end: v.End, value: values[at:len(values):len(values)], field: f.Name, record: rec, depth: depth, from: len(finds)}
 		finds = append(finds, scratch...)
 		l.to = len(finds)
 		leaves = append(leaves, l)
 		return nil
 	})
+	// One string for every pointer; each leaf's is a slice of it. A value
+	// slice kept from before values grew still points at the bytes it had.
+	all, from := string(pointers), 0
+	for i := range leaves {
+		l := &leaves[i]
+		l.pointer, from = all[from:ends[i]], ends[i]
+		if l.record >= 0 {
+			if r := record(l.record); r.pointer == "" {
+				r.pointer = pointerPrefix(l.pointer, l.depth)
+			}
+		}
+	}
 	return leaves, finds, err
 }
 
@@ -332,10 +364,8 @@ func (p *Pipeline) walkJSON(m *Message, records map[int]*recordInfo) ([]leaf, []
 // id and consent flags in its columns. A form field's name is scanned too:
 // personal data there cannot be rewritten, so unless the policy allows it
 // the message is refused (refusal).
-func (p *Pipeline) walkFlat(m *Message, records map[int]*recordInfo) ([]leaf, []detectors.Finding, error) {
+func (p *Pipeline) walkFlat(m *Message, records map[int]*recordInfo, leaves []leaf, finds []detectors.Finding) ([]leaf, []detectors.Finding, error) {
 	var (
-		leaves  []leaf
-		finds   []detectors.Finding
 		scratch []detectors.Finding
 		fields  fieldClassifier
 	)
@@ -482,6 +512,8 @@ func recordAt(m map[int]*recordInfo, i int) *recordInfo {
 func (p *Pipeline) apply(ctx context.Context, m *Message, dec *policy.Decision, in *policy.Input, leaves []leaf, finds []detectors.Finding, work *vaultWork, sum *Summary) ([]byte, bool, *crm.Error) {
 	doc := m.Body
 	actions := make([]string, len(finds))
+	var counted pairCounts
+	defer counted.add(p.metrics.Actions)
 	for i := range leaves {
 		l := &leaves[i]
 		if l.name {
@@ -509,7 +541,7 @@ func (p *Pipeline) apply(ctx context.Context, m *Message, dec *policy.Decision, 
 				work.addDetokenize(j, l.value[f.Start:f.End])
 			}
 			actions[j] = action
-			p.metrics.Actions.WithLabelValues(action, f.Category).Inc()
+			counted.inc(action, f.Category)
 			sum.addAction(action)
 		}
 	}
@@ -519,48 +551,76 @@ func (p *Pipeline) apply(ctx context.Context, m *Message, dec *policy.Decision, 
 		}
 	}
 
-	edits := body.Edits{Replace: map[int][]byte{}, Drop: map[int]bool{}, DropPointers: dec.Drop}
+	// The replacements of every leaf share one buffer; each leaf's new
+	// value is a slice of it (a slice kept from before it grew still
+	// holds its bytes).
+	var (
+		repls   []byte
+		splices = make([]body.Splice, 0, len(leaves))
+		drops   map[int]bool
+	)
 	for i := range leaves {
 		l := &leaves[i]
 		if l.name {
 			continue
 		}
-		var out []byte
+		at := len(repls)
 		last, dropped, touched := 0, false, false
 		for j := l.from; j < l.to; j++ {
 			f := finds[j]
 			text := l.value[f.Start:f.End]
-			var repl []byte
 			switch actions[j] {
 			case policy.ActionAllow:
 				continue
 			case policy.ActionDrop:
 				dropped = true
 				continue
+			}
+			repls = append(repls, l.value[last:f.Start]...)
+			switch actions[j] {
 			case policy.ActionMask:
-				repl = transform.Mask(nil, f.Category, text)
+				repls = transform.Mask(repls, f.Category, text)
 			case policy.ActionHash:
-				repl = p.hashed(f.Category, text)
+				repls = append(repls, p.hashed(f.Category, text)...)
 			case policy.ActionTokenize, policy.ActionDetokenize:
-				repl = work.out[j]
+				repls = append(repls, work.out[j]...)
 			default:
 				// redact, and any action this build does not know: never
 				// let the value through.
-				repl = transform.Redacted(f.Category)
+				repls = append(repls, transform.Redacted(f.Category)...)
 			}
-			out = append(out, l.value[last:f.Start]...)
-			out = append(out, repl...)
 			last, touched = f.End, true
 		}
 		switch {
 		case dropped:
-			edits.Drop[l.start] = true
+			if drops == nil {
+				drops = map[int]bool{}
+			}
+			drops[l.start] = true
+			repls = repls[:at]
 		case touched:
-			edits.Replace[l.start] = append(out, l.value[last:]...)
+			repls = append(repls, l.value[last:]...)
+			splices = append(splices, body.Splice{Start: l.start, End: l.end, Contents: repls[at:len(repls):len(repls)]})
 		}
 	}
-	if len(edits.Replace) == 0 && len(edits.Drop) == 0 && len(edits.DropPointers) == 0 {
+	if len(splices) == 0 && len(drops) == 0 && len(dec.Drop) == 0 {
 		return doc, false, nil
+	}
+	if m.Format != FormatForm && m.Format != FormatCSV && len(drops) == 0 && len(dec.Drop) == 0 {
+		// Only values replaced, at spans the walk gave: splice them in
+		// without walking the body again.
+		out, err := body.SpliceJSON(make([]byte, 0, len(doc)+len(doc)/8), doc, splices)
+		if err != nil {
+			return nil, false, failure(m.Direction, crm.CodeInvalidBody, "the body could not be rewritten")
+		}
+		return out, true, nil
+	}
+	edits := body.Edits{Replace: make(map[int][]byte, len(splices)), Drop: drops, DropPointers: dec.Drop}
+	for _, sp := range splices {
+		edits.Replace[sp.Start] = sp.Contents
+	}
+	if edits.Drop == nil {
+		edits.Drop = map[int]bool{}
 	}
 	var (
 		out     []byte
@@ -768,4 +828,57 @@ func integerDigits(num []byte) ([]byte, bool) {
 		return nil, false
 	}
 	return []byte(digits), true
+}
+
+// pairCounts adds up a message's counts per pair of labels, so that a
+// counter vector is looked up once per pair rather than once per finding;
+// a message has a handful of pairs.
+type pairCounts struct {
+	pairs []labelPair
+}
+
+type labelPair struct {
+	a, b string
+	n    int
+}
+
+func (c *pairCounts) inc(a, b string) {
+	for i := range c.pairs {
+		if c.pairs[i].a == a && c.pairs[i].b == b {
+			c.pairs[i].n++
+			return
+		}
+	}
+	c.pairs = append(c.pairs, labelPair{a, b, 1})
+}
+
+// add adds the counts to v (labels in the order given to inc).
+func (c *pairCounts) add(v *prometheus.CounterVec) {
+	for _, p := range c.pairs {
+		v.WithLabelValues(p.a, p.b).Add(float64(p.n))
+	}
+}
+
+// scratchBufs are a message's leaves and findings, kept between messages:
+// the pooled buffers whose size follows the payload. Nothing of them
+// outlives Process (values and pointers live in buffers of their own).
+type scratchBufs struct {
+	leaves []leaf
+	finds  []detectors.Finding
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(scratchBufs) }}
+
+// maxPooledLeaves bounds what a pooled buffer keeps: one huge message
+// must not pin its buffers for ever.
+const maxPooledLeaves = 1 << 14
+
+// put returns the grown buffers to the pool, emptied.
+func (b *scratchBufs) put(leaves *[]leaf, finds *[]detectors.Finding) {
+	if cap(*leaves) > maxPooledLeaves || cap(*finds) > maxPooledLeaves {
+		return
+	}
+	clear((*leaves)[:cap(*leaves)])
+	b.leaves, b.finds = (*leaves)[:0], (*finds)[:0]
+	scratchPool.Put(b)
 }

@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	"go.uber.org/zap"
@@ -89,24 +90,35 @@ func safePath(path string, urls []urlFind) string {
 	return "/" + strings.Join(segs, "/")
 }
 
-// observe feeds the inventory with a message's findings, one call per
-// (object, field, category).
+// observeInventory feeds the inventory with a message's findings, one
+// call per (object, field, category). A message holds a handful of such
+// triples: a short list searched in turn costs less than a map. Records
+// are sorted by index (detect sorts them).
 func observeInventory(inv Inventory, route, dir string, in *policy.Input) {
-	type key struct{ object, field, category string }
-	counts := make(map[key]int, len(in.Findings))
-	objects := make(map[int]string, len(in.Records))
-	for _, r := range in.Records {
-		objects[r.Index] = r.Object
+	type triple struct {
+		object, field, category string
+		n                       int
 	}
+	var counts []triple
 	for _, f := range in.Findings {
-		obj, ok := objects[f.Record]
-		if !ok {
-			obj = in.Object
+		obj := in.Object
+		if k, ok := slices.BinarySearchFunc(in.Records, f.Record, func(r policy.Record, i int) int { return r.Index - i }); ok {
+			obj = in.Records[k].Object
 		}
-		counts[key{obj, f.Field, f.Category}]++
+		found := false
+		for k := range counts {
+			if c := &counts[k]; c.object == obj && c.field == f.Field && c.category == f.Category {
+				c.n++
+				found = true
+				break
+			}
+		}
+		if !found {
+			counts = append(counts, triple{obj, f.Field, f.Category, 1})
+		}
 	}
-	for k, n := range counts {
-		inv.Observe(route, dir, k.object, k.field, k.category, n)
+	for _, c := range counts {
+		inv.Observe(route, dir, c.object, c.field, c.category, c.n)
 	}
 }
 

@@ -220,11 +220,15 @@ var (
 
 // Encode appends b encoded with enc (as ReadAll reads it) to dst: gzip and
 // deflate (zlib) at their fastest level, since a response is compressed
-// once and sent at once.
+// once and sent at once. With no encoding and a nil dst it returns b
+// itself rather than a copy.
 func Encode(dst []byte, b []byte, enc string) ([]byte, error) {
 	c, err := parseEncoding(enc)
 	if err != nil {
 		return dst, err
+	}
+	if c == identity && dst == nil {
+		return b, nil
 	}
 	out := &appendWriter{b: dst}
 	switch c {

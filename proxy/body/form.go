@@ -5,7 +5,6 @@ import (
 	"hash/maphash"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 )
 
@@ -44,27 +43,12 @@ type FormField struct {
 // name escaped as "~0" and "~1". It allocates: call it only for the fields
 // you keep.
 func (f *FormField) Pointer() string {
-	n := 1 + len(f.Name)
-	for _, c := range f.Name {
-		if c == '~' || c == '/' {
-			n++
-		}
-	}
-	var num [20]byte
-	k := num[:0]
+	b := make([]byte, 0, 8+len(f.Name))
+	b = appendEscaped(append(b, '/'), f.Name)
 	if f.repeat > 0 {
-		k = strconv.AppendInt(k, int64(f.repeat), 10)
-		n += 1 + len(k)
+		b = strconv.AppendInt(append(b, '/'), int64(f.repeat), 10)
 	}
-	var b strings.Builder
-	b.Grow(n)
-	b.WriteByte('/')
-	writeEscaped(&b, f.Name)
-	if len(k) > 0 {
-		b.WriteByte('/')
-		b.Write(k)
-	}
-	return b.String()
+	return string(b)
 }
 
 // WalkForm calls fn for every non-empty pair of doc, in order; empty pairs

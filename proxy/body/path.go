@@ -23,50 +23,39 @@ func (v *Value) Segment(i int) (key []byte, index int) {
 
 // Pointer returns the RFC 6901 pointer of v ("" for the top value; "~" and
 // "/" in names escaped as "~0" and "~1"). It allocates: call it only for the
-// values you keep.
+// values you keep, or use AppendPointer.
 func (v *Value) Pointer() string {
-	n := 0
-	for i := range v.Depth {
-		k, idx := v.Segment(i)
-		if k == nil {
-			n += 1 + len(strconv.Itoa(idx))
-			continue
-		}
-		n += 1 + len(k)
-		for _, c := range k {
-			if c == '~' || c == '/' {
-				n++
-			}
-		}
-	}
-	var b strings.Builder
-	b.Grow(n)
-	var num [20]byte
-	for i := range v.Depth {
-		b.WriteByte('/')
-		k, idx := v.Segment(i)
-		if k == nil {
-			b.Write(strconv.AppendInt(num[:0], int64(idx), 10))
-			continue
-		}
-		writeEscaped(&b, k)
-	}
-	return b.String()
+	return string(v.AppendPointer(nil))
 }
 
-// writeEscaped writes a member name as an RFC 6901 segment: "~" as "~0",
-// "/" as "~1".
-func writeEscaped(b *strings.Builder, k []byte) {
+// AppendPointer appends v's RFC 6901 pointer to dst.
+func (v *Value) AppendPointer(dst []byte) []byte {
+	for i := range v.Depth {
+		dst = append(dst, '/')
+		k, idx := v.Segment(i)
+		if k == nil {
+			dst = strconv.AppendInt(dst, int64(idx), 10)
+			continue
+		}
+		dst = appendEscaped(dst, k)
+	}
+	return dst
+}
+
+// appendEscaped appends a member name as an RFC 6901 segment: "~" as
+// "~0", "/" as "~1".
+func appendEscaped(dst, k []byte) []byte {
 	for _, c := range k {
 		switch c {
 		case '~':
-			b.WriteString("~0")
+			dst = append(dst, "~0"...)
 		case '/':
-			b.WriteString("~1")
+			dst = append(dst, "~1"...)
 		default:
-			b.WriteByte(c)
+			dst = append(dst, c)
 		}
 	}
+	return dst
 }
 
 // pointer is a parsed RFC 6901 pointer.
