@@ -94,7 +94,7 @@ func (FieldHint) Find(dst []Finding, v []byte, f Field) []Finding {
 	for e > s && isSpace(v[e-1]) {
 		e--
 	}
-	if s == e || bytes.Equal(bytes.ToLower(v[s:e]), []byte("null")) {
+	if s == e || bytes.EqualFold(v[s:e], []byte("null")) {
 		return dst
 	}
 	return append(dst, Finding{Category: f.Hint, Detector: "field_hint", Start: s, End: e, Confidence: 0.9})

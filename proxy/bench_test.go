@@ -6,9 +6,11 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"strconv"
 	"testing"
 
 	"github.com/veil-proxy/veil/proxy"
+	"github.com/veil-proxy/veil/proxy/benchdata"
 	"github.com/veil-proxy/veil/proxy/config"
 	"github.com/veil-proxy/veil/proxy/redistest"
 	"github.com/veil-proxy/veil/proxy/reverse"
@@ -89,5 +91,80 @@ func BenchmarkProxy(b *testing.B) {
 			})
 			b.SetBytes(n)
 		})
+	}
+}
+
+// BenchmarkProxySizes sends Contact query results of 1 KB to 1 MB
+// (benchdata: three personal values per ~730-byte record, about 40 in
+// 10 KB) from a CRM that serves them ready-made, through a bare
+// httputil.ReverseProxy and through Veil (the analyst's read: names,
+// e-mails and phones masked; audit events and the watch in memory). What
+// to read is B/op and allocs/op against the size: the allocations that
+// grow with the payload are the findings' (see docs/performance.md).
+func BenchmarkProxySizes(b *testing.B) {
+	sizes := []int{1 << 10, 10 << 10, 100 << 10, 1 << 20}
+	pages := map[string][]byte{}
+	records := map[string]int{}
+	for _, s := range sizes {
+		k := strconv.Itoa(s >> 10)
+		pages[k], records[k] = benchdata.QueryPage(s)
+	}
+	crm := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		doc, ok := pages[r.URL.Query().Get("kb")]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json;charset=UTF-8")
+		w.Header().Set("Content-Length", strconv.Itoa(len(doc)))
+		_, _ = w.Write(doc)
+	}))
+	defer crm.Close()
+	crmURL, _ := url.Parse(crm.URL)
+	unlimited := withRules(bundleWith(b, func(cfg map[string]any) {
+		cfg["limits"].(map[string]any)["bulk_export_records"] = 1 << 50
+		cfg["decision_cache"].(map[string]any)["stats_levels"].(map[string]any)["principal_pii_records"] = []int64{1 << 50}
+	}))
+	veil := start(b, unlimited, withUpstream(crm.URL), func(c *config.Config, _ *proxy.Options) {
+		c.Log.Level = "warn"
+		c.Watch.BulkExport.Records = 1 << 40
+	})
+	cfg := config.Demo("127.0.0.1:0", "127.0.0.1:1", crm.URL)
+	bare := httptest.NewServer(&httputil.ReverseProxy{
+		Rewrite:   func(pr *httputil.ProxyRequest) { pr.SetURL(crmURL) },
+		Transport: reverse.NewTransport(cfg.Timeouts),
+	})
+	defer bare.Close()
+	tr := &http.Transport{MaxIdleConnsPerHost: 64, DisableCompression: true}
+	defer tr.CloseIdleConnections()
+	cl := &http.Client{Transport: tr}
+	soql := url.QueryEscape("SELECT Id, Name, Email, Phone, Title FROM Contact")
+	for _, s := range sizes {
+		kb := strconv.Itoa(s >> 10)
+		for _, target := range []struct{ name, base string }{{"bare", bare.URL}, {"veil", veil.veil}} {
+			b.Run(kb+"KB/"+target.name, func(b *testing.B) {
+				u := target.base + "/services/data/v62.0/query?kb=" + kb + "&q=" + soql
+				get := func() {
+					req, _ := http.NewRequest("GET", u, nil)
+					req.Header.Set("Authorization", "Bearer demo-analyst")
+					res, err := cl.Do(req)
+					if err != nil {
+						b.Fatal(err)
+					}
+					_, _ = io.Copy(io.Discard, res.Body)
+					res.Body.Close()
+					if res.StatusCode != 200 {
+						b.Fatalf("status %d", res.StatusCode)
+					}
+				}
+				get() // the steady state: the page's decision cached, the phone regions compiled
+				b.SetBytes(int64(len(pages[kb])))
+				b.ReportAllocs()
+				for b.Loop() {
+					get()
+				}
+				b.ReportMetric(float64(records[kb]), "records")
+			})
+		}
 	}
 }

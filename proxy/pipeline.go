@@ -106,12 +106,6 @@ type leaf struct {
 	from, to int  // its findings in msgState.findings
 }
 
-type recordInfo struct {
-	object, id string
-	pointer    string // the record's own pointer in the body
-	consent    map[string]bool
-}
-
 // Process runs the message through the pipeline.
 func (p *Pipeline) Process(ctx context.Context, m *Message) Result {
 	route, dir := m.Route.Name, m.Direction
@@ -224,18 +218,19 @@ func (s *Summary) addAction(a string) {
 // policy input's records and findings.
 func (p *Pipeline) detect(m *Message, in *policy.Input, leaves []leaf, finds []detectors.Finding) ([]leaf, []detectors.Finding, error) {
 	var (
-		records = map[int]*recordInfo{}
+		records recordTable
 		err     error
 	)
 	switch m.Format {
 	case FormatForm, FormatCSV:
-		leaves, finds, err = p.walkFlat(m, records, leaves, finds)
+		leaves, finds, err = p.walkFlat(m, &records, leaves, finds)
 	default:
-		leaves, finds, err = p.walkJSON(m, records, leaves, finds)
+		leaves, finds, err = p.walkJSON(m, &records, leaves, finds)
 	}
 	if err != nil {
 		return nil, nil, err
 	}
+	records.finish()
 
 	var counted pairCounts
 	defer counted.add(p.metrics.Findings)
@@ -258,23 +253,26 @@ func (p *Pipeline) detect(m *Message, in *policy.Input, leaves []leaf, finds []d
 	}
 	// Only records that hold findings matter to the policy; sending every
 	// record of a 2000-row page would cost evaluation time for nothing.
-	want := map[int]bool{}
+	var noConsent map[string]bool // shared by records without flags
 	for _, f := range in.Findings {
-		if f.Record >= 0 {
-			want[f.Record] = true
+		idx := f.Record
+		if idx < 0 {
+			continue
 		}
-	}
-	for idx := range want {
-		r := records[idx]
-		pr := policy.Record{Index: idx, Object: m.Call.Object, Consent: map[string]bool{}}
-		if r != nil {
-			pr.ID, pr.Pointer = r.id, r.pointer
-			if r.object != "" {
-				pr.Object = r.object
+		r := records.at(idx) // met by the walk: it holds a finding
+		if r.listed {
+			continue
+		}
+		r.listed = true
+		pr := policy.Record{Index: idx, Object: m.Call.Object, ID: r.id, Pointer: r.pointer, Consent: r.consent}
+		if r.object != "" {
+			pr.Object = r.object
+		}
+		if pr.Consent == nil {
+			if noConsent == nil {
+				noConsent = map[string]bool{}
 			}
-			if r.consent != nil {
-				pr.Consent = r.consent
-			}
+			pr.Consent = noConsent
 		}
 		in.Records = append(in.Records, pr)
 	}
@@ -286,23 +284,13 @@ func (p *Pipeline) detect(m *Message, in *policy.Input, leaves []leaf, finds []d
 // flags as it goes. The leaves' values share one buffer and their pointers
 // one string, so a message costs a few allocations, not a few per
 // finding.
-func (p *Pipeline) walkJSON(m *Message, records map[int]*recordInfo, leaves []leaf, finds []detectors.Finding) ([]leaf, []detectors.Finding, error) {
+func (p *Pipeline) walkJSON(m *Message, records *recordTable, leaves []leaf, finds []detectors.Finding) ([]leaf, []detectors.Finding, error) {
 	var (
 		values   []byte // every leaf's value, in turn
 		pointers []byte // every leaf's pointer, in turn
 		ends     = make([]int, 0, cap(leaves))
-		lastRec  = -1
-		last     *recordInfo
 	)
 	dialect := m.Route.Dialect
-	// record is recordAt, remembering the last one: a record's values come
-	// one after the other.
-	record := func(i int) *recordInfo {
-		if i != lastRec || last == nil {
-			lastRec, last = i, recordAt(records, i)
-		}
-		return last
-	}
 	err := scanJSON(p.scanner, m.Body, p.limits, func(v *body.Value, f detectors.Field, scratch []detectors.Finding) error {
 		path := valuePath{v}
 		rec, depth := crm.RecordOf(m.Call, path)
@@ -310,17 +298,13 @@ func (p *Pipeline) walkJSON(m *Message, records map[int]*recordInfo, leaves []le
 			switch role, ck := crm.Describe(dialect, path, depth, p.consent); {
 			case v.Kind == body.KindNull && role != crm.RoleConsent:
 			case role == crm.RoleID:
-				record(rec).id = string(v.Str)
+				records.setID(rec, v.Str)
 			case role == crm.RoleObject:
-				record(rec).object = string(v.Str)
+				records.setObject(rec, v.Str)
 			case role == crm.RoleConsent:
 				// A null flag (HubSpot's for a property never set) is the
 				// CRM saying no opt-out is recorded: false, not unknown.
-				r := record(rec)
-				if r.consent == nil {
-					r.consent = map[string]bool{}
-				}
-				r.consent[ck] = crm.Truthy(v.Kind == body.KindBool, v.Str)
+				records.setFlag(rec, ck, crm.Truthy(v.Kind == body.KindBool, v.Str))
 			}
 		}
 		value := v.Str
@@ -351,7 +335,7 @@ func (p *Pipeline) walkJSON(m *Message, records map[int]*recordInfo, leaves []le
 		l := &leaves[i]
 		l.pointer, from = all[from:ends[i]], ends[i]
 		if l.record >= 0 {
-			if r := record(l.record); r.pointer == "" {
+			if r := records.at(l.record); r.pointer == "" {
 				r.pointer = pointerPrefix(l.pointer, l.depth)
 			}
 		}
@@ -364,7 +348,7 @@ func (p *Pipeline) walkJSON(m *Message, records map[int]*recordInfo, leaves []le
 // id and consent flags in its columns. A form field's name is scanned too:
 // personal data there cannot be rewritten, so unless the policy allows it
 // the message is refused (refusal).
-func (p *Pipeline) walkFlat(m *Message, records map[int]*recordInfo, leaves []leaf, finds []detectors.Finding) ([]leaf, []detectors.Finding, error) {
+func (p *Pipeline) walkFlat(m *Message, records *recordTable, leaves []leaf, finds []detectors.Finding) ([]leaf, []detectors.Finding, error) {
 	var (
 		scratch []detectors.Finding
 		fields  fieldClassifier
@@ -388,16 +372,12 @@ func (p *Pipeline) walkFlat(m *Message, records map[int]*recordInfo, leaves []le
 			}
 			switch role, ck := crm.DescribeColumn(dialect, c.Column, p.consent); role {
 			case crm.RoleID:
-				recordAt(records, c.Row).id = string(c.Value)
+				records.setID(c.Row, c.Value)
 			case crm.RoleConsent:
-				r := recordAt(records, c.Row)
-				if r.consent == nil {
-					r.consent = map[string]bool{}
-				}
-				r.consent[ck] = crm.Truthy(false, c.Value)
+				records.setFlag(c.Row, ck, crm.Truthy(false, c.Value))
 			}
 			if add(c.Start, c.Value, c.Pointer, fields.classify(c.Column), false, c.Row) {
-				if r := recordAt(records, c.Row); r.pointer == "" {
+				if r := records.at(c.Row); r.pointer == "" {
 					r.pointer = "/" + strconv.Itoa(c.Row)
 				}
 			}
@@ -495,15 +475,6 @@ func refusal(dec *policy.Decision, leaves []leaf, findings []policy.Finding, url
 		}
 	}
 	return nil
-}
-
-func recordAt(m map[int]*recordInfo, i int) *recordInfo {
-	r := m[i]
-	if r == nil {
-		r = &recordInfo{}
-		m[i] = r
-	}
-	return r
 }
 
 // apply turns the decision into edits and rewrites the body. Actions are

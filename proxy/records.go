@@ -1,0 +1,156 @@
+package proxy
+
+import (
+	"slices"
+	"strings"
+)
+
+// recordInfo is what the walk learns of one record of a message.
+type recordInfo struct {
+	object, id string
+	pointer    string // the record's own pointer in the body
+	consent    map[string]bool
+	seen       bool // the walk met the record
+	listed     bool // in the policy input's records already
+}
+
+// recordTable holds a message's records by index (a page's records are
+// numbered from 0, in order). It is built to cost a few allocations per
+// message rather than several per record: ids go to one buffer and become
+// strings at the end, objects repeat the previous record's string when
+// they are the same, and consent flags are collected in one list and
+// turned into maps shared by the records whose flags are the same (the
+// policy only reads them).
+type recordTable struct {
+	recs   []recordInfo
+	sparse map[int]*recordInfo // records far past the dense ones: a hostile body's index must not size recs
+	ids    []byte              // every record's id, in turn
+	idEnds []idSpan            // where each record's id is in ids
+	flags  []flagSet           // consent flags, in the order the walk met them
+}
+
+type idSpan struct{ rec, from, to int }
+
+type flagSet struct {
+	rec   int
+	key   string
+	value bool
+}
+
+// at returns record i, adding it (and any before it) when it is new. The
+// pointer is valid until the next call with a larger index.
+func (t *recordTable) at(i int) *recordInfo {
+	var r *recordInfo
+	switch {
+	case i < len(t.recs):
+		r = &t.recs[i]
+	case i <= len(t.recs)+denseGap:
+		t.recs = slices.Grow(t.recs, i+1-len(t.recs))[:i+1]
+		r = &t.recs[i]
+	default:
+		if r = t.sparse[i]; r == nil {
+			if t.sparse == nil {
+				t.sparse = map[int]*recordInfo{}
+			}
+			r = &recordInfo{}
+			t.sparse[i] = r
+		}
+	}
+	r.seen = true
+	return r
+}
+
+// denseGap is how far past the last dense record a new one may be and
+// still be kept densely.
+const denseGap = 64
+
+// get returns record i, or nil when the walk never met it.
+func (t *recordTable) get(i int) *recordInfo {
+	switch {
+	case i < 0:
+		return nil
+	case i < len(t.recs):
+		if !t.recs[i].seen {
+			return nil
+		}
+		return &t.recs[i]
+	}
+	return t.sparse[i]
+}
+
+func (t *recordTable) setID(i int, id []byte) {
+	t.at(i)
+	from := len(t.ids)
+	t.ids = append(t.ids, id...)
+	t.idEnds = append(t.idEnds, idSpan{i, from, len(t.ids)})
+}
+
+func (t *recordTable) setObject(i int, object []byte) {
+	r := t.at(i)
+	if prev := t.get(i - 1); prev != nil && prev.object == string(object) {
+		r.object = prev.object
+		return
+	}
+	r.object = string(object)
+}
+
+func (t *recordTable) setFlag(i int, key string, value bool) {
+	t.at(i)
+	t.flags = append(t.flags, flagSet{i, key, value})
+}
+
+// finish turns the ids into strings and the flags into maps.
+func (t *recordTable) finish() {
+	if len(t.idEnds) > 0 {
+		all := string(t.ids)
+		for _, s := range t.idEnds {
+			t.get(s.rec).id = all[s.from:s.to]
+		}
+	}
+	if len(t.flags) == 0 {
+		return
+	}
+	// A record's flags: the later of two for one key wins, as map
+	// assignment would. Flags are grouped by record (a record met twice
+	// is merged); the sort is stable, so the walk's order holds within.
+	slices.SortStableFunc(t.flags, func(a, b flagSet) int { return a.rec - b.rec })
+	var (
+		shared = map[string]map[string]bool{}
+		one    []flagSet // one record's flags, one per key, sorted by key
+		sig    []byte
+	)
+	for lo := 0; lo < len(t.flags); {
+		hi := lo
+		for hi < len(t.flags) && t.flags[hi].rec == t.flags[lo].rec {
+			hi++
+		}
+		one = one[:0]
+		for _, f := range t.flags[lo:hi] {
+			k, found := slices.BinarySearchFunc(one, f.key, func(a flagSet, key string) int { return strings.Compare(a.key, key) })
+			if found {
+				one[k].value = f.value
+			} else {
+				one = slices.Insert(one, k, f)
+			}
+		}
+		sig = sig[:0]
+		for _, f := range one {
+			sig = append(sig, f.key...)
+			if f.value {
+				sig = append(sig, "=1;"...)
+			} else {
+				sig = append(sig, "=0;"...)
+			}
+		}
+		m, ok := shared[string(sig)]
+		if !ok {
+			m = make(map[string]bool, len(one))
+			for _, f := range one {
+				m[f.key] = f.value
+			}
+			shared[string(sig)] = m
+		}
+		t.get(t.flags[lo].rec).consent = m
+		lo = hi
+	}
+}
