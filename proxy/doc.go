@@ -10,6 +10,8 @@
 // and their record (proxy/crm); the detectors find personal data; the policy
 // engine is asked once; the transforms (proxy/transform) are applied while
 // the body is re-encoded. Inspector is the HTTP side: bounded reads, gzip,
-// fresh Content-Length, weak ETags, CRM-shaped refusals. Everything that
-// cannot be inspected but should be is refused (fail closed).
+// fresh Content-Length, weak ETags, CRM-shaped refusals; a response over
+// the limit is inspected a chunk of whole records at a time as the client
+// reads it (stream.go). Everything that cannot be inspected but should be
+// is refused (fail closed).
 package proxy

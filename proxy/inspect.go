@@ -25,9 +25,10 @@ import (
 // listeners share it: InspectRequest before a request is sent upstream,
 // InspectResponse from ModifyResponse (or goproxy's OnResponse).
 type Inspector struct {
-	pipe    *Pipeline
-	maxBody int64
-	log     *zap.Logger
+	pipe      *Pipeline
+	maxBody   int64
+	log       *zap.Logger
+	streaming streamLimits // responses over maxBody (stream.go)
 }
 
 // InspectRequest runs the request through the pipeline. It may replace the
@@ -163,7 +164,12 @@ func (in *Inspector) InspectResponse(res *http.Response) error {
 		return nil
 	}
 	enc := contentEncoding(res.Header)
-	raw, decoded, err := in.read(res.Body, enc)
+	raw, decoded, taken, err := in.readTaken(res.Body, enc)
+	if taken != nil && in.streams() {
+		// Over the limit: inspected a chunk of whole records at a time
+		// as it streams to the client (stream.go).
+		return in.streamResponse(res, msg, taken, enc)
+	}
 	_ = res.Body.Close()
 	if err != nil {
 		e := in.readFailure(DirResponse, route, err)
@@ -223,18 +229,28 @@ func (in *Inspector) failOpen(sc *scope.Scope, dir string, e *crm.Error) bool {
 // deflate) to at most maxBody bytes. raw is what came off the wire, so an
 // unchanged body is forwarded byte for byte.
 func (in *Inspector) read(r io.Reader, enc string) (raw, decoded []byte, err error) {
+	raw, decoded, _, err = in.readTaken(r, enc)
+	return raw, decoded, err
+}
+
+// readTaken is read that also returns, when the body is over the limit
+// (ErrTooLarge), what it took off the wire: a response can still stream.
+func (in *Inspector) readTaken(r io.Reader, enc string) (raw, decoded, taken []byte, err error) {
 	raw, err = io.ReadAll(io.LimitReader(r, in.maxBody+1))
 	if err != nil {
-		return nil, nil, &wireError{err}
+		return nil, nil, nil, &wireError{err}
 	}
 	if int64(len(raw)) > in.maxBody {
-		return nil, nil, body.ErrTooLarge // raw is incomplete: cannot fail open
+		return nil, nil, raw, body.ErrTooLarge // raw is incomplete: cannot fail open
 	}
 	if isIdentity(enc) {
-		return raw, raw, nil
+		return raw, raw, nil, nil
 	}
 	decoded, err = body.ReadAll(bytes.NewReader(raw), enc, in.maxBody)
-	return raw, decoded, err
+	if errors.Is(err, body.ErrTooLarge) {
+		return raw, decoded, raw, err
+	}
+	return raw, decoded, nil, err
 }
 
 func (in *Inspector) readFailure(dir string, route *config.Route, err error) *crm.Error {

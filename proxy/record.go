@@ -43,6 +43,10 @@ type Summary struct {
 	RecordIDs  []string       // records holding findings
 	PIIRecords int            // records holding findings, with or without an id
 	Path       string         // the URL path, detected segments as "[category]"
+
+	// A streamed response's (stream.go): its chunks, and the record ids
+	// past the bound of its event.
+	Chunks, RecordIDsOmitted int
 }
 
 // summarize fills the counts and ids of a decided message.
@@ -163,7 +167,7 @@ func (in *Inspector) note(ctx context.Context, sc *scope.Scope, msg *Message, re
 		Route: sc.Route.Name, Direction: msg.Direction, Method: msg.Method, Path: sum.Path,
 		Operation: msg.Call.Operation, Object: msg.Call.Object,
 		RecordIDs: sum.RecordIDs, Categories: sum.Categories, Actions: sum.Actions,
-		Outcome: outcome, Status: status,
+		Outcome: outcome, Status: status, Chunks: sum.Chunks, RecordIDsOmitted: sum.RecordIDsOmitted,
 	}
 	if e != nil {
 		ev.Code = e.Code

@@ -59,6 +59,13 @@ type Event struct {
 	Status         int            `json:"status,omitempty"` // the CRM's status on a response
 	Rules          []string       `json:"rules,omitempty"`  // deny reasons of a refused message
 
+	// A response over limits.max_body_bytes is decided a chunk at a time
+	// and audited once: Chunks counts its chunks (a policy decision each;
+	// DecisionID is the first's, or the refusing one's), and the record
+	// ids past the bound of one event are counted, not listed.
+	Chunks           int `json:"chunks,omitempty"`
+	RecordIDsOmitted int `json:"record_ids_omitted,omitempty"`
+
 	// Vault erasures.
 	Actor    string `json:"actor,omitempty"` // who asked: "admin_api from 127.0.0.1", "cli"
 	Token    string `json:"token,omitempty"`

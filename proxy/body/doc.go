@@ -10,6 +10,10 @@
 //   - ReadAll and Encode handle Content-Encoding (gzip, deflate, identity)
 //     with limits before and after decoding; IsJSON says which bodies are
 //     JSON by their media type.
+//   - CSVSplitter and JSONSplitter cut a body too large to hold into chunks
+//     of whole records (CSV rows; the elements of a JSON body's one big
+//     array, each batch a document of the body's shape), which NewDecoder
+//     and StreamEncoder decode and re-encode as they stream.
 //
 // The JSON code is a hand-written byte tokenizer: no encoding/json, no
 // reflection, and no allocation per value once its pooled buffers are warm.

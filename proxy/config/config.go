@@ -21,6 +21,8 @@ const (
 	DefaultIdentityHeader    = "Authorization"
 	DefaultPurposeHeader     = "X-Veil-Purpose"
 	DefaultMaxBodyBytes      = 10 << 20 // decoded bytes inspected per message
+	DefaultStreamChunkBytes  = 1 << 20  // decoded bytes of one chunk of a response streamed past max_body_bytes
+	DefaultMaxStreamBytes    = 4 << 30  // decoded bytes of a streamed response
 	DefaultMaxJSONDepth      = 64
 	DefaultReadHeaderTimeout = 10 * time.Second
 	DefaultReadTimeout       = 60 * time.Second
@@ -245,6 +247,12 @@ func (p Policy) Watching() bool {
 type Limits struct {
 	MaxBodyBytes int64 `yaml:"max_body_bytes"`
 	MaxJSONDepth int   `yaml:"max_json_depth"`
+	// A response over MaxBodyBytes (a Bulk API result, a long page) is
+	// inspected a chunk of whole records at a time, each chunk at most
+	// StreamChunkBytes (and MaxBodyBytes), the whole at most
+	// MaxStreamBytes; at or below MaxBodyBytes nothing streams.
+	StreamChunkBytes int64 `yaml:"stream_chunk_bytes"`
+	MaxStreamBytes   int64 `yaml:"max_stream_bytes"`
 }
 
 // Timeouts of the listener and of the upstream transport.
@@ -341,6 +349,8 @@ func (c *Config) ApplyDefaults() {
 	setDefault(&c.Identity.Header, DefaultIdentityHeader)
 	setDefault(&c.Limits.MaxBodyBytes, DefaultMaxBodyBytes)
 	setDefault(&c.Limits.MaxJSONDepth, DefaultMaxJSONDepth)
+	setDefault(&c.Limits.StreamChunkBytes, DefaultStreamChunkBytes)
+	setDefault(&c.Limits.MaxStreamBytes, DefaultMaxStreamBytes)
 	t := &c.Timeouts
 	setDefault(&t.ReadHeader, DefaultReadHeaderTimeout)
 	setDefault(&t.Read, DefaultReadTimeout)

@@ -43,6 +43,12 @@ func (c *Config) Validate() error {
 	if c.Limits.MaxJSONDepth < 2 || c.Limits.MaxJSONDepth > 1000 {
 		p.add("limits.max_json_depth: %d is outside 2..1000", c.Limits.MaxJSONDepth)
 	}
+	if c.Limits.StreamChunkBytes < 1024 {
+		p.add("limits.stream_chunk_bytes: %d is below the minimum of 1024", c.Limits.StreamChunkBytes)
+	}
+	if c.Limits.MaxStreamBytes < 0 {
+		p.add("limits.max_stream_bytes: must not be negative")
+	}
 	t := c.Timeouts
 	for _, d := range []struct {
 		name string

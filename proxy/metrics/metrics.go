@@ -32,6 +32,8 @@ type Metrics struct {
 	FailOpen       *prometheus.CounterVec   // veil_proxy_fail_open_total{route,direction,code}
 	UpstreamErrors *prometheus.CounterVec   // veil_upstream_errors_total{route,kind}
 	BodyBytes      *prometheus.HistogramVec // veil_proxy_inspected_body_bytes{route,direction}
+	Streamed       *prometheus.CounterVec   // veil_proxy_streamed_total{route,outcome}
+	StreamChunks   *prometheus.CounterVec   // veil_proxy_stream_chunks_total{route}
 	Inflight       prometheus.Gauge         // veil_proxy_inflight_requests
 	BuildInfo      prometheus.Gauge         // veil_build_info{version,goversion}, always 1
 	VaultCalls     *prometheus.CounterVec   // veil_vault_calls_total{op,result}
@@ -133,6 +135,12 @@ func New(reg prometheus.Registerer, version string) *Metrics {
 			"route", "kind"),
 		BodyBytes: prometheus.NewHistogramVec(histogramOpts("proxy", "inspected_body_bytes",
 			"Decoded size of inspected bodies.", bodyBuckets), []string{"route", "direction"}),
+		Streamed: counterVec("proxy", "streamed_total",
+			"Responses over limits.max_body_bytes inspected a chunk at a time, by route and outcome (allowed, transformed, blocked: refused before or during the stream).",
+			"route", "outcome"),
+		StreamChunks: counterVec("proxy", "stream_chunks_total",
+			"Chunks of streamed responses decided by the policy, by route.",
+			"route"),
 		Inflight: prometheus.NewGauge(prometheus.GaugeOpts{
 			Namespace: namespace, Subsystem: "proxy", Name: "inflight_requests",
 			Help: "Requests being served.",
@@ -181,7 +189,7 @@ func New(reg prometheus.Registerer, version string) *Metrics {
 		}),
 	}
 	reg.MustRegister(m.Requests, m.StageDuration, m.Findings, m.Actions, m.PolicyEvals, m.PolicyDuration,
-		m.Blocks, m.FailOpen, m.UpstreamErrors, m.BodyBytes, m.Inflight, m.BuildInfo,
+		m.Blocks, m.FailOpen, m.UpstreamErrors, m.BodyBytes, m.Streamed, m.StreamChunks, m.Inflight, m.BuildInfo,
 		m.VaultCalls, m.VaultValues, m.VaultDuration,
 		m.AuditQueued, m.AuditSpooled, m.AuditWritten, m.AuditDropped, m.AuditWriteErrors,
 		m.AuditQueueLength, m.AuditSpoolBytes, m.AuditWriteTime,

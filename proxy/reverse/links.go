@@ -47,11 +47,21 @@ func publicBase(ctx context.Context) string {
 var hubSpotLinks = map[string]bool{"/paging/next/link": true, "/paging/prev/link": true}
 
 // rewriteLinks runs after the inspection of a HubSpot response: a JSON body
-// is in memory by then (bounded by limits.max_body_bytes), and the paging
-// links in it get Veil's base.
+// is in memory by then (bounded by limits.max_body_bytes), or streams, and
+// the paging links in it get Veil's base.
 func (h *Handler) rewriteLinks(res *http.Response) error {
 	base := publicBase(res.Request.Context())
 	if base == "" || res.StatusCode/100 != 2 || !body.IsJSON(res.Header.Get("Content-Type")) || res.Body == nil || res.Body == http.NoBody {
+		return nil
+	}
+	if ee, ok := res.Body.(body.EnvelopeEditor); ok {
+		// A body over the limit streams (proxy/stream.go): its paging
+		// links, in the members after the results, are rebased as they
+		// pass. Reading it here would cut it at the limit.
+		ee.EditEnvelope(func(doc []byte) []byte {
+			out, _ := h.rebaseLinks(doc, base)
+			return out
+		})
 		return nil
 	}
 	enc := res.Header.Get("Content-Encoding")
@@ -62,8 +72,27 @@ func (h *Handler) rewriteLinks(res *http.Response) error {
 	}
 	setBody(res, raw)
 	doc, err := body.ReadAll(bytes.NewReader(raw), enc, h.opts.Config.Limits.MaxBodyBytes)
-	if err != nil || !bytes.Contains(doc, []byte(`"paging"`)) {
+	if err != nil {
 		return nil // inspection already refused what cannot be read
+	}
+	out, changed := h.rebaseLinks(doc, base)
+	if !changed {
+		return nil
+	}
+	if out, err = body.Encode(nil, out, enc); err != nil {
+		return err
+	}
+	setBody(res, out)
+	res.Header.Del("Etag")
+	res.Header.Del("Content-Md5")
+	return nil
+}
+
+// rebaseLinks returns doc with its paging links on base, and whether any
+// changed.
+func (h *Handler) rebaseLinks(doc []byte, base string) ([]byte, bool) {
+	if !bytes.Contains(doc, []byte(`"paging"`)) {
+		return doc, false
 	}
 	edits := body.Edits{Replace: map[int][]byte{}}
 	_ = body.WalkJSON(doc, body.Limits{MaxDepth: h.opts.Config.Limits.MaxJSONDepth}, func(v *body.Value) error {
@@ -75,19 +104,13 @@ func (h *Handler) rewriteLinks(res *http.Response) error {
 		return nil
 	})
 	if len(edits.Replace) == 0 {
-		return nil
+		return doc, false
 	}
 	out, _, err := body.RewriteJSON(nil, doc, &edits)
 	if err != nil {
-		return nil
+		return doc, false
 	}
-	if out, err = body.Encode(nil, out, enc); err != nil {
-		return err
-	}
-	setBody(res, out)
-	res.Header.Del("Etag")
-	res.Header.Del("Content-Md5")
-	return nil
+	return out, true
 }
 
 func setBody(res *http.Response, b []byte) {
