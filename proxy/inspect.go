@@ -66,7 +66,7 @@ func (in *Inspector) InspectRequest(r *http.Request) *crm.Error {
 	}
 	inspect := hasBody(r.Body, r.ContentLength) && format != ""
 	if inspect {
-		raw, decoded, err := in.read(r.Body, enc)
+		raw, decoded, err := in.read(r.Body, enc, r.ContentLength)
 		_ = r.Body.Close()
 		if err != nil {
 			e := in.readFailure(DirRequest, route, err)
@@ -164,7 +164,7 @@ func (in *Inspector) InspectResponse(res *http.Response) error {
 		return nil
 	}
 	enc := contentEncoding(res.Header)
-	raw, decoded, taken, err := in.readTaken(res.Body, enc)
+	raw, decoded, taken, err := in.readTaken(res.Body, enc, res.ContentLength)
 	if taken != nil && in.streams() {
 		// Over the limit: inspected a chunk of whole records at a time
 		// as it streams to the client (stream.go).
@@ -228,15 +228,15 @@ func (in *Inspector) failOpen(sc *scope.Scope, dir string, e *crm.Error) bool {
 // read takes at most maxBody bytes off the wire and decodes them (gzip,
 // deflate) to at most maxBody bytes. raw is what came off the wire, so an
 // unchanged body is forwarded byte for byte.
-func (in *Inspector) read(r io.Reader, enc string) (raw, decoded []byte, err error) {
-	raw, decoded, _, err = in.readTaken(r, enc)
+func (in *Inspector) read(r io.Reader, enc string, length int64) (raw, decoded []byte, err error) {
+	raw, decoded, _, err = in.readTaken(r, enc, length)
 	return raw, decoded, err
 }
 
 // readTaken is read that also returns, when the body is over the limit
 // (ErrTooLarge), what it took off the wire: a response can still stream.
-func (in *Inspector) readTaken(r io.Reader, enc string) (raw, decoded, taken []byte, err error) {
-	raw, err = io.ReadAll(io.LimitReader(r, in.maxBody+1))
+func (in *Inspector) readTaken(r io.Reader, enc string, length int64) (raw, decoded, taken []byte, err error) {
+	raw, err = readAtMost(r, in.maxBody+1, length)
 	if err != nil {
 		return nil, nil, nil, &wireError{err}
 	}
@@ -251,6 +251,31 @@ func (in *Inspector) readTaken(r io.Reader, enc string) (raw, decoded, taken []b
 		return raw, decoded, raw, err
 	}
 	return raw, decoded, nil, err
+}
+
+// readAtMost reads r to its end or to limit bytes. A declared length (a
+// Content-Length, -1 when unknown) within the limit sizes the buffer at
+// once, rather than by doublings from 512 bytes; the length is a hint
+// only: a body longer or shorter than declared is read as it is.
+func readAtMost(r io.Reader, limit, length int64) ([]byte, error) {
+	if length <= 0 || length >= limit {
+		return io.ReadAll(io.LimitReader(r, limit))
+	}
+	b := make([]byte, 0, length+1) // +1: room to meet EOF without growing
+	lr := io.LimitReader(r, limit)
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := lr.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+	}
 }
 
 func (in *Inspector) readFailure(dir string, route *config.Route, err error) *crm.Error {
