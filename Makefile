@@ -85,8 +85,11 @@ lint: ## gofmt and go vet
 	if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet $(PKGS)
 
-bench: redis ## benchmarks with -benchmem, Veil against a bare httputil.ReverseProxy in the same run
+bench: redis ## the Go benchmarks (-benchmem), then veilbench: the CRM, a bare proxy and bin/veil under load, a 1 GB stream (BENCHFLAGS=-quick; docs/performance.md)
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/veil ./cmd/veil
+	$(GO) build -o $(BIN)/veilbench ./cmd/veilbench
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 $(PKGS)
+	./$(BIN)/veilbench -veil $(BIN)/veil -rules rules -json $(BIN)/veilbench.json $(BENCHFLAGS)
 
 # fuzz_each runs every fuzz target of $(PKGS), one after the other, for
 # $(1) each: make fuzz and make fuzz-smoke. Go 1.26's fuzz coordinator can

@@ -1,0 +1,265 @@
+package main
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/nyaruka/phonenumbers"
+)
+
+// The payloads are Salesforce Contacts as the REST API and Bulk API 2.0
+// return them, deterministic (record i is always the same), each with
+// PIIPerRecord personal values Veil detects: FirstName, LastName (field
+// hints), Email, Phone (a number libphonenumber holds valid) and
+// MailingStreet (field hint), among ids, dates, picklists, a city and
+// free text that hold none.
+
+// PIIPerRecord is how many personal values each generated Contact holds.
+const PIIPerRecord = 5
+
+var (
+	firstNames = []string{
+		"Ada", "Grace", "Alan", "Edsger", "Barbara", "Donald", "Margaret", "Ken",
+		"Frances", "John", "Radia", "Tim", "Sofia", "Ahmed", "Mei", "Carlos",
+		"Priya", "Oluwaseun", "Ingrid", "Mateo", "Yuki", "Fatima", "Lars", "Chloé",
+	}
+	lastNames = []string{
+		"Lovelace", "Hopper", "Turing", "Dijkstra", "Liskov", "Knuth", "Hamilton", "Thompson",
+		"Allen", "Backus", "Perlman", "Berners-Lee", "Silva", "Kowalski", "Nakamura", "García",
+		"Okafor", "Lindqvist", "Moreau", "Fernández", "Rahman", "O'Connor", "Schmidt", "Rossi",
+	}
+	domains     = []string{"example.com", "example.org", "example.net", "corp.example.com", "mail.example.org"}
+	streets     = []string{"Market Street", "Congress Avenue", "Michigan Avenue", "Boylston Street", "Pike Street", "Larimer Street", "Broadway", "Peachtree Road"}
+	cities      = []string{"San Francisco", "Austin", "Chicago", "Boston", "Seattle", "Denver", "New York", "Atlanta"}
+	states      = []string{"CA", "TX", "IL", "MA", "WA", "CO", "NY", "GA"}
+	titles      = []string{"VP Engineering", "Head of Sales", "Procurement Manager", "CTO", "Operations Lead", "Account Director"}
+	departments = []string{"Engineering", "Sales", "Procurement", "Operations", "Finance"}
+	sources     = []string{"Web", "Partner Referral", "Trade Show", "Advertisement"}
+	notes       = []string{
+		"Met at the 2024 conference; interested in the enterprise plan and a pilot in the third quarter.",
+		"Evaluating the analytics add-on; asked for the security questionnaire and a reference customer.",
+		"Renewal owner for the platform contract; prefers written summaries after each review meeting.",
+	}
+)
+
+// contactID is the 18-character Salesforce id of Contact i.
+func contactID(i int) string { return fmt.Sprintf("003Dn%010dAAA", i) }
+
+// firstName and lastName of record i: 24 × 24 combinations.
+func firstName(i int) string { return firstNames[i%len(firstNames)] }
+func lastName(i int) string  { return lastNames[(i/len(firstNames)+i)%len(lastNames)] }
+
+// email of record i: ASCII, unique per record.
+func email(i int) string { return string(appendEmail(nil, i)) }
+
+// appendEmail appends email(i) without allocating.
+func appendEmail(dst []byte, i int) []byte {
+	dst = append(dst, localFirst[i%len(firstNames)]...)
+	dst = append(dst, '.')
+	dst = append(dst, localLast[(i/len(firstNames)+i)%len(lastNames)]...)
+	dst = strconv.AppendInt(dst, int64(i), 10)
+	dst = append(dst, '@')
+	return append(dst, domains[i%len(domains)]...)
+}
+
+// localFirst and localLast are the names as e-mail local parts.
+var localFirst, localLast = localParts(firstNames), localParts(lastNames)
+
+func localParts(names []string) []string {
+	out := make([]string, len(names))
+	for k, n := range names {
+		out[k] = strings.ToLower(asciiOnly(n))
+	}
+	return out
+}
+
+// asciiOnly keeps the letters of s an e-mail local part may hold plainly.
+func asciiOnly(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z':
+			b.WriteRune(r)
+		case r == 'é':
+			b.WriteByte('e')
+		case r == 'í':
+			b.WriteByte('i')
+		}
+	}
+	return b.String()
+}
+
+// phone of record i, from a pool of numbers libphonenumber holds valid.
+func phone(i int) string {
+	p := phonePool()
+	return p[i%len(p)]
+}
+
+// street of record i.
+func street(i int) string { return string(appendStreet(nil, i)) }
+
+// appendStreet appends street(i) without allocating.
+func appendStreet(dst []byte, i int) []byte {
+	dst = strconv.AppendInt(dst, int64(100+(i*37)%9800), 10)
+	dst = append(dst, ' ')
+	return append(dst, streets[i%len(streets)]...)
+}
+
+// phonePool is built once: three US numbers for each international one,
+// in the formats CRMs hold them, each checked with libphonenumber (the
+// rules Veil's phone detector validates with), so every one is a finding.
+var phonePool = sync.OnceValue(func() []string {
+	us := validNumbers(48, "US", func(k int) string {
+		areas := []string{"415", "512", "312", "617", "206", "303", "212", "404"}
+		a, ex, line := areas[k%len(areas)], 234+(k*37)%700, (k*7919+1234)%10000
+		if k%2 == 0 {
+			return fmt.Sprintf("(%s) %03d-%04d", a, ex, line)
+		}
+		return fmt.Sprintf("+1 %s-%03d-%04d", a, ex, line)
+	})
+	intl := validNumbers(16, "", func(k int) string {
+		switch k % 4 {
+		case 0:
+			return fmt.Sprintf("+44 20 7946 %04d", (k*331)%1000)
+		case 1:
+			return fmt.Sprintf("+33 1 42 68 %02d %02d", (k*7)%100, (k*13)%100)
+		case 2:
+			return fmt.Sprintf("+49 30 %04d %04d", 2000+(k*71)%7000, (k*97)%10000)
+		default:
+			return fmt.Sprintf("+61 2 9%03d %04d", (k*53)%1000, (k*211)%10000)
+		}
+	})
+	pool := make([]string, 0, len(us)+len(intl))
+	for i := range us {
+		pool = append(pool, us[i])
+		if i%3 == 2 {
+			pool = append(pool, intl[i/3])
+		}
+	}
+	return pool
+})
+
+// validNumbers returns the first n candidates gen makes that
+// libphonenumber parses (in region, or from their '+') as valid numbers.
+func validNumbers(n int, region string, gen func(k int) string) []string {
+	var out []string
+	for k := 0; len(out) < n; k++ {
+		if k > 100*n {
+			panic(fmt.Sprintf("veilbench: fewer than %d valid phone numbers among %d candidates", n, k))
+		}
+		s := gen(k)
+		if num, err := phonenumbers.Parse(s, region); err == nil && phonenumbers.IsValidNumber(num) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// appendContact appends record i of a query result as Salesforce returns
+// it: about 1.3 KB of JSON holding PIIPerRecord personal values.
+func appendContact(dst []byte, i int) []byte {
+	id := contactID(i)
+	day := 1 + i%28
+	return fmt.Appendf(dst, `{"attributes":{"type":"Contact","url":"/services/data/v62.0/sobjects/Contact/%s"},`+
+		`"Id":"%s","AccountId":"001Dn%010dAAA","OwnerId":"005Dn0000001AAAAA3","Salutation":"%s",`+
+		`"FirstName":"%s","LastName":"%s","Title":"%s","Department":"%s",`+
+		`"Email":"%s","Phone":"%s","MailingStreet":"%s","MailingCity":"%s","MailingState":"%s","MailingCountry":"United States",`+
+		`"LeadSource":"%s","HasOptedOutOfEmail":false,"DoNotCall":false,"IsDeleted":false,"IsEmailBounced":false,`+
+		`"MasterRecordId":null,"ReportsToId":null,"IndividualId":null,"Jigsaw":null,"CleanStatus":"Pending",`+
+		`"PhotoUrl":"/services/images/photo/%s","Level__c":"%s","Languages__c":"English;Spanish",`+
+		`"CreatedDate":"2024-03-%02dT09:21:44.000+0000","CreatedById":"005Dn0000001AAAAA3",`+
+		`"LastModifiedDate":"2025-06-%02dT21:14:02.000+0000","LastModifiedById":"005Dn0000001AAAAA3",`+
+		`"SystemModstamp":"2025-06-%02dT21:14:02.000+0000","LastActivityDate":"2025-07-%02d",`+
+		`"LastViewedDate":"2025-08-%02dT16:40:12.000+0000","LastReferencedDate":"2025-08-%02dT16:40:12.000+0000",`+
+		`"Description":"%s"}`,
+		id, id, i/4, []string{"Ms.", "Mr.", "Dr.", "Mx."}[i%4],
+		firstName(i), lastName(i), titles[i%len(titles)], departments[i%len(departments)],
+		email(i), phone(i), street(i), cities[i%len(cities)], states[i%len(states)],
+		sources[i%len(sources)], id, []string{"Primary", "Secondary", "Tertiary"}[i%3],
+		day, day, day, day, day, day, notes[i%len(notes)])
+}
+
+// contactSOQL is the query the benchmark sends, without its LIMIT.
+const contactSOQL = "SELECT Id, AccountId, OwnerId, Salutation, FirstName, LastName, Title, Department, Email, Phone, " +
+	"MailingStreet, MailingCity, MailingState, MailingCountry, LeadSource, HasOptedOutOfEmail, DoNotCall, IsDeleted, " +
+	"IsEmailBounced, MasterRecordId, ReportsToId, IndividualId, Jigsaw, CleanStatus, PhotoUrl, Level__c, Languages__c, " +
+	"CreatedDate, CreatedById, LastModifiedDate, LastModifiedById, SystemModstamp, LastActivityDate, LastViewedDate, " +
+	"LastReferencedDate, Description FROM Contact ORDER BY LastModifiedDate DESC"
+
+// queryPage returns the query result of Contacts 0..n-1.
+func queryPage(n int) []byte {
+	doc := fmt.Appendf(nil, `{"totalSize":%d,"done":true,"records":[`, n)
+	for i := range n {
+		if i > 0 {
+			doc = append(doc, ',')
+		}
+		doc = appendContact(doc, i)
+	}
+	return append(doc, "]}"...)
+}
+
+// recordsFor is how many Contacts bring a query result closest to size
+// bytes (at least one).
+func recordsFor(size int) int {
+	total := len(queryPage(0))
+	var rec []byte
+	for n := 0; ; n++ {
+		rec = appendContact(rec[:0], n)
+		next := total + len(rec)
+		if n > 0 {
+			next++ // the comma
+		}
+		if n > 0 && next-size > size-total {
+			return n
+		}
+		total = next
+	}
+}
+
+// soqlLimit reads the LIMIT of a SOQL query: the number after the last
+// "LIMIT" word, or false.
+func soqlLimit(q string) (int, bool) {
+	f := strings.Fields(q)
+	for k := len(f) - 2; k >= 0; k-- {
+		if strings.EqualFold(f[k], "LIMIT") {
+			n, err := strconv.Atoi(f[k+1])
+			return n, err == nil && n > 0
+		}
+	}
+	return 0, false
+}
+
+// csvHeader is the header line of the Bulk API 2.0 results the bench CRM
+// streams.
+const csvHeader = `"Id","FirstName","LastName","Email","Phone","MailingStreet"` + "\n"
+
+// appendCSVRow appends the Bulk API 2.0 row of Contact i (about 100
+// bytes): the same contact as in a query result. It does not allocate:
+// the bench CRM writes a gigabyte of these.
+func appendCSVRow(dst []byte, i int) []byte {
+	dst = append(dst, `"003Dn`...)
+	dst = appendPadded(dst, i, 10)
+	dst = append(dst, `AAA","`...)
+	dst = append(dst, firstName(i)...)
+	dst = append(dst, `","`...)
+	dst = append(dst, lastName(i)...) // no name holds a quote
+	dst = append(dst, `","`...)
+	dst = appendEmail(dst, i)
+	dst = append(dst, `","`...)
+	dst = append(dst, phone(i)...)
+	dst = append(dst, `","`...)
+	dst = appendStreet(dst, i)
+	return append(dst, "\"\n"...)
+}
+
+// appendPadded appends n in decimal, zero-padded to width digits.
+func appendPadded(dst []byte, n, width int) []byte {
+	var buf [20]byte
+	s := strconv.AppendInt(buf[:0], int64(n), 10)
+	for k := len(s); k < width; k++ {
+		dst = append(dst, '0')
+	}
+	return append(dst, s...)
+}
