@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/veil-proxy/veil/proxy/benchdata"
 	"io"
 	"net/http"
 	"net/url"
@@ -123,7 +124,7 @@ func (e *env) alive() error {
 
 // queryPath is the Salesforce query of the first n Contacts.
 func queryPath(n int) string {
-	return "/services/data/v62.0/query?q=" + url.QueryEscape(contactSOQL+" LIMIT "+strconv.Itoa(n))
+	return "/services/data/v62.0/query?q=" + url.QueryEscape(benchdata.ContactSOQL+" LIMIT "+strconv.Itoa(n))
 }
 
 // sizeCase is one payload size and what the verification found in it.
@@ -140,23 +141,14 @@ type sizeCase struct {
 	PerRecord  float64        `json:"findings_per_record"`
 }
 
-// piiFields are the fields of a Contact holding personal data, with the
-// generator of their value.
-var piiFields = []struct {
-	name  string
-	value func(int) string
-}{
-	{"FirstName", firstName}, {"LastName", lastName}, {"Email", email}, {"Phone", phone}, {"MailingStreet", street},
-}
-
 // verify fetches the size's page directly, through the bare proxy and
 // through Veil, and fails unless the first two are the CRM's bytes and
 // Veil answers 200 with every personal value rewritten. Veil's own count
 // of what it found comes from the response's audit event in Redis.
 func verify(ctx context.Context, e *env, size int) (sizeCase, error) {
-	n := recordsFor(size)
-	want := queryPage(n)
-	sc := sizeCase{Label: sizeLabel(int64(size)), Records: n, Bytes: len(want), Personal: PIIPerRecord * n}
+	n := benchdata.RecordsFor(size)
+	want := benchdata.QueryPage(n)
+	sc := sizeCase{Label: sizeLabel(int64(size)), Records: n, Bytes: len(want), Personal: benchdata.PIIPerRecord * n}
 	for _, base := range []string{e.crmURL, e.bareURL} {
 		status, _, body, err := get(ctx, base+queryPath(n))
 		if err != nil {
@@ -229,11 +221,11 @@ func countRewritten(body []byte, n int) (int, error) {
 	}
 	rewritten := 0
 	for i, r := range page.Records {
-		if r["Id"] != contactID(i) {
+		if r["Id"] != benchdata.ContactID(i) {
 			return 0, fmt.Errorf("record %d is not the CRM's", i)
 		}
-		for _, f := range piiFields {
-			if v, _ := r[f.name].(string); v != f.value(i) {
+		for _, f := range benchdata.PIIFields {
+			if v, _ := r[f.Name].(string); v != f.Value(i) {
 				rewritten++
 			}
 		}

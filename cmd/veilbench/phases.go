@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/veil-proxy/veil/proxy/benchdata"
 	"io"
 	"os"
 	"strings"
@@ -31,7 +32,7 @@ func drive(ctx context.Context, o options, out io.Writer) (rep *report, err erro
 	}()
 	records := make([]int, len(o.sizes))
 	for k, s := range o.sizes {
-		records[k] = recordsFor(s)
+		records[k] = benchdata.RecordsFor(s)
 	}
 	progress("starting the bench CRM, the bare proxy, redis-server and veil serve")
 	e, err := setup(ctx, cs, o, records)

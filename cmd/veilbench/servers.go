@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/veil-proxy/veil/proxy/benchdata"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -76,7 +77,7 @@ func runCRM(args []string) error {
 		if err != nil || n <= 0 {
 			return fmt.Errorf("-pages: %q is not a record count", f)
 		}
-		c.pages[n] = queryPage(n)
+		c.pages[n] = benchdata.QueryPage(n)
 	}
 	// No write timeout: a Bulk API result may take minutes to send.
 	return serve("crm", *listen, &http.Server{Handler: c, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second})
@@ -135,9 +136,9 @@ func streamCSV(w http.ResponseWriter, n int) {
 	h["Sforce-Locator"] = nullLoc
 	h["Sforce-Numberofrecords"] = []string{strconv.Itoa(n)}
 	buf := make([]byte, 0, 80<<10)
-	buf = append(buf, csvHeader...)
+	buf = append(buf, benchdata.CSVHeader...)
 	for i := range n {
-		buf = appendCSVRow(buf, i)
+		buf = benchdata.AppendCSVRow(buf, i)
 		if len(buf) >= 64<<10 {
 			if _, err := w.Write(buf); err != nil {
 				return
@@ -179,4 +180,17 @@ func runBare(args []string) error {
 		Handler: rp, ReadHeaderTimeout: t.ReadHeader, ReadTimeout: t.Read,
 		WriteTimeout: t.Write, IdleTimeout: t.Idle, MaxHeaderBytes: 64 << 10,
 	})
+}
+
+// soqlLimit reads the LIMIT of a SOQL query: the number after the last
+// "LIMIT" word, or false.
+func soqlLimit(q string) (int, bool) {
+	f := strings.Fields(q)
+	for k := len(f) - 2; k >= 0; k-- {
+		if strings.EqualFold(f[k], "LIMIT") {
+			n, err := strconv.Atoi(f[k+1])
+			return n, err == nil && n > 0
+		}
+	}
+	return 0, false
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/veil-proxy/veil/proxy/benchdata"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -19,10 +20,10 @@ func serveOnce(t *testing.T, h http.Handler, target string) *http.Response {
 // The bench CRM answers a query by its LIMIT with the page generated for
 // that many records, as Salesforce labels it, and a 404 otherwise.
 func TestCRMQuery(t *testing.T) {
-	c := &benchCRM{pages: map[int][]byte{8: queryPage(8)}}
+	c := &benchCRM{pages: map[int][]byte{8: benchdata.QueryPage(8)}}
 	res := serveOnce(t, c, queryPath(8))
 	body, _ := io.ReadAll(res.Body)
-	if res.StatusCode != 200 || string(body) != string(queryPage(8)) {
+	if res.StatusCode != 200 || string(body) != string(benchdata.QueryPage(8)) {
 		t.Fatalf("status %d, %d bytes", res.StatusCode, len(body))
 	}
 	if ct, cl := res.Header.Get("Content-Type"), res.Header.Get("Content-Length"); ct != "application/json;charset=UTF-8" || cl != strconv.Itoa(len(body)) {
@@ -45,7 +46,7 @@ func TestCRMBulkResults(t *testing.T) {
 		res.Header.Get("Sforce-Locator") != "null" || res.Header.Get("Sforce-NumberOfRecords") != "2000" {
 		t.Fatalf("status %d, headers %v", res.StatusCode, res.Header)
 	}
-	if !strings.HasPrefix(string(body), csvHeader) || strings.Count(string(body), "\n") != 2001 {
+	if !strings.HasPrefix(string(body), benchdata.CSVHeader) || strings.Count(string(body), "\n") != 2001 {
 		t.Fatalf("%d lines", strings.Count(string(body), "\n"))
 	}
 	var r streamResult

@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"github.com/veil-proxy/veil/proxy/benchdata"
 	"io"
 	"net/http"
 	"slices"
@@ -22,10 +23,10 @@ const bulkJobID = "750Dn00000BenchAAA"
 // csvRowsFor is how many rows bring a results file to at least size
 // bytes, and the file's exact size.
 func csvRowsFor(size int64) (int, int64) {
-	n, total := 0, int64(len(csvHeader))
+	n, total := 0, int64(len(benchdata.CSVHeader))
 	var buf []byte
 	for total < size {
-		buf = appendCSVRow(buf[:0], n)
+		buf = benchdata.AppendCSVRow(buf[:0], n)
 		total += int64(len(buf))
 		n++
 	}
@@ -138,7 +139,7 @@ func checkRows(body io.Reader, r *streamResult) error {
 	if err != nil {
 		return fmt.Errorf("header: %w", err)
 	}
-	want := strings.Split(strings.TrimSpace(strings.ReplaceAll(csvHeader, `"`, "")), ",")
+	want := strings.Split(strings.TrimSpace(strings.ReplaceAll(benchdata.CSVHeader, `"`, "")), ",")
 	if !slices.Equal(head, want) {
 		return fmt.Errorf("header %q, want %q", head, want)
 	}
@@ -152,11 +153,11 @@ func checkRows(body io.Reader, r *streamResult) error {
 			return fmt.Errorf("row %d: %w", r.Rows, err)
 		}
 		i := r.Rows
-		id = append(appendPadded(append(id[:0], "003Dn"...), i, 10), "AAA"...)
+		id = benchdata.AppendContactID(id[:0], i)
 		if rec[0] != string(id) {
 			return fmt.Errorf("row %d is not the CRM's row %d", i, i)
 		}
-		mail = appendEmail(mail[:0], i)
+		mail = benchdata.AppendEmail(mail[:0], i)
 		if rec[3] == string(mail) {
 			r.Original++
 		} else {
