@@ -199,8 +199,7 @@ func closedLoop(ctx context.Context, x exchange, conns int, warmup, dur time.Dur
 	tr := newTransport(conns)
 	defer tr.CloseIdleConnections()
 
-	lat := make([]samples, conns)
-	var requests, bytes atomic.Int64
+	t := newTally(conns)
 	var wg sync.WaitGroup
 	for k := range conns {
 		wg.Go(func() {
@@ -221,25 +220,12 @@ func closedLoop(ctx context.Context, x exchange, conns int, warmup, dur time.Dur
 					return
 				}
 				if w.contains(t1) {
-					lat[k] = append(lat[k], t1.Sub(t0))
-					requests.Add(1)
-					bytes.Add(n)
+					t.add(k, t1.Sub(t0), n)
 				}
 			}
 		})
 	}
-	cpuErr := measureCPU(ctx, w, cpu)
-	wg.Wait()
-	if err := context.Cause(ctx); err != nil {
-		return loadResult{}, err
-	}
-	if cpuErr != nil {
-		return loadResult{}, cpuErr
-	}
-	return loadResult{
-		Requests: requests.Load(), Bytes: bytes.Load(), Seconds: dur.Seconds(),
-		Latency: summarize(merge(lat)), CPU: cpuDurations(cpu),
-	}, nil
+	return t.finish(ctx, w, cpu, &wg, dur)
 }
 
 // openLoop sends exchanges at a constant rate, each at its intended time
@@ -282,8 +268,7 @@ func openLoop(ctx context.Context, x exchange, rate float64, conns int, warmup, 
 		}
 	}()
 
-	lat := make([]samples, conns)
-	var requests, bytes atomic.Int64
+	t := newTally(conns)
 	var wg sync.WaitGroup
 	for k := range conns {
 		wg.Go(func() {
@@ -303,13 +288,35 @@ func openLoop(ctx context.Context, x exchange, rate float64, conns int, warmup, 
 					return
 				}
 				if w.contains(at) {
-					lat[k] = append(lat[k], t1.Sub(at))
-					requests.Add(1)
-					bytes.Add(n)
+					t.add(k, t1.Sub(at), n)
 				}
 			}
 		})
 	}
+	r, err := t.finish(ctx, w, cpu, &wg, dur)
+	r.Rate, r.Sent = rate, sent.Load()
+	return r, err
+}
+
+// tally collects a run's exchanges: each worker's latencies apart (no
+// lock on the hot path), the counts shared.
+type tally struct {
+	lat             []samples
+	requests, bytes atomic.Int64
+}
+
+func newTally(workers int) *tally { return &tally{lat: make([]samples, workers)} }
+
+// add records an exchange of worker k that took d and brought n bytes.
+func (t *tally) add(k int, d time.Duration, n int64) {
+	t.lat[k] = append(t.lat[k], d)
+	t.requests.Add(1)
+	t.bytes.Add(n)
+}
+
+// finish reads the CPU over the window, waits for the workers and sums up
+// the run of dur; a worker's failure or the CPU reading's is the error.
+func (t *tally) finish(ctx context.Context, w window, cpu *cpuWatch, wg *sync.WaitGroup, dur time.Duration) (loadResult, error) {
 	cpuErr := measureCPU(ctx, w, cpu)
 	wg.Wait()
 	if err := context.Cause(ctx); err != nil {
@@ -319,8 +326,8 @@ func openLoop(ctx context.Context, x exchange, rate float64, conns int, warmup, 
 		return loadResult{}, cpuErr
 	}
 	return loadResult{
-		Requests: requests.Load(), Bytes: bytes.Load(), Seconds: dur.Seconds(),
-		Latency: summarize(merge(lat)), CPU: cpuDurations(cpu), Rate: rate, Sent: sent.Load(),
+		Requests: t.requests.Load(), Bytes: t.bytes.Load(), Seconds: dur.Seconds(),
+		Latency: summarize(merge(t.lat)), CPU: cpuDurations(cpu),
 	}, nil
 }
 
