@@ -92,16 +92,12 @@ func (s *CSVSplitter) Next() ([]byte, error) {
 
 // fill reads until the buffer holds max+1 bytes or the document ends.
 func (s *CSVSplitter) fill() error {
-	for !s.eof && len(s.buf) < cap(s.buf) {
-		n, err := s.r.Read(s.buf[len(s.buf):cap(s.buf)])
-		s.buf = s.buf[:len(s.buf)+n]
-		if err == io.EOF {
-			s.eof = true
-		} else if err != nil {
-			return err
-		}
+	if s.eof {
+		return nil
 	}
-	return nil
+	var err error
+	s.buf, s.eof, err = readInto(s.r, s.buf)
+	return err
 }
 
 // header returns the end of the header record in the buffer (blank lines
@@ -172,4 +168,20 @@ func recordEnd(b []byte, from int, n int) int {
 		i, quoted = q+1, true
 	}
 	return last
+}
+
+// readInto reads r into buf's spare capacity until it is full or r ends,
+// and returns buf grown and whether r ended: the splitters' refill.
+func readInto(r io.Reader, buf []byte) ([]byte, bool, error) {
+	for len(buf) < cap(buf) {
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, true, nil
+		}
+		if err != nil {
+			return buf, false, err
+		}
+	}
+	return buf, false, nil
 }

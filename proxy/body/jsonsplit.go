@@ -256,16 +256,12 @@ func (s *JSONSplitter) refill() error {
 		n := copy(s.buf[:cap(s.buf)], s.buf[s.pos:])
 		s.buf, s.pos = s.buf[:n], 0
 	}
-	for !s.eof && len(s.buf) < cap(s.buf) {
-		n, err := s.r.Read(s.buf[len(s.buf):cap(s.buf)])
-		s.buf = s.buf[:len(s.buf)+n]
-		if err == io.EOF {
-			s.eof = true
-		} else if err != nil {
-			return err
-		}
+	if s.eof {
+		return nil
 	}
-	return nil
+	var err error
+	s.buf, s.eof, err = readInto(s.r, s.buf)
+	return err
 }
 
 // findArray reads the head: the input up to the split array's '['.
