@@ -105,27 +105,34 @@ func newCPUWatch(pids map[string]int) *cpuWatch {
 	return w
 }
 
-// start takes the first reading.
-func (w *cpuWatch) start() error {
-	w.before = map[string]cpuTicks{}
+// readAll reads every role's CPU.
+func (w *cpuWatch) readAll() (map[string]cpuTicks, error) {
+	out := make(map[string]cpuTicks, len(w.read))
 	for role, read := range w.read {
 		c, err := read()
 		if err != nil {
-			return fmt.Errorf("%s: %w", role, err)
+			return nil, fmt.Errorf("%s: %w", role, err)
 		}
-		w.before[role] = c
+		out[role] = c
 	}
-	return nil
+	return out, nil
+}
+
+// start takes the first reading.
+func (w *cpuWatch) start() error {
+	var err error
+	w.before, err = w.readAll()
+	return err
 }
 
 // stop takes the second reading.
 func (w *cpuWatch) stop() error {
+	now, err := w.readAll()
+	if err != nil {
+		return err
+	}
 	w.used = map[string]cpuTicks{}
-	for role, read := range w.read {
-		c, err := read()
-		if err != nil {
-			return fmt.Errorf("%s: %w", role, err)
-		}
+	for role, c := range now {
 		w.used[role] = c.sub(w.before[role])
 	}
 	return nil
