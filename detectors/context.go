@@ -30,8 +30,12 @@ func (cw *contextWord) at(b []byte) bool {
 }
 
 var (
-	contextIndex [256][]contextWord // by first byte, lower case
-	contextBits  uint
+	contextIndex [256][]contextWord // by first byte, both cases
+	// contextSecond is, by first byte (both cases), the set of second
+	// bytes (lower case) of the words starting with it: most word starts
+	// in a value are ruled out by it without comparing a word.
+	contextSecond [256][4]uint64
+	contextBits   uint
 )
 
 // newContext registers a set of lower-case words, each a whole word or,
@@ -49,16 +53,23 @@ func newContext(words ...string) contextSet {
 		contextBits++
 		s.words = append(s.words, cw)
 		s.mask |= cw.bit
-		contextIndex[w[0]] = append(contextIndex[w[0]], cw)
-		if c := w[0]; c >= 'a' && c <= 'z' {
+		if len(cw.w) < 2 {
+			panic("detectors: a context word has two bytes at least: " + w)
+		}
+		c, c2 := w[0], cw.w[1]
+		contextIndex[c] = append(contextIndex[c], cw)
+		contextSecond[c][c2>>6] |= 1 << (c2 & 63)
+		if c >= 'a' && c <= 'z' {
 			contextIndex[c-'a'+'A'] = append(contextIndex[c-'a'+'A'], cw)
+			contextSecond[c-'a'+'A'][c2>>6] |= 1 << (c2 & 63)
 		}
 	}
 	return s
 }
 
 // contextMask is the set of context words starting a word in v, ASCII
-// case folded: one pass, a table lookup per word start.
+// case folded: one pass, a table lookup per word start (its first two
+// bytes), and the words compared only where both are some word's.
 func contextMask(v []byte) uint64 {
 	var m uint64
 	for i := 0; i < len(v); {
@@ -67,9 +78,13 @@ func contextMask(v []byte) uint64 {
 			i++
 			continue
 		}
-		for _, cw := range contextIndex[c] {
-			if m&cw.bit == 0 && cw.at(v[i:]) {
-				m |= cw.bit
+		if i+1 < len(v) {
+			if c2 := lowerASCII(v[i+1]); contextSecond[c][c2>>6]&(1<<(c2&63)) != 0 {
+				for _, cw := range contextIndex[c] {
+					if cw.w[1] == c2 && m&cw.bit == 0 && cw.at(v[i:]) {
+						m |= cw.bit
+					}
+				}
 			}
 		}
 		for i++; i < len(v) && isUpperOrLower(v[i]); i++ { // to the word's end

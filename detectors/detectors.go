@@ -207,6 +207,23 @@ func prefilter(v []byte) trigger {
 			if i >= 2 && i+1 < len(v) && isUpperOrLower(v[i-2]) && isUpperOrLower(v[i-1]) && isDigit(v[i+1]) {
 				t |= trigIBAN
 			}
+			// The digits right after this one only lengthen the runs (a
+			// digit after a digit starts nothing, and no separator is
+			// pending): take them at once. Ids and timestamps are mostly
+			// such digits.
+			j := i + 1
+			for j < len(v) && isDigit(v[j]) {
+				j++
+			}
+			if n := j - i - 1; n > 0 {
+				loose += n
+				if loose >= 5 {
+					t |= trigRun5
+				}
+				wide.digits, wide.last = wide.digits+n, j-1
+				narrow.digits, narrow.last = narrow.digits+n, j-1
+				i = j - 1
+			}
 		case clsSep:
 			switch c {
 			case '-':
@@ -219,24 +236,12 @@ func prefilter(v []byte) trigger {
 				}
 			}
 			t |= wide.sep(v, i, c) | narrow.sep(v, i, c)
-		default: // clsSpecial: ends a strict run, and may start something
-			if c != '+' && c != '/' { // both join a loose run (02/03/1980)
+		case clsHead: // a letter, plain unless it starts a secret's or a token's head
+			if loose|wide.digits|narrow.digits != 0 {
 				loose = 0
+				t |= wide.end(v, i) | narrow.end(v, i)
 			}
-			t |= wide.end(v, i) | narrow.end(v, i)
 			switch c {
-			case '@':
-				t |= trigAt
-			case '+': // starts a number, does not join two
-				if bytes.HasPrefix(v[i+1:], tokenPhoneCC) {
-					t |= trigToken
-				}
-			case '_':
-				t |= trigSecret
-			case ':':
-				if i > 0 && i+1 < len(v) && (isHexByte(v[i-1]) || v[i-1] == ':') && (isHexByte(v[i+1]) || v[i+1] == ':') {
-					t |= trigIP
-				}
 			case 'A':
 				if bytes.HasPrefix(v[i:], awsAKIA) || bytes.HasPrefix(v[i:], awsASIA) {
 					t |= trigSecret
@@ -254,6 +259,30 @@ func prefilter(v []byte) trigger {
 					t |= trigToken
 				}
 			}
+			for i+1 < len(v) && byteClass[v[i+1]] == clsPlain {
+				i++
+			}
+		default: // clsSpecial: ends a strict run, and may start something
+			if c != '+' && c != '/' { // both join a loose run (02/03/1980)
+				loose = 0
+			}
+			if wide.digits|narrow.digits != 0 {
+				t |= wide.end(v, i) | narrow.end(v, i)
+			}
+			switch c {
+			case '@':
+				t |= trigAt
+			case '+': // starts a number, does not join two
+				if bytes.HasPrefix(v[i+1:], tokenPhoneCC) {
+					t |= trigToken
+				}
+			case '_':
+				t |= trigSecret
+			case ':':
+				if i > 0 && i+1 < len(v) && (isHexByte(v[i-1]) || v[i-1] == ':') && (isHexByte(v[i+1]) || v[i+1] == ':') {
+					t |= trigIP
+				}
+			}
 		}
 	}
 	return t | wide.end(v, len(v)) | narrow.end(v, len(v))
@@ -266,6 +295,7 @@ const (
 	clsDigit          // 0-9
 	clsSep            // joins digits: space - . ( )
 	clsSpecial        // ends a run and may start a trigger
+	clsHead           // a letter that may start a secret's or a token's head: A e x v
 )
 
 var byteClass = func() (t [256]uint8) {
@@ -275,8 +305,11 @@ var byteClass = func() (t [256]uint8) {
 	for _, c := range " -.()" {
 		t[c] = clsSep
 	}
-	for _, c := range "@+/_:Aexv" {
+	for _, c := range "@+/_:" {
 		t[c] = clsSpecial
+	}
+	for _, c := range "Aexv" {
+		t[c] = clsHead
 	}
 	return t
 }()

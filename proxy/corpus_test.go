@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/veil-proxy/veil/detectors"
+	"github.com/veil-proxy/veil/proxy/benchdata"
 	"github.com/veil-proxy/veil/proxy/body"
 )
 
@@ -233,5 +234,25 @@ func BenchmarkScanLadder(b *testing.B) {
 				}
 			})
 		}
+	}
+}
+
+// BenchmarkScanContacts measures decode + detect on the Contact pages of
+// cmd/veilbench and BenchmarkProxySizes (proxy/benchdata: five personal
+// values per ~1.26 KB record among ids, timestamps, URLs and picklists):
+// the inspection part of what an exchange costs, without HTTP.
+func BenchmarkScanContacts(b *testing.B) {
+	s := detectors.NewScanner(detectors.Default())
+	for _, size := range []int{10 << 10, 100 << 10} {
+		doc := benchdata.QueryPage(benchdata.RecordsFor(size))
+		b.Run(fmt.Sprintf("%dKB", size>>10), func(b *testing.B) {
+			b.SetBytes(int64(len(doc)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := ScanJSON(s, doc, body.Limits{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

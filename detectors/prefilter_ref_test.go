@@ -1,0 +1,202 @@
+package detectors
+
+import (
+	"bytes"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// The prefilter and contextMask as they were before their fast paths
+// (bulk digit runs, the second-letter gate): the reference the fast ones
+// are held to, byte for byte, here and by FuzzPrefilterMatchesReference.
+
+// prefilterRef is the prefilter before its fast paths.
+func prefilterRef(v []byte) trigger {
+	var t trigger
+	loose := 0
+	wide, narrow := strictRun{}, strictRun{narrow: true}
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		switch byteClass[c] {
+		case clsPlain:
+			// Most bytes: end what is open, then skip the plain ones after.
+			if loose|wide.digits|narrow.digits != 0 {
+				loose = 0
+				t |= wide.end(v, i) | narrow.end(v, i)
+			}
+			for i+1 < len(v) && byteClass[v[i+1]] == clsPlain {
+				i++
+			}
+		case clsDigit:
+			loose++
+			if loose >= 5 {
+				t |= trigRun5
+			}
+			t |= wide.digit(v, i) | narrow.digit(v, i)
+			if c != '0' && i+1 < len(v) && isUpperOrLower(v[i+1]) && (i == 0 || !isAlnumByte(v[i-1])) {
+				t |= trigMBI
+			}
+			// Two letters then two digits: an IBAN's country and check.
+			if i >= 2 && i+1 < len(v) && isUpperOrLower(v[i-2]) && isUpperOrLower(v[i-1]) && isDigit(v[i+1]) {
+				t |= trigIBAN
+			}
+		case clsSep:
+			switch c {
+			case '-':
+				if bytes.HasPrefix(v[i:], pemDashes) {
+					t |= trigSecret
+				}
+			case '.':
+				if i > 0 && i+1 < len(v) && isDigit(v[i-1]) && isDigit(v[i+1]) {
+					t |= trigIP
+				}
+			}
+			t |= wide.sep(v, i, c) | narrow.sep(v, i, c)
+		default: // clsSpecial: ends a strict run, and may start something
+			if c != '+' && c != '/' { // both join a loose run (02/03/1980)
+				loose = 0
+			}
+			t |= wide.end(v, i) | narrow.end(v, i)
+			switch c {
+			case '@':
+				t |= trigAt
+			case '+': // starts a number, does not join two
+				if bytes.HasPrefix(v[i+1:], tokenPhoneCC) {
+					t |= trigToken
+				}
+			case '_':
+				t |= trigSecret
+			case ':':
+				if i > 0 && i+1 < len(v) && (isHexByte(v[i-1]) || v[i-1] == ':') && (isHexByte(v[i+1]) || v[i+1] == ':') {
+					t |= trigIP
+				}
+			case 'A':
+				if bytes.HasPrefix(v[i:], awsAKIA) || bytes.HasPrefix(v[i:], awsASIA) {
+					t |= trigSecret
+				}
+			case 'e':
+				if bytes.HasPrefix(v[i:], jwtHead) {
+					t |= trigSecret
+				}
+			case 'x':
+				if bytes.HasPrefix(v[i:], slackHead) {
+					t |= trigSecret
+				}
+			case 'v':
+				if bytes.HasPrefix(v[i+1:], tokenHead) {
+					t |= trigToken
+				}
+			}
+		}
+	}
+	return t | wide.end(v, len(v)) | narrow.end(v, len(v))
+}
+
+// contextMaskRef is contextMask before its second-letter gate.
+func contextMaskRef(v []byte) uint64 {
+	var m uint64
+	for i := 0; i < len(v); {
+		c := v[i]
+		if !isUpperOrLower(c) {
+			i++
+			continue
+		}
+		for _, cw := range contextIndex[c] {
+			if m&cw.bit == 0 && cw.at(v[i:]) {
+				m |= cw.bit
+			}
+		}
+		for i++; i < len(v) && isUpperOrLower(v[i]); i++ { // to the word's end
+		}
+	}
+	return m
+}
+
+var prefilterSeeds = []string{"003Dn0000000000AAA", "2024-03-01T09:21:44.000+0000", "(415) 234-1234",
+	"/services/data/v62.0/sobjects/Contact/003Dn0000000000AAA", "Date of birth 02/03/1980, SSN 078-05-1120",
+	"GB82 WEST 1234 5698 7654 32", "eyJhbGciOi", "AKIAIOSFODNN7EXAMPLE", "vt.email.abc", "+999 1234", "10.0.0.1 ::1",
+	"Met at the 2024 conference; call 0 (1) 23 45 67 89, order #12345678, NHS 943 476 5919", "A0 0 100000", "1A2B3C4D5E6F7"}
+
+// referenceValues are every string of the shared corpus (keys and values),
+// the detectors' fuzz seeds, and random strings over the bytes the
+// prefilter treats apart.
+func referenceValues(t *testing.T) [][]byte {
+	t.Helper()
+	var vals [][]byte
+	files, _ := filepath.Glob(filepath.Join("..", "..", "shared", "corpus", "*.json"))
+	if len(files) == 0 {
+		t.Log("the shared corpus is not at ../../shared/corpus: the seeds and random values only")
+	}
+	for _, s := range prefilterSeeds {
+		vals = append(vals, []byte(s))
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		vals = append(vals, jsonStrings(b)...)
+	}
+	rng := rand.New(rand.NewPCG(1, 10))
+	const alphabet = "0123456789 -.()@+/_:AexvKISyJot9-----aBcZ#;,\n\t\xc3\xa9"
+	for range 200_000 {
+		v := make([]byte, rng.IntN(40))
+		for i := range v {
+			v[i] = alphabet[rng.IntN(len(alphabet))]
+		}
+		vals = append(vals, v)
+	}
+	return vals
+}
+
+// jsonStrings cuts the quoted strings out of a JSON document, escapes
+// and all: what they are does not matter, only that they are realistic.
+func jsonStrings(b []byte) [][]byte {
+	var out [][]byte
+	for {
+		i := bytes.IndexByte(b, '"')
+		if i < 0 {
+			return out
+		}
+		b = b[i+1:]
+		j := 0
+		for j < len(b) && b[j] != '"' {
+			if b[j] == '\\' {
+				j++
+			}
+			j++
+		}
+		out = append(out, b[:min(j, len(b))])
+		b = b[min(j+1, len(b)):]
+	}
+}
+
+func TestPrefilterMatchesReference(t *testing.T) {
+	vals := referenceValues(t)
+	for _, v := range vals {
+		if got, want := prefilter(v), prefilterRef(v); got != want {
+			t.Fatalf("prefilter(%q) = %b, the reference says %b", v, got, want)
+		}
+		if got, want := contextMask(v), contextMaskRef(v); got != want {
+			t.Fatalf("contextMask(%q) = %b, the reference says %b", v, got, want)
+		}
+	}
+	t.Logf("%d values", len(vals))
+}
+
+func FuzzPrefilterMatchesReference(f *testing.F) {
+	for _, s := range prefilterSeeds {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		v := []byte(s)
+		if got, want := prefilter(v), prefilterRef(v); got != want {
+			t.Fatalf("prefilter(%q) = %b, the reference says %b", v, got, want)
+		}
+		if got, want := contextMask(v), contextMaskRef(v); got != want {
+			t.Fatalf("contextMask(%q) = %b, the reference says %b", v, got, want)
+		}
+	})
+}
