@@ -31,6 +31,7 @@ type env struct {
 	veil       *veilProc
 	rulesDir   string
 	veilBinary string
+	pprof      bool // admin.pprof on (-profile)
 }
 
 var listeningRe = regexp.MustCompile(`veilbench \w+ listening on (\S+)`)
@@ -59,7 +60,7 @@ func startSelf(ctx context.Context, cs *children, sub string, args ...string) (*
 // proxy, redis-server and Veil. The env it returns, even with an error,
 // is to be closed.
 func setup(ctx context.Context, cs *children, o options, records []int) (*env, error) {
-	e := &env{cs: cs}
+	e := &env{cs: cs, pprof: o.profileDir != ""}
 	var err error
 	if e.veilBinary, err = filepath.Abs(o.veilBin); err != nil {
 		return e, err
@@ -94,7 +95,7 @@ func setup(ctx context.Context, cs *children, o options, records []int) (*env, e
 // startVeil runs a `veil serve` named name with the benchmark's
 // configuration (timeouts.write = write when positive).
 func (e *env) startVeil(ctx context.Context, name string, write time.Duration) (*veilProc, error) {
-	cfg := veilConfig(e.cs.dir, e.rulesDir, e.crmURL, e.redisAddr, write)
+	cfg := veilConfig(e.cs.dir, e.rulesDir, e.crmURL, e.redisAddr, write, e.pprof)
 	return startVeil(ctx, e.cs, e.veilBinary, name, cfg)
 }
 

@@ -114,8 +114,9 @@ type options struct {
 
 	quietWait time.Duration // longest wait for a quiet machine before each run
 
-	jsonPath string
-	keep     bool
+	jsonPath   string
+	keep       bool
+	profileDir string // CPU profiles of Veil's saturation runs, or ""
 }
 
 // parseOptions reads the driver's flags; -quick shortens what was not
@@ -141,6 +142,8 @@ func parseOptions(args []string) (options, error) {
 		"and measure again (twice at most) a run they disturbed (over 0.3 cores); 0: neither")
 	fs.StringVar(&o.jsonPath, "json", "", "also write the raw numbers to this file")
 	fs.BoolVar(&o.keep, "keep", false, "keep the temporary directory (configs, logs) after the run")
+	fs.StringVar(&o.profileDir, "profile", "", "write a CPU profile of Veil over each of its saturation runs (warm-up included) to DIR/veil-<size>.pprof "+
+		"(turns on admin.pprof; read with go tool pprof bin/veil FILE); the profiler's own cost is in that run's numbers")
 	quick := fs.Bool("quick", false, "short run: 0.3s warm-up, 2s intervals, a 64 MiB stream (flags given explicitly win)")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), "Usage: veilbench [flags]\n\n"+

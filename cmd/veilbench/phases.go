@@ -7,6 +7,7 @@ import (
 	"github.com/veil-proxy/veil/proxy/benchdata"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 )
@@ -151,7 +152,12 @@ func saturationPhase(ctx context.Context, e *env, o options, rep *report, out io
 			progress("saturation: %s %s (%d connections, %s + %s)", sc.Label, t.name, o.conns, o.warmup, o.duration)
 			x := exchange{url: t.base + queryPath(sc.Records), token: benchToken, expectLen: t.expectLen(sc)}
 			r, err := measureQuietly(ctx, e, t, o.quietWait, func(w *cpuWatch) (loadResult, error) {
-				return closedLoop(ctx, x, o.conns, o.warmup, o.duration, w)
+				if o.profileDir == "" || t.name != "veil" {
+					return closedLoop(ctx, x, o.conns, o.warmup, o.duration, w)
+				}
+				return profiled(ctx, e.veil.admin, filepath.Join(o.profileDir, "veil-"+strings.ReplaceAll(sc.Label, " ", "")+".pprof"), o.warmup+o.duration, func() (loadResult, error) {
+					return closedLoop(ctx, x, o.conns, o.warmup, o.duration, w)
+				})
 			})
 			if err != nil {
 				return fmt.Errorf("saturation %s: %w", sc.Label, err)

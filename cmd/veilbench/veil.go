@@ -97,8 +97,9 @@ func raiseLimits(data []byte) ([]byte, error) {
 // listener on loopback with a free port, one Salesforce route to the bench
 // CRM, the analyst principal, audit events to Redis (spool in dir), the
 // memory vault, and the watch's bulk-export alert out of reach. write is
-// timeouts.write (0: Veil's default).
-func veilConfig(dir, rules, crmURL, redisAddr string, write time.Duration) string {
+// timeouts.write (0: Veil's default); pprof turns on admin.pprof (the
+// admin listener is on loopback without a token).
+func veilConfig(dir, rules, crmURL, redisAddr string, write time.Duration, pprof bool) string {
 	timeouts := ""
 	if write > 0 {
 		timeouts = fmt.Sprintf("timeouts:\n  write: %s\n", write)
@@ -108,6 +109,7 @@ func veilConfig(dir, rules, crmURL, redisAddr string, write time.Duration) strin
 	return fmt.Sprintf(`listen: localhost:0
 admin:
   listen: 127.0.0.1:0
+  pprof: %t
 log:
   level: info
 policy:
@@ -126,7 +128,7 @@ audit:
   spool_dir: %q
 watch:
   bulk_export: {window: 1h, records: %d}
-%s`, rules, benchToken, crmURL, redisAddr, filepath.Join(dir, "spool"), noLimit, timeouts)
+%s`, pprof, rules, benchToken, crmURL, redisAddr, filepath.Join(dir, "spool"), noLimit, timeouts)
 }
 
 // veilProc is a running `veil serve`.

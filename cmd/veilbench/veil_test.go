@@ -65,7 +65,7 @@ func TestVeilConfigLoads(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(rules, "data.json")); err != nil {
 		t.Fatal(err)
 	}
-	c, err := config.Parse([]byte(veilConfig(dir, rules, "http://127.0.0.1:1", "127.0.0.1:2", 15*time.Minute)))
+	c, err := config.Parse([]byte(veilConfig(dir, rules, "http://127.0.0.1:1", "127.0.0.1:2", 15*time.Minute, true)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,15 +78,18 @@ func TestVeilConfigLoads(t *testing.T) {
 	if len(c.Redis.Addrs) != 1 || c.Redis.Addrs[0] != "127.0.0.1:2" || c.Vault.Backend != "memory" {
 		t.Errorf("redis %v, vault %q", c.Redis.Addrs, c.Vault.Backend)
 	}
-	if int64(c.Watch.BulkExport.Records) != noLimit || c.Timeouts.Write != 15*time.Minute || c.Policy.Rules != rules {
-		t.Errorf("bulk export %d, write timeout %v, rules %q", c.Watch.BulkExport.Records, c.Timeouts.Write, c.Policy.Rules)
+	if int64(c.Watch.BulkExport.Records) != noLimit || c.Timeouts.Write != 15*time.Minute || c.Policy.Rules != rules || !c.Admin.Pprof {
+		t.Errorf("bulk export %d, write timeout %v, rules %q, pprof %t", c.Watch.BulkExport.Records, c.Timeouts.Write, c.Policy.Rules, c.Admin.Pprof)
 	}
-	def, err := config.Parse([]byte(veilConfig(dir, rules, "http://127.0.0.1:1", "127.0.0.1:2", 0)))
+	def, err := config.Parse([]byte(veilConfig(dir, rules, "http://127.0.0.1:1", "127.0.0.1:2", 0, false)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if def.Timeouts.Write != config.Demo("127.0.0.1:0", "127.0.0.1:1", "http://x").Timeouts.Write {
 		t.Errorf("without a write timeout Veil's default must apply, got %v", def.Timeouts.Write)
+	}
+	if def.Admin.Pprof {
+		t.Error("admin.pprof on without -profile")
 	}
 }
 
