@@ -15,6 +15,8 @@ import (
 	"sync"
 
 	"github.com/nyaruka/phonenumbers"
+
+	"github.com/veil-proxy/veil/detectors"
 )
 
 // PIIPerRecord is how many personal values each generated Contact holds.
@@ -58,9 +60,17 @@ var (
 func ContactID(i int) string { return string(AppendContactID(nil, i)) }
 
 // AppendContactID appends ContactID(i) without allocating.
-func AppendContactID(dst []byte, i int) []byte {
-	return append(appendPadded(append(dst, "003Dn"...), i, 10), "AAA"...)
+func AppendContactID(dst []byte, i int) []byte { return appendID(dst, "003Dn", i) }
+
+// appendID appends the 18-character id of record i of the object whose
+// key prefix and pod are prefix ("003Dn"), its checksum right: the form
+// the REST API writes.
+func appendID(dst []byte, prefix string, i int) []byte {
+	var id [15]byte
+	return detectors.AppendSalesforceID(dst, appendPadded(append(id[:0], prefix...), i, 10))
 }
+
+var ownerID = string(appendID(nil, "005Dn", 1))
 
 // FirstName and LastName of record i: 24 × 24 combinations.
 func FirstName(i int) string { return firstNames[i%len(firstNames)] }
@@ -178,22 +188,22 @@ func AppendContact(dst []byte, i int) []byte {
 	id := ContactID(i)
 	day := 1 + i%28
 	return fmt.Appendf(dst, `{"attributes":{"type":"Contact","url":"/services/data/v62.0/sobjects/Contact/%s"},`+
-		`"Id":"%s","AccountId":"001Dn%010dAAA","OwnerId":"005Dn0000001AAAAA3","Salutation":"%s",`+
+		`"Id":"%s","AccountId":"%s","OwnerId":"%s","Salutation":"%s",`+
 		`"FirstName":"%s","LastName":"%s","Title":"%s","Department":"%s",`+
 		`"Email":"%s","Phone":"%s","MailingStreet":"%s","MailingCity":"%s","MailingState":"%s","MailingCountry":"United States",`+
 		`"LeadSource":"%s","HasOptedOutOfEmail":false,"DoNotCall":false,"IsDeleted":false,"IsEmailBounced":false,`+
 		`"MasterRecordId":null,"ReportsToId":null,"IndividualId":null,"Jigsaw":null,"CleanStatus":"Pending",`+
 		`"PhotoUrl":"/services/images/photo/%s","Level__c":"%s","Languages__c":"English;Spanish",`+
-		`"CreatedDate":"2024-03-%02dT09:21:44.000+0000","CreatedById":"005Dn0000001AAAAA3",`+
-		`"LastModifiedDate":"2025-06-%02dT21:14:02.000+0000","LastModifiedById":"005Dn0000001AAAAA3",`+
+		`"CreatedDate":"2024-03-%02dT09:21:44.000+0000","CreatedById":"%s",`+
+		`"LastModifiedDate":"2025-06-%02dT21:14:02.000+0000","LastModifiedById":"%s",`+
 		`"SystemModstamp":"2025-06-%02dT21:14:02.000+0000","LastActivityDate":"2025-07-%02d",`+
 		`"LastViewedDate":"2025-08-%02dT16:40:12.000+0000","LastReferencedDate":"2025-08-%02dT16:40:12.000+0000",`+
 		`"Description":"%s"}`,
-		id, id, i/4, []string{"Ms.", "Mr.", "Dr.", "Mx."}[i%4],
+		id, id, appendID(nil, "001Dn", i/4), ownerID, []string{"Ms.", "Mr.", "Dr.", "Mx."}[i%4],
 		FirstName(i), LastName(i), titles[i%len(titles)], departments[i%len(departments)],
 		Email(i), Phone(i), Street(i), cities[i%len(cities)], states[i%len(states)],
 		sources[i%len(sources)], id, []string{"Primary", "Secondary", "Tertiary"}[i%3],
-		day, day, day, day, day, day, notes[i%len(notes)])
+		day, ownerID, day, ownerID, day, day, day, day, notes[i%len(notes)])
 }
 
 // ContactSOQL is the query the benchmark sends, without its LIMIT.
