@@ -37,8 +37,9 @@ type Inspector struct {
 func (in *Inspector) InspectRequest(r *http.Request) *crm.Error {
 	sc := scope.From(r.Context())
 	route := sc.Route
-	sc.Call = crm.Classify(route.Dialect, r.Method, r.URL.Path, r.URL.Query())
-	msg := &Message{Direction: DirRequest, Route: route, Call: sc.Call, Method: r.Method, Path: r.URL.Path, URL: r.URL, Scope: sc}
+	query := r.URL.Query() // parsed once: the call's class and the scan read it
+	sc.Call = crm.Classify(route.Dialect, r.Method, r.URL.Path, query)
+	msg := &Message{Direction: DirRequest, Route: route, Call: sc.Call, Method: r.Method, Path: r.URL.Path, URL: r.URL, Query: query, Scope: sc}
 
 	enc := contentEncoding(r.Header)
 	// A body without a Content-Type is inspected as JSON: CRM APIs need one,

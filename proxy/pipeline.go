@@ -77,9 +77,10 @@ type Message struct {
 	Route     *config.Route
 	Call      crm.Call
 	Method    string
-	Path      string   // URL path, never the query
-	URL       *url.URL // a request's URL, whose query and path are scanned; nil for responses
-	Format    string   // FormatJSON (or ""), FormatForm or FormatCSV
+	Path      string     // URL path, never the query
+	URL       *url.URL   // a request's URL, whose query and path are scanned; nil for responses
+	Query     url.Values // URL's query parsed, when the caller has it (nil: parsed when scanned); read only
+	Format    string     // FormatJSON (or ""), FormatForm or FormatCSV
 	Scope     *scope.Scope
 	Body      []byte // decoded JSON; nil for a message without a body
 }
@@ -416,7 +417,7 @@ func (p *Pipeline) scanURL(m *Message, in *policy.Input) []urlFind {
 	if n := len(in.Findings); n > 0 {
 		id = in.Findings[n-1].ID + 1
 	}
-	for _, v := range urlValues(m.URL) {
+	for _, v := range urlValues(m.URL, m.Query) {
 		f := detectors.ClassifyFieldOf(m.Call.Object, v.field)
 		scratch = p.scanner.Scan(scratch[:0], []byte(v.value), f)
 		for _, fd := range scratch {

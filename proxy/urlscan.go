@@ -39,9 +39,11 @@ type urlValue struct {
 // ("WHERE Email = 'jane@x.com'" is an email in field Email), so hints work
 // as they do in bodies. HubSpot's ?idProperty=email names the field of the
 // record id in the path.
-func urlValues(u *url.URL) []urlValue {
+func urlValues(u *url.URL, q url.Values) []urlValue {
 	var out []urlValue
-	q := u.Query()
+	if q == nil {
+		q = u.Query()
+	}
 	names := make([]string, 0, len(q))
 	for k := range q {
 		names = append(names, k)

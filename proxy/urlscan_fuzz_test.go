@@ -44,7 +44,7 @@ func FuzzURLValues(f *testing.F) {
 		}
 		q := u.Query()
 		segs := strings.Split(strings.TrimPrefix(u.Path, "/"), "/")
-		vals := urlValues(u)
+		vals := urlValues(u, nil)
 
 		type place struct {
 			in, param string
@@ -252,7 +252,7 @@ func TestRewriteURLKeepsEscapedSlashes(t *testing.T) {
 		}
 		var urls []urlFind
 		w := vaultWork{out: map[int][]byte{}}
-		for _, v := range urlValues(u) {
+		for _, v := range urlValues(u, nil) {
 			if i := strings.Index(v.value, "123-45-6789"); i >= 0 && v.in == InPath {
 				w.out[urlKey(len(urls))] = []byte("TOK")
 				urls = append(urls, urlFind{id: len(urls), v: v, start: i, end: i + 11, category: "us_ssn"})

@@ -29,7 +29,7 @@ func TestQueryLiterals(t *testing.T) {
 
 func TestURLValues(t *testing.T) {
 	u, _ := url.Parse("/crm/v3/objects/contacts/jane%40x.com?idProperty=email&b=2&b=3&a%2Fb=1")
-	got := urlValues(u)
+	got := urlValues(u, nil)
 	want := []urlValue{
 		{InQuery, "/a~1b", "a/b", "1", "a/b", 0, 0},
 		{InQuery, "/b/0", "b", "2", "b", 0, 0},
