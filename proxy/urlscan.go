@@ -132,9 +132,7 @@ func queryLiterals(q string) []literal {
 				j++
 			}
 			ident = q[i:j]
-			switch strings.ToUpper(ident) {
-			case "LIKE", "IN", "NOT", "INCLUDES", "EXCLUDES", "AND", "OR", "WHERE":
-			default:
+			if !soqlOperator(ident) {
 				field = ident
 				if k := strings.LastIndexByte(field, '.'); k >= 0 { // Account.Phone
 					field = field[k+1:]
@@ -147,5 +145,18 @@ func queryLiterals(q string) []literal {
 	}
 	return out
 }
+
+// soqlOperator reports whether ident is a keyword between a field and its
+// literal (WHERE Email LIKE '…'), in any case, without a copy.
+func soqlOperator(ident string) bool {
+	for _, k := range soqlOperators {
+		if strings.EqualFold(ident, k) {
+			return true
+		}
+	}
+	return false
+}
+
+var soqlOperators = []string{"LIKE", "IN", "NOT", "INCLUDES", "EXCLUDES", "AND", "OR", "WHERE"}
 
 func isIdentStart(c byte) bool { return c|0x20 >= 'a' && c|0x20 <= 'z' || c == '_' }
