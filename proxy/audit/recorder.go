@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -203,7 +202,7 @@ func (r *Recorder) record(e Event, done chan error) (Event, error) {
 	e.Time = e.Time.UTC()
 	e.Instance = r.instance
 	e.Seq, e.PrevHash, e.Hash = 0, "", ""
-	body, err := json.Marshal(e) // off the lock
+	body, err := appendEvent(make([]byte, 0, encodeSize), &e) // off the lock
 	if err != nil {
 		r.events.encodeFailed()
 		return e, fmt.Errorf("audit: encode: %w", err)
@@ -216,7 +215,7 @@ func (r *Recorder) record(e Event, done chan error) (Event, error) {
 			e.Hash = h
 			return b, h, nil
 		}
-		b, err := json.Marshal(e)
+		b, err := appendEvent(make([]byte, 0, encodeSize), &e)
 		if err != nil {
 			return nil, "", err
 		}
@@ -249,7 +248,7 @@ func (r *Recorder) alert(a Alert, done chan error) (Alert, error) {
 	a.Time = a.Time.UTC()
 	a.Instance = r.instance
 	a.Seq, a.PrevHash, a.Hash = 0, "", ""
-	body, err := json.Marshal(a)
+	body, err := appendAlert(make([]byte, 0, encodeSize), &a)
 	if err != nil {
 		r.alerts.encodeFailed()
 		return a, fmt.Errorf("audit: encode: %w", err)
@@ -262,7 +261,7 @@ func (r *Recorder) alert(a Alert, done chan error) (Alert, error) {
 			a.Hash = h
 			return b, h, nil
 		}
-		b, err := json.Marshal(a)
+		b, err := appendAlert(make([]byte, 0, encodeSize), &a)
 		if err != nil {
 			return nil, "", err
 		}

@@ -7,13 +7,32 @@ import "unicode/utf8"
 // characters) plus U+2028 and U+2029, which JavaScript source cannot hold;
 // it leaves <, > and & alone. Bytes that are not UTF-8 become \ufffd, one
 // per byte, as in encoding/json.
-func AppendJSONString(dst []byte, s []byte) []byte {
+func AppendJSONString(dst []byte, s []byte) []byte { return appendQuoted(dst, s, &strPlain) }
+
+// AppendJSONStringHTML appends s exactly as encoding/json's Marshal writes
+// a string: as AppendJSONString, and <, > and & as \u003c, \u003e and
+// \u0026.
+func AppendJSONStringHTML[S string | []byte](dst []byte, s S) []byte {
+	return appendQuoted(dst, s, &htmlPlain)
+}
+
+// htmlPlain is strPlain without <, > and & (built apart: package
+// variables are set before init fills strPlain).
+var htmlPlain = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+	}
+	return t
+}()
+
+// appendQuoted quotes s, the ASCII bytes plain writes as they are.
+func appendQuoted[S string | []byte](dst []byte, s S, plain *[256]bool) []byte {
 	dst = append(dst, '"')
 	start := 0 // s[start:i] is still to be copied as it is
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if strPlain[c] {
+			if plain[c] {
 				i++
 				continue
 			}
@@ -38,7 +57,7 @@ func AppendJSONString(dst []byte, s []byte) []byte {
 			start = i
 			continue
 		}
-		r, size := utf8.DecodeRune(s[i:])
+		r, size := utf8.DecodeRuneInString(string(s[i:min(i+utf8.UTFMax, len(s))]))
 		switch {
 		case r == utf8.RuneError && size == 1:
 			dst = append(append(dst, s[start:i]...), `\ufffd`...)

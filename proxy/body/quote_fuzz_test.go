@@ -14,7 +14,8 @@ import (
 // U+2028), the literal is one valid JSON string that WalkJSON and
 // encoding/json both read back as encoding/json's own quoting of the same
 // bytes reads; it holds no raw control byte, U+2028 or U+2029; and it is
-// appended to dst without touching dst.
+// appended to dst without touching dst. AppendJSONStringHTML writes
+// encoding/json's quoting byte for byte.
 func FuzzAppendJSONString(f *testing.F) {
 	for _, s := range []string{"", "plain", `"\`, "a\x00b\x1f\x7f", "\n\r\t\b\f", "\u2028\u2029", "\xff\xfe", "é\xc3", "\xed\xa0\x80", "<>&", `\ud83d\ude00`, "\U0001F600"} {
 		f.Add([]byte(s))
@@ -30,6 +31,12 @@ func FuzzAppendJSONString(f *testing.F) {
 			t.Fatalf("%q quoted as %q: not a JSON string: %v", s, lit, err)
 		}
 		ref, _ := json.Marshal(string(s))
+		if html := AppendJSONStringHTML(nil, string(s)); !bytes.Equal(html, ref) {
+			t.Fatalf("%q: AppendJSONStringHTML wrote %q, encoding/json %q", s, html, ref)
+		}
+		if html := AppendJSONStringHTML([]byte("pre"), s); string(html) != "pre"+string(ref) {
+			t.Fatalf("%q: AppendJSONStringHTML of the bytes wrote %q, encoding/json %q", s, html, ref)
+		}
 		var want string
 		if err := json.Unmarshal(ref, &want); err != nil {
 			t.Fatal(err)
