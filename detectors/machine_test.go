@@ -189,3 +189,26 @@ func FuzzMachineValuesHoldNothing(f *testing.F) {
 		}
 	})
 }
+
+// The two misreadings machine values end, through the scanner as Veil
+// runs it: a timestamp whose seconds, fraction and offset made a UK
+// mobile number was masked as a phone, an id that passed as a Finnish
+// IBAN as an IBAN.
+func TestMachineValuesAreNotMisread(t *testing.T) {
+	sc := NewScanner(Default())
+	all := NewScanner(Default())
+	all.exhaustive = true
+	for _, c := range []struct{ v, field, was string }{
+		{"2025-06-08T21:14:07.844-0500", "LastModifiedDate", "phone"},
+		{"/services/data/v62.0/sobjects/SSN_Record__c/Fi09h1v694mG669BAC", "url", "iban"},
+	} {
+		f := ClassifyField(c.field)
+		before := all.Scan(nil, []byte(c.v), f)
+		if len(before) != 1 || before[0].Detector != c.was {
+			t.Fatalf("%q: every detector finds %+v, want the %s misreading this test is about", c.v, before, c.was)
+		}
+		if got := sc.Scan(nil, []byte(c.v), f); len(got) != 0 {
+			t.Errorf("%q in %s: %+v", c.v, c.field, got)
+		}
+	}
+}
