@@ -89,7 +89,7 @@ bench: redis ## the Go benchmarks (-benchmem), then veilbench: the CRM, a bare p
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/veil ./cmd/veil
 	$(GO) build -o $(BIN)/veilbench ./cmd/veilbench
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 $(PKGS)
-	./$(BIN)/veilbench -veil $(BIN)/veil -rules rules -json $(BIN)/veilbench.json $(BENCHFLAGS)
+	./$(BIN)/veilbench -veil $(BIN)/veil -rules rules -json $(BIN)/veilbench.json -rounds 3 $(BENCHFLAGS)
 
 # fuzz_each runs every fuzz target of $(PKGS), one after the other, for
 # $(1) each: make fuzz and make fuzz-smoke. Go 1.26's fuzz coordinator can

@@ -268,6 +268,8 @@ type measured struct {
 	// Attempts is how many times the run was measured (-quiet-wait runs
 	// again one that other programs disturbed; the least disturbed is kept).
 	Attempts int `json:"attempts"`
+	// Round is the saturation round (-rounds), 0 when there is one.
+	Round int `json:"round,omitempty"`
 	// Veil only, from its /metrics over the run (warm-up included).
 	FindingsPerResponse float64 `json:"findings_per_response,omitempty"`
 	CacheHitRatio       float64 `json:"policy_cache_hit_ratio,omitempty"`

@@ -100,6 +100,7 @@ type options struct {
 	rules        string
 	sizes        []int
 	conns        int
+	rounds       int // saturation runs of each target per size, interleaved
 	warmup       time.Duration
 	duration     time.Duration
 	openDuration time.Duration
@@ -128,6 +129,8 @@ func parseOptions(args []string) (options, error) {
 	fs.StringVar(&o.rules, "rules", "rules", "the policy bundle to copy (its bulk-export limits are raised in the copy)")
 	sizes := fs.String("sizes", "1KB,10KB,100KB,1MB", "query result sizes (binary units: 1KB = 1024 bytes)")
 	fs.IntVar(&o.conns, "conns", 16, "concurrent connections of the closed loop")
+	fs.IntVar(&o.rounds, "rounds", 1, "saturation: measure each size's targets this many times, interleaved (direct, bare, Veil, direct, …); "+
+		"the ratios are taken per round and their median reported, with their range")
 	fs.DurationVar(&o.warmup, "warmup", time.Second, "warm-up before each measured interval (not measured)")
 	fs.DurationVar(&o.duration, "duration", 5*time.Second, "measured interval of each saturation run")
 	fs.DurationVar(&o.openDuration, "open-duration", 5*time.Second, "measured interval of each open-loop run")
@@ -197,8 +200,8 @@ func parseOptions(args []string) (options, error) {
 	switch {
 	case o.phases[phaseOpen] && !o.phases[phaseSaturation]:
 		return o, errors.New("-phases: open needs saturation (its rate is a fraction of Veil's saturation throughput)")
-	case o.conns < 1 || o.openConns < 1:
-		return o, errors.New("-conns and -open-conns must be at least 1")
+	case o.conns < 1 || o.openConns < 1 || o.rounds < 1:
+		return o, errors.New("-conns, -open-conns and -rounds must be at least 1")
 	case o.duration <= 0 || o.openDuration <= 0 || o.warmup < 0:
 		return o, errors.New("-duration and -open-duration must be positive, -warmup not negative")
 	case o.loadFraction <= 0 || o.loadFraction > 1:

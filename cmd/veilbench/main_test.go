@@ -1,6 +1,7 @@
 package main
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -42,14 +43,48 @@ func TestParseOptionsQuick(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if o.duration != 5*time.Second || o.streamBytes != 1<<30 || len(o.sizes) != 4 || o.sizes[3] != 1<<20 || !o.phases[phaseStream] || o.conns != 16 {
+	if o.duration != 5*time.Second || o.streamBytes != 1<<30 || len(o.sizes) != 4 || o.sizes[3] != 1<<20 || !o.phases[phaseStream] || o.conns != 16 || o.rounds != 1 {
 		t.Errorf("defaults: %+v", o)
 	}
 	for _, bad := range [][]string{
-		{"-phases", "open"}, {"-phases", "saturation,warp"}, {"-load", "1.5"}, {"-conns", "0"}, {"-sizes", "1KB,x"}, {"extra"},
+		{"-phases", "open"}, {"-phases", "saturation,warp"}, {"-load", "1.5"}, {"-conns", "0"}, {"-rounds", "0"}, {"-sizes", "1KB,x"}, {"extra"},
 	} {
 		if _, err := parseOptions(bad); err == nil {
 			t.Errorf("%q: want an error", bad)
+		}
+	}
+}
+
+// With -rounds the ratios are per round (bare and Veil of the same round),
+// reported as their median and range, and the open loop's rate comes from
+// Veil's median run.
+func TestRoundsRatios(t *testing.T) {
+	run := func(target string, round int, rps float64, proxyUS int) measured {
+		return measured{Size: "10 KB", Target: target, Round: round, Result: loadResult{
+			Requests: int64(rps), Seconds: 1, CPU: map[string]time.Duration{"proxy": time.Duration(rps) * time.Duration(proxyUS) * time.Microsecond}}}
+	}
+	runs := []measured{
+		run("bare", 1, 10000, 100), run("veil", 1, 4000, 350),
+		run("bare", 2, 8000, 120), run("veil", 2, 4000, 330), // a slow bare round: 0.50×
+		run("bare", 3, 10000, 100), run("veil", 3, 3000, 400),
+	}
+	if got, want := spread([]float64{4000.0 / 10000, 4000.0 / 8000, 3000.0 / 10000}), "0.40× (0.30–0.50×)"; got != want {
+		t.Errorf("spread = %q, want %q", got, want)
+	}
+	if got := spread([]float64{0.5}); got != "0.50×" {
+		t.Errorf("one round: %q", got)
+	}
+	if got := median([]float64{4, 1, 3, 2}); got != 2.5 {
+		t.Errorf("median = %v", got)
+	}
+	if m := medianRun(runs, "10 KB", "veil"); m == nil || m.Round != 1 && m.Round != 2 || m.Result.rps() != 4000 {
+		t.Errorf("median Veil run = %+v", m)
+	}
+	var out strings.Builder
+	printSaturation(&out, runs)
+	for _, want := range []string{"veil #3", "0.40× (0.30–0.50×)", "3.50× (2.75–4.00×)"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("the report lacks %q:\n%s", want, out.String())
 		}
 	}
 }

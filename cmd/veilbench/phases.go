@@ -148,33 +148,58 @@ func saturationPhase(ctx context.Context, e *env, o options, rep *report, out io
 	}
 	printSizes(out, rep.Sizes)
 	for _, sc := range rep.Sizes {
-		for _, t := range e.targets() {
-			progress("saturation: %s %s (%d connections, %s + %s)", sc.Label, t.name, o.conns, o.warmup, o.duration)
-			x := exchange{url: t.base + queryPath(sc.Records), token: benchToken, expectLen: t.expectLen(sc)}
-			r, err := measureQuietly(ctx, e, t, o.quietWait, func(w *cpuWatch) (loadResult, error) {
-				if o.profileDir == "" || t.name != "veil" {
-					return closedLoop(ctx, x, o.conns, o.warmup, o.duration, w)
-				}
-				return profiled(ctx, e.veil.admin, filepath.Join(o.profileDir, "veil-"+strings.ReplaceAll(sc.Label, " ", "")+".pprof"), o.warmup+o.duration, func() (loadResult, error) {
-					return closedLoop(ctx, x, o.conns, o.warmup, o.duration, w)
-				})
-			})
-			if err != nil {
-				return fmt.Errorf("saturation %s: %w", sc.Label, err)
+		for round := 1; round <= o.rounds; round++ {
+			if err := saturationRound(ctx, e, o, rep, sc, round); err != nil {
+				return err
 			}
-			r.Size = sc.Label
-			rep.Saturation = append(rep.Saturation, r)
 		}
 	}
 	printSaturation(out, rep.Saturation)
 	return nil
 }
 
+// saturationRound measures every target once at saturation for size sc.
+func saturationRound(ctx context.Context, e *env, o options, rep *report, sc sizeCase, round int) error {
+	for _, t := range e.targets() {
+		progress("saturation: %s %s%s (%d connections, %s + %s)", sc.Label, t.name, roundOf(round, o.rounds), o.conns, o.warmup, o.duration)
+		x := exchange{url: t.base + queryPath(sc.Records), token: benchToken, expectLen: t.expectLen(sc)}
+		r, err := measureQuietly(ctx, e, t, o.quietWait, func(w *cpuWatch) (loadResult, error) {
+			if o.profileDir == "" || t.name != "veil" {
+				return closedLoop(ctx, x, o.conns, o.warmup, o.duration, w)
+			}
+			name := "veil-" + strings.ReplaceAll(sc.Label, " ", "")
+			if o.rounds > 1 {
+				name += fmt.Sprintf("-round%d", round)
+			}
+			return profiled(ctx, e.veil.admin, filepath.Join(o.profileDir, name+".pprof"), o.warmup+o.duration, func() (loadResult, error) {
+				return closedLoop(ctx, x, o.conns, o.warmup, o.duration, w)
+			})
+		})
+		if err != nil {
+			return fmt.Errorf("saturation %s: %w", sc.Label, err)
+		}
+		r.Size = sc.Label
+		if o.rounds > 1 {
+			r.Round = round
+		}
+		rep.Saturation = append(rep.Saturation, r)
+	}
+	return nil
+}
+
+// roundOf labels round n of total for the progress lines.
+func roundOf(n, total int) string {
+	if total == 1 {
+		return ""
+	}
+	return fmt.Sprintf(", round %d of %d", n, total)
+}
+
 // openPhase runs the bare proxy and then Veil at the same constant rate,
 // a fraction of Veil's saturation throughput for the size.
 func openPhase(ctx context.Context, e *env, o options, rep *report, out io.Writer) error {
 	for _, sc := range rep.Sizes {
-		sat := find(rep.Saturation, sc.Label, "veil")
+		sat := medianRun(rep.Saturation, sc.Label, "veil")
 		if sat == nil {
 			return fmt.Errorf("open loop %s: no saturation run of Veil", sc.Label)
 		}

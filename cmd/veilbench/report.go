@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -89,7 +90,7 @@ func settingsOf(o options) map[string]any {
 		"conns": o.conns, "warmup": o.warmup.String(), "duration": o.duration.String(),
 		"open_duration": o.openDuration.String(), "open_conns": o.openConns, "load": o.loadFraction,
 		"phases": slices.Sorted(maps.Keys(o.phases)), "stream_bytes": o.streamBytes,
-		"principal_roles": []string{"analyst"}, "quiet_wait": o.quietWait.String(),
+		"principal_roles": []string{"analyst"}, "quiet_wait": o.quietWait.String(), "rounds": o.rounds,
 	}
 }
 
@@ -185,7 +186,11 @@ func printSaturation(out io.Writer, runs []measured) {
 		if r.Target == "veil" {
 			redis = us(res.cpuPerRequest("redis"))
 		}
-		t.row(r.Size, r.Target, fmt.Sprintf("%.0f", res.rps()), fmt.Sprintf("%.1f", float64(res.Bytes)/1e6/res.Seconds),
+		target := r.Target
+		if r.Round > 0 {
+			target += fmt.Sprintf(" #%d", r.Round)
+		}
+		t.row(r.Size, target, fmt.Sprintf("%.0f", res.rps()), fmt.Sprintf("%.1f", float64(res.Bytes)/1e6/res.Seconds),
 			ms(res.Latency.P50), ms(res.Latency.P99), ms(res.Latency.P999), fmt.Sprint(res.Latency.N),
 			proxy, us(res.cpuPerRequest("crm")), redis, us(res.cpuPerRequest(roleClient)),
 			res.cores(roleMachine), res.cores(roleIRQ), res.cores(roleOther))
@@ -193,21 +198,52 @@ func printSaturation(out io.Writer, runs []measured) {
 	t.flush()
 	fmt.Fprintln(out)
 
-	fmt.Fprintln(out, "Veil / bare")
+	fmt.Fprintln(out, "Veil / bare (with -rounds: each round's ratio, bare and Veil measured one after the other; the median, then the range)")
 	t = newTable(out, "size", "throughput", "proxy CPU/req", "proxy+redis CPU/req", "findings/resp", "policy cache hits")
 	for _, size := range sizesOf(runs) {
-		bare, veil := find(runs, size, "bare"), find(runs, size, "veil")
-		if bare == nil || veil == nil {
+		var tput, cpu, cpuRedis []float64
+		var veil *measured
+		for _, round := range roundsOf(runs, size) {
+			bare, v := findRound(runs, size, "bare", round), findRound(runs, size, "veil", round)
+			if bare == nil || v == nil {
+				continue
+			}
+			b, vr := bare.Result, v.Result
+			tput = append(tput, vr.rps()/b.rps())
+			cpu = append(cpu, float64(vr.cpuPerRequest("proxy"))/float64(b.cpuPerRequest("proxy")))
+			cpuRedis = append(cpuRedis, float64(vr.cpuPerRequest("proxy")+vr.cpuPerRequest("redis"))/float64(b.cpuPerRequest("proxy")))
+			veil = v
+		}
+		if veil == nil {
 			continue
 		}
-		b, v := bare.Result, veil.Result
-		t.row(size, ratio(v.rps(), b.rps()),
-			ratio(float64(v.cpuPerRequest("proxy")), float64(b.cpuPerRequest("proxy"))),
-			ratio(float64(v.cpuPerRequest("proxy")+v.cpuPerRequest("redis")), float64(b.cpuPerRequest("proxy"))),
+		t.row(size, spread(tput), spread(cpu), spread(cpuRedis),
 			fmt.Sprintf("%.1f", veil.FindingsPerResponse), fmt.Sprintf("%.1f%%", 100*veil.CacheHitRatio))
 	}
 	t.flush()
 	fmt.Fprintln(out)
+}
+
+// spread formats ratios as their median and, when there are several,
+// their range: "0.42× (0.38–0.45×)".
+func spread(xs []float64) string {
+	s := fmt.Sprintf("%.2f×", median(xs))
+	if len(xs) > 1 {
+		s += fmt.Sprintf(" (%.2f–%.2f×)", slices.Min(xs), slices.Max(xs))
+	}
+	return s
+}
+
+// median of xs (the mean of the middle two for an even count); NaN for none.
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return math.NaN()
+	}
+	s := slices.Sorted(slices.Values(xs))
+	if n := len(s); n%2 == 0 {
+		return (s[n/2-1] + s[n/2]) / 2
+	}
+	return s[len(s)/2]
 }
 
 // printOpen prints the open-loop runs and the p99 Veil adds.
@@ -294,6 +330,43 @@ func sizesOf(runs []measured) []string {
 		}
 	}
 	return out
+}
+
+// roundsOf lists the rounds size was measured in (0 alone without -rounds).
+func roundsOf(runs []measured, size string) []int {
+	var out []int
+	for _, r := range runs {
+		if r.Size == size && !slices.Contains(out, r.Round) {
+			out = append(out, r.Round)
+		}
+	}
+	return out
+}
+
+// findRound returns the run of size and target in round, or nil.
+func findRound(runs []measured, size, target string, round int) *measured {
+	for k := range runs {
+		if runs[k].Size == size && runs[k].Target == target && runs[k].Round == round {
+			return &runs[k]
+		}
+	}
+	return nil
+}
+
+// medianRun returns the run of size and target with the median
+// throughput over its rounds (the lower middle for an even count), or nil.
+func medianRun(runs []measured, size, target string) *measured {
+	var of []*measured
+	for k := range runs {
+		if runs[k].Size == size && runs[k].Target == target {
+			of = append(of, &runs[k])
+		}
+	}
+	if len(of) == 0 {
+		return nil
+	}
+	slices.SortFunc(of, func(a, b *measured) int { return cmp.Compare(a.Result.rps(), b.Result.rps()) })
+	return of[(len(of)-1)/2]
 }
 
 // find returns the run of size and target, or nil.
