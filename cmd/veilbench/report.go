@@ -209,9 +209,13 @@ func printSaturation(out io.Writer, runs []measured) {
 				continue
 			}
 			b, vr := bare.Result, v.Result
-			tput = append(tput, vr.rps()/b.rps())
-			cpu = append(cpu, float64(vr.cpuPerRequest("proxy"))/float64(b.cpuPerRequest("proxy")))
-			cpuRedis = append(cpuRedis, float64(vr.cpuPerRequest("proxy")+vr.cpuPerRequest("redis"))/float64(b.cpuPerRequest("proxy")))
+			if b.rps() > 0 {
+				tput = append(tput, vr.rps()/b.rps())
+			}
+			if bp := float64(b.cpuPerRequest("proxy")); bp > 0 { // not a tick read: no ratio
+				cpu = append(cpu, float64(vr.cpuPerRequest("proxy"))/bp)
+				cpuRedis = append(cpuRedis, float64(vr.cpuPerRequest("proxy")+vr.cpuPerRequest("redis"))/bp)
+			}
 			veil = v
 		}
 		if veil == nil {
@@ -225,8 +229,11 @@ func printSaturation(out io.Writer, runs []measured) {
 }
 
 // spread formats ratios as their median and, when there are several,
-// their range: "0.42× (0.38–0.45×)".
+// their range: "0.42× (0.38–0.45×)"; "-" for none.
 func spread(xs []float64) string {
+	if len(xs) == 0 {
+		return "-"
+	}
 	s := fmt.Sprintf("%.2f×", median(xs))
 	if len(xs) > 1 {
 		s += fmt.Sprintf(" (%.2f–%.2f×)", slices.Min(xs), slices.Max(xs))
@@ -377,12 +384,4 @@ func find(runs []measured, size, target string) *measured {
 		}
 	}
 	return nil
-}
-
-// ratio formats a/b as "0.42×".
-func ratio(a, b float64) string {
-	if b == 0 {
-		return "-"
-	}
-	return fmt.Sprintf("%.2f×", a/b)
 }
