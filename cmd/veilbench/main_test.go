@@ -74,6 +74,9 @@ func TestRoundsRatios(t *testing.T) {
 	if got := spread([]float64{0.5}); got != "0.50×" {
 		t.Errorf("one round: %q", got)
 	}
+	if got := spread(nil); got != "-" {
+		t.Errorf("no ratio: %q", got)
+	}
 	if got := median([]float64{4, 1, 3, 2}); got != 2.5 {
 		t.Errorf("median = %v", got)
 	}
