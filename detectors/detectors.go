@@ -194,63 +194,14 @@ func prefilter(v []byte) trigger {
 	for i := 0; i < len(v); i++ {
 		c := v[i]
 		switch byteClass[c] {
-		case clsPlain:
-			// Most bytes: end what is open, then skip the plain ones after.
+		case clsPlain, clsHead:
+			// Most bytes: end what is open, look for a head, then skip the
+			// plain ones after.
 			if loose|wide.digits|narrow.digits != 0 {
 				loose = 0
 				t |= wide.end(v, i) | narrow.end(v, i)
 			}
-			for i+1 < len(v) && byteClass[v[i+1]] == clsPlain {
-				i++
-			}
-		case clsDigit:
-			loose++
-			if loose >= 5 {
-				t |= trigRun5
-			}
-			t |= wide.digit(v, i) | narrow.digit(v, i)
-			if c != '0' && i+1 < len(v) && isUpperOrLower(v[i+1]) && (i == 0 || !isAlnumByte(v[i-1])) {
-				t |= trigMBI
-			}
-			// Two letters then two digits: an IBAN's country and check.
-			if i >= 2 && i+1 < len(v) && isUpperOrLower(v[i-2]) && isUpperOrLower(v[i-1]) && isDigit(v[i+1]) {
-				t |= trigIBAN
-			}
-			// The digits right after this one only lengthen the runs (a
-			// digit after a digit starts nothing, and no separator is
-			// pending): take them at once. Ids and timestamps are mostly
-			// such digits.
-			j := i + 1
-			for j < len(v) && isDigit(v[j]) {
-				j++
-			}
-			if n := j - i - 1; n > 0 {
-				loose += n
-				if loose >= 5 {
-					t |= trigRun5
-				}
-				wide.digits, wide.last = wide.digits+n, j-1
-				narrow.digits, narrow.last = narrow.digits+n, j-1
-				i = j - 1
-			}
-		case clsSep:
-			switch c {
-			case '-':
-				if bytes.HasPrefix(v[i:], pemDashes) {
-					t |= trigSecret
-				}
-			case '.':
-				if i > 0 && i+1 < len(v) && isDigit(v[i-1]) && isDigit(v[i+1]) {
-					t |= trigIP
-				}
-			}
-			t |= wide.sep(v, i, c) | narrow.sep(v, i, c)
-		case clsHead: // a letter, plain unless it starts a secret's or a token's head
-			if loose|wide.digits|narrow.digits != 0 {
-				loose = 0
-				t |= wide.end(v, i) | narrow.end(v, i)
-			}
-			switch c {
+			switch c { // clsHead: a letter that may start a secret's or a token's head
 			case 'A':
 				if bytes.HasPrefix(v[i:], awsAKIA) || bytes.HasPrefix(v[i:], awsASIA) {
 					t |= trigSecret
@@ -271,6 +222,43 @@ func prefilter(v []byte) trigger {
 			for i+1 < len(v) && byteClass[v[i+1]] == clsPlain {
 				i++
 			}
+		case clsDigit:
+			// The digits right after this one only lengthen the runs (a
+			// digit after a digit starts nothing, and no separator is
+			// pending): the run is taken at once. Ids and timestamps are
+			// mostly such digits.
+			j := i + 1
+			for j < len(v) && isDigit(v[j]) {
+				j++
+			}
+			if loose += j - i; loose >= 5 {
+				t |= trigRun5
+			}
+			t |= wide.digit(v, i) | narrow.digit(v, i)
+			if c != '0' && i+1 < len(v) && isUpperOrLower(v[i+1]) && (i == 0 || !isAlnumByte(v[i-1])) {
+				t |= trigMBI
+			}
+			// Two letters then two digits: an IBAN's country and check.
+			if i >= 2 && i+1 < len(v) && isUpperOrLower(v[i-2]) && isUpperOrLower(v[i-1]) && isDigit(v[i+1]) {
+				t |= trigIBAN
+			}
+			if n := j - i - 1; n > 0 {
+				wide.digits, wide.last = wide.digits+n, j-1
+				narrow.digits, narrow.last = narrow.digits+n, j-1
+				i = j - 1
+			}
+		case clsSep:
+			switch c {
+			case '-':
+				if bytes.HasPrefix(v[i:], pemDashes) {
+					t |= trigSecret
+				}
+			case '.':
+				if i > 0 && i+1 < len(v) && isDigit(v[i-1]) && isDigit(v[i+1]) {
+					t |= trigIP
+				}
+			}
+			t |= wide.sep(v, i, c) | narrow.sep(v, i, c)
 		default: // clsSpecial: ends a strict run, and may start something
 			if c != '+' && c != '/' { // both join a loose run (02/03/1980)
 				loose = 0
