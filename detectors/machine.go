@@ -1,5 +1,7 @@
 package detectors
 
+import "bytes"
+
 // Machine values: what a CRM writes itself and no person types, which
 // make up much of every record (ids, creation and modification times,
 // record URLs) and which hold no personal data whatever their field. Scan
@@ -127,33 +129,21 @@ func digitsIn(b []byte, lo, hi int) bool {
 // most 80 bytes), or /services/images/photo/<id>; the id a Salesforce
 // record id.
 func recordURL(v []byte) bool {
-	const photo = "/services/images/photo/"
-	if len(v) == len(photo)+18 && string(v[:len(photo)]) == photo {
-		return salesforceID(v[len(photo):])
+	if id, ok := bytes.CutPrefix(v, []byte("/services/images/photo/")); ok {
+		return salesforceID(id)
 	}
-	const head = "/services/data/v"
-	if len(v) < len(head) || string(v[:len(head)]) != head {
+	v, ok := bytes.CutPrefix(v, []byte("/services/data/v"))
+	if !ok {
 		return false
 	}
-	v = v[len(head):]
 	i := 0
 	for i < len(v) && i < 3 && isDigit(v[i]) {
 		i++
 	}
-	if i == 0 || i == len(v) || v[i] != '.' {
+	if i == 0 || i+2 > len(v) || v[i] != '.' || !isDigit(v[i+1]) {
 		return false
 	}
-	v = v[i+1:]
-	if len(v) == 0 || !isDigit(v[0]) {
-		return false
-	}
-	v = v[1:]
-	const mid = "/sobjects/"
-	if len(v) < len(mid) || string(v[:len(mid)]) != mid {
-		return false
-	}
-	v = v[len(mid):]
-	if len(v) < 1+1+18 || !isUpperOrLower(v[0]) {
+	if v, ok = bytes.CutPrefix(v[i+2:], []byte("/sobjects/")); !ok || len(v) < 1+1+18 || !isUpperOrLower(v[0]) {
 		return false
 	}
 	name, id := v[:len(v)-19], v[len(v)-18:]
