@@ -260,7 +260,7 @@ func printOpen(out io.Writer, runs []measured) {
 	for _, r := range runs {
 		res := r.Result
 		added := ""
-		if bare := find(runs, r.Size, "bare"); r.Target == "veil" && bare != nil {
+		if bare := findRound(runs, r.Size, "bare", 0); r.Target == "veil" && bare != nil {
 			added = ms(res.Latency.P99 - bare.Result.Latency.P99)
 		}
 		t.row(r.Size, fmt.Sprintf("%.0f", res.Rate), r.Target, ms(res.Latency.P50), ms(res.Latency.P99), ms(res.Latency.P999),
@@ -350,7 +350,8 @@ func roundsOf(runs []measured, size string) []int {
 	return out
 }
 
-// findRound returns the run of size and target in round, or nil.
+// findRound returns the run of size and target in round (0: an open-loop
+// run, or a saturation run without -rounds), or nil.
 func findRound(runs []measured, size, target string, round int) *measured {
 	for k := range runs {
 		if runs[k].Size == size && runs[k].Target == target && runs[k].Round == round {
@@ -374,14 +375,4 @@ func medianRun(runs []measured, size, target string) *measured {
 	}
 	slices.SortFunc(of, func(a, b *measured) int { return cmp.Compare(a.Result.rps(), b.Result.rps()) })
 	return of[(len(of)-1)/2]
-}
-
-// find returns the run of size and target, or nil.
-func find(runs []measured, size, target string) *measured {
-	for k := range runs {
-		if runs[k].Size == size && runs[k].Target == target {
-			return &runs[k]
-		}
-	}
-	return nil
 }
