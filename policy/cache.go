@@ -45,7 +45,21 @@ const DefaultCacheSize = 4096
 type cacheSpec struct {
 	size   int
 	ignore map[string]bool
+	skip   skipped            // the members of ignore, read once per key instead of looked up per record and finding
 	levels map[string][]int64 // stats_levels: ascending thresholds per stat
+}
+
+// skipped is which of cacheKeys a bundle left out of the key.
+type skipped struct {
+	path, principalID, principalIP, recordsID, findingsPointer, findingsConfidence, stats bool
+}
+
+func skippedOf(ignore map[string]bool) skipped {
+	return skipped{
+		path: ignore["path"], principalID: ignore["principal.id"], principalIP: ignore["principal.ip"],
+		recordsID: ignore["records.id"], findingsPointer: ignore["findings.pointer"],
+		findingsConfidence: ignore["findings.confidence"], stats: ignore["stats"],
+	}
 }
 
 // quantize rounds each stat with declared levels down to the largest
@@ -152,17 +166,17 @@ func (c *decisionCache) key(in *Input) cacheKey {
 }
 
 func (c *decisionCache) encode(b []byte, in *Input) []byte {
-	ig := c.spec.ignore
+	ig := &c.spec.skip
 	b = appendStr(b, in.Direction)
 	b = appendStr(b, in.Route)
 	b = appendStr(b, in.Dialect)
 	b = appendStr(b, in.Method)
-	if !ig["path"] {
+	if !ig.path {
 		b = appendStr(b, in.Path)
 	}
 	b = appendStr(b, in.Operation)
 	b = appendStr(b, in.Object)
-	if !ig["principal.id"] {
+	if !ig.principalID {
 		b = appendStr(b, in.Principal.ID)
 	}
 	b = appendInt(b, int64(len(in.Principal.Roles)))
@@ -170,7 +184,7 @@ func (c *decisionCache) encode(b []byte, in *Input) []byte {
 		b = appendStr(b, r)
 	}
 	b = appendBool(b, in.Principal.MFA)
-	if !ig["principal.ip"] {
+	if !ig.principalIP {
 		b = appendStr(b, in.Principal.IP)
 	}
 	b = appendStr(b, in.Purpose)
@@ -179,7 +193,7 @@ func (c *decisionCache) encode(b []byte, in *Input) []byte {
 		r := &in.Records[i]
 		b = appendInt(b, int64(r.Index))
 		b = appendStr(b, r.Object)
-		if !ig["records.id"] {
+		if !ig.recordsID {
 			b = appendStr(b, r.ID)
 		}
 		b = appendStr(b, r.Pointer)
@@ -191,21 +205,21 @@ func (c *decisionCache) encode(b []byte, in *Input) []byte {
 		b = appendInt(b, int64(f.ID))
 		b = appendInt(b, int64(f.Record))
 		b = appendStr(b, f.In)
-		if !ig["findings.pointer"] {
+		if !ig.findingsPointer {
 			b = appendStr(b, f.Pointer)
 		}
 		b = appendStr(b, f.Field)
 		b = appendStr(b, f.Category)
 		b = appendStr(b, f.Detector)
 		b = appendStr(b, f.TokenCategory)
-		if !ig["findings.confidence"] {
+		if !ig.findingsConfidence {
 			b = binary.LittleEndian.AppendUint64(b, math.Float64bits(f.Confidence))
 		}
 	}
-	if !ig["stats"] {
+	if !ig.stats {
 		keys := make([]string, 0, len(in.Stats))
 		for k := range in.Stats {
-			if !ig["stats."+k] {
+			if !c.spec.ignore["stats."+k] {
 				keys = append(keys, k)
 			}
 		}
@@ -244,7 +258,11 @@ func appendBoolMap(b []byte, m map[string]bool) []byte {
 		}
 		return b
 	}
-	keys := make([]string, 0, len(m))
+	var small [8]string // a record's consent flags: a handful, sorted without allocating
+	keys := small[:0]
+	if len(m) > len(small) {
+		keys = make([]string, 0, len(m))
+	}
 	for k := range m {
 		keys = append(keys, k)
 	}
@@ -299,6 +317,7 @@ func cacheSpecOf(docs map[string]any) (cacheSpec, error) {
 			return spec, fmt.Errorf("%s: unknown key %q", cacheConfigRef, k)
 		}
 	}
+	spec.skip = skippedOf(spec.ignore)
 	return spec, nil
 }
 

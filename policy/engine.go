@@ -174,10 +174,10 @@ func (e *Engine) Decide(ctx context.Context, in *Input) (*Decision, error) {
 	out := *d // the cached decision is shared: copy before stamping
 	out.ID, out.Revision = newID(), c.revision
 	if e.recent != nil {
-		e.recent.add(&Explanation{
-			DecisionID: out.ID, Time: time.Now().UTC(), Revision: out.Revision, Cached: cached,
-			Input: Summarize(in), Rules: out.Rules, Result: result(&out, in),
-		})
+		k := &kept{x: Explanation{DecisionID: out.ID, Time: time.Now().UTC(), Revision: out.Revision, Cached: cached, Rules: out.Rules}}
+		k.summarize(in)
+		k.result(&out, in)
+		e.recent.add(k)
 	}
 	if e.shadowJobs != nil {
 		select {

@@ -54,46 +54,105 @@ type Result struct {
 
 // Summarize reduces an input to its summary.
 func Summarize(in *Input) InputSummary {
-	s := InputSummary{
+	var k kept
+	k.summarize(in)
+	return k.explanation().Input
+}
+
+// kept is an explanation as the ring holds it: its counts as one short
+// list of tallies, made maps only when the explanation is asked for. Two
+// decisions per exchange are kept and few are ever read: building four
+// or five maps for each was most of what a cached decision cost.
+type kept struct {
+	x      Explanation // its count maps nil until explanation
+	tally  []tally
+	inline [16]tally // tally's first backing array
+}
+
+// tally is one count of one of an explanation's maps.
+type tally struct {
+	of  uint8 // which map (the of* constants)
+	key string
+	n   int
+}
+
+const (
+	ofOptedOut = iota
+	ofFindings
+	ofFindingsIn
+	ofActions
+)
+
+// count adds n to key in map of. The keys are few (categories, where a
+// finding is, actions, consent keys): a linear search beats hashing.
+func (k *kept) count(of uint8, key string, n int) {
+	for i := range k.tally {
+		if t := &k.tally[i]; t.of == of && t.key == key {
+			t.n += n
+			return
+		}
+	}
+	if k.tally == nil {
+		k.tally = k.inline[:0]
+	}
+	k.tally = append(k.tally, tally{of: of, key: key, n: n})
+}
+
+func (k *kept) summarize(in *Input) {
+	k.x.Input = InputSummary{
 		Direction: in.Direction, Route: in.Route, Dialect: in.Dialect, Method: in.Method,
 		Operation: in.Operation, Object: in.Object, Principal: in.Principal.ID,
 		Roles: slices.Clone(in.Principal.Roles), MFA: in.Principal.MFA, Purpose: in.Purpose,
-		Records: len(in.Records), OptedOut: map[string]int{}, Findings: map[string]int{},
-		Stats: maps.Clone(in.Stats), Truncated: in.Truncated, FindingsIn: map[string]int{},
+		Records: len(in.Records), Stats: maps.Clone(in.Stats), Truncated: in.Truncated,
 	}
-	if s.Roles == nil {
-		s.Roles = []string{}
+	if k.x.Input.Roles == nil {
+		k.x.Input.Roles = []string{}
 	}
-	if s.Stats == nil {
-		s.Stats = map[string]int64{}
+	if k.x.Input.Stats == nil {
+		k.x.Input.Stats = map[string]int64{}
 	}
 	for _, r := range in.Records {
-		for k, v := range r.Consent {
+		for key, v := range r.Consent {
 			if v {
-				s.OptedOut[k]++
+				k.count(ofOptedOut, key, 1)
 			}
 		}
 	}
-	for _, f := range in.Findings {
-		s.Findings[f.Category]++
-		s.FindingsIn[f.In]++
+	for i := range in.Findings {
+		f := &in.Findings[i]
+		k.count(ofFindings, f.Category, 1)
+		k.count(ofFindingsIn, f.In, 1)
 	}
-	return s
 }
 
 // result summarises d for in's findings.
-func result(d *Decision, in *Input) Result {
-	r := Result{Allow: d.Allow, Deny: d.Deny, Default: d.Default, Actions: map[string]int{}, Drop: len(d.Drop), Alerts: d.Alerts}
+func (k *kept) result(d *Decision, in *Input) {
+	k.x.Result = Result{Allow: d.Allow, Deny: d.Deny, Default: d.Default, Drop: len(d.Drop), Alerts: d.Alerts}
 	for _, f := range in.Findings {
-		r.Actions[d.ActionFor(f)]++
+		k.count(ofActions, d.ActionFor(f), 1)
 	}
-	return r
+}
+
+// explanation is a copy of the explanation with its count maps built.
+func (k *kept) explanation() Explanation {
+	x := k.x
+	x.Input.OptedOut, x.Input.Findings, x.Input.FindingsIn = map[string]int{}, map[string]int{}, map[string]int{}
+	x.Result.Actions = map[string]int{}
+	to := [...]map[string]int{ofOptedOut: x.Input.OptedOut, ofFindings: x.Input.Findings, ofFindingsIn: x.Input.FindingsIn, ofActions: x.Result.Actions}
+	for _, t := range k.tally {
+		to[t.of][t.key] += t.n
+	}
+	if x.Shadow != nil {
+		s := *x.Shadow
+		x.Shadow = &s
+	}
+	return x
 }
 
 // recentDecisions keeps the last n explanations, by id.
 type recentDecisions struct {
 	mu   sync.Mutex
-	byID map[string]*Explanation
+	byID map[string]*kept
 	ring []string
 	next int
 	n    int
@@ -103,20 +162,21 @@ func newRecent(n int) *recentDecisions {
 	if n <= 0 {
 		return nil
 	}
-	return &recentDecisions{byID: make(map[string]*Explanation, n), ring: make([]string, 0, n), n: n}
+	return &recentDecisions{byID: make(map[string]*kept, n), ring: make([]string, 0, n), n: n}
 }
 
-func (r *recentDecisions) add(x *Explanation) {
+func (r *recentDecisions) add(k *kept) {
+	id := k.x.DecisionID
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if len(r.ring) < r.n {
-		r.ring = append(r.ring, x.DecisionID)
+		r.ring = append(r.ring, id)
 	} else {
 		delete(r.byID, r.ring[r.next])
-		r.ring[r.next] = x.DecisionID
+		r.ring[r.next] = id
 		r.next = (r.next + 1) % r.n
 	}
-	r.byID[x.DecisionID] = x
+	r.byID[id] = k
 }
 
 // get returns a copy of the explanation, safe to encode while the shadow
@@ -124,23 +184,18 @@ func (r *recentDecisions) add(x *Explanation) {
 func (r *recentDecisions) get(id string) (Explanation, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	x, ok := r.byID[id]
+	k, ok := r.byID[id]
 	if !ok {
 		return Explanation{}, false
 	}
-	c := *x
-	if x.Shadow != nil {
-		s := *x.Shadow
-		c.Shadow = &s
-	}
-	return c, true
+	return k.explanation(), true
 }
 
 // setShadow records the shadow comparison of decision id, if still kept.
 func (r *recentDecisions) setShadow(id string, s *ShadowDiff) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if x, ok := r.byID[id]; ok {
-		x.Shadow = s
+	if k, ok := r.byID[id]; ok {
+		k.x.Shadow = s
 	}
 }
