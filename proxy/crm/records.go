@@ -52,14 +52,25 @@ const (
 	ConsentFaxOptOut   = "fax_opt_out"
 )
 
-var salesforceConsent = map[string]string{
-	"HasOptedOutOfEmail": ConsentEmailOptOut,
-	"DoNotCall":          ConsentCallOptOut,
-	"HasOptedOutOfFax":   ConsentFaxOptOut,
+// salesforceConsent and hubspotConsent are the built-in flags: a switch,
+// since every value of every record is looked up here.
+func salesforceConsent(name []byte) (string, bool) {
+	switch string(name) {
+	case "HasOptedOutOfEmail":
+		return ConsentEmailOptOut, true
+	case "DoNotCall":
+		return ConsentCallOptOut, true
+	case "HasOptedOutOfFax":
+		return ConsentFaxOptOut, true
+	}
+	return "", false
 }
 
-var hubspotConsent = map[string]string{
-	"hs_email_optout": ConsentEmailOptOut,
+func hubspotConsent(name []byte) (string, bool) {
+	if string(name) == "hs_email_optout" {
+		return ConsentEmailOptOut, true
+	}
+	return "", false
 }
 
 // Describe says what the value at p (inside the record whose object starts
@@ -95,7 +106,7 @@ func Describe(dialect string, p Path, depth int, extra map[string]string) (role 
 		}
 		if rel == 2 && string(k) == "properties" {
 			k2, _ := p.Seg(depth + 1)
-			if ck, ok := hubspotConsent[string(k2)]; ok {
+			if ck, ok := hubspotConsent(k2); ok {
 				return RoleConsent, ck
 			}
 			if ck, ok := extra[string(k2)]; ok {
@@ -118,7 +129,7 @@ func DescribeColumn(dialect string, name []byte, extra map[string]string) (role 
 	if string(name) == id {
 		return RoleID, ""
 	}
-	if ck, ok := consent[string(name)]; ok {
+	if ck, ok := consent(name); ok {
 		return RoleConsent, ck
 	}
 	if ck, ok := extra[string(name)]; ok {
