@@ -165,17 +165,27 @@ func (in *Inspector) InspectResponse(res *http.Response) error {
 		return nil
 	}
 	enc := contentEncoding(res.Header)
-	raw, decoded, taken, err := in.readTaken(res.Body, enc, res.ContentLength)
+	raw, decoded, taken, err := in.readTaken(res.Body, enc, res.ContentLength, true)
 	if taken != nil && in.streams() {
 		// Over the limit: inspected a chunk of whole records at a time
-		// as it streams to the client (stream.go).
+		// as it streams to the client (stream.go), which keeps taken.
 		return in.streamResponse(res, msg, taken, enc)
 	}
 	_ = res.Body.Close()
+	// raw and the rewritten body are pooled (bufpool.go): the one sent
+	// goes back when the proxy closes it, the other when this returns.
+	var rewritten, sent []byte
+	defer func() {
+		for _, b := range [...][]byte{raw, rewritten} {
+			if b != nil && !sameBuffer(b, sent) {
+				putBody(b)
+			}
+		}
+	}()
 	if err != nil {
 		e := in.readFailure(DirResponse, route, err)
 		if raw != nil && in.failOpen(sc, DirResponse, e) {
-			setResponseBody(res, raw)
+			sent = setPooledBody(res, raw)
 			in.note(ctx, sc, msg, &Result{Err: e}, audit.OutcomePassthrough, status)
 			return nil
 		}
@@ -183,11 +193,14 @@ func (in *Inspector) InspectResponse(res *http.Response) error {
 		replaceWithError(res, route.Dialect, in.refuse(sc, DirResponse, e), sc)
 		return nil
 	}
-	msg.Body = decoded
+	msg.Body, msg.pooledOut = decoded, true
 	out := in.pipe.Process(ctx, msg)
+	if out.Changed {
+		rewritten = out.Body
+	}
 	if out.Err != nil {
 		if in.failOpen(sc, DirResponse, out.Err) {
-			setResponseBody(res, raw)
+			sent = setPooledBody(res, raw)
 			in.note(ctx, sc, msg, &out, audit.OutcomePassthrough, status)
 			return nil
 		}
@@ -206,7 +219,7 @@ func (in *Inspector) InspectResponse(res *http.Response) error {
 		weakenETag(res.Header)
 		res.Header.Del("Content-MD5")
 	}
-	setResponseBody(res, b)
+	sent = setPooledBody(res, b)
 	in.count(sc, DirResponse, out.Changed)
 	in.note(ctx, sc, msg, &out, outcomeOf(out.Changed), status)
 	return nil
@@ -230,14 +243,14 @@ func (in *Inspector) failOpen(sc *scope.Scope, dir string, e *crm.Error) bool {
 // deflate) to at most maxBody bytes. raw is what came off the wire, so an
 // unchanged body is forwarded byte for byte.
 func (in *Inspector) read(r io.Reader, enc string, length int64) (raw, decoded []byte, err error) {
-	raw, decoded, _, err = in.readTaken(r, enc, length)
+	raw, decoded, _, err = in.readTaken(r, enc, length, false)
 	return raw, decoded, err
 }
 
 // readTaken is read that also returns, when the body is over the limit
 // (ErrTooLarge), what it took off the wire: a response can still stream.
-func (in *Inspector) readTaken(r io.Reader, enc string, length int64) (raw, decoded, taken []byte, err error) {
-	raw, err = readAtMost(r, in.maxBody+1, length)
+func (in *Inspector) readTaken(r io.Reader, enc string, length int64, pooled bool) (raw, decoded, taken []byte, err error) {
+	raw, err = readAtMost(r, in.maxBody+1, length, pooled)
 	if err != nil {
 		return nil, nil, nil, &wireError{err}
 	}
@@ -258,11 +271,18 @@ func (in *Inspector) readTaken(r io.Reader, enc string, length int64) (raw, deco
 // Content-Length, -1 when unknown) within the limit sizes the buffer at
 // once, rather than by doublings from 512 bytes; the length is a hint
 // only: a body longer or shorter than declared is read as it is.
-func readAtMost(r io.Reader, limit, length int64) ([]byte, error) {
+// With pooled, that buffer comes from the body pools (bufpool.go) and the
+// caller owns its return.
+func readAtMost(r io.Reader, limit, length int64, pooled bool) ([]byte, error) {
 	if length <= 0 || length >= limit {
 		return io.ReadAll(io.LimitReader(r, limit))
 	}
-	b := make([]byte, 0, length+1) // +1: room to meet EOF without growing
+	var b []byte
+	if pooled {
+		b = getBody(int(length) + 1)
+	} else {
+		b = make([]byte, 0, length+1) // +1: room to meet EOF without growing
+	}
 	lr := io.LimitReader(r, limit)
 	for {
 		if len(b) == cap(b) {
@@ -455,11 +475,22 @@ func setRequestBody(r *http.Request, b []byte) {
 }
 
 func setResponseBody(res *http.Response, b []byte) {
-	res.Body = io.NopCloser(bytes.NewReader(b))
-	res.ContentLength = int64(len(b))
+	setBody(res, io.NopCloser(bytes.NewReader(b)), len(b))
+}
+
+// setPooledBody is setResponseBody for a buffer that goes back to the body
+// pools when the response is closed. It returns b, now the response's.
+func setPooledBody(res *http.Response, b []byte) []byte {
+	setBody(res, newPooledBody(b), len(b))
+	return b
+}
+
+func setBody(res *http.Response, body io.ReadCloser, n int) {
+	res.Body = body
+	res.ContentLength = int64(n)
 	res.TransferEncoding = nil
 	res.Uncompressed = false
-	res.Header.Set("Content-Length", strconv.Itoa(len(b)))
+	res.Header.Set("Content-Length", strconv.Itoa(n))
 }
 
 // replaceWithError turns res into e rendered in the route's CRM format.

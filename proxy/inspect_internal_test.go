@@ -25,13 +25,15 @@ func TestReadAtMost(t *testing.T) {
 		{"over the limit", 500, 400, 500},
 		{"declared over the limit", 500, 1000, 500},
 	} {
-		got, err := readAtMost(iotest.HalfReader(bytes.NewReader(body)), tc.limit, tc.length)
-		if err != nil || len(got) != tc.want || !bytes.Equal(got, body[:tc.want]) {
-			t.Errorf("%s: %d bytes, %v; want %d", tc.name, len(got), err, tc.want)
+		for _, pooled := range []bool{false, true} {
+			got, err := readAtMost(iotest.HalfReader(bytes.NewReader(body)), tc.limit, tc.length, pooled)
+			if err != nil || len(got) != tc.want || !bytes.Equal(got, body[:tc.want]) {
+				t.Errorf("%s (pooled %v): %d bytes, %v; want %d", tc.name, pooled, len(got), err, tc.want)
+			}
 		}
 	}
 	boom := errors.New("boom")
-	if _, err := readAtMost(io.MultiReader(bytes.NewReader(body[:10]), iotest.ErrReader(boom)), 100, 50); !errors.Is(err, boom) {
+	if _, err := readAtMost(io.MultiReader(bytes.NewReader(body[:10]), iotest.ErrReader(boom)), 100, 50, false); !errors.Is(err, boom) {
 		t.Errorf("a read error: %v", err)
 	}
 }

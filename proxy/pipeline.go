@@ -83,6 +83,10 @@ type Message struct {
 	Format    string     // FormatJSON (or ""), FormatForm or FormatCSV
 	Scope     *scope.Scope
 	Body      []byte // decoded JSON; nil for a message without a body
+
+	// pooledOut: the rewritten body comes from the body pools, and the
+	// caller returns it once sent (InspectResponse; bufpool.go).
+	pooledOut bool
 }
 
 // Result is what the pipeline decided for a message.
@@ -581,7 +585,13 @@ func (p *Pipeline) apply(ctx context.Context, m *Message, dec *policy.Decision, 
 	if m.Format != FormatForm && m.Format != FormatCSV && len(drops) == 0 && len(dec.Drop) == 0 {
 		// Only values replaced, at spans the walk gave: splice them in
 		// without walking the body again.
-		out, err := body.SpliceJSON(make([]byte, 0, len(doc)+len(doc)/8), doc, splices)
+		var dst []byte
+		if m.pooledOut {
+			dst = getBody(len(doc) + len(doc)/8)
+		} else {
+			dst = make([]byte, 0, len(doc)+len(doc)/8)
+		}
+		out, err := body.SpliceJSON(dst, doc, splices)
 		if err != nil {
 			return nil, false, failure(m.Direction, crm.CodeInvalidBody, "the body could not be rewritten")
 		}

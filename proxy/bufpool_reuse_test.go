@@ -1,0 +1,133 @@
+package proxy_test
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/veil-proxy/veil/proxy"
+)
+
+// TestPooledBodiesNeverCross sends many responses of different sizes at
+// once through Veil with its body pools reused as in production: each
+// caller must get its own page, whole, with its e-mails masked, whether
+// the page was rewritten (sent from the rewritten buffer), left unchanged
+// (sent from the buffer it was read into) or gzipped (re-encoded). A
+// buffer returned to its pool while a response still wrote from it would
+// show here as another page's marker or a torn body.
+func TestPooledBodiesNeverCross(t *testing.T) {
+	defer proxy.SetPoisonReleased(false)()
+	page := func(id, records int, pii bool) []byte {
+		var b strings.Builder
+		fmt.Fprintf(&b, `{"totalSize":%d,"done":true,"records":[`, records)
+		for r := range records {
+			if r > 0 {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, `{"attributes":{"type":"Contact"},"Id":"003000000000%03dAAA","Title":"marker-%d-%d","Department":"%s"`, r, id, r, strings.Repeat("x", 200+id%97))
+			if pii {
+				fmt.Fprintf(&b, `,"Email":"person%d.%d@example.org"`, id, r)
+			}
+			b.WriteByte('}')
+		}
+		b.WriteString("]}")
+		return []byte(b.String())
+	}
+	crm := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, _ := strconv.Atoi(r.URL.Query().Get("id"))
+		doc := page(id, 1+id%40, id%3 != 0)
+		w.Header().Set("Content-Type", "application/json;charset=UTF-8")
+		if id%5 == 0 && strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
+			var z bytes.Buffer
+			zw := gzip.NewWriter(&z)
+			_, _ = zw.Write(doc)
+			_ = zw.Close()
+			doc = z.Bytes()
+			w.Header().Set("Content-Encoding", "gzip")
+		}
+		w.Header().Set("Content-Length", strconv.Itoa(len(doc)))
+		_, _ = w.Write(doc)
+	}))
+	defer crm.Close()
+	h := start(t, withUpstream(crm.URL))
+	tr := &http.Transport{MaxIdleConnsPerHost: 16, DisableCompression: true}
+	defer tr.CloseIdleConnections()
+	cl := &http.Client{Transport: tr}
+
+	const workers, each = 8, 60
+	var wg sync.WaitGroup
+	errs := make(chan error, workers)
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				id := w*each + i
+				req, _ := http.NewRequest("GET", h.veil+"/services/data/v62.0/query?id="+strconv.Itoa(id)+"&q=SELECT+Id+FROM+Contact", nil)
+				req.Header.Set("Authorization", "Bearer demo-analyst")
+				req.Header.Set("Accept-Encoding", "gzip")
+				res, err := cl.Do(req)
+				if err != nil {
+					errs <- err
+					return
+				}
+				b, err := io.ReadAll(res.Body)
+				res.Body.Close()
+				if err == nil && res.Header.Get("Content-Encoding") == "gzip" {
+					var zr *gzip.Reader
+					if zr, err = gzip.NewReader(bytes.NewReader(b)); err == nil {
+						b, err = io.ReadAll(zr)
+					}
+				}
+				if err != nil || res.StatusCode != 200 {
+					errs <- fmt.Errorf("page %d: %d, %v", id, res.StatusCode, err)
+					return
+				}
+				if err := checkPage(b, id, 1+id%40, id%3 != 0); err != nil {
+					errs <- fmt.Errorf("page %d: %v: %.200s", id, err, b)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}
+
+// checkPage holds a page to the one the CRM sent for id: every record's
+// marker in order and no other page's, its e-mails masked, nothing torn.
+func checkPage(b []byte, id, records int, pii bool) error {
+	var p struct {
+		Records []map[string]any `json:"records"`
+	}
+	if err := json.Unmarshal(b, &p); err != nil {
+		return err
+	}
+	if len(p.Records) != records {
+		return fmt.Errorf("%d records, want %d", len(p.Records), records)
+	}
+	for r, rec := range p.Records {
+		if rec["Title"] != fmt.Sprintf("marker-%d-%d", id, r) || rec["Department"] != strings.Repeat("x", 200+id%97) {
+			return fmt.Errorf("record %d is another page's or torn", r)
+		}
+		email, _ := rec["Email"].(string)
+		switch {
+		case !pii && email != "":
+			return fmt.Errorf("record %d has an e-mail it was not sent", r)
+		case pii && (email == "" || strings.Contains(email, "person")):
+			return fmt.Errorf("record %d: e-mail %q not masked", r, email)
+		}
+	}
+	return nil
+}
