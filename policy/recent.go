@@ -83,19 +83,19 @@ const (
 	ofActions
 )
 
-// count adds n to key in map of. The keys are few (categories, where a
+// count adds one to key in map of. The keys are few (categories, where a
 // finding is, actions, consent keys): a linear search beats hashing.
-func (k *kept) count(of uint8, key string, n int) {
+func (k *kept) count(of uint8, key string) {
 	for i := range k.tally {
 		if t := &k.tally[i]; t.of == of && t.key == key {
-			t.n += n
+			t.n++
 			return
 		}
 	}
 	if k.tally == nil {
 		k.tally = k.inline[:0]
 	}
-	k.tally = append(k.tally, tally{of: of, key: key, n: n})
+	k.tally = append(k.tally, tally{of: of, key: key, n: 1})
 }
 
 func (k *kept) summarize(in *Input) {
@@ -114,14 +114,14 @@ func (k *kept) summarize(in *Input) {
 	for _, r := range in.Records {
 		for key, v := range r.Consent {
 			if v {
-				k.count(ofOptedOut, key, 1)
+				k.count(ofOptedOut, key)
 			}
 		}
 	}
 	for i := range in.Findings {
 		f := &in.Findings[i]
-		k.count(ofFindings, f.Category, 1)
-		k.count(ofFindingsIn, f.In, 1)
+		k.count(ofFindings, f.Category)
+		k.count(ofFindingsIn, f.In)
 	}
 }
 
@@ -129,7 +129,7 @@ func (k *kept) summarize(in *Input) {
 func (k *kept) result(d *Decision, in *Input) {
 	k.x.Result = Result{Allow: d.Allow, Deny: d.Deny, Default: d.Default, Drop: len(d.Drop), Alerts: d.Alerts}
 	for _, f := range in.Findings {
-		k.count(ofActions, d.ActionFor(f), 1)
+		k.count(ofActions, d.ActionFor(f))
 	}
 }
 

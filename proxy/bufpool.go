@@ -61,8 +61,10 @@ func getBody(n int) []byte {
 	return make([]byte, 0, 1<<s)
 }
 
-// putBody returns b to its pool. A buffer whose capacity is not a class's
-// (it grew past what getBody gave, or never came from it) is dropped.
+// putBody returns b to its pool. Its caller's promise is that nothing
+// reads b any more; then where it came from does not matter, and any
+// buffer with a class's capacity is taken. Others (grown past what
+// getBody gave, or of another size) are dropped.
 func putBody(b []byte) {
 	c := cap(b)
 	if c == 0 || c&(c-1) != 0 {
