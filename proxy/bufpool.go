@@ -61,6 +61,15 @@ func getBody(n int) []byte {
 	return make([]byte, 0, 1<<s)
 }
 
+// newBody is getBody when the caller will return the buffer (pooled),
+// and an exact allocation otherwise.
+func newBody(n int, pooled bool) []byte {
+	if pooled {
+		return getBody(n)
+	}
+	return make([]byte, 0, n)
+}
+
 // putBody returns b to its pool. Its caller's promise is that nothing
 // reads b any more; then where it came from does not matter, and any
 // buffer with a class's capacity is taken. Others (grown past what

@@ -277,12 +277,7 @@ func readAtMost(r io.Reader, limit, length int64, pooled bool) ([]byte, error) {
 	if length <= 0 || length >= limit {
 		return io.ReadAll(io.LimitReader(r, limit))
 	}
-	var b []byte
-	if pooled {
-		b = getBody(int(length) + 1)
-	} else {
-		b = make([]byte, 0, length+1) // +1: room to meet EOF without growing
-	}
+	b := newBody(int(length)+1, pooled) // +1: room to meet EOF without growing
 	lr := io.LimitReader(r, limit)
 	for {
 		if len(b) == cap(b) {

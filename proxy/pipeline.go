@@ -585,13 +585,7 @@ func (p *Pipeline) apply(ctx context.Context, m *Message, dec *policy.Decision, 
 	if m.Format != FormatForm && m.Format != FormatCSV && len(drops) == 0 && len(dec.Drop) == 0 {
 		// Only values replaced, at spans the walk gave: splice them in
 		// without walking the body again.
-		var dst []byte
-		if m.pooledOut {
-			dst = getBody(len(doc) + len(doc)/8)
-		} else {
-			dst = make([]byte, 0, len(doc)+len(doc)/8)
-		}
-		out, err := body.SpliceJSON(dst, doc, splices)
+		out, err := body.SpliceJSON(newBody(len(doc)+len(doc)/8, m.pooledOut), doc, splices)
 		if err != nil {
 			return nil, false, failure(m.Direction, crm.CodeInvalidBody, "the body could not be rewritten")
 		}
