@@ -10,7 +10,17 @@
 //   - ReadAll and Encode handle Content-Encoding (gzip, deflate, identity)
 //     with limits before and after decoding; IsJSON says which bodies are
 //     JSON by their media type.
-//   - CSVSplitter and JSONSplitter cut a body too large to hold into chunks
+//   - ParseXML, Walk and RewriteXML do the same for XML (Salesforce REST
+//     XML, SOAP envelopes, Bulk API 1.0): a hand-written tokenizer that
+//     refuses DTDs, entities other than XML's five, processing
+//     instructions and mixed content, and rewrites an element's whole
+//     content or an attribute in place.
+//   - SplitMultipart and RewriteMultipart read and rewrite multipart
+//     bodies part by part with every span; DecodeText and EncodeText take
+//     a body's charset (a byte-order mark, UTF-16/32, Latin-1) off and put
+//     it back; SplitJSONP finds the JSON in a JSONP answer; Sniff tells a
+//     body's format from its first bytes.
+//   - CSVSplitter, JSONSplitter and XMLSplitter cut a body too large to hold into chunks
 //     of whole records (CSV rows; the elements of a JSON body's one big
 //     array, each batch a document of the body's shape), which NewDecoder
 //     and StreamEncoder decode and re-encode as they stream.

@@ -16,6 +16,8 @@ const (
 	CodeInvalidEdit         = "invalid_edit"         // an edit that does not fit the document
 	CodeBodyTooLarge        = "body_too_large"       // over the read limit, before or after decoding
 	CodeUnsupportedEncoding = "unsupported_encoding" // a Content-Encoding Veil cannot decode
+	CodeInvalidXML          = "invalid_xml"          // an XML syntax error, an undefined entity, mixed content, an unbound prefix
+	CodeXMLForbidden        = "xml_forbidden"        // a DTD or other directive, a processing instruction, a foreign encoding
 )
 
 // Error is a document Veil refuses to read or rewrite. Offset is the byte
@@ -52,3 +54,11 @@ func ErrorCode(err error) string {
 	}
 	return ""
 }
+
+// Error codes of the multipart and text codecs.
+const (
+	CodeInvalidMultipart   = "invalid_multipart"     // a multipart body that is malformed or ambiguous
+	CodeTooManyParts       = "too_many_parts"        // more parts than MultipartLimits.MaxParts
+	CodeHeaderTooLarge     = "part_header_too_large" // a part's header block over MultipartLimits.MaxHeaderBytes
+	CodeUnsupportedCharset = "unsupported_charset"   // a charset DecodeText does not read
+)
