@@ -230,7 +230,13 @@ func (c *decisionCache) encode(b []byte, in *Input) []byte {
 			b = appendInt(b, in.Stats[k])
 		}
 	}
-	return appendBool(b, in.Truncated)
+	b = appendBool(b, in.Truncated)
+	// The body's description is always part of the key: an uninspected
+	// body must never be answered with an inspected one's decision.
+	b = appendStr(b, in.Body.Format)
+	b = appendBool(b, in.Body.Inspected)
+	b = appendStr(b, in.Body.Reason)
+	return appendBool(b, in.Body.Download)
 }
 
 func appendStr(b []byte, s string) []byte {

@@ -45,7 +45,8 @@ func ignoredMembers(t *testing.T) []string {
 }
 
 // everyProfileBundle is the default bundle with a route "all" that
-// switches every profile on, requires a purpose and is a sale route.
+// switches every profile on, requires a purpose and is a sale route, and
+// allows a multipart Contact update unread (uninspected.request_allow).
 func everyProfileBundle(t *testing.T, extra ...string) fstest.MapFS {
 	t.Helper()
 	m := defaultBundle(t)
@@ -55,6 +56,9 @@ func everyProfileBundle(t *testing.T, extra ...string) fstest.MapFS {
 	}
 	routes := doc["veil_config"].(map[string]any)["routes"].(map[string]any)
 	routes["all"] = map[string]any{"profiles": []string{"gdpr", "ccpa", "hipaa", "pci"}, "require_purpose": true, "sale": true}
+	doc["veil_config"].(map[string]any)["uninspected"] = map[string]any{"request_allow": []any{
+		map[string]any{"route": "all", "object": "Contact", "operation": "update", "formats": []string{"multipart"}},
+	}}
 	b, err := json.Marshal(doc)
 	if err != nil {
 		t.Fatal(err)
@@ -72,7 +76,9 @@ func everyProfileBundle(t *testing.T, extra ...string) fstest.MapFS {
 // other one), over records with every consent flag and findings in a
 // record's fields, outside records and in the request URL, once without
 // and once with the card findings PCI refuses (a card and its code in one
-// record, a card in free text).
+// record, a card in free text); then bodies Veil could not read: a
+// multipart write (allowed unread on "all") and a binary download, each
+// also as a plain binary response.
 func soundnessGrid() []*policy.Input {
 	var grid []*policy.Input
 	roleSets := [][]string{{"admin"}, {"sales_rep"}, {"support_agent"}, {"marketing"}, {"analyst"}, {"marketing", "support_agent"}, {"intern"}}
@@ -88,6 +94,24 @@ func soundnessGrid() []*policy.Input {
 			}
 		}
 	}
+	unread := []policy.Body{
+		{Format: policy.BodyMultipart, Reason: policy.ReasonUnsupportedFormat},
+		{Format: policy.BodyBinary, Reason: policy.ReasonBinaryContent, Download: true},
+		{Format: policy.BodyBinary, Reason: policy.ReasonBinaryContent},
+	}
+	for _, direction := range []string{"request", "response"} {
+		for _, route := range []string{"salesforce", "all"} {
+			for _, roles := range [][]string{{"sales_rep"}, {"intern"}} {
+				for _, purpose := range []string{"", "support"} {
+					for _, body := range unread {
+						in := soundnessInput(direction, route, roles, purpose, true, false)
+						in.Body = body
+						grid = append(grid, in)
+					}
+				}
+			}
+		}
+	}
 	return grid
 }
 
@@ -98,6 +122,7 @@ func soundnessInput(direction, route string, roles []string, purpose string, mfa
 		Principal: policy.Principal{ID: "u-1", Roles: roles, MFA: mfa, IP: "10.0.0.1"},
 		Purpose:   purpose,
 		Stats:     map[string]int64{"principal_pii_records_1h": 7},
+		Body:      policy.Body{Format: policy.BodyJSON, Inspected: true},
 	}
 	if direction == "request" {
 		in.Method, in.Path, in.Operation = "PATCH", "/services/data/v62.0/sobjects/Contact/003000000000001AAA", "update"
@@ -243,7 +268,7 @@ func TestCacheIgnoreIsSound(t *testing.T) {
 	}
 	for _, want := range []string{"(allowed)", "(dropped)", "unknown_role", "purpose_required", "pci_card_in_free_text",
 		"pci_cvv_with_card", "pci_cvv_stored", "pci_cvv_redact", "gdpr_purpose_limitation", "ccpa_sale_opt_out", "hipaa_safe_harbor",
-		"consent_email_opt_out", "consent_call_opt_out"} {
+		"consent_email_opt_out", "consent_call_opt_out", "uninspected_body", "uninspected_download", "uninspected_upload"} {
 		if fired[want] == 0 {
 			t.Errorf("no message of the grid reached %s: %v", want, fired)
 		}

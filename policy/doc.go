@@ -10,6 +10,12 @@
 // query through an atomic.Pointer on Reload, so a broken bundle never
 // replaces a working one.
 //
+// Input.Body says what Veil could read of the message's body: its format,
+// whether every byte was inspected, why not, and whether the route
+// declares the response a file download. It is always part of the
+// decision cache's key. Its zero value is "not inspected": the default
+// bundle refuses a message whose caller never described its body.
+//
 // Decide converts the Input to an ast.Value directly (no JSON round trip),
 // evaluates, and decodes the output strictly: unknown keys, unknown actions
 // or a missing "allow" are errors wrapping ErrEvaluation, as are evaluation

@@ -51,6 +51,7 @@ func queryResponse(roles []string, purpose string, n int) *policy.Input {
 		Principal: policy.Principal{ID: "u-42", Roles: roles, MFA: true, IP: "10.1.2.3"},
 		Purpose:   purpose,
 		Stats:     map[string]int64{"principal_pii_records_1h": 12},
+		Body:      jsonBody,
 	}
 	for r := range n {
 		in.Records = append(in.Records, policy.Record{
@@ -66,6 +67,9 @@ func queryResponse(roles []string, purpose string, n int) *policy.Input {
 	}
 	return in
 }
+
+// jsonBody is the body of the fixtures: JSON the detectors read whole.
+var jsonBody = policy.Body{Format: policy.BodyJSON, Inspected: true}
 
 func finding(id, record int, field, category string) policy.Finding {
 	return policy.Finding{
@@ -176,6 +180,7 @@ func TestDecideDenies(t *testing.T) {
 			Path: "/services/data/v62.0/sobjects/Contact/003A", Operation: "update", Object: "Contact",
 			Principal: policy.Principal{ID: "u-7", Roles: roles}, Purpose: "sales",
 			Records: []policy.Record{{Index: 0, Object: "Contact", ID: "003A"}},
+			Body:    jsonBody,
 		}
 		for i, f := range fields {
 			in.Findings = append(in.Findings, finding(i, 0, f, "credit_card"))
@@ -319,7 +324,8 @@ func TestDecideIDsAndRevision(t *testing.T) {
 }
 
 func TestDecideEmptyMessage(t *testing.T) {
-	d := decide(t, newEngine(t), &policy.Input{Direction: "response", Principal: policy.Principal{Roles: []string{"analyst"}}})
+	d := decide(t, newEngine(t), &policy.Input{Direction: "response", Principal: policy.Principal{Roles: []string{"analyst"}},
+		Body: policy.Body{Format: policy.BodyNone, Inspected: true}})
 	if !d.Allow || len(d.Default) != 0 || len(d.Actions) != 0 || d.Deny == nil || d.Drop == nil || d.Alerts == nil {
 		t.Fatalf("%+v", d)
 	}

@@ -37,6 +37,11 @@ var (
 	kDetector   = ast.StringTerm("detector")
 	kConfidence = ast.StringTerm("confidence")
 	kTokenCat   = ast.StringTerm("token_category")
+	kBody       = ast.StringTerm("body")
+	kFormat     = ast.StringTerm("format")
+	kInspected  = ast.StringTerm("inspected")
+	kReason     = ast.StringTerm("reason")
+	kDownload   = ast.StringTerm("download")
 )
 
 // astValue converts the input to the ast.Value the evaluator reads. Building
@@ -62,7 +67,23 @@ func (in *Input) astValue() ast.Value {
 		ast.Item(kFindings, c.findings(in.Findings)),
 		ast.Item(kStats, stats(in.Stats)),
 		ast.Item(kTruncated, ast.InternedTerm(in.Truncated)),
+		ast.Item(kBody, in.Body.term()),
 	)
+}
+
+// term is the body's description as JSON encodes it: reason and download
+// are left out when empty, as their omitempty tags say.
+func (b *Body) term() *ast.Term {
+	o := ast.NewObjectWithCapacity(4)
+	o.Insert(kFormat, str(b.Format))
+	o.Insert(kInspected, ast.InternedTerm(b.Inspected))
+	if b.Reason != "" {
+		o.Insert(kReason, str(b.Reason))
+	}
+	if b.Download {
+		o.Insert(kDownload, ast.InternedTerm(true))
+	}
+	return ast.NewTerm(o)
 }
 
 func (p *Principal) term() *ast.Term {

@@ -24,6 +24,7 @@ func sampleInput() *Input {
 		},
 		Stats:     map[string]int64{"principal_pii_records_1h": 1200, "big": math.MaxInt64, "neg": -3},
 		Truncated: true,
+		Body:      Body{Format: BodyBinary, Reason: ReasonBinaryContent, Download: true},
 	}
 }
 
@@ -42,6 +43,16 @@ func TestASTValueMatchesJSON(t *testing.T) {
 		"realistic":   sampleInput(),
 		"empty lists": {Principal: Principal{Roles: []string{}}, Records: []Record{}, Findings: []Finding{}, Stats: map[string]int64{}},
 	}
+	for name, b := range map[string]Body{
+		"inspected":  {Format: BodyJSON, Inspected: true},
+		"no body":    {Format: BodyNone, Inspected: true},
+		"over limit": {Format: BodyCSV, Reason: ReasonOverLimit},
+		"download":   {Format: BodyBinary, Download: true},
+	} {
+		in := sampleInput()
+		in.Body = b
+		cases[name] = in
+	}
 	for name, in := range cases {
 		t.Run(name, func(t *testing.T) {
 			got, want := in.astValue(), viaJSON(t, in)
@@ -58,7 +69,8 @@ func TestASTValueNilCollectionsAreEmpty(t *testing.T) {
 	v := (&Input{}).astValue()
 	want := ast.MustParseTerm(`{"direction": "", "route": "", "dialect": "", "method": "", "path": "", "operation": "", "object": "",
 		"principal": {"id": "", "roles": [], "mfa": false, "ip": ""}, "purpose": "",
-		"records": [], "findings": [], "stats": {}, "truncated": false}`).Value
+		"records": [], "findings": [], "stats": {}, "truncated": false,
+		"body": {"format": "", "inspected": false}}`).Value
 	if v.Compare(want) != 0 {
 		t.Errorf("got %v", v)
 	}
@@ -95,6 +107,7 @@ func FuzzASTValue(f *testing.F) {
 			Records:   []Record{{Index: rec, ID: field, Object: cat, Consent: map[string]bool{cat: optOut, role: !optOut}}},
 			Findings:  []Finding{{ID: id, Record: rec, Pointer: ptr, Field: field, Category: cat, Detector: role, Confidence: conf}},
 			Stats:     map[string]int64{field: stat},
+			Body:      Body{Format: field, Inspected: mfa, Reason: cat, Download: optOut},
 		}
 		if got, want := in.astValue(), viaJSON(t, in); got.Compare(want) != 0 {
 			t.Errorf("direct conversion differs from JSON:\n got %v\nwant %v", got, want)

@@ -24,6 +24,7 @@ func latencyInput(n, page int) *Input {
 		Principal: Principal{ID: fmt.Sprintf("u-%d", page%7), Roles: []string{"sales_rep"}, MFA: true, IP: "10.1.2.3"},
 		Purpose:   "support",
 		Stats:     map[string]int64{},
+		Body:      Body{Format: BodyJSON, Inspected: true},
 	}
 	fields := []struct{ field, cat string }{{"Email", "email"}, {"Phone", "phone"}, {"Birthdate", "date_of_birth"}, {"SSN__c", "us_ssn"}, {"Card_Number__c", "credit_card"}}
 	for r := 0; len(in.Findings) < n; r++ {

@@ -40,6 +40,13 @@ type InputSummary struct {
 	Stats      map[string]int64 `json:"stats"`
 	Truncated  bool             `json:"truncated"`
 	FindingsIn map[string]int   `json:"findings_in"` // body, query, path -> count
+	// What Veil could read of the body (input.body): its format, whether
+	// every byte was inspected, why not, and whether the route declared
+	// the response a file download.
+	BodyFormat    string `json:"body_format"`
+	BodyInspected bool   `json:"body_inspected"`
+	BodyReason    string `json:"body_reason,omitempty"`
+	BodyDownload  bool   `json:"body_download,omitempty"`
 }
 
 // Result is the decision without the per-finding detail.
@@ -104,6 +111,7 @@ func (k *kept) summarize(in *Input) {
 		Operation: in.Operation, Object: in.Object, Principal: in.Principal.ID,
 		Roles: slices.Clone(in.Principal.Roles), MFA: in.Principal.MFA, Purpose: in.Purpose,
 		Records: len(in.Records), Stats: maps.Clone(in.Stats), Truncated: in.Truncated,
+		BodyFormat: in.Body.Format, BodyInspected: in.Body.Inspected, BodyReason: in.Body.Reason, BodyDownload: in.Body.Download,
 	}
 	if k.x.Input.Roles == nil {
 		k.x.Input.Roles = []string{}

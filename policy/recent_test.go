@@ -17,7 +17,8 @@ func TestExplanationCounts(t *testing.T) {
 	places := []string{"body", "query", "path", "header"}
 	actions := []string{ActionMask, ActionRedact, ActionHash, ActionTokenize, ActionAllow}
 	for round := range 200 {
-		in := &Input{Direction: "response", Principal: Principal{ID: "u", Roles: []string{"analyst"}}, Stats: map[string]int64{"n": int64(round)}}
+		in := &Input{Direction: "response", Principal: Principal{ID: "u", Roles: []string{"analyst"}}, Stats: map[string]int64{"n": int64(round)},
+			Body: Body{Format: BodyJSON, Inspected: round%2 == 0}}
 		for r := range rng.IntN(12) {
 			c := map[string]bool{}
 			for k := range rng.IntN(6) {
@@ -62,7 +63,8 @@ func TestExplanationCounts(t *testing.T) {
 				t.Fatalf("round %d: %s = %v, counted directly %v", round, name, pair[0], pair[1])
 			}
 		}
-		if x.Input.Records != len(in.Records) || x.Input.Stats["n"] != int64(round) || x.Result.Allow != d.Allow {
+		if x.Input.Records != len(in.Records) || x.Input.Stats["n"] != int64(round) || x.Result.Allow != d.Allow ||
+			x.Input.BodyFormat != "json" || x.Input.BodyInspected != (round%2 == 0) {
 			t.Fatalf("round %d: summary %+v", round, x.Input)
 		}
 		if s := Summarize(in); !maps.Equal(s.Findings, findings) || !maps.Equal(s.OptedOut, optedOut) {

@@ -17,7 +17,47 @@ type Input struct {
 	Findings  []Finding        `json:"findings"`
 	Stats     map[string]int64 `json:"stats"`
 	Truncated bool             `json:"truncated"`
+	Body      Body             `json:"body"`
 }
+
+// Body says what Veil could read of the message's body. The zero value
+// (no format, not inspected) is what a caller that never fills it sends:
+// the default bundle refuses it, so a body nobody described never passes
+// as read. A message without a body is {Format: "none", Inspected: true}.
+type Body struct {
+	// Format is json, xml, soap, csv, form, multipart, text, binary or
+	// none (the message has no body).
+	Format string `json:"format"`
+	// Inspected: every byte of the body was read by the detectors.
+	Inspected bool `json:"inspected"`
+	// Reason is why not, when not inspected, as a stable code:
+	// binary_content, unsupported_charset, encrypted, over_limit,
+	// unsupported_format.
+	Reason string `json:"reason,omitempty"`
+	// Download: a response on a path the route declares a file download
+	// (e.g. ContentVersion/<id>/VersionData).
+	Download bool `json:"download,omitempty"`
+}
+
+// Body formats and the reasons a body is not inspected, as the policy
+// sees them (input.body.format, input.body.reason).
+const (
+	BodyJSON      = "json"
+	BodyXML       = "xml"
+	BodySOAP      = "soap"
+	BodyCSV       = "csv"
+	BodyForm      = "form"
+	BodyMultipart = "multipart"
+	BodyText      = "text"
+	BodyBinary    = "binary"
+	BodyNone      = "none"
+
+	ReasonBinaryContent      = "binary_content"
+	ReasonUnsupportedCharset = "unsupported_charset"
+	ReasonEncrypted          = "encrypted"
+	ReasonOverLimit          = "over_limit"
+	ReasonUnsupportedFormat  = "unsupported_format"
+)
 
 // Principal is who is asking.
 type Principal struct {

@@ -36,8 +36,9 @@ drop contains pointer if {
 }
 
 # rules lists the ids of the rules that fired, to explain the decision:
-# every deny reason's, every override's, and each floor or profile that
-# changed a default or removed something.
+# every deny reason's, every override's, each floor or profile that
+# changed a default or removed something, and a body let through unread
+# (uninspected_download, uninspected_upload: body.rego).
 rules contains reason.rule if {
 	some reason in deny
 }
@@ -79,6 +80,7 @@ deny_severity := {
 	"unknown_role": "medium",
 	"bulk_export_limit": "high",
 	"brute_force_limit": "high",
+	"uninspected_body": uninspected_severity, # high on requests, medium on responses (body.rego)
 }
 
 alerts contains {"kind": reason.rule, "severity": deny_severity[reason.rule]} if {

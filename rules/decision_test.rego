@@ -47,6 +47,7 @@ test_every_deny_rule_has_a_severity if {
 		"gdpr_purpose_limitation": "medium",
 		"purpose_required": "medium",
 		"unknown_role": "medium",
+		"uninspected_body": "high",
 	}
 	every rule, severity in want {
 		veil.deny_severity[rule] == severity

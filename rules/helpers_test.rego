@@ -31,7 +31,18 @@ message(direction, roles, purpose, records, findings) := {
 	"findings": findings,
 	"stats": {},
 	"truncated": false,
+	"body": inspected_json,
 }
+
+# inspected_json is the body of most messages: JSON the detectors read
+# whole.
+inspected_json := {"format": "json", "inspected": true}
+
+# with_body gives a message another body description.
+with_body(msg, body) := object.union(object.remove(msg, ["body"]), {"body": body})
+
+# uninspected is a body Veil could not read, for reason.
+uninspected(format, reason) := {"format": format, "inspected": false, "reason": reason}
 
 finding(id, record, field, category) := {
 	"id": id,
