@@ -28,7 +28,6 @@ import (
 	"net/http"
 	"regexp"
 	"runtime"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -323,62 +322,20 @@ func (s *Server) bulkCreateQuery(w http.ResponseWriter, r *http.Request, version
 }
 
 // bulkSelectLocked runs soql as sfQuery does and renders the rows as CSV
-// cells.
+// cells (a relationship's field in a column of its own: Account.Name).
 func (s *Server) bulkSelectLocked(soql string) (object string, header []string, rows [][]string, status int, code, msg string) {
-	q, err := parseSOQL(soql)
-	if err != nil {
-		return "", nil, nil, 400, "MALFORMED_QUERY", "unexpected token in query"
+	obj, cols, recs, e := s.selectLocked(soql, "")
+	if e != nil {
+		return "", nil, nil, e.status, e.code, e.msg
 	}
-	obj := s.objectLocked(q.object)
-	if obj == nil {
-		return "", nil, nil, 400, "INVALID_TYPE", "sObject type '" + q.object + "' is not supported."
+	for _, c := range cols {
+		header = append(header, c.name)
 	}
-	fields, bad := obj.resolve(q.fields)
-	if bad != "" {
-		return "", nil, nil, 400, "INVALID_FIELD", "No such column '" + bad + "' on entity '" + obj.name + "'."
-	}
-	for i := range q.where {
-		f, ok := obj.fields[strings.ToLower(q.where[i].field)]
-		if !ok {
-			return "", nil, nil, 400, "INVALID_FIELD", "No such column '" + q.where[i].field + "' on entity '" + obj.name + "'."
-		}
-		q.where[i].field = f
-	}
-	var matched []map[string]any
-	for _, rec := range obj.records {
-		ok := true
-		for _, c := range q.where {
-			ok = ok && c.match(rec)
-		}
-		if ok {
-			matched = append(matched, rec)
-		}
-	}
-	if q.orderBy != "" {
-		key := obj.fields[strings.ToLower(q.orderBy)]
-		sort.SliceStable(matched, func(i, j int) bool {
-			a, b := fmt.Sprint(matched[i][key]), fmt.Sprint(matched[j][key])
-			if q.desc {
-				return a > b
-			}
-			return a < b
-		})
-	}
-	if q.limit > 0 && len(matched) > q.limit {
-		matched = matched[:q.limit]
-	}
-	seen := map[string]bool{}
-	for _, f := range fields {
-		if !seen[f] {
-			seen[f] = true
-			header = append(header, f)
-		}
-	}
-	rows = make([][]string, len(matched))
-	for i, rec := range matched {
-		row := make([]string, len(header))
-		for k, f := range header {
-			row[k] = csvCell(rec[f])
+	rows = make([][]string, len(recs))
+	for i, rec := range recs {
+		row := make([]string, len(cols))
+		for k, c := range cols {
+			row[k] = csvCell(c.value(rec))
 		}
 		rows[i] = row
 	}

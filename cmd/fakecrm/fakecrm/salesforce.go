@@ -91,6 +91,12 @@ func (s *Server) salesforce(w http.ResponseWriter, r *http.Request) {
 		sfError(w, r, 404, "NOT_FOUND", "The requested resource does not exist")
 		return
 	}
+	// A .xml or .json suffix picks the format, as an Accept header would.
+	if base, ok := strings.CutSuffix(rest, ".xml"); ok {
+		rest, r = base, withFormat(r, true)
+	} else if base, ok := strings.CutSuffix(rest, ".json"); ok {
+		rest, r = base, withFormat(r, false)
+	}
 	seg := strings.Split(strings.Trim(rest, "/"), "/")
 	if rest == "" || rest == "/" {
 		writeJSON(w, r, 200, []map[string]string{{"label": "Winter '25", "url": "/services/data/v62.0", "version": "62.0"}}, false)
@@ -137,85 +143,69 @@ func (s *Server) pageSize(r *http.Request) int {
 }
 
 func (s *Server) sfQuery(w http.ResponseWriter, r *http.Request, version string) {
-	q, err := parseSOQL(r.URL.Query().Get("q"))
-	if err != nil {
-		sfError(w, r, 400, "MALFORMED_QUERY", "unexpected token in query")
-		return
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	obj := s.objectLocked(q.object)
-	if obj == nil {
-		sfError(w, r, 400, "INVALID_TYPE", "sObject type '"+q.object+"' is not supported.")
+	_, _, recs, e := s.selectLocked(r.URL.Query().Get("q"), version)
+	if e != nil {
+		sfError(w, r, e.status, e.code, e.msg)
 		return
-	}
-	fields, bad := obj.resolve(q.fields)
-	if bad != "" {
-		sfError(w, r, 400, "INVALID_FIELD", "No such column '"+bad+"' on entity '"+obj.name+"'.")
-		return
-	}
-	for i := range q.where {
-		f, ok := obj.fields[strings.ToLower(q.where[i].field)]
-		if !ok {
-			sfError(w, r, 400, "INVALID_FIELD", "No such column '"+q.where[i].field+"' on entity '"+obj.name+"'.")
-			return
-		}
-		q.where[i].field = f
-	}
-	var matched []map[string]any
-	for _, rec := range obj.records {
-		ok := true
-		for _, c := range q.where {
-			ok = ok && c.match(rec)
-		}
-		if ok {
-			matched = append(matched, rec)
-		}
-	}
-	if q.orderBy != "" {
-		key := obj.fields[strings.ToLower(q.orderBy)]
-		sort.SliceStable(matched, func(i, j int) bool {
-			a, b := fmt.Sprint(matched[i][key]), fmt.Sprint(matched[j][key])
-			if q.desc {
-				return a > b
-			}
-			return a < b
-		})
-	}
-	if q.limit > 0 && len(matched) > q.limit {
-		matched = matched[:q.limit]
-	}
-	recs := make([]orderedRecord, len(matched))
-	for i, rec := range matched {
-		recs[i] = obj.project(rec, fields, version)
 	}
 	s.pageLocked(w, r, &cursor{records: recs, version: version}, 0)
 }
 
+// pageOfLocked returns at most n of c's records from offset and, when more
+// remain, the locator of the rest ("<id>-<offset>", registered in s.curs):
+// the REST API's nextRecordsUrl ends with it, the SOAP API's queryLocator
+// is it.
+func (s *Server) pageOfLocked(c *cursor, offset, n int) ([]orderedRecord, string) {
+	end := min(offset+n, len(c.records))
+	if end == len(c.records) {
+		return c.records[offset:end], ""
+	}
+	s.seq++
+	loc := fmt.Sprintf("01gDn%010dAAA", s.seq)
+	if len(s.curs) > 1000 { // bounded: forget old cursors
+		clear(s.curs)
+	}
+	s.curs[loc] = c
+	return c.records[offset:end], fmt.Sprintf("%s-%d", loc, end)
+}
+
 // pageLocked writes one page of c from offset, registering a locator for the rest.
 func (s *Server) pageLocked(w http.ResponseWriter, r *http.Request, c *cursor, offset int) {
-	n := s.pageSize(r)
-	end := min(offset+n, len(c.records))
-	body := map[string]any{"totalSize": len(c.records), "done": end == len(c.records), "records": c.records[offset:end]}
-	if end < len(c.records) {
-		s.seq++
-		loc := fmt.Sprintf("01gDn%010dAAA", s.seq)
-		if len(s.curs) > 1000 { // bounded: forget old cursors
-			clear(s.curs)
-		}
-		s.curs[loc] = c
-		body["nextRecordsUrl"] = fmt.Sprintf("/services/data/%s/query/%s-%d", c.version, loc, end)
+	recs, loc := s.pageOfLocked(c, offset, s.pageSize(r))
+	next := ""
+	if loc != "" {
+		next = fmt.Sprintf("/services/data/%s/query/%s", c.version, loc)
+	}
+	if wantsXML(r) {
+		writeQueryXML(w, r, len(c.records), next, recs) // restxml.go
+		return
+	}
+	body := map[string]any{"totalSize": len(c.records), "done": next == "", "records": recs}
+	if next != "" {
+		body["nextRecordsUrl"] = next
 	}
 	writeJSON(w, r, 200, body, false)
 }
 
-func (s *Server) sfMore(w http.ResponseWriter, r *http.Request, locator string) {
+// lookupLocator finds a locator pageOfLocked gave: the cursor and the
+// offset of the rest.
+func (s *Server) lookupLocator(locator string) (*cursor, int, bool) {
 	loc, off, ok := strings.Cut(locator, "-")
 	offset, err := strconv.Atoi(off)
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	c := s.curs[loc]
 	if !ok || err != nil || c == nil || offset < 0 || offset > len(c.records) {
+		return nil, 0, false
+	}
+	return c, offset, true
+}
+
+func (s *Server) sfMore(w http.ResponseWriter, r *http.Request, locator string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, offset, ok := s.lookupLocator(locator)
+	if !ok {
 		sfError(w, r, 400, "INVALID_QUERY_LOCATOR", "invalid query locator")
 		return
 	}
@@ -270,12 +260,15 @@ func (s *Server) sfSObject(w http.ResponseWriter, r *http.Request, version strin
 			sfError(w, r, 405, "METHOD_NOT_ALLOWED", "HTTP Method '"+r.Method+"' not allowed. Allowed are GET,POST")
 			return
 		}
-		var rec map[string]any
-		if err := readBody(r, &rec); err != nil {
-			sfError(w, r, 400, "JSON_PARSER_ERROR", "The request body is not valid JSON")
+		rec, ok := readRecord(w, r, obj) // restxml.go: JSON or XML
+		if !ok {
 			return
 		}
 		id := s.createLocked(obj, rec)
+		if wantsXML(r) {
+			writeSaveResultXML(w, r, id)
+			return
+		}
 		writeJSON(w, r, 201, map[string]any{"id": id, "success": true, "errors": []any{}}, false)
 		return
 	}
@@ -298,11 +291,14 @@ func (s *Server) sfSObject(w http.ResponseWriter, r *http.Request, version strin
 				return
 			}
 		}
+		if wantsXML(r) {
+			writeRecordXML(w, r, obj.project(rec, fields, version))
+			return
+		}
 		writeJSON(w, r, 200, obj.project(rec, fields, version), true)
 	case http.MethodPatch:
-		var patch map[string]any
-		if err := readBody(r, &patch); err != nil {
-			sfError(w, r, 400, "JSON_PARSER_ERROR", "The request body is not valid JSON")
+		patch, ok := readRecord(w, r, obj)
+		if !ok {
 			return
 		}
 		for k, v := range patch {

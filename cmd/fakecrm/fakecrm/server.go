@@ -5,6 +5,10 @@
 // gzips responses for clients that accept it, and puts strong ETags on
 // single-record reads.
 //
+// Besides REST in JSON, Salesforce's REST API speaks XML (restxml.go), and
+// the SOAP API (soap.go: Partner and Enterprise, login included) and Bulk
+// API 1.0 (bulkv1.go) are served from the same store.
+//
 // HubSpot returns its default properties (firstname, lastname, email,
 // createdate, lastmodifieddate, hs_object_id) unless ?properties= (GET) or
 // "properties" (POST bodies) asks for others, as the real API does.
@@ -60,6 +64,7 @@ type Server struct {
 	hs   *hsStore
 	curs map[string]*cursor // Salesforce query locators
 	seq  int
+	xs   xmlState // SOAP sessions and Bulk API 1.0 jobs (soap.go, bulkv1.go)
 }
 
 const maxBody = 8 << 20
@@ -110,8 +115,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case p == "/services/oauth2/token":
 		s.token(w, r)
+	case strings.HasPrefix(p, "/services/Soap/"):
+		s.soap(w, r) // soap.go: its own SessionHeader
+	case strings.HasPrefix(p, "/services/async/"):
+		s.bulkV1(w, r) // bulkv1.go: its own X-SFDC-Session
 	case strings.HasPrefix(p, "/services/"):
-		if !authorized(r) {
+		if !authorized(r) || s.loggedOut(bearer(r)) {
 			sfError(w, r, 401, "INVALID_SESSION_ID", "Session expired or invalid")
 			return
 		}
@@ -132,15 +141,30 @@ func authorized(r *http.Request) bool {
 	return ok && strings.TrimSpace(tok) != "" && (strings.EqualFold(scheme, "Bearer") || strings.EqualFold(scheme, "OAuth"))
 }
 
-// readBody reads a JSON request body (gzip accepted), bounded.
-func readBody(r *http.Request, v any) error {
+// bearer is the token of r's Authorization header.
+func bearer(r *http.Request) string {
+	_, tok, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+	return strings.TrimSpace(tok)
+}
+
+// openBody returns r's body (gzip accepted), bounded.
+func openBody(r *http.Request) (io.Reader, error) {
 	var rd io.Reader = http.MaxBytesReader(nil, r.Body, maxBody)
 	if strings.EqualFold(r.Header.Get("Content-Encoding"), "gzip") {
 		zr, err := gzip.NewReader(rd)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		rd = io.LimitReader(zr, maxBody)
+	}
+	return rd, nil
+}
+
+// readBody reads a JSON request body (gzip accepted), bounded.
+func readBody(r *http.Request, v any) error {
+	rd, err := openBody(r)
+	if err != nil {
+		return err
 	}
 	dec := json.NewDecoder(rd)
 	dec.UseNumber()
@@ -154,8 +178,14 @@ func writeJSON(w http.ResponseWriter, r *http.Request, status int, v any, etag b
 		http.Error(w, err.Error(), 500)
 		return
 	}
+	writeBytes(w, r, status, "application/json;charset=UTF-8", b, etag)
+}
+
+// writeBytes writes b as ctype, gzipped when accepted, with a strong ETag
+// when etag.
+func writeBytes(w http.ResponseWriter, r *http.Request, status int, ctype string, b []byte, etag bool) {
 	h := w.Header()
-	h.Set("Content-Type", "application/json;charset=UTF-8")
+	h.Set("Content-Type", ctype)
 	if etag && status == 200 {
 		sum := sha256.Sum256(b)
 		tag := `"` + hex.EncodeToString(sum[:8]) + `"`
@@ -182,6 +212,10 @@ func writeJSON(w http.ResponseWriter, r *http.Request, status int, v any, etag b
 func sfError(w http.ResponseWriter, r *http.Request, status int, code, msg string, fields ...string) {
 	if fields == nil {
 		fields = []string{}
+	}
+	if wantsXML(r) {
+		writeErrorsXML(w, r, status, code, msg, fields) // restxml.go
+		return
 	}
 	writeJSON(w, r, status, []map[string]any{{"message": msg, "errorCode": code, "fields": fields}}, false)
 }
@@ -213,11 +247,8 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, r, 400, map[string]string{"error": "unsupported_grant_type", "error_description": "grant type not supported"}, false)
 		return
 	}
-	inst := s.opts.InstanceURL
-	if inst == "" || r.TLS != nil {
-		inst = s.scheme(r) + "://" + r.Host
-	}
-	tok := "00DDn000000Fake!" + newUUID()
+	inst := s.instanceURL(r)
+	tok := newAccessToken()
 	body := map[string]string{
 		"access_token": tok, "instance_url": inst, "id": inst + "/id/00DDn000000FakeAAA/005Dn000000FakeAAA",
 		"token_type": "Bearer", "issued_at": "1764000000000", "signature": "ZmFrZQ==",
@@ -229,3 +260,15 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, r, 200, body, false)
 }
+
+// instanceURL is the base URL the fake names itself by to r's client: the
+// instance_url of a token and the base of a SOAP login's serverUrl.
+func (s *Server) instanceURL(r *http.Request) string {
+	if s.opts.InstanceURL == "" || r.TLS != nil {
+		return s.scheme(r) + "://" + r.Host
+	}
+	return s.opts.InstanceURL
+}
+
+// newAccessToken is a fresh session id, as OAuth and SOAP login give.
+func newAccessToken() string { return "00DDn000000Fake!" + newUUID() }

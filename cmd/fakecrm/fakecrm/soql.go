@@ -2,7 +2,9 @@ package fakecrm
 
 import (
 	"errors"
+	"fmt"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -117,4 +119,169 @@ func likeMatch(s, pat string) bool {
 		s = s[j+len(p):]
 	}
 	return s == ""
+}
+
+// ---- evaluation: the query's records as Go values, shared by the REST
+// query (JSON and XML), Bulk API 2.0 and 1.0 and the SOAP API ----
+
+// sfErr is a failure as the REST API reports it; the SOAP and Bulk 1.0
+// APIs map the code to their own shapes.
+type sfErr struct {
+	status    int
+	code, msg string
+}
+
+// column is one selected field: a field of the queried object, or a
+// parent's field through a lookup (Account.Name through AccountId).
+type column struct {
+	name   string    // as results name it: Email, Account.Name
+	field  string    // the object's field; for a relationship, its id field
+	rel    string    // the relationship (Account); "" for a plain field
+	parent *sobjects // the relationship's object
+	sub    string    // the parent's field
+}
+
+// columnsLocked resolves requested field names on obj: FIELDS(ALL) is
+// every field, Rel.Field reads the parent that obj's RelId points to (one
+// level, standard relationships whose object the fake holds). Duplicates
+// are dropped.
+func (s *Server) columnsLocked(obj *sobjects, req []string) ([]column, *sfErr) {
+	var out []column
+	seen := map[string]bool{}
+	add := func(c column) {
+		if k := strings.ToLower(c.name); !seen[k] {
+			seen[k] = true
+			out = append(out, c)
+		}
+	}
+	for _, f := range req {
+		rel, sub, dotted := strings.Cut(f, ".")
+		if !dotted {
+			names, bad := obj.resolve([]string{f})
+			if bad != "" {
+				return nil, &sfErr{400, "INVALID_FIELD", "No such column '" + bad + "' on entity '" + obj.name + "'."}
+			}
+			for _, n := range names {
+				add(column{name: n, field: n})
+			}
+			continue
+		}
+		idField, ok := obj.fields[strings.ToLower(rel)+"id"]
+		var parent *sobjects
+		if ok && !strings.Contains(sub, ".") {
+			parent = s.objectLocked(rel)
+		}
+		if parent == nil {
+			return nil, &sfErr{400, "INVALID_FIELD", "Didn't understand relationship '" + rel + "' in field path. If you are attempting to use a custom relationship, be sure to append the '__r' after the custom relationship name."}
+		}
+		canon, ok := parent.fields[strings.ToLower(sub)]
+		if !ok {
+			return nil, &sfErr{400, "INVALID_FIELD", "No such column '" + sub + "' on entity '" + parent.name + "'."}
+		}
+		relName := strings.TrimSuffix(idField, "Id")
+		add(column{name: relName + "." + canon, field: idField, rel: relName, parent: parent, sub: canon})
+	}
+	return out, nil
+}
+
+// projectLocked returns rec's columns in order, attributes first, as
+// Salesforce answers them: a relationship's fields nested under its name
+// in a record of their own, null when the lookup is empty.
+func (s *Server) projectLocked(obj *sobjects, rec map[string]any, cols []column, version string) orderedRecord {
+	out := obj.project(rec, nil, version)
+	parents := map[string]map[string]any{} // by relationship; nil when empty
+	for _, c := range cols {
+		if c.rel == "" {
+			if _, dup := out.vals[c.field]; !dup {
+				out.keys = append(out.keys, c.field)
+				out.vals[c.field] = rec[c.field]
+			}
+			continue
+		}
+		prec, seen := parents[c.rel]
+		if !seen {
+			if id, _ := rec[c.field].(string); id != "" {
+				_, prec = c.parent.find(id)
+			}
+			parents[c.rel] = prec
+			out.keys = append(out.keys, c.rel)
+			out.vals[c.rel] = nil
+			if prec != nil {
+				out.vals[c.rel] = c.parent.project(prec, nil, version)
+			}
+		}
+		if nr, ok := out.vals[c.rel].(orderedRecord); ok {
+			if _, dup := nr.vals[c.sub]; !dup {
+				nr.keys = append(nr.keys, c.sub)
+				nr.vals[c.sub] = prec[c.sub]
+				out.vals[c.rel] = nr
+			}
+		}
+	}
+	return out
+}
+
+// selectLocked runs soql against the store: the object, the columns and
+// the matching records projected (see projectLocked), or the error the
+// REST API answers.
+func (s *Server) selectLocked(soql, version string) (*sobjects, []column, []orderedRecord, *sfErr) {
+	q, err := parseSOQL(soql)
+	if err != nil {
+		return nil, nil, nil, &sfErr{400, "MALFORMED_QUERY", "unexpected token in query"}
+	}
+	obj := s.objectLocked(q.object)
+	if obj == nil {
+		return nil, nil, nil, &sfErr{400, "INVALID_TYPE", "sObject type '" + q.object + "' is not supported."}
+	}
+	cols, e := s.columnsLocked(obj, q.fields)
+	if e != nil {
+		return nil, nil, nil, e
+	}
+	for i := range q.where {
+		f, ok := obj.fields[strings.ToLower(q.where[i].field)]
+		if !ok {
+			return nil, nil, nil, &sfErr{400, "INVALID_FIELD", "No such column '" + q.where[i].field + "' on entity '" + obj.name + "'."}
+		}
+		q.where[i].field = f
+	}
+	var matched []map[string]any
+	for _, rec := range obj.records {
+		ok := true
+		for _, c := range q.where {
+			ok = ok && c.match(rec)
+		}
+		if ok {
+			matched = append(matched, rec)
+		}
+	}
+	if q.orderBy != "" {
+		key := obj.fields[strings.ToLower(q.orderBy)]
+		sort.SliceStable(matched, func(i, j int) bool {
+			a, b := fmt.Sprint(matched[i][key]), fmt.Sprint(matched[j][key])
+			if q.desc {
+				return a > b
+			}
+			return a < b
+		})
+	}
+	if q.limit > 0 && len(matched) > q.limit {
+		matched = matched[:q.limit]
+	}
+	recs := make([]orderedRecord, len(matched))
+	for i, rec := range matched {
+		recs[i] = s.projectLocked(obj, rec, cols, version)
+	}
+	return obj, cols, recs, nil
+}
+
+// value is c's value in a record projectLocked made (nil when null or when
+// the lookup is empty).
+func (c column) value(rec orderedRecord) any {
+	if c.rel == "" {
+		return rec.vals[c.field]
+	}
+	if nr, ok := rec.vals[c.rel].(orderedRecord); ok {
+		return nr.vals[c.sub]
+	}
+	return nil
 }
