@@ -54,6 +54,12 @@ func classifySalesforce(method, path string, query url.Values) Call {
 	if !ok {
 		return Call{Operation: OpOther}
 	}
+	// Up to API v57 a .xml (or .json) suffix chose the format: the same call.
+	if r, ok := strings.CutSuffix(rest, ".xml"); ok {
+		rest = r
+	} else {
+		rest = strings.TrimSuffix(rest, ".json")
+	}
 	seg := splitPath(rest)
 	if len(seg) < 2 || !isSalesforceVersion(seg[0]) {
 		return Call{Operation: OpOther}

@@ -39,13 +39,30 @@ type Error struct {
 	Message    string
 	DecisionID string
 	RequestID  string
+	Style      Style // the wire format to render in (StyleFor); JSON when zero
+	// Fault, in a SOAP fault, is a Salesforce exception code (e.g.
+	// INVALID_LOGIN): the fault is then Salesforce's own, faultcode
+	// sf:<Fault>, Message as Salesforce words it, no decision id; Veil's
+	// Code is only in X-Veil-Error.
+	Fault string
 }
 
-// Body renders e in the dialect's error format.
+// Body renders e in the dialect's error format, in e's style.
 func (e *Error) Body(dialect string) []byte {
 	msg := e.Message
 	if e.DecisionID != "" {
 		msg += " (decision " + e.DecisionID + ")"
+	}
+	switch e.Style {
+	case StyleXML:
+		return xmlError(e.Code, msg)
+	case StyleSOAP:
+		if e.Fault != "" {
+			return salesforceFault(e.Fault, e.Message)
+		}
+		return soapFault(e.Code, msg, e.DecisionID)
+	case StyleBulkV1:
+		return bulkV1Error(e.Code, msg)
 	}
 	var v any
 	switch dialect {
@@ -68,11 +85,31 @@ func (e *Error) Body(dialect string) []byte {
 	return b
 }
 
+// ContentType is the media type of Body.
+func (e *Error) ContentType() string {
+	switch e.Style {
+	case StyleXML, StyleBulkV1:
+		return "application/xml;charset=UTF-8"
+	case StyleSOAP:
+		return "text/xml;charset=UTF-8"
+	}
+	return "application/json;charset=UTF-8"
+}
+
+// HTTPStatus is the status e is answered with: Status, except for a SOAP
+// fault, which Salesforce (and every SOAP client) expects with 500.
+func (e *Error) HTTPStatus() int {
+	if e.Style == StyleSOAP {
+		return http.StatusInternalServerError
+	}
+	return e.Status
+}
+
 // Write sends e as the response.
 func (e *Error) Write(w http.ResponseWriter, dialect string) {
 	b := e.Body(dialect)
 	h := w.Header()
-	h.Set("Content-Type", "application/json;charset=UTF-8")
+	h.Set("Content-Type", e.ContentType())
 	h.Set("Content-Length", strconv.Itoa(len(b)))
 	h.Set("X-Veil-Error", e.Code)
 	if e.DecisionID != "" {
@@ -80,7 +117,7 @@ func (e *Error) Write(w http.ResponseWriter, dialect string) {
 	}
 	h.Del("Content-Encoding")
 	h.Del("ETag")
-	w.WriteHeader(e.Status)
+	w.WriteHeader(e.HTTPStatus())
 	_, _ = w.Write(b)
 }
 

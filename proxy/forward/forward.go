@@ -197,6 +197,7 @@ func (h *Handler) request(r *http.Request, ctx *goproxy.ProxyCtx) (_ *http.Reque
 
 func (h *Handler) serve(r *http.Request, c *conn, sc *scope.Scope) *http.Response {
 	rt := c.route
+	sc.Errors = crm.StyleFor(rt.Dialect, r)
 	if name := hostname(r.URL.Host); name != c.host {
 		// The Host header must name the intercepted host: no smuggling
 		// another destination through a CRM tunnel.
@@ -209,7 +210,17 @@ func (h *Handler) serve(r *http.Request, c *conn, sc *scope.Scope) *http.Respons
 	if identity.IsTokenRequest(rt.Dialect, r) {
 		return h.login(r, sc)
 	}
-	if e := reverse.Admit(r.Context(), h.opts.Identity, rt, sc, r.Header); e != nil {
+	var env *identity.SOAPEnvelope
+	if reverse.IsSOAPCall(rt.Dialect, r) {
+		var e *crm.Error
+		if env, e = reverse.PeekSOAP(r, h.opts.Config.Limits.MaxBodyBytes); e != nil {
+			return h.fail(r, rt.Dialect, sc, e)
+		}
+		if env.IsLogin() {
+			return h.soapLogin(r, sc, env)
+		}
+	}
+	if e := reverse.Admit(r.Context(), h.opts.Identity, rt, sc, r.Header, env); e != nil {
 		return h.fail(r, rt.Dialect, sc, e)
 	}
 	if e := h.opts.Inspector.InspectRequest(r); e != nil {
@@ -248,6 +259,39 @@ func (h *Handler) login(r *http.Request, sc *scope.Scope) *http.Response {
 		h.opts.Log.Warn("login: the CRM's tokens could not be bound", zap.String("request_id", sc.RequestID), zap.String("principal", p.ID), zap.Error(err))
 		return h.loginError(r, sc, &identity.LoginError{Status: http.StatusServiceUnavailable, OAuth: "temporarily_unavailable",
 			Description: "Veil could not record this login; try again", Code: crm.CodeIdentityUnavailable})
+	}
+	sc.Outcome = "login"
+	if res.StatusCode != http.StatusOK {
+		sc.Outcome, sc.Code = "blocked", "crm_login_failed"
+	}
+	return res
+}
+
+// soapLogin serves a SOAP login() to an intercepted Salesforce host: the
+// principal is the CRM user logging in (crm_users); the session the CRM
+// answers with is bound to it. serverUrl stays the CRM's: the client is
+// behind HTTPS_PROXY. The call is not inspected (credentials).
+func (h *Handler) soapLogin(r *http.Request, sc *scope.Scope, env *identity.SOAPEnvelope) *http.Response {
+	p, e := h.opts.Identity.SOAPLogin(env)
+	if e != nil {
+		return h.fail(r, sc.Route.Dialect, sc, e)
+	}
+	sc.Principal, sc.Purpose = p, "authentication"
+	out := h.outbound(r)
+	out.Header.Set("Accept-Encoding", "identity")
+	res, err := h.opts.Transport.RoundTrip(out)
+	if err != nil {
+		return h.upstreamError(r, sc, err)
+	}
+	res.Request = r
+	bind := reverse.BoundBody(h.opts.Config.Timeouts.UpstreamResponse, func(res *http.Response) error {
+		return h.opts.Identity.BindSOAPLogin(r.Context(), p, res, nil)
+	})
+	if err := bind(res); err != nil {
+		_ = res.Body.Close()
+		h.opts.Log.Warn("login: the CRM's session could not be bound", zap.String("request_id", sc.RequestID), zap.String("principal", p.ID), zap.Error(err))
+		return h.fail(r, sc.Route.Dialect, sc, &crm.Error{Status: http.StatusServiceUnavailable, Code: crm.CodeIdentityUnavailable,
+			Message: "Veil could not record this login; try again"})
 	}
 	sc.Outcome = "login"
 	if res.StatusCode != http.StatusOK {
@@ -330,6 +374,7 @@ func (h *Handler) fail(r *http.Request, dialect string, sc *scope.Scope, e *crm.
 		h.opts.Metrics.Requests.WithLabelValues(sc.Route.Name, "request", "blocked").Inc()
 		h.opts.Metrics.Blocks.WithLabelValues(sc.Route.Name, "request", e.Code).Inc()
 	}
+	e.Style = sc.Errors
 	return errorResponse(r, dialect, sc.RequestID, e)
 }
 
@@ -354,13 +399,14 @@ func (h *Handler) accessLog(r *http.Request, sc *scope.Scope, res *http.Response
 func errorResponse(r *http.Request, dialect, requestID string, e *crm.Error) *http.Response {
 	e.RequestID = requestID
 	b := e.Body(dialect)
+	status := e.HTTPStatus()
 	res := &http.Response{
-		StatusCode: e.Status, Status: strconv.Itoa(e.Status) + " " + http.StatusText(e.Status),
+		StatusCode: status, Status: strconv.Itoa(status) + " " + http.StatusText(status),
 		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
 		Header: http.Header{}, Request: r, ContentLength: int64(len(b)),
 		Body: readCloser{strings.NewReader(string(b))},
 	}
-	res.Header.Set("Content-Type", "application/json;charset=UTF-8")
+	res.Header.Set("Content-Type", e.ContentType())
 	res.Header.Set("Content-Length", strconv.Itoa(len(b)))
 	res.Header.Set("X-Veil-Error", e.Code)
 	if e.DecisionID != "" {

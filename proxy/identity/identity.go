@@ -87,17 +87,56 @@ func (r *Resolver) StripHeader() bool { return r.strip }
 // before serving.
 func (r *Resolver) SetSessions(s Sessions) { r.sessions = s }
 
+// ErrAmbiguousCredentials is a request with more than one CRM
+// credential (two Authorization fields, Authorization and X-SFDC-Session,
+// a SOAP SessionHeader other than the one beside it): the CRM might
+// authenticate one while Veil identified the other. Code
+// "ambiguous_credentials".
+var ErrAmbiguousCredentials = errors.New("the request carries more than one CRM credential")
+
+// SFDCSessionHeader carries the session of a Salesforce Bulk API 1.0 call.
+const SFDCSessionHeader = "X-Sfdc-Session"
+
+// Credentials are the CRM session credentials a request may carry besides
+// its Authorization field.
+type Credentials struct {
+	// SOAP is a SOAP call's envelope (ReadSOAPEnvelope): its
+	// SessionHeader's sessionId is a session.
+	SOAP *SOAPEnvelope
+	// SFDCSession makes X-SFDC-Session a session (Salesforce routes).
+	SFDCSession bool
+}
+
 // ResolveContext finds the principal for a request: its Veil token in the
 // identity header, else the CRM token in Authorization bound by a login
 // through Veil. ErrSessionsUnavailable means the bindings could not be read.
 func (r *Resolver) ResolveContext(ctx context.Context, h http.Header) (Principal, error) {
-	p, err := r.Resolve(h)
-	if err == nil || r.sessions == nil {
-		return p, err
-	}
-	tok, ok := bearer(h.Get("Authorization"))
-	if !ok {
+	return r.ResolveRequest(ctx, h, Credentials{})
+}
+
+// ResolveRequest is ResolveContext for a request that may carry its CRM
+// session elsewhere than in Authorization: X-SFDC-Session or a SOAP
+// SessionHeader (c). Such a session is looked up exactly as a Bearer
+// token is: when the identity header is Authorization, as a Veil token
+// first; then among the sessions bound by logins through Veil. At most
+// one CRM credential may be presented (a SessionHeader may repeat the
+// Bearer token), else ErrAmbiguousCredentials.
+func (r *Resolver) ResolveRequest(ctx context.Context, h http.Header, c Credentials) (Principal, error) {
+	tok, present, err := crmCredential(h, c)
+	if err != nil {
 		return Principal{}, err
+	}
+	var p Principal
+	switch {
+	case r.strip || h.Get("Authorization") != "":
+		p, err = r.Resolve(h)
+	case present: // the identity header is Authorization, and the session is elsewhere
+		p, err = r.resolveToken(tok)
+	default:
+		err = ErrNoCredentials
+	}
+	if err == nil || r.sessions == nil || !present {
+		return p, err
 	}
 	id, serr := r.sessions.Lookup(ctx, tok)
 	if serr != nil {
@@ -106,11 +145,43 @@ func (r *Resolver) ResolveContext(ctx context.Context, h http.Header) (Principal
 		}
 		return Principal{}, serr
 	}
-	p, ok = r.byID[id]
+	p, ok := r.byID[id]
 	if !ok { // bound by a replica whose config still had this principal
 		return Principal{}, ErrUnknownToken
 	}
 	return p, nil
+}
+
+// crmCredential is the one CRM session credential h and c present: the
+// Bearer token in Authorization, X-SFDC-Session (when c.SFDCSession) or
+// the SOAP SessionHeader's sessionId, and whether there is one.
+func crmCredential(h http.Header, c Credentials) (string, bool, error) {
+	auth := h.Values("Authorization")
+	var sfdc []string
+	if c.SFDCSession {
+		sfdc = h.Values(SFDCSessionHeader)
+	}
+	soap := c.SOAP != nil && c.SOAP.SessionHeader
+	hasAuth := len(auth) > 0 && strings.TrimSpace(auth[0]) != ""
+	switch {
+	case len(auth) > 1, len(sfdc) > 1, hasAuth && len(sfdc) > 0:
+		return "", false, ErrAmbiguousCredentials
+	case hasAuth:
+		tok, ok := bearer(auth[0])
+		if soap && (!ok || tok != c.SOAP.SessionID) {
+			return "", false, ErrAmbiguousCredentials
+		}
+		return tok, ok, nil
+	case len(sfdc) == 1:
+		tok := strings.TrimSpace(sfdc[0])
+		if soap && tok != c.SOAP.SessionID {
+			return "", false, ErrAmbiguousCredentials
+		}
+		return tok, tok != "", nil
+	case soap:
+		return c.SOAP.SessionID, c.SOAP.SessionID != "", nil
+	}
+	return "", false, nil
 }
 
 // Resolve finds the principal for the request's Veil token.
@@ -119,6 +190,11 @@ func (r *Resolver) Resolve(h http.Header) (Principal, error) {
 	if !ok {
 		return Principal{}, ErrNoCredentials
 	}
+	return r.resolveToken(tok)
+}
+
+// resolveToken finds the principal whose Veil token is tok.
+func (r *Resolver) resolveToken(tok string) (Principal, error) {
 	sum := sha256.Sum256([]byte(tok))
 	found := -1
 	for i := range r.entries {

@@ -93,11 +93,11 @@ func (r *Resolver) Login(ctx context.Context, req *http.Request) (Principal, *Lo
 	unknown := &LoginError{http.StatusBadRequest, "invalid_grant", "this CRM user does not log in through Veil (identity.principals[].crm_users)", "unknown_principal"}
 	switch form.Get("grant_type") {
 	case "password":
-		id, ok := r.crmUsers[strings.ToLower(strings.TrimSpace(form.Get("username")))]
+		p, ok := r.crmUser(form.Get("username"))
 		if !ok {
 			return Principal{}, unknown
 		}
-		return r.byID[id], nil
+		return p, nil
 	case "refresh_token":
 		if r.sessions == nil {
 			return Principal{}, unknown
@@ -119,6 +119,18 @@ func (r *Resolver) Login(ctx context.Context, req *http.Request) (Principal, *Lo
 	}
 }
 
+// crmUser is the principal whose crm_users holds the CRM user name (case
+// and surrounding spaces aside): who a password login (OAuth's password
+// grant, SOAP's login()) logs in.
+func (r *Resolver) crmUser(name string) (Principal, bool) {
+	id, ok := r.crmUsers[strings.ToLower(strings.TrimSpace(name))]
+	if !ok {
+		return Principal{}, false
+	}
+	p, ok := r.byID[id]
+	return p, ok
+}
+
 // BindResponse reads a successful token response, binds the access token
 // (for identity.sessions.ttl, or the CRM's shorter expires_in) and the
 // refresh token (refresh_ttl) to p, and, when rewrite is set, passes
@@ -130,25 +142,9 @@ func (r *Resolver) BindResponse(ctx context.Context, p Principal, res *http.Resp
 	if res.StatusCode != http.StatusOK || r.sessions == nil {
 		return nil
 	}
-	var rd io.Reader = io.LimitReader(res.Body, maxLoginResponse+1)
-	switch enc := strings.ToLower(res.Header.Get("Content-Encoding")); enc {
-	case "", "identity":
-	case "gzip", "x-gzip":
-		zr, err := gzip.NewReader(rd)
-		if err != nil {
-			return err
-		}
-		rd = io.LimitReader(zr, maxLoginResponse+1)
-	default:
-		return errors.New("token response in an unsupported content encoding")
-	}
-	b, err := io.ReadAll(rd)
-	_ = res.Body.Close()
+	b, err := readLoginResponse(res)
 	if err != nil {
 		return err
-	}
-	if len(b) > maxLoginResponse {
-		return errors.New("token response too large")
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
@@ -162,10 +158,8 @@ func (r *Resolver) BindResponse(ctx context.Context, p Principal, res *http.Resp
 	}
 	ttl := r.sessCfg.TTL
 	if n, ok := doc["expires_in"].(json.Number); ok {
-		// secs is bounded by ttl first: a huge expires_in would overflow
-		// the Duration into a negative one, a binding expired at birth.
-		if secs, err := n.Int64(); err == nil && secs > 0 && secs <= int64(ttl/time.Second) && time.Duration(secs)*time.Second < ttl {
-			ttl = time.Duration(secs) * time.Second
+		if secs, err := n.Int64(); err == nil {
+			ttl = r.sessionTTL(secs)
 		}
 	}
 	if err := r.sessions.Bind(ctx, access, p.ID, ttl); err != nil {
@@ -186,13 +180,58 @@ func (r *Resolver) BindResponse(ctx context.Context, p Principal, res *http.Resp
 			return err
 		}
 	}
+	setLoginResponse(res, b)
+	return nil
+}
+
+// readLoginResponse reads a login's answer, at most 1 MiB (gzip undone).
+func readLoginResponse(res *http.Response) ([]byte, error) {
+	var rd io.Reader = io.LimitReader(res.Body, maxLoginResponse+1)
+	switch enc := strings.ToLower(res.Header.Get("Content-Encoding")); enc {
+	case "", "identity":
+	case "gzip", "x-gzip":
+		zr, err := gzip.NewReader(rd)
+		if err != nil {
+			return nil, err
+		}
+		rd = io.LimitReader(zr, maxLoginResponse+1)
+	default:
+		return nil, errors.New("login response in an unsupported content encoding")
+	}
+	b, err := io.ReadAll(rd)
+	_ = res.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > maxLoginResponse {
+		return nil, errors.New("login response too large")
+	}
+	return b, nil
+}
+
+// setLoginResponse makes b the response's body: uncompressed, its own
+// Content-Length, no validator of the CRM's bytes.
+func setLoginResponse(res *http.Response, b []byte) {
 	res.Body = io.NopCloser(bytes.NewReader(b))
 	res.ContentLength = int64(len(b))
+	res.TransferEncoding = nil
 	res.Header.Set("Content-Length", strconv.Itoa(len(b)))
 	res.Header.Del("Content-Encoding")
 	res.Header.Del("Etag")
 	res.Header.Del("Content-Md5")
-	return nil
+}
+
+// sessionTTL is how long an access token or session the CRM says is valid
+// for secs seconds stays bound: identity.sessions.ttl, or secs when
+// shorter and positive.
+func (r *Resolver) sessionTTL(secs int64) time.Duration {
+	ttl := r.sessCfg.TTL
+	// secs is bounded by ttl first: a huge value would overflow the
+	// Duration into a negative one, a binding expired at birth.
+	if secs > 0 && secs <= int64(ttl/time.Second) && time.Duration(secs)*time.Second < ttl {
+		ttl = time.Duration(secs) * time.Second
+	}
+	return ttl
 }
 
 // Rebase returns u (an absolute URL) with its scheme and host replaced by

@@ -120,25 +120,27 @@ func setBody(res *http.Response, b []byte) {
 	res.Header.Set("Content-Length", strconv.Itoa(len(b)))
 }
 
-// loginProxy forwards a Salesforce login and binds the tokens it gets to
-// the principal logging in (identity.Resolver.BindResponse), rewriting
-// instance_url and id to Veil's base.
-func (h *Handler) loginProxy(rp *httputil.ReverseProxy) *httputil.ReverseProxy {
+// loginProxy forwards a Salesforce login (OAuth's token endpoint, SOAP's
+// login()) and binds the tokens it gets to the principal logging in
+// (bind: identity.Resolver.BindResponse, BindSOAPLogin), rewriting the
+// URLs the client follows to Veil's base. When they cannot be bound, the
+// answer is replaced by refuse's: the client must not get a session Veil
+// would not know.
+func (h *Handler) loginProxy(rp *httputil.ReverseProxy, bind loginBinder, refuse func(*http.Response, *scope.Scope)) *httputil.ReverseProxy {
 	lp := *rp
 	rewrite := rp.Rewrite
 	lp.Rewrite = func(pr *httputil.ProxyRequest) {
 		rewrite(pr)
 		pr.Out.Header.Set("Accept-Encoding", "identity")
 	}
-	lp.ModifyResponse = func(res *http.Response) error {
+	lp.ModifyResponse = BoundBody(h.opts.Config.Timeouts.UpstreamResponse, func(res *http.Response) error {
 		ctx := res.Request.Context()
 		sc := scope.From(ctx)
 		base := publicBase(ctx)
-		err := h.opts.Identity.BindResponse(ctx, sc.Principal, res, func(u string) string { return identity.Rebase(u, base) })
+		err := bind(ctx, sc.Principal, res, func(u string) string { return identity.Rebase(u, base) })
 		if err != nil {
 			h.opts.Log.Warn("login: the CRM's tokens could not be bound", zap.String("request_id", sc.RequestID), zap.String("principal", sc.Principal.ID), zap.Error(err))
-			replaceLogin(res, &identity.LoginError{Status: http.StatusServiceUnavailable, OAuth: "temporarily_unavailable",
-				Description: "Veil could not record this login; try again", Code: crm.CodeIdentityUnavailable}, sc)
+			refuse(res, sc)
 			return nil
 		}
 		if res.StatusCode == http.StatusOK {
@@ -147,8 +149,25 @@ func (h *Handler) loginProxy(rp *httputil.ReverseProxy) *httputil.ReverseProxy {
 			sc.Outcome, sc.Code = "blocked", "crm_login_failed"
 		}
 		return nil
-	}
+	})
 	return &lp
+}
+
+// loginBinder binds a login's tokens to p and rewrites its URLs.
+type loginBinder func(ctx context.Context, p identity.Principal, res *http.Response, rewrite func(string) string) error
+
+// refuseOAuthLogin answers a login whose tokens could not be bound in
+// OAuth's format.
+func refuseOAuthLogin(res *http.Response, sc *scope.Scope) {
+	replaceLogin(res, &identity.LoginError{Status: http.StatusServiceUnavailable, OAuth: "temporarily_unavailable",
+		Description: "Veil could not record this login; try again", Code: crm.CodeIdentityUnavailable}, sc)
+}
+
+// refuseSOAPLogin answers a SOAP login whose session could not be bound
+// with a fault.
+func refuseSOAPLogin(res *http.Response, sc *scope.Scope) {
+	replaceResponse(res, &crm.Error{Status: http.StatusServiceUnavailable, Code: crm.CodeIdentityUnavailable,
+		Message: "Veil could not record this login; try again"}, config.DialectSalesforce, sc)
 }
 
 // login serves a token request on a Salesforce route: the principal is

@@ -48,9 +48,10 @@ type Options struct {
 const PurposeHeader = config.DefaultPurposeHeader
 
 type route struct {
-	cfg   *config.Route
-	proxy *httputil.ReverseProxy
-	login *httputil.ReverseProxy // Salesforce routes: the token endpoint
+	cfg       *config.Route
+	proxy     *httputil.ReverseProxy
+	login     *httputil.ReverseProxy // Salesforce routes: the token endpoint
+	soapLogin *httputil.ReverseProxy // Salesforce routes: SOAP's login()
 }
 
 // Handler is the reverse-mode http.Handler.
@@ -92,7 +93,8 @@ func New(o Options) (*Handler, error) {
 		rp.ModifyResponse = BoundBody(o.Config.Timeouts.UpstreamResponse, rp.ModifyResponse)
 		rt := route{cfg: rc, proxy: rp}
 		if isSalesforce(rc) {
-			rt.login = h.loginProxy(rp)
+			rt.login = h.loginProxy(rp, o.Identity.BindResponse, refuseOAuthLogin)
+			rt.soapLogin = h.loginProxy(rp, o.Identity.BindSOAPLogin, refuseSOAPLogin)
 		}
 		h.routes = append(h.routes, rt)
 	}
@@ -112,11 +114,24 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sc.Route = rt.cfg
+	sc.Errors = crm.StyleFor(rt.cfg.Dialect, r)
 	if identity.IsTokenRequest(rt.cfg.Dialect, r) {
 		h.login(w, r, rt, sc)
 		return
 	}
-	if e := Admit(r.Context(), h.opts.Identity, rt.cfg, sc, r.Header); e != nil {
+	var env *identity.SOAPEnvelope
+	if IsSOAPCall(rt.cfg.Dialect, r) {
+		var e *crm.Error
+		if env, e = PeekSOAP(r, h.opts.Config.Limits.MaxBodyBytes); e != nil {
+			h.fail(w, rt.cfg.Dialect, sc, e)
+			return
+		}
+		if env.IsLogin() {
+			h.soapLogin(w, r, rt, sc, env)
+			return
+		}
+	}
+	if e := Admit(r.Context(), h.opts.Identity, rt.cfg, sc, r.Header, env); e != nil {
 		h.fail(w, rt.cfg.Dialect, sc, e)
 		return
 	}
@@ -127,13 +142,24 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 	rt.proxy.ServeHTTP(w, h.withPublicBase(r))
 }
 
+// CodeAmbiguousCredentials is the stable code of a request that carries
+// more than one CRM credential (identity.ErrAmbiguousCredentials).
+const CodeAmbiguousCredentials = "ambiguous_credentials"
+
 // Admit identifies the caller and its purpose for route rc and records both
-// in sc, or returns the CRM-shaped refusal. Forward mode shares it.
-func Admit(ctx context.Context, id *identity.Resolver, rc *config.Route, sc *scope.Scope, hdr http.Header) *crm.Error {
-	p, err := id.ResolveContext(ctx, hdr)
+// in sc, or returns the CRM-shaped refusal. Forward mode shares it. soap
+// is a SOAP call's envelope (PeekSOAP), nil for any other request: its
+// SessionHeader is a CRM session; so is X-SFDC-Session on a Salesforce
+// route (Bulk API 1.0).
+func Admit(ctx context.Context, id *identity.Resolver, rc *config.Route, sc *scope.Scope, hdr http.Header, soap *identity.SOAPEnvelope) *crm.Error {
+	p, err := id.ResolveRequest(ctx, hdr, identity.Credentials{SOAP: soap, SFDCSession: rc.Dialect == config.DialectSalesforce})
 	if err != nil {
 		if errors.Is(err, identity.ErrSessionsUnavailable) {
 			return &crm.Error{Status: http.StatusServiceUnavailable, Code: crm.CodeIdentityUnavailable, Message: "Veil cannot identify the caller right now (its session store is unreachable)"}
+		}
+		if errors.Is(err, identity.ErrAmbiguousCredentials) {
+			return &crm.Error{Status: http.StatusBadRequest, Code: CodeAmbiguousCredentials,
+				Message: "the request carries more than one CRM credential (Authorization, X-SFDC-Session, a SOAP SessionHeader): send one"}
 		}
 		code := crm.CodeUnknownPrincipal
 		if errors.Is(err, identity.ErrNoCredentials) {
@@ -227,7 +253,7 @@ func (h *Handler) upstreamError(w http.ResponseWriter, r *http.Request, err erro
 }
 
 func (h *Handler) fail(w http.ResponseWriter, dialect string, sc *scope.Scope, e *crm.Error) {
-	e.RequestID = sc.RequestID
+	e.RequestID, e.Style = sc.RequestID, sc.Errors
 	if sc.Outcome != "blocked" {
 		sc.Outcome, sc.Code = "blocked", e.Code
 		route := "none"

@@ -22,7 +22,8 @@ type Scope struct {
 	Principal identity.Principal
 	Purpose   string
 	ClientIP  string
-	Call      crm.Call // what the request means to the CRM, classified once on the way in
+	Call      crm.Call  // what the request means to the CRM, classified once on the way in
+	Errors    crm.Style // the format Veil's refusals take on this exchange (crm.StyleFor)
 
 	// Filled by the pipeline, read by the access log.
 	Outcome     string   // "allowed", "transformed", "blocked", "error", "passthrough"
