@@ -531,7 +531,11 @@ func TestMislabelledJSONResponsesAreInspected(t *testing.T) {
 			_, _ = w.Write(gzipOf(contact))
 		case "binary":
 			w.Header().Set("Content-Type", "application/octet-stream")
-			_, _ = io.WriteString(w, "\x89PNG\r\n jane.doe@example.com")
+			_, _ = io.WriteString(w, pngHead+" jane.doe@example.com")
+		case "fake binary":
+			// Labelled a file, but text: read as text.
+			w.Header().Set("Content-Type", "application/octet-stream")
+			_, _ = io.WriteString(w, "\x89PNG jane.doe@example.com")
 		}
 	})
 	h, before := startHostile(t, u)
@@ -557,8 +561,17 @@ func TestMislabelledJSONResponsesAreInspected(t *testing.T) {
 		})
 	}
 	res := send(t, "GET", h.veil+"/services/data/v62.0/sobjects/ContentVersion/068x/VersionData", "demo-analyst", "", "", "X-Case", "binary")
-	if res.status != 200 || string(res.body) != "\x89PNG\r\n jane.doe@example.com" {
+	if res.status != 200 || string(res.body) != pngHead+" jane.doe@example.com" {
 		t.Errorf("a binary download: %d %q", res.status, res.body)
+	}
+	res = send(t, "GET", h.veil+"/services/data/v62.0/sobjects/ContentVersion/068x/VersionData", "demo-analyst", "", "", "X-Case", "fake binary")
+	if res.status != 200 || strings.Contains(string(res.body), "jane.doe@example.com") {
+		t.Errorf("text labelled a file: %d %q", res.status, res.body)
+	}
+	// The same binary answer on a path that is no download is refused.
+	res = send(t, "GET", h.veil+sfContact, "demo-analyst", "", "", "X-Case", "binary")
+	if res.status != 403 || res.header.Get("X-Veil-Error") != "policy_denied" {
+		t.Errorf("a binary record: %d %s %q", res.status, res.header.Get("X-Veil-Error"), res.body)
 	}
 	goroutinesSettle(t, before)
 }
@@ -972,11 +985,11 @@ func TestClientDisconnectsCancelUpstream(t *testing.T) {
 			waitCancel(t, "download")
 		})
 	}
-	// A JSON upload cut short never reaches the CRM; an uninspected one
-	// (streamed) is cut short there too.
+	// An upload cut short never reaches the CRM: a JSON one is read whole
+	// first, and the default policy refuses a binary one (uninspected_body).
 	for _, c := range []struct{ name, ctype, want string }{
 		{"json upload", "application/json", ""},
-		{"binary upload", "application/octet-stream", "upload true"},
+		{"binary upload", "application/octet-stream", ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			u.reset()
@@ -987,7 +1000,7 @@ func TestClientDisconnectsCancelUpstream(t *testing.T) {
 			fmt.Fprintf(conn, "PUT /services/data/v62.0/sobjects/ContentVersion/068x/VersionData HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer demo-admin\r\nX-Hostile-Stream: upload\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n", addr, c.ctype, 8<<20)
 			first := []byte(`{"Email":"jane@example.com","Description":"`)
 			if c.ctype != "application/json" {
-				first = []byte("\x89PNG\r\n")
+				first = []byte(pngHead)
 			}
 			_, _ = conn.Write(append(first, bytes.Repeat([]byte("a"), 512<<10)...))
 			time.Sleep(100 * time.Millisecond)
@@ -1007,3 +1020,7 @@ func TestClientDisconnectsCancelUpstream(t *testing.T) {
 	goroutinesSettle(t, before)
 	noLeak(t, h, reply{}, "jane@example.com")
 }
+
+// pngHead is a PNG file's signature and first chunk header: what makes a
+// body binary to Veil.
+const pngHead = "\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"errors"
 	"io"
-	"mime"
 	"net"
 	"net/http"
 	"strconv"
@@ -13,6 +12,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/veil-proxy/veil/policy"
 	"github.com/veil-proxy/veil/proxy/audit"
 	"github.com/veil-proxy/veil/proxy/body"
 	"github.com/veil-proxy/veil/proxy/config"
@@ -34,30 +34,16 @@ type Inspector struct {
 // InspectRequest runs the request through the pipeline. It may replace the
 // body (with a fresh Content-Length) or refuse the request with the
 // returned error, which the caller writes in the route's CRM format.
+// Every body is read: in the format its label and its bytes say (format.go),
+// or, when Veil cannot read it, the policy decides knowing that.
 func (in *Inspector) InspectRequest(r *http.Request) *crm.Error {
 	sc := scope.From(r.Context())
 	route := sc.Route
 	query := r.URL.Query() // parsed once: the call's class and the scan read it
 	sc.Call = crm.Classify(route.Dialect, r.Method, r.URL.Path, query)
-	msg := &Message{Direction: DirRequest, Route: route, Call: sc.Call, Method: r.Method, Path: r.URL.Path, URL: r.URL, Query: query, Scope: sc}
-
-	enc := contentEncoding(r.Header)
-	// A body without a Content-Type is inspected as JSON: CRM APIs need one,
-	// and a missing label must not be a way around inspection.
 	ct := r.Header.Get("Content-Type")
-	format := FormatJSON
-	if ct != "" {
-		format = bodyFormat(ct)
-	}
-	if format != FormatJSON && hasBody(r.Body, r.ContentLength) {
-		// A JSON body under another label (curl -d sends form-urlencoded)
-		// is read as JSON, whatever the label, compressed or not.
-		var sniffed string
-		if r.Body, sniffed = sniffBody(r.Body, enc); sniffed == FormatJSON {
-			format = FormatJSON
-		}
-	}
-	msg.Format = format
+	msg := &Message{Direction: DirRequest, Route: route, Call: sc.Call, Method: r.Method, Path: r.URL.Path, URL: r.URL, Query: query, Scope: sc, ContentType: ct}
+	enc := contentEncoding(r.Header)
 	ctx := r.Context()
 	if rec := in.pipe.recorder; rec != nil && !rec.Healthy() {
 		// audit.on_full: block, and events can no longer be kept.
@@ -65,56 +51,130 @@ func (in *Inspector) InspectRequest(r *http.Request) *crm.Error {
 			Message: "Veil cannot record audit events right now; retry later"})
 		return e
 	}
-	inspect := hasBody(r.Body, r.ContentLength) && format != ""
-	if inspect {
-		raw, decoded, err := in.read(r.Body, enc, r.ContentLength)
-		_ = r.Body.Close()
-		if err != nil {
-			e := in.readFailure(DirRequest, route, err)
-			if raw != nil && in.failOpen(sc, DirRequest, e) {
-				setRequestBody(r, raw)
-				in.note(ctx, sc, msg, &Result{Err: e}, audit.OutcomePassthrough, 0)
-				return nil
-			}
-			in.note(ctx, sc, msg, &Result{Err: e}, audit.OutcomeBlocked, 0)
-			return in.refuse(sc, DirRequest, e)
-		}
-		msg.Body = decoded
+	if !hasBody(r.Body, r.ContentLength) {
+		msg.Info = policy.Body{Format: FormatNone, Inspected: true}
 		res := in.pipe.Process(ctx, msg)
 		if res.Err != nil {
 			if in.failOpen(sc, DirRequest, res.Err) {
-				setRequestBody(r, raw)
 				in.note(ctx, sc, msg, &res, audit.OutcomePassthrough, 0)
 				return nil
 			}
 			in.note(ctx, sc, msg, &res, audit.OutcomeBlocked, 0)
 			return in.refuse(sc, DirRequest, res.Err)
 		}
-		out := raw
-		if res.Changed {
-			if out, err = body.Encode(nil, res.Body, enc); err != nil {
-				res.Err = &crm.Error{Status: 500, Code: crm.CodeInvalidBody, Message: "the rewritten body could not be encoded"}
-				in.note(ctx, sc, msg, &res, audit.OutcomeBlocked, 0)
-				return in.refuse(sc, DirRequest, res.Err)
-			}
-		}
-		setRequestBody(r, out)
-		in.count(sc, DirRequest, res.Changed)
+		in.count(sc, DirRequest, false)
 		in.note(ctx, sc, msg, &res, outcomeOf(res.Changed), 0)
 		return nil
+	}
+	var head []byte
+	r.Body, head = sniffBody(r.Body, enc)
+	if msg.Format = bodyFormat(ct, head); msg.Format == FormatBinary {
+		// Nothing Veil can read: the policy decides on what it knows,
+		// and an allowed body streams to the CRM as it came.
+		msg.Info = policy.Body{Format: FormatBinary, Reason: ReasonBinary}
+		msg.Size = r.ContentLength
+		res := in.pipe.Process(ctx, msg)
+		if res.Err != nil {
+			in.note(ctx, sc, msg, &res, audit.OutcomeBlocked, 0)
+			return in.refuse(sc, DirRequest, res.Err)
+		}
+		in.note(ctx, sc, msg, &res, in.outcome(sc, msg, false), 0)
+		return nil
+	}
+	raw, decoded, err := in.read(r.Body, enc, r.ContentLength)
+	_ = r.Body.Close()
+	if err != nil {
+		e := in.readFailure(DirRequest, route, err)
+		if raw != nil && in.failOpen(sc, DirRequest, e) {
+			setRequestBody(r, raw)
+			in.note(ctx, sc, msg, &Result{Err: e}, audit.OutcomePassthrough, 0)
+			return nil
+		}
+		in.note(ctx, sc, msg, &Result{Err: e}, audit.OutcomeBlocked, 0)
+		return in.refuse(sc, DirRequest, e)
+	}
+	w, e := in.unwrap(msg, decoded)
+	if e != nil {
+		// A charset Veil does not read is refused (415), never forwarded
+		// unread: the CRM would store what nobody inspected.
+		in.note(ctx, sc, msg, &Result{Err: e}, audit.OutcomeBlocked, 0)
+		return in.refuse(sc, DirRequest, e)
 	}
 	res := in.pipe.Process(ctx, msg)
 	if res.Err != nil {
 		if in.failOpen(sc, DirRequest, res.Err) {
+			setRequestBody(r, raw)
 			in.note(ctx, sc, msg, &res, audit.OutcomePassthrough, 0)
 			return nil
 		}
 		in.note(ctx, sc, msg, &res, audit.OutcomeBlocked, 0)
 		return in.refuse(sc, DirRequest, res.Err)
 	}
-	in.count(sc, DirRequest, false)
-	in.note(ctx, sc, msg, &res, outcomeOf(res.Changed), 0)
+	out := raw
+	if res.Changed {
+		if out, err = in.encode(res.Body, &w, enc); err != nil {
+			res.Err = &crm.Error{Status: 500, Code: crm.CodeInvalidBody, Message: "the rewritten body could not be encoded"}
+			in.note(ctx, sc, msg, &res, audit.OutcomeBlocked, 0)
+			return in.refuse(sc, DirRequest, res.Err)
+		}
+	}
+	setRequestBody(r, out)
+	in.count(sc, DirRequest, res.Changed)
+	in.note(ctx, sc, msg, &res, in.outcome(sc, msg, res.Changed), 0)
 	return nil
+}
+
+// unwrap sets msg's body to the text Veil reads in decoded (format.go),
+// or, for a body Veil cannot read, marks it not inspected. The error is
+// a request's refusal of a charset Veil does not read.
+func (in *Inspector) unwrap(msg *Message, decoded []byte) (wrapping, *crm.Error) {
+	msg.Info = policy.Body{Format: msg.Format, Inspected: true}
+	if msg.Format == FormatBinary {
+		msg.Info.Inspected, msg.Info.Reason = false, ReasonBinary
+		return wrapping{}, nil
+	}
+	text, w, err := unwrap(msg.Format, mediaParam(msg.ContentType, "charset"), decoded)
+	if err == nil {
+		msg.Body = text
+		return w, nil
+	}
+	if body.ErrorCode(err) == body.CodeUnsupportedCharset {
+		if msg.Direction == DirRequest {
+			msg.Info.Inspected, msg.Info.Reason = false, ReasonUnsupportedCharset
+			return w, &crm.Error{Status: http.StatusUnsupportedMediaType, Code: crm.CodeUnsupportedEncoding, Message: "the body's charset is not one Veil reads"}
+		}
+		msg.Info.Inspected, msg.Info.Reason = false, ReasonUnsupportedCharset
+		return w, nil
+	}
+	// Malformed text: the walk refuses it as it refuses malformed JSON.
+	msg.Body = decoded
+	return w, nil
+}
+
+// encode puts back what unwrap took off the rewritten text, then the
+// Content-Encoding.
+func (in *Inspector) encode(text []byte, w *wrapping, enc string) ([]byte, error) {
+	if !w.plain() {
+		var err error
+		if text, err = w.wrap(nil, text); err != nil {
+			return nil, err
+		}
+	}
+	return body.Encode(nil, text, enc)
+}
+
+// outcome is the audit outcome of a message the policy let through: a
+// body Veil could not wholly read passes through, counted by format.
+func (in *Inspector) outcome(sc *scope.Scope, msg *Message, changed bool) string {
+	if msg.Info.Inspected {
+		return outcomeOf(changed)
+	}
+	in.pipe.metrics.Uninspected.WithLabelValues(sc.Route.Name, msg.Direction, msg.Info.Format).Inc()
+	if !changed {
+		sc.Outcome = audit.OutcomePassthrough
+		return audit.OutcomePassthrough
+	}
+	return outcomeOf(changed)
 }
 
 func outcomeOf(changed bool) string {
@@ -125,38 +185,21 @@ func outcomeOf(changed bool) string {
 }
 
 // InspectResponse runs a response through the pipeline and, when it must be
-// refused, turns it into the CRM-shaped error in place. Bodies that are not
-// inspected (not JSON, no body) stream through untouched.
+// refused, turns it into the CRM-shaped error in place. A body Veil cannot
+// read streams through untouched only when the policy, told so, allows it.
 func (in *Inspector) InspectResponse(res *http.Response) error {
 	sc := scope.From(res.Request.Context())
 	route := sc.Route
-	format := bodyFormat(res.Header.Get("Content-Type"))
 	r := res.Request
 	ctx, status := r.Context(), res.StatusCode
+	ct := res.Header.Get("Content-Type")
 	msg := &Message{
-		Direction: DirResponse, Route: route, Method: r.Method, Path: r.URL.Path, Scope: sc, Format: format,
+		Direction: DirResponse, Route: route, Method: r.Method, Path: r.URL.Path, Scope: sc, ContentType: ct,
 		Call: sc.Call, // classified by InspectRequest
 	}
 	bodied := hasBody(res.Body, res.ContentLength) && r.Method != http.MethodHead &&
 		status != http.StatusNoContent && status != http.StatusNotModified
-	if bodied && format != FormatJSON && format != FormatCSV && status < 500 {
-		// JSON without a label, or under another one (text/plain), is read
-		// as JSON, as on the way in: a label must not be a way around
-		// inspection. Other bodies (files, HTML) stream untouched.
-		if res.Body, format = sniffBody(res.Body, contentEncoding(res.Header)); format == FormatJSON {
-			msg.Format = format
-		}
-	}
-	if !bodied || format != FormatJSON && format != FormatCSV {
-		if status >= 500 && hasBody(res.Body, res.ContentLength) && r.Method != http.MethodHead {
-			// A CRM error page (HTML, text) is nothing Veil can inspect and
-			// nothing a CRM client can parse: answer the CRM's format.
-			_ = res.Body.Close()
-			e := failure(DirResponse, crm.CodeUpstreamUnavailable, "the CRM answered with an error page ("+strconv.Itoa(status)+")")
-			in.note(ctx, sc, msg, &Result{Err: e}, audit.OutcomeBlocked, status)
-			replaceWithError(res, route.Dialect, in.refuse(sc, DirResponse, e), sc)
-			return nil
-		}
+	if !bodied {
 		in.pipe.metrics.Requests.WithLabelValues(route.Name, DirResponse, "passthrough").Inc()
 		// Nothing to decide, but the watch counts the CRM's refusals.
 		if w := in.pipe.watch; w != nil {
@@ -165,11 +208,40 @@ func (in *Inspector) InspectResponse(res *http.Response) error {
 		return nil
 	}
 	enc := contentEncoding(res.Header)
+	var head []byte
+	res.Body, head = sniffBody(res.Body, enc)
+	msg.Format = bodyFormat(ct, head)
+	if status >= 500 && (msg.Format == FormatText || msg.Format == FormatBinary) {
+		// A CRM error page (HTML, text) is nothing Veil can inspect and
+		// nothing a CRM client can parse: answer the CRM's format.
+		_ = res.Body.Close()
+		e := failure(DirResponse, crm.CodeUpstreamUnavailable, "the CRM answered with an error page ("+strconv.Itoa(status)+")")
+		in.note(ctx, sc, msg, &Result{Err: e}, audit.OutcomeBlocked, status)
+		replaceWithError(res, route.Dialect, in.refuse(sc, DirResponse, e), sc)
+		return nil
+	}
+	if msg.Format == FormatBinary {
+		// Unread, and left unread: the policy decides knowing so (a file
+		// download the route declares), and it streams as it came.
+		msg.Info = policy.Body{Format: FormatBinary, Reason: ReasonBinary, Download: route.IsDownload(r.URL.Path)}
+		return in.passUnread(res, msg, status)
+	}
 	raw, decoded, taken, err := in.readTaken(res.Body, enc, res.ContentLength, true)
-	if taken != nil && in.streams() {
+	if taken != nil && in.streams() && (msg.Format == FormatJSON || msg.Format == FormatCSV || msg.Format == FormatXML) {
 		// Over the limit: inspected a chunk of whole records at a time
 		// as it streams to the client (stream.go), which keeps taken.
 		return in.streamResponse(res, msg, taken, enc)
+	}
+	if taken != nil && route.IsDownload(r.URL.Path) {
+		// A file over the limit in a format Veil does not stream: the
+		// policy decides knowing it is unread; allowed, it streams on
+		// from what was taken.
+		res.Body = struct {
+			io.Reader
+			io.Closer
+		}{io.MultiReader(bytes.NewReader(taken), res.Body), res.Body}
+		msg.Info = policy.Body{Format: msg.Format, Reason: ReasonOverLimit, Download: true}
+		return in.passUnread(res, msg, status)
 	}
 	_ = res.Body.Close()
 	// raw and the rewritten body are pooled (bufpool.go): the one sent
@@ -193,7 +265,9 @@ func (in *Inspector) InspectResponse(res *http.Response) error {
 		replaceWithError(res, route.Dialect, in.refuse(sc, DirResponse, e), sc)
 		return nil
 	}
-	msg.Body, msg.pooledOut = decoded, true
+	w, _ := in.unwrap(msg, decoded) // a response's charset Veil does not read is the policy's to decide
+	msg.Info.Download = route.IsDownload(r.URL.Path)
+	msg.pooledOut = w.plain()
 	out := in.pipe.Process(ctx, msg)
 	if out.Changed {
 		rewritten = out.Body
@@ -210,7 +284,7 @@ func (in *Inspector) InspectResponse(res *http.Response) error {
 	}
 	b := raw
 	if out.Changed {
-		if b, err = body.Encode(nil, out.Body, enc); err != nil {
+		if b, err = in.encode(out.Body, &w, enc); err != nil {
 			out.Err = failure(DirResponse, crm.CodeUpstreamInvalidBody, "the rewritten body could not be encoded")
 			in.note(ctx, sc, msg, &out, audit.OutcomeBlocked, status)
 			replaceWithError(res, route.Dialect, in.refuse(sc, DirResponse, out.Err), sc)
@@ -221,7 +295,25 @@ func (in *Inspector) InspectResponse(res *http.Response) error {
 	}
 	sent = setPooledBody(res, b)
 	in.count(sc, DirResponse, out.Changed)
-	in.note(ctx, sc, msg, &out, outcomeOf(out.Changed), status)
+	in.note(ctx, sc, msg, &out, in.outcome(sc, msg, out.Changed), status)
+	return nil
+}
+
+// passUnread asks the policy about a response whose body Veil does not
+// read (msg.Info says why) and lets it stream untouched when allowed.
+func (in *Inspector) passUnread(res *http.Response, msg *Message, status int) error {
+	sc := msg.Scope
+	msg.Size = res.ContentLength
+	ctx := res.Request.Context()
+	out := in.pipe.Process(ctx, msg)
+	if out.Err != nil {
+		_ = res.Body.Close()
+		in.note(ctx, sc, msg, &out, audit.OutcomeBlocked, status)
+		replaceWithError(res, sc.Route.Dialect, in.refuse(sc, DirResponse, out.Err), sc)
+		return nil
+	}
+	in.pipe.metrics.Requests.WithLabelValues(sc.Route.Name, DirResponse, "passthrough").Inc()
+	in.note(ctx, sc, msg, &out, in.outcome(sc, msg, false), status)
 	return nil
 }
 
@@ -333,7 +425,7 @@ func (in *Inspector) readFailure(dir string, route *config.Route, err error) *cr
 
 // refuse records a refusal on the scope and in metrics.
 func (in *Inspector) refuse(sc *scope.Scope, dir string, e *crm.Error) *crm.Error {
-	e.RequestID = sc.RequestID
+	e.RequestID, e.Style = sc.RequestID, sc.Errors
 	sc.Outcome, sc.Code = "blocked", e.Code
 	in.pipe.metrics.Requests.WithLabelValues(sc.Route.Name, dir, "blocked").Inc()
 	in.pipe.metrics.Blocks.WithLabelValues(sc.Route.Name, dir, e.Code).Inc()
@@ -375,10 +467,12 @@ func contentEncoding(h http.Header) string {
 	return strings.Join(h.Values("Content-Encoding"), ",")
 }
 
-// sniffBody peeks at the head of b without consuming it, so that bodies
-// that are nothing Veil reads still stream, and says FormatJSON when the
-// head is JSON's (sniffJSON), "" otherwise. The returned body replaces b.
-func sniffBody(b io.ReadCloser, enc string) (io.ReadCloser, string) {
+// sniffBody peeks at the head of b without consuming it, so that a body
+// Veil does not read still streams, and returns it decoded (enc) to at
+// most sniffLen bytes, for bodyFormat. The returned body replaces b. A
+// compressed head that does not decode is returned as it is: bodyFormat
+// then sees it as binary unless labelled, and the walk refuses it.
+func sniffBody(b io.ReadCloser, enc string) (io.ReadCloser, []byte) {
 	n := sniffLen
 	if !isIdentity(enc) {
 		n = compressedSniffLen
@@ -389,66 +483,16 @@ func sniffBody(b io.ReadCloser, enc string) (io.ReadCloser, string) {
 		io.Reader
 		io.Closer
 	}{br, b}
-	if sniffJSON(head, enc) {
-		return peeked, FormatJSON
-	}
-	return peeked, ""
-}
-
-// sniffJSON reports whether a body that starts with head (encoded with
-// enc) must be read as JSON. A compressed head that does not decode to
-// sniffLen bytes (or to a whole body) cannot be told apart: it is read as
-// JSON, so it is inspected (and refused when it is no JSON). A head of
-// nothing but whitespace may hide the JSON behind it: read as JSON too.
-func sniffJSON(head []byte, enc string) bool {
 	if !isIdentity(enc) {
 		whole := len(head) < compressedSniffLen // the peek met the body's end
-		var end bool
-		if head, end = body.Prefix(head, enc, sniffLen); len(head) < sniffLen && !(end && whole) {
-			return true
+		if dec, end := body.Prefix(head, enc, sniffLen); len(dec) == sniffLen || end && whole {
+			return peeked, dec
 		}
+		// Cannot be told from its head: read it as JSON, so it is
+		// inspected (and refused when it is no JSON).
+		return peeked, []byte("{")
 	}
-	return looksLikeJSON(head) || len(head) >= sniffLen && len(bytes.TrimLeft(head, " \t\r\n")) == 0
-}
-
-// Body formats Veil reads.
-const (
-	FormatJSON = "json"
-	FormatForm = "form" // application/x-www-form-urlencoded
-	FormatCSV  = "csv"  // text/csv: Bulk API 2.0 uploads and results
-)
-
-// bodyFormat is how Veil reads a body of this Content-Type, or "" when it
-// does not (it streams through).
-func bodyFormat(ct string) string {
-	if body.IsJSON(ct) {
-		return FormatJSON
-	}
-	mt, _, err := mime.ParseMediaType(ct)
-	if err != nil && !errors.Is(err, mime.ErrInvalidMediaParameter) {
-		return ""
-	}
-	switch mt {
-	case "application/x-www-form-urlencoded":
-		return FormatForm
-	case "text/csv":
-		return FormatCSV
-	}
-	return ""
-}
-
-// looksLikeJSON: the first non-space byte opens an object or an array.
-func looksLikeJSON(head []byte) bool {
-	for _, c := range head {
-		switch c {
-		case ' ', '\t', '\r', '\n':
-			continue
-		case '{', '[':
-			return true
-		}
-		return false
-	}
-	return false
+	return peeked, head
 }
 
 func hasBody(b io.ReadCloser, n int64) bool { return b != nil && b != http.NoBody && n != 0 }
@@ -492,14 +536,15 @@ func setBody(res *http.Response, body io.ReadCloser, n int) {
 func replaceWithError(res *http.Response, dialect string, e *crm.Error, sc *scope.Scope) {
 	b := e.Body(dialect)
 	h := http.Header{}
-	h.Set("Content-Type", "application/json;charset=UTF-8")
+	h.Set("Content-Type", e.ContentType())
 	h.Set("X-Veil-Error", e.Code)
 	if e.DecisionID != "" {
 		h.Set("X-Veil-Decision-Id", e.DecisionID)
 	}
 	h.Set("X-Request-Id", sc.RequestID)
-	res.StatusCode = e.Status
-	res.Status = strconv.Itoa(e.Status) + " " + http.StatusText(e.Status)
+	status := e.HTTPStatus()
+	res.StatusCode = status
+	res.Status = strconv.Itoa(status) + " " + http.StatusText(status)
 	res.Header = h
 	setResponseBody(res, b)
 }

@@ -80,13 +80,32 @@ type Message struct {
 	Path      string     // URL path, never the query
 	URL       *url.URL   // a request's URL, whose query and path are scanned; nil for responses
 	Query     url.Values // URL's query parsed, when the caller has it (nil: parsed when scanned); read only
-	Format    string     // FormatJSON (or ""), FormatForm or FormatCSV
-	Scope     *scope.Scope
-	Body      []byte // decoded JSON; nil for a message without a body
+	Format    string     // how Body is read: FormatJSON (or ""), FormatForm, FormatCSV, FormatXML, FormatMultipart, FormatText
+	// ContentType is the body's Content-Type (a multipart body's
+	// boundary is read from it).
+	ContentType string
+	Scope       *scope.Scope
+	Body        []byte // the body as Veil reads it: decoded, UTF-8, unwrapped; nil for a message without one
+	// Info is what the policy is told of the body: its format, and
+	// whether every byte of it was read (policy input body).
+	Info policy.Body
+	// Size is the body's length on the wire when Veil did not read it
+	// (a file passed unread): its Content-Length, -1 when unknown.
+	Size int64
+
+	multipart *multipartState // a multipart body's parts, as walked
+	xml       *body.XMLDoc    // an XML body, as parsed
 
 	// pooledOut: the rewritten body comes from the body pools, and the
 	// caller returns it once sent (InspectResponse; bufpool.go).
 	pooledOut bool
+}
+
+// notInspected marks the body as not (wholly) read, for reason.
+func (m *Message) notInspected(reason string) {
+	if m.Info.Inspected || m.Info.Reason == "" {
+		m.Info.Inspected, m.Info.Reason = false, reason
+	}
 }
 
 // Result is what the pipeline decided for a message.
@@ -106,9 +125,10 @@ type leaf struct {
 	pointer  string
 	field    string
 	record   int
-	depth    int  // segments of pointer that name the record
-	name     bool // the findings are in a form field's name, which Veil cannot rewrite
-	from, to int  // its findings in msgState.findings
+	depth    int   // segments of pointer that name the record
+	name     bool  // the findings are in a form field's name (or a multipart part's), which Veil cannot rewrite
+	part     []int // a multipart body's part (and nested parts) the value is in; start and end are within it
+	from, to int   // its findings in msgState.findings
 }
 
 // Process runs the message through the pipeline.
@@ -119,6 +139,15 @@ func (p *Pipeline) Process(ctx context.Context, m *Message) Result {
 		Operation: m.Call.Operation, Object: m.Call.Object, Purpose: m.Scope.Purpose,
 		Principal: policy.Principal{ID: m.Scope.Principal.ID, Roles: m.Scope.Principal.Roles, MFA: m.Scope.Principal.MFA, IP: m.Scope.ClientIP},
 		Records:   []policy.Record{}, Findings: []policy.Finding{}, Stats: map[string]int64{},
+	}
+	if m.Info.Format == "" { // a caller that read the body whole
+		m.Info = policy.Body{Format: m.Format, Inspected: true}
+		switch {
+		case len(m.Body) == 0:
+			m.Info.Format = FormatNone
+		case m.Format == "":
+			m.Info.Format = FormatJSON
+		}
 	}
 
 	var leaves []leaf
@@ -138,6 +167,13 @@ func (p *Pipeline) Process(ctx context.Context, m *Message) Result {
 			}
 			return Result{Err: failure(dir, code, "the body could not be inspected: "+err.Error())}
 		}
+	}
+
+	// The walk may have learnt more: a SOAP body's format and call.
+	in.Body = m.Info
+	in.Operation, in.Object = m.Call.Operation, m.Call.Object
+	if m.Scope != nil && m.Direction == DirRequest && m.Info.Format == FormatSOAP {
+		m.Scope.Call = m.Call // its response is the same call's
 	}
 
 	var urls []urlFind
@@ -226,12 +262,7 @@ func (p *Pipeline) detect(m *Message, in *policy.Input, leaves []leaf, finds []d
 		records recordTable
 		err     error
 	)
-	switch m.Format {
-	case FormatForm, FormatCSV:
-		leaves, finds, err = p.walkFlat(m, &records, leaves, finds)
-	default:
-		leaves, finds, err = p.walkJSON(m, &records, leaves, finds)
-	}
+	leaves, finds, err = p.walkFormat(m, &records, leaves, finds)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -283,6 +314,22 @@ func (p *Pipeline) detect(m *Message, in *policy.Input, leaves []leaf, finds []d
 	}
 	sort.Slice(in.Records, func(i, j int) bool { return in.Records[i].Index < in.Records[j].Index })
 	return leaves, finds, nil
+}
+
+// walkFormat scans m's body in its format.
+func (p *Pipeline) walkFormat(m *Message, records *recordTable, leaves []leaf, finds []detectors.Finding) ([]leaf, []detectors.Finding, error) {
+	switch m.Format {
+	case FormatForm, FormatCSV:
+		return p.walkFlat(m, records, leaves, finds)
+	case FormatXML:
+		return p.walkXML(m, records, leaves, finds)
+	case FormatText:
+		leaves, finds = p.walkText(m, leaves, finds)
+		return leaves, finds, nil
+	case FormatMultipart:
+		return p.walkMultipart(m, records, leaves, finds, 0)
+	}
+	return p.walkJSON(m, records, leaves, finds)
 }
 
 // walkJSON scans a JSON body, noting each record's id, object and consent
@@ -530,11 +577,8 @@ func (p *Pipeline) apply(ctx context.Context, m *Message, dec *policy.Decision, 
 	// The replacements of every leaf share one buffer; each leaf's new
 	// value is a slice of it (a slice kept from before it grew still
 	// holds its bytes).
-	var (
-		repls   []byte
-		splices = make([]body.Splice, 0, len(leaves))
-		drops   map[int]bool
-	)
+	var repls []byte
+	edits := docEdits{splices: make([]body.Splice, 0, len(leaves)), dropPointers: dec.Drop}
 	for i := range leaves {
 		l := &leaves[i]
 		if l.name {
@@ -567,53 +611,115 @@ func (p *Pipeline) apply(ctx context.Context, m *Message, dec *policy.Decision, 
 			}
 			last, touched = f.End, true
 		}
+		e := edits.of(l.part)
 		switch {
 		case dropped:
-			if drops == nil {
-				drops = map[int]bool{}
+			if e.drops == nil {
+				e.drops = map[int]bool{}
 			}
-			drops[l.start] = true
+			e.drops[l.start] = true
 			repls = repls[:at]
 		case touched:
 			repls = append(repls, l.value[last:]...)
-			splices = append(splices, body.Splice{Start: l.start, End: l.end, Contents: repls[at:len(repls):len(repls)]})
+			e.splices = append(e.splices, body.Splice{Start: l.start, End: l.end, Contents: repls[at:len(repls):len(repls)]})
 		}
 	}
-	if len(splices) == 0 && len(drops) == 0 && len(dec.Drop) == 0 {
+	if edits.empty() {
 		return doc, false, nil
 	}
-	if m.Format != FormatForm && m.Format != FormatCSV && len(drops) == 0 && len(dec.Drop) == 0 {
-		// Only values replaced, at spans the walk gave: splice them in
-		// without walking the body again.
-		out, err := body.SpliceJSON(newBody(len(doc)+len(doc)/8, m.pooledOut), doc, splices)
-		if err != nil {
-			return nil, false, failure(m.Direction, crm.CodeInvalidBody, "the body could not be rewritten")
-		}
-		return out, true, nil
-	}
-	edits := body.Edits{Replace: make(map[int][]byte, len(splices)), Drop: drops, DropPointers: dec.Drop}
-	for _, sp := range splices {
-		edits.Replace[sp.Start] = sp.Contents
-	}
-	if edits.Drop == nil {
-		edits.Drop = map[int]bool{}
-	}
-	var (
-		out     []byte
-		changed bool
-		err     error
-	)
-	switch m.Format {
-	case FormatForm, FormatCSV:
-		out, changed, err = rewriteFlat(m.Format, doc, &edits)
-	default:
-		out, _, err = body.RewriteJSON(make([]byte, 0, len(doc)+len(doc)/8), doc, &edits)
-		changed = true
-	}
+	out, err := p.rewriteDoc(m, doc, &edits)
 	if err != nil {
 		return nil, false, failure(m.Direction, crm.CodeInvalidBody, "the body could not be rewritten")
 	}
-	return out, changed, nil
+	if out == nil {
+		return doc, false, nil
+	}
+	return out, true, nil
+}
+
+// docEdits are the changes to one document: values replaced (splices, in
+// document order) and removed (by their start), members removed by
+// pointer, and for a multipart body each part's own.
+type docEdits struct {
+	splices      []body.Splice
+	drops        map[int]bool
+	dropPointers []string
+	parts        map[int]*docEdits
+}
+
+// of returns the edits of the (nested) part at path; e itself for none.
+func (e *docEdits) of(path []int) *docEdits {
+	for _, i := range path {
+		if e.parts == nil {
+			e.parts = map[int]*docEdits{}
+		}
+		sub := e.parts[i]
+		if sub == nil {
+			sub = &docEdits{}
+			e.parts[i] = sub
+		}
+		e = sub
+	}
+	return e
+}
+
+func (e *docEdits) empty() bool {
+	if len(e.splices) > 0 || len(e.drops) > 0 || len(e.dropPointers) > 0 {
+		return false
+	}
+	for _, sub := range e.parts {
+		if !sub.empty() {
+			return false
+		}
+	}
+	return true
+}
+
+// rewriteDoc applies e to doc, m's body, in m's format. It returns nil
+// when nothing changed (a pointer to drop that names nothing).
+func (p *Pipeline) rewriteDoc(m *Message, doc []byte, e *docEdits) ([]byte, error) {
+	switch m.Format {
+	case FormatMultipart:
+		return p.rewriteMultipart(m, doc, e)
+	case FormatText:
+		if len(e.drops) > 0 {
+			return []byte{}, nil // the one value, the whole text, removed
+		}
+		return spliceText(make([]byte, 0, len(doc)+len(doc)/8), doc, e.splices), nil
+	case FormatXML:
+		xe := body.XMLEdits{Replace: make(map[int][]byte, len(e.splices)), Drop: e.drops, DropPointers: e.dropPointers}
+		for _, sp := range e.splices {
+			xe.Replace[sp.Start] = sp.Contents
+		}
+		return body.RewriteXML(make([]byte, 0, len(doc)+len(doc)/8), doc, m.xml, &xe)
+	case FormatForm, FormatCSV:
+		be := body.Edits{Replace: make(map[int][]byte, len(e.splices)), Drop: e.drops, DropPointers: e.dropPointers}
+		for _, sp := range e.splices {
+			be.Replace[sp.Start] = sp.Contents
+		}
+		if be.Drop == nil {
+			be.Drop = map[int]bool{}
+		}
+		out, changed, err := rewriteFlat(m.Format, doc, &be)
+		if err != nil || !changed {
+			return nil, err
+		}
+		return out, nil
+	}
+	if len(e.drops) == 0 && len(e.dropPointers) == 0 {
+		// Only values replaced, at spans the walk gave: splice them in
+		// without walking the body again.
+		return body.SpliceJSON(newBody(len(doc)+len(doc)/8, m.pooledOut), doc, e.splices)
+	}
+	be := body.Edits{Replace: make(map[int][]byte, len(e.splices)), Drop: e.drops, DropPointers: e.dropPointers}
+	for _, sp := range e.splices {
+		be.Replace[sp.Start] = sp.Contents
+	}
+	if be.Drop == nil {
+		be.Drop = map[int]bool{}
+	}
+	out, _, err := body.RewriteJSON(make([]byte, 0, len(doc)+len(doc)/8), doc, &be)
+	return out, err
 }
 
 // rewriteFlat applies edits to a form or a CSV: a dropped form field goes,

@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -237,24 +239,26 @@ func TestIntegerDigitsOfJSONNumbers(t *testing.T) {
 	}
 }
 
-func TestSniffJSONFailsClosed(t *testing.T) {
-	pad := make([]byte, sniffLen)
-	for i := range pad {
-		pad[i] = ' '
-	}
+// A body's head decides how an unlabelled body is read, and a head Veil
+// cannot decode is read as JSON, so it is inspected (and refused when it
+// is no JSON), never passed as binary.
+func TestSniffFailsClosed(t *testing.T) {
+	pad := strings.Repeat(" ", sniffLen)
 	for _, c := range []struct {
 		head, enc string
-		want      bool
+		want      string
 	}{
-		{` {"a":1}`, "", true},
-		{"\x89PNG\r\n", "", false},
-		{string(pad), "", true},    // whitespace all the way: the JSON may follow
-		{"   ", "", false},         // a short body of spaces is no JSON
-		{"\x1f\x8b", "gzip", true}, // cut-off gzip: cannot tell, inspect
-		{"anything", "br", true},   // not decodable: inspect (and refuse)
+		{` {"a":1}`, "", FormatJSON},
+		{"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "", FormatBinary},
+		{pad, "", FormatText},                          // read whole as text: the JSON may follow
+		{"\x1f\x8b", "gzip", FormatJSON},               // cut-off gzip: cannot tell, inspect
+		{"anything", "br", FormatJSON},                 // not decodable: inspect (and refuse)
+		{"<?xml version=\"1.0\"?><a/>", "", FormatXML}, // unlabelled XML is XML
+		{"\xef\xbb\xbf{\"a\":1}", "", FormatJSON},      // behind a byte-order mark
 	} {
-		if got := sniffJSON([]byte(c.head), c.enc); got != c.want {
-			t.Errorf("%.20q %q: %v", c.head, c.enc, got)
+		_, head := sniffBody(io.NopCloser(strings.NewReader(c.head)), c.enc)
+		if got := bodyFormat("", head); got != c.want {
+			t.Errorf("%.20q %q: %v, want %v", c.head, c.enc, got, c.want)
 		}
 	}
 	h := http.Header{}

@@ -10,6 +10,7 @@ import (
 	"github.com/veil-proxy/veil/policy"
 	"github.com/veil-proxy/veil/proxy/audit"
 	"github.com/veil-proxy/veil/proxy/crm"
+	"github.com/veil-proxy/veil/proxy/inventory"
 	"github.com/veil-proxy/veil/proxy/scope"
 	"github.com/veil-proxy/veil/proxy/watch"
 )
@@ -29,10 +30,13 @@ type Watcher interface {
 	Observe(ctx context.Context, o watch.Observation)
 }
 
-// Inventory learns which route, object and field carry which categories
-// (proxy/inventory).
+// Inventory learns which route, object and field carry which categories,
+// and what Veil read of the bodies it let through (proxy/inventory).
 type Inventory interface {
 	Observe(route, direction, object, field, category string, n int)
+	// Cover counts a message with a body that went on: inspected or
+	// unread (and why), and its size in bytes (< 0: unknown).
+	Cover(route, direction, format string, inspected bool, reason string, bytes int64)
 }
 
 // Summary is what one message leaves for the audit event, the watch and
@@ -127,9 +131,9 @@ func observeInventory(inv Inventory, route, dir string, in *policy.Input) {
 }
 
 // note records one message: its audit event, the policy's alerts, a
-// fail-open alert, and what the watch counts. status is the CRM's status
-// for a response (0 for a request); res may be nil when the message was
-// never decided (a body that could not be read).
+// fail-open alert, what the watch counts, and the inventory's coverage.
+// status is the CRM's status for a response (0 for a request); res may be
+// nil when the message was never decided (a body that could not be read).
 func (in *Inspector) note(ctx context.Context, sc *scope.Scope, msg *Message, res *Result, outcome string, status int) {
 	p := in.pipe
 	var sum Summary
@@ -145,6 +149,30 @@ func (in *Inspector) note(ctx context.Context, sc *scope.Scope, msg *Message, re
 		sc.SafePath = sum.Path
 	}
 	sum.Path = sc.SafePath
+	if p.inv != nil && outcome != audit.OutcomeBlocked && msg.Info.Format != FormatNone {
+		// Coverage: what Veil read of the bodies that went on. A fail-open
+		// went on unread, whatever was read of it; a streamed response
+		// was read chunk by chunk (a chunk that cannot be is refused).
+		// Sizes: the decoded bytes read; unknown (-1) for a stream and
+		// for a body nothing was read of.
+		format, inspected, reason, size := msg.Info.Format, msg.Info.Inspected, msg.Info.Reason, int64(len(msg.Body))
+		if format == "" {
+			format = msg.Format
+		}
+		switch {
+		case outcome == audit.OutcomePassthrough && (inspected || reason == ""):
+			inspected, reason = false, inventory.ReasonFailOpen
+		case sum.Chunks > 0:
+			inspected, reason, size = true, "", -1
+		}
+		if size == 0 && !inspected {
+			size = -1
+			if msg.Size > 0 {
+				size = msg.Size
+			}
+		}
+		p.inv.Cover(sc.Route.Name, msg.Direction, format, inspected, reason, size)
+	}
 	if p.watch != nil {
 		o := watch.Observation{
 			Principal: sc.Principal.ID, IP: sc.ClientIP, Route: sc.Route.Name, Direction: msg.Direction,
@@ -168,6 +196,7 @@ func (in *Inspector) note(ctx context.Context, sc *scope.Scope, msg *Message, re
 		Operation: msg.Call.Operation, Object: msg.Call.Object,
 		RecordIDs: sum.RecordIDs, Categories: sum.Categories, Actions: sum.Actions,
 		Outcome: outcome, Status: status, Chunks: sum.Chunks, RecordIDsOmitted: sum.RecordIDsOmitted,
+		BodyFormat: msg.Info.Format, Uninspected: msg.Info.Format != "" && !msg.Info.Inspected, UninspectedReason: msg.Info.Reason,
 	}
 	if e != nil {
 		ev.Code = e.Code

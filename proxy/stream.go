@@ -88,6 +88,7 @@ func (in *Inspector) streams() bool {
 // first chunk is decided here; the others as the client reads.
 func (in *Inspector) streamResponse(res *http.Response, msg *Message, taken []byte, enc string) error {
 	sc := msg.Scope
+	msg.Info = policy.Body{Format: msg.Format, Inspected: true} // every chunk is read, or the stream fails
 	s := &streamBody{in: in, ctx: res.Request.Context(), sc: sc, msg: *msg, status: res.StatusCode}
 	s.up = &upstreamReader{r: res.Body, stall: in.streaming.stall}
 	s.src = s.up
@@ -100,9 +101,12 @@ func (in *Inspector) streamResponse(res *http.Response, msg *Message, taken []by
 		e = s.failure(err)
 	} else {
 		r := &capReader{r: dec, left: in.streaming.max}
-		if msg.Format == FormatCSV {
+		switch msg.Format {
+		case FormatCSV:
 			s.csv = body.NewCSVSplitter(r, in.streaming.chunk, in.streaming.records)
-		} else {
+		case FormatXML:
+			s.xml = body.NewXMLSplitter(r, in.streaming.chunk, in.streaming.records, xmlLists, body.XMLOptions{MaxDepth: in.pipe.limits.MaxDepth})
+		default:
 			var keys []string
 			if msg.Call.Collection {
 				keys = recordMembers
@@ -147,6 +151,7 @@ type streamBody struct {
 	src    io.Closer
 	csv    *body.CSVSplitter
 	json   *body.JSONSplitter
+	xml    *body.XMLSplitter
 	enc    *body.StreamEncoder // nil: identity
 	sink   sink                // the encoder's output
 
@@ -210,9 +215,12 @@ func (s *streamBody) advance() *crm.Error {
 		batch body.JSONBatch
 		err   error
 	)
-	if s.csv != nil {
+	switch {
+	case s.csv != nil:
 		doc, err = s.csv.Next()
-	} else {
+	case s.xml != nil:
+		doc, err = s.xml.Next()
+	default:
 		batch, err = s.json.Next()
 		doc = batch.Doc
 	}
@@ -235,7 +243,11 @@ func (s *streamBody) advance() *crm.Error {
 	if res.Err != nil {
 		return res.Err
 	}
-	if s.csv != nil {
+	if s.xml != nil {
+		if e := s.queueXML(doc, &res); e != nil {
+			return e
+		}
+	} else if s.csv != nil {
 		out := res.Body
 		if s.sum.Chunks > 1 { // the header went with the first chunk
 			h := s.csv.Header()
@@ -254,6 +266,30 @@ func (s *streamBody) advance() *crm.Error {
 		w.Observe(s.ctx, watch.Observation{Principal: s.sc.Principal.ID, IP: s.sc.ClientIP, Route: s.sc.Route.Name,
 			Direction: DirResponse, PIIRecords: res.Summary.PIIRecords, DecisionID: res.Decision.ID})
 	}
+	return nil
+}
+
+// queueXML queues a chunk's output: the prolog and root start tag with
+// the first chunk only, the root's children, and the document's own end
+// with the last (every other chunk's synthetic end tag is left out). The
+// rewrite may change neither the head nor the synthetic end.
+func (s *streamBody) queueXML(doc []byte, res *Result) *crm.Error {
+	out := doc
+	if res.Changed {
+		out = res.Body
+	}
+	h, end := s.xml.Head(), len(out)
+	if !s.xml.Last() {
+		end -= len(s.xml.Close())
+	}
+	if end < h || !bytes.Equal(out[:h], doc[:h]) || end < len(out) && !bytes.Equal(out[end:], s.xml.Close()) {
+		return failure(DirResponse, crm.CodeUpstreamInvalidBody, "the rewritten body could not be streamed")
+	}
+	from := h
+	if s.sum.Chunks == 1 {
+		from = 0
+	}
+	s.queue = append(s.queue, piece{b: out[from:end]})
 	return nil
 }
 

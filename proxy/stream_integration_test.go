@@ -431,8 +431,12 @@ func TestLargeBulkResultStreamsInBoundedMemory(t *testing.T) {
 	if limit := int64(16 << 20); live > limit || int64(n) < 4*limit && !testing.Short() {
 		t.Errorf("the live heap grew by %d MB streaming %d MB (bound %d MB)", live>>20, n>>20, limit>>20)
 	}
-	if inuse := int64(peakInuse.Load()); inuse > 64<<20 {
-		t.Errorf("%d MB of heap in use", inuse>>20)
+	// The heap in use holds garbage too: the collector (GOGC=100) lets it
+	// grow to twice what is live, and what is live includes what the
+	// package's earlier tests keep (base). Beyond that, the stream may
+	// add its bounded live heap, twice over.
+	if inuse, bound := int64(peakInuse.Load()), 2*int64(base.HeapAlloc)+48<<20; inuse > bound {
+		t.Errorf("%d MB of heap in use (bound %d MB)", inuse>>20, bound>>20)
 	}
 }
 

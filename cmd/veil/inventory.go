@@ -24,16 +24,19 @@ const inventoryTimeout = 30 * time.Second
 // entries are a few MB).
 const maxInventoryBody = 64 << 20
 
-// runInventory: veil inventory [--admin URL] [--token-file F] [--format table|json]
-// prints the data inventory of a running Veil, read from its admin API.
+// runInventory: veil inventory [--admin URL] [--token-file F] [--format table|json] [--coverage]
+// prints the data inventory of a running Veil, read from its admin API:
+// the data map, then the coverage (what Veil read of the bodies it let
+// through); --coverage prints the coverage alone.
 func runInventory(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("inventory", stderr)
 	admin := fs.String("admin", "http://"+config.DefaultAdminListen, "base URL of the running Veil's admin listener")
 	tokenFile := fs.String("token-file", "", "file holding a bearer token for the admin API (optional)")
 	caFile := fs.String("ca-file", "", "PEM file of CA certificates trusted for an https:// admin URL (besides the system's)")
 	format := fs.String("format", "table", "output: table or json")
+	coverageOnly := fs.Bool("coverage", false, "print only the coverage: per route, direction and body format, the messages and bytes inspected and passed unread")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: veil inventory [--admin URL] [--token-file FILE] [--ca-file FILE] [--format table|json]\n\nPrints which route/object/field carries which categories of personal data\n(counts, first and last seen; never values), as learned by a running Veil.\n\nExample: veil inventory --admin http://127.0.0.1:9090 --format json")
+		fmt.Fprintln(stderr, "Usage: veil inventory [--admin URL] [--token-file FILE] [--ca-file FILE] [--format table|json] [--coverage]\n\nPrints which route/object/field carries which categories of personal data\n(counts, first and last seen; never values), as learned by a running Veil,\nthen the coverage: per route, direction and body format, how many messages\nand bytes Veil inspected and how many it passed unread, and why.\n\nExample: veil inventory --admin http://127.0.0.1:9090 --format json")
 		fs.PrintDefaults()
 	}
 	if err := parse(fs, args); err != nil {
@@ -63,12 +66,42 @@ func runInventory(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
+	if *coverageOnly {
+		if rep.Coverage == nil {
+			rep.Coverage = []inventory.Coverage{}
+		}
+		if *format == "json" {
+			return writeJSON(stdout, coverageReport{rep.GeneratedAt, rep.Source, rep.Note, rep.Coverage})
+		}
+		if err := inventory.WriteCoverageTable(stdout, rep.Coverage); err != nil {
+			return err
+		}
+		if len(rep.Coverage) == 0 {
+			fmt.Fprintln(stdout, "(no body let through yet)")
+		}
+		if rep.Note != "" {
+			fmt.Fprintf(stdout, "note: %s\n", rep.Note)
+		}
+		return nil
+	}
 	if *format == "json" {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(rep)
+		return writeJSON(stdout, rep)
 	}
 	return inventory.WriteTable(stdout, rep)
+}
+
+// coverageReport is veil inventory --coverage --format json.
+type coverageReport struct {
+	GeneratedAt time.Time            `json:"generated_at"`
+	Source      string               `json:"source"`
+	Note        string               `json:"note,omitempty"`
+	Coverage    []inventory.Coverage `json:"coverage"`
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }
 
 // fetchInventory GETs the inventory as JSON from the admin listener at

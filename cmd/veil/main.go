@@ -37,7 +37,7 @@ var commands = []command{
 	{"scan", "find personal data in files: veil scan [--format table|jsonl] PATH...", runScan},
 	{"policy", "test or evaluate a policy bundle: veil policy test [DIR] | veil policy eval --input FILE [--rules DIR]", runPolicy},
 	{"vault", "vault keys and erasure: veil vault keygen [--id ID] | veil vault forget -c FILE --token T | --category C --value V", runVault},
-	{"inventory", "print the data inventory of a running Veil: veil inventory [--admin URL] [--token-file F] [--format table|json]", runInventory},
+	{"inventory", "print the data inventory and body coverage of a running Veil: veil inventory [--admin URL] [--token-file F] [--format table|json] [--coverage]", runInventory},
 	{"audit", "verify the audit hash chains: veil audit verify (--file F | -c FILE) [--alerts]", runAudit},
 	{"incident", "incident report for a principal or IP: veil incident (--principal P | --ip A) [--since T] [--until T] (--file F | -c FILE)", runIncident},
 	{"ca", "forward mode's CA: veil ca init --out DIR [--permit D,D...] [--any-host] [--days N] [--force]", runCA},

@@ -14,7 +14,7 @@ const (
 	OutcomeAllowed     = "allowed"     // forwarded unchanged
 	OutcomeTransformed = "transformed" // forwarded with values masked, redacted, tokenized …
 	OutcomeBlocked     = "blocked"     // refused with a CRM-shaped error
-	OutcomePassthrough = "passthrough" // forwarded uninspected (a route's on_error: allow)
+	OutcomePassthrough = "passthrough" // forwarded with its body not (wholly) inspected: the policy allowed it knowing so (a file download), or a route's on_error: allow
 )
 
 // Event is one audit record (stream audit.stream, default veil:audit). It
@@ -58,6 +58,12 @@ type Event struct {
 	Code           string         `json:"code,omitempty"`   // stable error code when blocked
 	Status         int            `json:"status,omitempty"` // the CRM's status on a response
 	Rules          []string       `json:"rules,omitempty"`  // deny reasons of a refused message
+	// BodyFormat is how Veil read the body (json, xml, soap, csv, form,
+	// multipart, text, binary); Uninspected marks a body it could not
+	// wholly read, with why (UninspectedReason).
+	BodyFormat        string `json:"body_format,omitempty"`
+	Uninspected       bool   `json:"uninspected,omitempty"`
+	UninspectedReason string `json:"uninspected_reason,omitempty"`
 
 	// A response over limits.max_body_bytes is decided a chunk at a time
 	// and audited once: Chunks counts its chunks (a policy decision each;

@@ -53,6 +53,12 @@ func appendEvent(b []byte, e *Event) ([]byte, error) {
 	w.str("code", e.Code, false)
 	w.int("status", int64(e.Status))
 	w.strs("rules", e.Rules)
+	w.str("body_format", e.BodyFormat, false)
+	if e.Uninspected {
+		w.key("uninspected")
+		w.b = append(w.b, "true"...)
+	}
+	w.str("uninspected_reason", e.UninspectedReason, false)
 	w.int("chunks", int64(e.Chunks))
 	w.int("record_ids_omitted", int64(e.RecordIDsOmitted))
 	w.str("actor", e.Actor, false)

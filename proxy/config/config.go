@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -310,6 +311,34 @@ type Route struct {
 	Purpose        string `yaml:"purpose"`         // default purpose when the client sends none
 	RequirePurpose bool   `yaml:"require_purpose"` // no purpose header and no default → 403
 	OnError        string `yaml:"on_error"`        // block | allow
+	// Downloads are the paths (path.Match patterns, * one segment) whose
+	// responses are files: a body Veil cannot read there is the policy's
+	// to let through (input body.download). Default: the dialect's.
+	Downloads []string `yaml:"downloads"`
+}
+
+// Default download paths of each dialect: Salesforce's file contents
+// (ContentVersion's VersionData, Attachment and Document bodies, Files
+// Connect content) and HubSpot's file downloads.
+var (
+	DefaultSalesforceDownloads = []string{
+		"/services/data/*/sobjects/ContentVersion/*/VersionData",
+		"/services/data/*/sobjects/Attachment/*/Body",
+		"/services/data/*/sobjects/Document/*/Body",
+		"/services/data/*/connect/files/*/content",
+	}
+	DefaultHubSpotDownloads = []string{"/files/v3/files/*/download"}
+)
+
+// IsDownload reports whether a response to path is a file download of
+// the route (Downloads).
+func (r *Route) IsDownload(p string) bool {
+	for _, pat := range r.Downloads {
+		if ok, _ := path.Match(pat, p); ok {
+			return true
+		}
+	}
+	return false
 }
 
 // Load reads, decodes (strictly: unknown keys are errors), applies defaults
@@ -389,6 +418,14 @@ func (c *Config) ApplyDefaults() {
 		r := &c.Routes[i]
 		setDefault(&r.Dialect, DialectGeneric)
 		setDefault(&r.OnError, OnErrorBlock)
+		if r.Downloads == nil {
+			switch r.Dialect {
+			case DialectSalesforce:
+				r.Downloads = DefaultSalesforceDownloads
+			case DialectHubSpot:
+				r.Downloads = DefaultHubSpotDownloads
+			}
+		}
 	}
 	c.applyForwardDefaults()
 	c.applySessionDefaults()

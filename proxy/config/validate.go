@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"path"
 	"strings"
 	"time"
 )
@@ -112,6 +113,11 @@ func (c *Config) Validate() error {
 		case OnErrorBlock, OnErrorAllow:
 		default:
 			p.add("%s.on_error: %q is not one of block, allow", at, r.OnError)
+		}
+		for j, d := range r.Downloads {
+			if _, err := path.Match(d, "/"); err != nil || !strings.HasPrefix(d, "/") {
+				p.add("%s.downloads[%d]: %q is not a path pattern starting with '/'", at, j, d)
+			}
 		}
 	}
 	c.validateForward(&p)

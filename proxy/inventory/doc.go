@@ -15,13 +15,21 @@
 // and counts the refusals (Report.Truncated), while known combinations
 // keep counting.
 //
-// Handler serves GET /admin/inventory as JSON, or as an aligned text
-// table with ?format=table; WriteTable is the same table for the CLI
-// (veil inventory).
+// Cover keeps the coverage view beside the data map (coverage.go): per
+// route, direction and body format, the messages and bytes Veil let
+// through inspected, and those it passed unread, by reason. It is
+// bounded by closed sets of formats, reasons and directions and by
+// MaxCoverageRoutes route names; anything else counts as "other".
+//
+// Handler serves GET /admin/inventory as JSON (the data map under
+// "entries", the coverage under "coverage"), or as aligned text tables
+// with ?format=table; WriteTable is the same tables for the CLI (veil
+// inventory), WriteCoverageTable the coverage alone.
 //
 // The inventory is per process unless WithRedis gives it the Redis the
 // replicas share: then Run flushes the new counts periodically (HINCRBY
-// counts, ZADD LT/GT first and last seen, in one MULTI/EXEC; never on the
-// request path) and Handler serves the map merged across replicas,
-// falling back to this replica's own (saying so) when Redis fails.
+// counts and coverage counters, ZADD LT/GT first and last seen, in one
+// MULTI/EXEC; never on the request path) and Handler serves the map and
+// the coverage merged across replicas, falling back to this replica's own
+// (saying so) when Redis fails.
 package inventory

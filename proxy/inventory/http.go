@@ -5,7 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
+	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -64,7 +67,8 @@ func (inv *Inventory) report(ctx context.Context) Report {
 
 // WriteTable writes r as an aligned text table, one line per entry,
 // followed by a line saying how many observations were refused when the
-// inventory was full.
+// inventory was full, then, when Veil has let bodies through, a blank
+// line and the coverage table (WriteCoverageTable).
 func WriteTable(w io.Writer, r Report) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "ROUTE\tOBJECT\tFIELD\tCATEGORY\tDIRECTIONS\tCOUNT\tFIRST SEEN\tLAST SEEN")
@@ -87,7 +91,49 @@ func WriteTable(w io.Writer, r Report) error {
 	if r.Truncated > 0 && err == nil {
 		_, err = fmt.Fprintf(w, "truncated: %d observations of new combinations refused (inventory.max_entries %d reached)\n", r.Truncated, r.MaxEntries)
 	}
+	if len(r.Coverage) > 0 && err == nil {
+		if _, err = fmt.Fprintln(w); err == nil {
+			err = WriteCoverageTable(w, r.Coverage)
+		}
+	}
 	return err
+}
+
+// WriteCoverageTable writes the coverage rows as an aligned text table,
+// one line per route, direction and format: the messages inspected and
+// their bytes, the messages passed unread and their bytes, and why they
+// were unread. Messages of unknown size are shown as "(+N unsized)"
+// next to the bytes they are not part of.
+func WriteCoverageTable(w io.Writer, rows []Coverage) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ROUTE\tDIRECTION\tFORMAT\tINSPECTED\tINSPECTED BYTES\tUNREAD\tUNREAD BYTES\tUNREAD REASONS")
+	for _, c := range rows {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%d\t%s\t%s\n",
+			dash(c.Route), dash(c.Direction), dash(c.Format),
+			c.Inspected, sized(c.InspectedBytes, c.InspectedUnsized),
+			c.Unread, sized(c.UnreadBytes, c.UnreadUnsized), reasons(c.Reasons))
+	}
+	return tw.Flush()
+}
+
+func sized(bytes, unsized int64) string {
+	s := strconv.FormatInt(bytes, 10)
+	if unsized > 0 {
+		s += " (+" + strconv.FormatInt(unsized, 10) + " unsized)"
+	}
+	return s
+}
+
+// reasons is "reason:n" for each reason, by name.
+func reasons(m map[string]int64) string {
+	if len(m) == 0 {
+		return "-"
+	}
+	out := make([]string, 0, len(m))
+	for _, r := range slices.Sorted(maps.Keys(m)) {
+		out = append(out, r+":"+strconv.FormatInt(m[r], 10))
+	}
+	return strings.Join(out, " ")
 }
 
 func dash(s string) string {

@@ -55,6 +55,9 @@ type Inventory struct {
 	m              map[key]*entry
 	refused        int64
 	refusedFlushed int64
+
+	cover       map[coverKey]*coverRow // coverage.go
+	coverRoutes map[string]struct{}    // the route names cover keeps
 }
 
 // New returns an empty inventory keeping at most max combinations (max
@@ -67,7 +70,8 @@ func New(max int, gauge prometheus.Gauge) *Inventory {
 	if gauge != nil {
 		gauge.Set(0)
 	}
-	return &Inventory{max: max, gauge: gauge, now: time.Now, m: make(map[key]*entry)}
+	return &Inventory{max: max, gauge: gauge, now: time.Now, m: make(map[key]*entry),
+		cover: make(map[coverKey]*coverRow), coverRoutes: make(map[string]struct{})}
 }
 
 // Observation is one field's findings of one category in a message.
@@ -207,10 +211,14 @@ type Report struct {
 	// because the inventory was full (0: the map is complete).
 	Truncated int64   `json:"truncated"`
 	Entries   []Entry `json:"entries"`
+	// Coverage is what Veil read of the bodies it let through, per
+	// route, direction and format (coverage.go), sorted by those.
+	Coverage []Coverage `json:"coverage"`
 }
 
 // Snapshot returns the inventory's entries sorted by route, object,
-// field and category.
+// field and category, and its coverage sorted by route, direction and
+// format.
 func (inv *Inventory) Snapshot() Report {
 	now := inv.now().UTC()
 	inv.mu.Lock()
@@ -222,8 +230,10 @@ func (inv *Inventory) Snapshot() Report {
 			FirstSeen: time.Unix(0, e.first).UTC(), LastSeen: time.Unix(0, e.last).UTC(),
 		})
 	}
+	r.Coverage = inv.coverageRows()
 	inv.mu.Unlock()
 	SortEntries(r.Entries)
+	SortCoverage(r.Coverage)
 	return r
 }
 

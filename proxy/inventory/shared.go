@@ -3,6 +3,7 @@ package inventory
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -31,16 +32,22 @@ const sep = "\x1f"
 // Redis keys: PREFIX:count (hash: field → findings, HINCRBY),
 // PREFIX:first and PREFIX:last (sorted sets: field → Unix ms, ZADD LT and
 // GT keep the earliest and latest across replicas), PREFIX:dirs (hash:
-// field+direction → 1), PREFIX:meta (hash: truncated → refusals). A field
-// is route, object, field name and category joined by 0x1F. Each
-// replica keeps at most its max entries; the merged map holds at most
-// replicas × max.
+// field+direction → 1), PREFIX:meta (hash: truncated → refusals),
+// PREFIX:coverage (hash: route, direction, format and counter → count,
+// HINCRBY; coverage.go). A field is route, object, field name and
+// category joined by 0x1F. Each replica keeps at most its max entries;
+// the merged map holds at most replicas × max.
 func (inv *Inventory) WithRedis(c redis.UniversalClient, prefix string) *Inventory {
 	if prefix == "" {
 		prefix = DefaultPrefix
 	}
 	inv.rdb, inv.prefix = c, prefix
 	return inv
+}
+
+type coverDelta struct {
+	k coverKey
+	n [nCounters]int64
 }
 
 type delta struct {
@@ -68,8 +75,20 @@ func (inv *Inventory) Flush(ctx context.Context) error {
 	}
 	refused := inv.refused - inv.refusedFlushed
 	inv.refusedFlushed = inv.refused
+	var cds []coverDelta
+	for k, row := range inv.cover {
+		if row.n == row.flushed {
+			continue
+		}
+		cd := coverDelta{k: k}
+		for i := range row.n {
+			cd.n[i] = row.n[i] - row.flushed[i]
+		}
+		row.flushed = row.n
+		cds = append(cds, cd)
+	}
 	inv.mu.Unlock()
-	if len(ds) == 0 && refused == 0 {
+	if len(ds) == 0 && refused == 0 && len(cds) == 0 {
 		return nil
 	}
 
@@ -92,6 +111,14 @@ func (inv *Inventory) Flush(ctx context.Context) error {
 		if refused > 0 {
 			pipe.HIncrBy(ctx, p+":meta", "truncated", refused)
 		}
+		for _, cd := range cds {
+			f := cd.k.route + sep + coverDirections[cd.k.direction] + sep + coverFormats[cd.k.format] + sep
+			for i, n := range cd.n {
+				if n != 0 {
+					pipe.HIncrBy(ctx, p+":coverage", f+counterNames[i], n)
+				}
+			}
+		}
 		return nil
 	})
 	if err != nil {
@@ -105,6 +132,13 @@ func (inv *Inventory) Flush(ctx context.Context) error {
 			}
 		}
 		inv.refusedFlushed -= refused
+		for _, cd := range cds {
+			if row := inv.cover[cd.k]; row != nil {
+				for i, n := range cd.n {
+					row.flushed[i] -= n
+				}
+			}
+		}
 		inv.mu.Unlock()
 		return fmt.Errorf("inventory flush: %w", err)
 	}
@@ -154,6 +188,7 @@ func (inv *Inventory) SharedSnapshot(ctx context.Context) (Report, error) {
 	lasts := pipe.ZRangeWithScores(ctx, p+":last", 0, -1)
 	dirs := pipe.HGetAll(ctx, p+":dirs")
 	truncated := pipe.HGet(ctx, p+":meta", "truncated")
+	covers := pipe.HGetAll(ctx, p+":coverage")
 	if _, err := pipe.Exec(ctx); err != nil && err != redis.Nil {
 		return Report{}, fmt.Errorf("inventory read: %w", err)
 	}
@@ -190,7 +225,39 @@ func (inv *Inventory) SharedSnapshot(ctx context.Context) (Report, error) {
 		r.Entries = append(r.Entries, *e)
 	}
 	SortEntries(r.Entries)
+	r.Coverage = sharedCoverage(covers.Val())
 	return r, nil
+}
+
+// sharedCoverage is the coverage merged in the PREFIX:coverage hash h.
+// A direction or format this version does not know counts as Other; a
+// counter it does not know is left out.
+func sharedCoverage(h map[string]string) []Coverage {
+	rows := map[coverKey]*[nCounters]int64{}
+	for f, v := range h {
+		parts := strings.Split(f, sep)
+		if len(parts) != 4 {
+			continue
+		}
+		c := slices.Index(counterNames[:], parts[3])
+		if c < 0 {
+			continue
+		}
+		k := coverKey{parts[0], index(coverDirections[:], parts[1]), index(coverFormats[:], parts[2])}
+		n := rows[k]
+		if n == nil {
+			n = new([nCounters]int64)
+			rows[k] = n
+		}
+		x, _ := strconv.ParseInt(v, 10, 64)
+		n[c] += x
+	}
+	out := make([]Coverage, 0, len(rows))
+	for k, n := range rows {
+		out = append(out, coverage(k, n))
+	}
+	SortCoverage(out)
+	return out
 }
 
 func cutLast(s, sep string) (before, after string, ok bool) {

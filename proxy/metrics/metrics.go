@@ -30,6 +30,7 @@ type Metrics struct {
 	PolicyDuration prometheus.Histogram     // veil_policy_evaluation_duration_seconds
 	Blocks         *prometheus.CounterVec   // veil_proxy_blocked_total{route,direction,code}
 	FailOpen       *prometheus.CounterVec   // veil_proxy_fail_open_total{route,direction,code}
+	Uninspected    *prometheus.CounterVec   // veil_proxy_uninspected_total{route,direction,format}
 	UpstreamErrors *prometheus.CounterVec   // veil_upstream_errors_total{route,kind}
 	BodyBytes      *prometheus.HistogramVec // veil_proxy_inspected_body_bytes{route,direction}
 	Streamed       *prometheus.CounterVec   // veil_proxy_streamed_total{route,outcome}
@@ -130,6 +131,9 @@ func New(reg prometheus.Registerer, version string) *Metrics {
 		FailOpen: counterVec("proxy", "fail_open_total",
 			"Messages forwarded uninspected because their route is configured on_error: allow, by stable error code.",
 			"route", "direction", "code"),
+		Uninspected: counterVec("proxy", "uninspected_total",
+			"Messages the policy let through with a body Veil could not wholly read (binary files, a charset it does not decode), by route, direction and body format.",
+			"route", "direction", "format"),
 		UpstreamErrors: counterVec("upstream", "errors_total",
 			"Failed round trips to the CRM, by route and kind (transport, timeout, canceled).",
 			"route", "kind"),
@@ -189,7 +193,7 @@ func New(reg prometheus.Registerer, version string) *Metrics {
 		}),
 	}
 	reg.MustRegister(m.Requests, m.StageDuration, m.Findings, m.Actions, m.PolicyEvals, m.PolicyDuration,
-		m.Blocks, m.FailOpen, m.UpstreamErrors, m.BodyBytes, m.Streamed, m.StreamChunks, m.Inflight, m.BuildInfo,
+		m.Blocks, m.FailOpen, m.Uninspected, m.UpstreamErrors, m.BodyBytes, m.Streamed, m.StreamChunks, m.Inflight, m.BuildInfo,
 		m.VaultCalls, m.VaultValues, m.VaultDuration,
 		m.AuditQueued, m.AuditSpooled, m.AuditWritten, m.AuditDropped, m.AuditWriteErrors,
 		m.AuditQueueLength, m.AuditSpoolBytes, m.AuditWriteTime,

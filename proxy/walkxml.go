@@ -1,0 +1,216 @@
+package proxy
+
+import (
+	"bytes"
+	"strings"
+
+	"github.com/veil-proxy/veil/detectors"
+	"github.com/veil-proxy/veil/proxy/body"
+	"github.com/veil-proxy/veil/proxy/crm"
+)
+
+// soapEnvelopes are the namespaces of a SOAP 1.1 and 1.2 envelope.
+var soapEnvelopes = [...]string{"http://schemas.xmlsoap.org/soap/envelope/", "http://www.w3.org/2003/05/soap-envelope"}
+
+// xmlLists are the element names that are always list items in
+// Salesforce's XML: records of a REST query, a SOAP query's records and
+// a write's sObjects, a SOSL search's records, Bulk API 1.0 batches and
+// results. Their pointers carry an index even when a page holds one.
+var xmlLists = []string{"records", "sObjects", "sObject", "record", "result"}
+
+// xmlRecordNames are the list items that are records.
+func isXMLRecordName(name []byte) bool {
+	switch string(name) {
+	case "records", "sObjects", "sObject", "record":
+		return true
+	}
+	return false
+}
+
+// walkXML scans an XML body (Salesforce REST XML, a SOAP envelope, a Bulk
+// API 1.0 batch or result): every element's text, attribute and comment.
+// A record is a list item named as Salesforce names records (records,
+// sObjects, sObject, record; a SOAP retrieve's result), or, for a call on
+// one record, the document itself; its fields are its elements, its
+// object the type attribute (REST) or type element (SOAP), its id the Id
+// element, its consent flags the flags' elements, as in JSON and CSV.
+func (p *Pipeline) walkXML(m *Message, records *recordTable, leaves []leaf, finds []detectors.Finding) ([]leaf, []detectors.Finding, error) {
+	d, err := body.ParseXML(m.Body, body.XMLOptions{MaxDepth: p.limits.MaxDepth, Lists: xmlLists})
+	if err != nil {
+		return leaves, finds, err
+	}
+	m.xml = d
+	space, _ := d.Root()
+	soap := space == soapEnvelopes[0] || space == soapEnvelopes[1]
+	if soap {
+		m.Info.Format = FormatSOAP
+	}
+	var (
+		scratch []detectors.Finding
+		fields  fieldClassifier
+		recs    xmlRecords
+		ptr     []byte
+		op      string // a SOAP call's operation: the Body's first element
+	)
+	recs.single = !m.Call.Collection
+	dialect := m.Route.Dialect
+	err = d.Walk(func(v *body.XMLValue) error {
+		if soap && op == "" && v.Segments() > 2 {
+			if k, _ := v.Segment(1); string(k) == "Body" {
+				k2, _ := v.Segment(2)
+				op = string(k2)
+			}
+		}
+		ptr = v.AppendPointer(ptr[:0])
+		rec, own := recs.of(v, soap)
+		field := v.Name
+		if rec >= 0 && !v.Comment {
+			r := records.at(rec)
+			switch {
+			case v.Attr && own && string(v.Name) == "type" && len(v.Space) == 0,
+				!v.Attr && string(v.Name) == "type" && recs.fieldOf(v):
+				// REST: <records type="Contact">; SOAP: <sf:type>Contact</sf:type>.
+				records.setObject(rec, v.Text)
+				fields.object = r.object
+			case !v.Attr && recs.fieldOf(v):
+				switch role, ck := crm.DescribeColumn(dialect, v.Name, p.consent); role {
+				case crm.RoleID:
+					if !v.Nil && len(v.Text) > 0 {
+						records.setID(rec, v.Text)
+					}
+				case crm.RoleConsent:
+					records.setFlag(rec, ck, !v.Nil && crm.Truthy(false, v.Text))
+				}
+			}
+		}
+		if len(v.Text) == 0 {
+			return nil
+		}
+		var f detectors.Field
+		if !v.Comment {
+			f = fields.classify(field)
+		}
+		scratch = p.scanner.Scan(scratch[:0], v.Text, f)
+		if len(scratch) == 0 {
+			return nil
+		}
+		leaves = append(leaves, leaf{start: v.Start, end: v.End, value: bytes.Clone(v.Text), pointer: string(ptr), field: f.Name,
+			record: rec, from: len(finds), to: len(finds) + len(scratch)})
+		finds = append(finds, scratch...)
+		if rec >= 0 {
+			if r := records.at(rec); r.pointer == "" {
+				r.pointer = recs.pointer
+			}
+		}
+		return nil
+	})
+	if soap && err == nil {
+		m.Call = soapCall(op, records)
+	}
+	return leaves, finds, err
+}
+
+// soapCall is what a SOAP API call means to the CRM, as crm.Classify
+// says it of a REST path: its operation (a response's is its request's:
+// queryResponse is a query) and the object of its first record.
+func soapCall(op string, records *recordTable) crm.Call {
+	c := crm.Call{Operation: crm.OpOther, Collection: true}
+	switch strings.TrimSuffix(op, "Response") {
+	case "query", "queryAll", "queryMore":
+		c.Operation = crm.OpQuery
+	case "retrieve":
+		c.Operation = crm.OpRetrieve
+	case "search":
+		c.Operation = crm.OpSearch
+	case "create":
+		c.Operation = crm.OpCreate
+	case "update", "upsert":
+		c.Operation = crm.OpUpdate
+	case "delete", "undelete":
+		c.Operation = crm.OpDelete
+	}
+	if r := records.get(0); r != nil {
+		c.Object = r.object
+	}
+	return c
+}
+
+// xmlRecords numbers the records of an XML document as the walk meets
+// them: a record is known by its pointer (the path down to its list
+// item), so a subquery's records inside a record are records of their
+// own and the outer record's later fields are still the outer record's.
+type xmlRecords struct {
+	single  bool           // a call on one record: the document is record 0
+	byPath  map[string]int // record pointer → index
+	pointer string         // the current value's record pointer
+	depth   int            // segments of the current value's path that lead to its record
+}
+
+// of returns the record of v (-1 for none) and whether v is an attribute
+// of the record's own element.
+func (x *xmlRecords) of(v *body.XMLValue, soap bool) (rec int, own bool) {
+	n := v.Segments()
+	end := -1 // the record's list index segment
+	retrieve := false
+	for i := 0; i < n; i++ {
+		k, _ := v.Segment(i)
+		if k == nil {
+			continue
+		}
+		if soap && i == 2 && string(k) == "retrieveResponse" {
+			retrieve = true
+		}
+		if i+1 < n {
+			if k1, _ := v.Segment(i + 1); k1 == nil && (isXMLRecordName(k) || retrieve && string(k) == "result") {
+				end = i + 1
+			}
+		}
+	}
+	if end < 0 {
+		x.pointer, x.depth = "", 0
+		if x.single && !soap {
+			return 0, v.Attr && n == 2 // the root's own attributes
+		}
+		return -1, false
+	}
+	x.depth = end + 1
+	var p []byte
+	for i := 0; i <= end; i++ {
+		k, idx := v.Segment(i)
+		p = append(p, '/')
+		if k == nil {
+			p = appendInt(p, idx)
+		} else {
+			p = append(p, body.EscapePointerToken(string(k))...)
+		}
+	}
+	if x.byPath == nil {
+		x.byPath = map[string]int{}
+	}
+	rec, ok := x.byPath[string(p)]
+	if !ok {
+		rec = len(x.byPath)
+		if x.single && !soap {
+			rec++ // record 0 is the document's own
+		}
+		x.byPath[string(p)] = rec
+	}
+	x.pointer = string(p)
+	return rec, v.Attr && n == x.depth+1
+}
+
+// fieldOf reports whether v is a field of its record: an element directly
+// inside the record's element.
+func (x *xmlRecords) fieldOf(v *body.XMLValue) bool {
+	if x.pointer == "" {
+		return v.Segments() == 2 // a single record's field: root/field
+	}
+	return v.Segments() == x.depth+1
+}
+
+func appendInt(b []byte, n int) []byte {
+	if n >= 10 {
+		b = appendInt(b, n/10)
+	}
+	return append(b, byte('0'+n%10))
+}
