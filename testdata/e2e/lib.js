@@ -105,4 +105,87 @@ async function expectBlocked(p, check) {
   return err;
 }
 
-module.exports = { assert, env, mode, truth, step, main, mask, redacted, expectBlocked };
+// ---- Salesforce: shared by salesforce.js (REST, OAuth) and soap.js (SOAP
+// login, SOAP and Bulk API 1.0) ----
+
+const FIELDS = ['Id', 'Name', 'Email', 'Phone', 'Birthdate', 'SSN__c', 'Card_Number__c', 'HasOptedOutOfEmail', 'DoNotCall'];
+const SOQL = `SELECT ${FIELDS.join(', ')} FROM Contact ORDER BY Id`;
+const CARD_NOTE = 'card 4111 1111 1111 1111 exp 12/29';
+
+// What each role reads (rules/data.json, the default bundle; the
+// Salesforce route's purpose is support): raw → expected.
+const sees = {
+  analyst: {
+    Name: mask.name,
+    Email: mask.email,
+    Phone: mask.phone,
+    Birthdate: () => redacted('date_of_birth'),
+    SSN__c: () => redacted('us_ssn'),
+    Card_Number__c: mask.last4,
+  },
+  marketing: {
+    Name: (v) => v,
+    // consent: e-mails of opted-out contacts redacted, phones of DoNotCall ones
+    Email: (v, rec) => (rec.HasOptedOutOfEmail ? redacted('email') : v),
+    Phone: (v, rec) => (rec.DoNotCall ? redacted('phone') : mask.phone(v)),
+    Birthdate: () => redacted('date_of_birth'),
+    SSN__c: () => redacted('us_ssn'),
+    Card_Number__c: mask.last4,
+  },
+  sales: {
+    Name: (v) => v,
+    Email: (v) => v,
+    Phone: (v) => v,
+    Birthdate: (v) => v,
+    SSN__c: mask.last4,
+    Card_Number__c: mask.last4,
+  },
+};
+
+// checkRecords asserts that every record in got reads as role sees its raw
+// version in raw (the same records, by Id). format is how got was read:
+// 'json' (REST), 'csv' (Bulk API; HasOptedOutOfEmail not compared) or
+// 'xml' (SOAP, REST XML: values are text, booleans "true"/"false").
+function checkRecords(role, got, raw, { format = 'json' } = {}) {
+  const byId = new Map(raw.map((r) => [r.Id, r]));
+  const via = format === 'json' ? '' : format === 'csv' ? ' (Bulk CSV)' : ` (${format.toUpperCase()})`;
+  assert.ok(got.length > 0, 'no record');
+  for (const rec of got) {
+    const r = byId.get(rec.Id);
+    assert.ok(r, `record ${rec.Id} is not in the CRM`);
+    for (const [field, expect] of Object.entries(sees[role])) {
+      if (r[field] === null || r[field] === undefined) continue;
+      const want = expect(r[field], r);
+      assert.equal(rec[field], want, `${role} reads ${rec.Id}.${field}${via}`);
+    }
+    if (format === 'json') assert.equal(rec.HasOptedOutOfEmail, r.HasOptedOutOfEmail, `${rec.Id}.HasOptedOutOfEmail`);
+    if (format === 'xml' && 'HasOptedOutOfEmail' in rec) {
+      assert.equal(rec.HasOptedOutOfEmail, String(r.HasOptedOutOfEmail), `${rec.Id}.HasOptedOutOfEmail${via}`);
+    }
+  }
+}
+
+// truthQuery runs soql on the fake Salesforce directly, in one page.
+async function truthQuery(soql) {
+  const res = await truth('/services/data/v62.0/query?q=' + encodeURIComponent(soql), {
+    headers: { 'Sforce-Query-Options': 'batchSize=2000' },
+  });
+  assert.equal(res.done, true);
+  return res.records;
+}
+
+const truthRecord = (id) => truth(`/services/data/v62.0/sobjects/Contact/${id}`);
+
+// readAll collects a jsforce record stream.
+function readAll(stream) {
+  return new Promise((resolve, reject) => {
+    const out = [];
+    stream.on('record', (r) => out.push(r));
+    stream.on('end', () => resolve(out));
+    stream.on('error', reject);
+  });
+}
+
+const sf = { FIELDS, SOQL, CARD_NOTE, sees, checkRecords, truthQuery, truthRecord, readAll };
+
+module.exports = { assert, env, mode, truth, step, main, mask, redacted, expectBlocked, sf };

@@ -4,71 +4,12 @@
 // Bulk API 2.0 query and ingest. Run by proxy/e2e (make e2e).
 const jsforce = require('jsforce');
 const { HttpApi } = require('jsforce/lib/http-api');
-const { assert, env, mode, truth, step, main, mask, redacted, expectBlocked } = require('./lib');
+const { assert, env, mode, truth, step, main, mask, redacted, expectBlocked, sf } = require('./lib');
+
+const { SOQL, CARD_NOTE, checkRecords, truthQuery, truthRecord, readAll } = sf;
 
 const loginUrl = env('VEIL_E2E_SF_LOGIN_URL'); // Veil (reverse) or https://login.salesforce.com (forward)
 const veilUrl = env('VEIL_E2E_VEIL_URL');
-const FIELDS = ['Id', 'Name', 'Email', 'Phone', 'Birthdate', 'SSN__c', 'Card_Number__c', 'HasOptedOutOfEmail', 'DoNotCall'];
-const SOQL = `SELECT ${FIELDS.join(', ')} FROM Contact ORDER BY Id`;
-const CARD_NOTE = 'card 4111 1111 1111 1111 exp 12/29';
-
-// What each role reads (rules/data.json, the default bundle; the
-// Salesforce route's purpose is support): raw → expected.
-const sees = {
-  analyst: {
-    Name: mask.name,
-    Email: mask.email,
-    Phone: mask.phone,
-    Birthdate: () => redacted('date_of_birth'),
-    SSN__c: () => redacted('us_ssn'),
-    Card_Number__c: mask.last4,
-  },
-  marketing: {
-    Name: (v) => v,
-    // consent: e-mails of opted-out contacts redacted, phones of DoNotCall ones
-    Email: (v, rec) => (rec.HasOptedOutOfEmail ? redacted('email') : v),
-    Phone: (v, rec) => (rec.DoNotCall ? redacted('phone') : mask.phone(v)),
-    Birthdate: () => redacted('date_of_birth'),
-    SSN__c: () => redacted('us_ssn'),
-    Card_Number__c: mask.last4,
-  },
-  sales: {
-    Name: (v) => v,
-    Email: (v) => v,
-    Phone: (v) => v,
-    Birthdate: (v) => v,
-    SSN__c: mask.last4,
-    Card_Number__c: mask.last4,
-  },
-};
-
-// checkRecords asserts that every record in got reads as role sees its raw
-// version in raw (the same records, by Id).
-function checkRecords(role, got, raw, { csv = false } = {}) {
-  const byId = new Map(raw.map((r) => [r.Id, r]));
-  assert.ok(got.length > 0, 'no record');
-  for (const rec of got) {
-    const r = byId.get(rec.Id);
-    assert.ok(r, `record ${rec.Id} is not in the CRM`);
-    for (const [field, expect] of Object.entries(sees[role])) {
-      if (r[field] === null || r[field] === undefined) continue;
-      const want = expect(r[field], r);
-      assert.equal(rec[field], want, `${role} reads ${rec.Id}.${field}${csv ? ' (Bulk CSV)' : ''}`);
-    }
-    if (!csv) assert.equal(rec.HasOptedOutOfEmail, r.HasOptedOutOfEmail, `${rec.Id}.HasOptedOutOfEmail`);
-  }
-}
-
-async function truthQuery(soql) {
-  const res = await truth('/services/data/v62.0/query?q=' + encodeURIComponent(soql), {
-    headers: { 'Sforce-Query-Options': 'batchSize=2000' },
-  });
-  assert.equal(res.done, true);
-  return res.records;
-}
-
-const truthRecord = (id) => truth(`/services/data/v62.0/sobjects/Contact/${id}`);
-
 async function login(user) {
   const conn = new jsforce.Connection({
     loginUrl,
@@ -76,15 +17,6 @@ async function login(user) {
   });
   await conn.login(user, 'any-password');
   return conn;
-}
-
-function readAll(stream) {
-  return new Promise((resolve, reject) => {
-    const out = [];
-    stream.on('record', (r) => out.push(r));
-    stream.on('end', () => resolve(out));
-    stream.on('error', reject);
-  });
 }
 
 function assertPolicyDenied(err) {
@@ -196,7 +128,7 @@ main(async () => {
     const stream = await analyst.bulk2.query('SELECT Id, Name, Email, Phone, Birthdate, SSN__c, Card_Number__c FROM Contact ORDER BY Id');
     const records = await readAll(stream);
     assert.deepEqual(records.map((r) => r.Id), raw.map((r) => r.Id));
-    checkRecords('analyst', records, raw, { csv: true });
+    checkRecords('analyst', records, raw, { format: 'csv' });
   });
 
   await step('Bulk 2.0 query results pages keep Sforce-Locator and Sforce-NumberOfRecords through Veil', async () => {
