@@ -10,7 +10,7 @@ import (
 	"sort"
 )
 
-// Categories (DESIGN.md vocabulary).
+// Categories: the vocabulary the policy, events and metrics share.
 const (
 	CategoryPersonName    = "person_name"
 	CategoryEmail         = "email"

@@ -119,15 +119,15 @@ var prefilterSeeds = []string{"003Dn0000000000AAA", "2024-03-01T09:21:44.000+000
 	"GB82 WEST 1234 5698 7654 32", "eyJhbGciOi", "AKIAIOSFODNN7EXAMPLE", "vt.email.abc", "+999 1234", "10.0.0.1 ::1",
 	"Met at the 2024 conference; call 0 (1) 23 45 67 89, order #12345678, NHS 943 476 5919", "A0 0 100000", "1A2B3C4D5E6F7"}
 
-// referenceValues are every string of the shared corpus (keys and values),
+// referenceValues are every string of the labelled corpus (keys and values),
 // the detectors' fuzz seeds, and random strings over the bytes the
 // prefilter treats apart.
 func referenceValues(t *testing.T) [][]byte {
 	t.Helper()
 	var vals [][]byte
-	files, _ := filepath.Glob(filepath.Join("..", "..", "shared", "corpus", "*.json"))
+	files, _ := filepath.Glob(filepath.Join("..", "testdata", "corpus", "*.json"))
 	if len(files) == 0 {
-		t.Log("the shared corpus is not at ../../shared/corpus: the seeds and random values only")
+		t.Fatal("the labelled corpus is not at ../testdata/corpus")
 	}
 	for _, s := range prefilterSeeds {
 		vals = append(vals, []byte(s))

@@ -143,7 +143,7 @@ var (
 )
 
 // fuzzSeeds are bodies with the planted values in every shape Veil reads,
-// and the ../shared/corpus payloads when they are there.
+// and the testdata/corpus payloads.
 func fuzzSeeds(f *testing.F) (docs []string, types []string) {
 	docs = []string{
 		`{"totalSize":1,"done":true,"records":[{"attributes":{"type":"Contact","url":"/x"},"Id":"003A","Name":"Jane Roe","Email":"planted.person@example.org","SSN__c":"123-45-6789","Description":"card 4111 1111 1111 1111, iban DE89 3704 0044 0532 0130 00","Phone":"+1 206 328 3475","n":4111111111111111,"HasOptedOutOfEmail":true}]}`,
@@ -162,7 +162,7 @@ func fuzzSeeds(f *testing.F) (docs []string, types []string) {
 		"<html>123-45-6789</html>",
 		strings.Repeat(" ", 600) + `{"SSN__c":"123-45-6789"}`,
 	}
-	paths, _ := filepath.Glob("../../shared/corpus/0*")
+	paths, _ := filepath.Glob("../testdata/corpus/0*")
 	for _, p := range paths {
 		if strings.HasSuffix(p, ".expect.json") {
 			continue

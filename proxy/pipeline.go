@@ -34,7 +34,7 @@ type Decider interface {
 	Decide(ctx context.Context, in *policy.Input) (*policy.Decision, error)
 }
 
-// Pipeline runs steps 2–5 of DESIGN.md over one decoded message: walk the
+// Pipeline runs the middle of the flow over one decoded message: walk the
 // JSON, detect, decide once, transform. It knows nothing of HTTP; inspect.go
 // adapts it to requests and responses.
 type Pipeline struct {

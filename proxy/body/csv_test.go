@@ -96,7 +96,7 @@ func TestRewriteCSV(t *testing.T) {
 }
 
 func TestCorpusCSV(t *testing.T) {
-	b, err := os.ReadFile("../../../shared/corpus/119_bulk_csv.csv")
+	b, err := os.ReadFile("../../testdata/corpus/119_bulk_csv.csv")
 	if err != nil {
 		t.Skip("corpus not present:", err)
 	}

@@ -14,7 +14,7 @@ import (
 // included).
 func TestSpliceJSONAgreesWithRewriteJSON(t *testing.T) {
 	files, _ := filepath.Glob("../../testdata/crm/*/*.json")
-	corpus, _ := filepath.Glob("../../../shared/corpus/*.json")
+	corpus, _ := filepath.Glob("../../testdata/corpus/*.json")
 	files = append(files, corpus...)
 	r := rand.New(rand.NewPCG(5, 6))
 	contents := [][]byte{[]byte("[REDACTED:email]"), []byte("a***@example.com"), []byte(""), []byte("quote \" back \\ \n é \u2028"), {0xff, 'x'}}

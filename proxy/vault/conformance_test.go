@@ -55,7 +55,7 @@ var samples = map[string]string{
 	detectors.CategorySecret:        "AKIAIOSFODNN7EXAMPLE",
 }
 
-// allCategories is the vocabulary of DESIGN.md.
+// allCategories is the categories vocabulary (detectors.Category*).
 var allCategories = []string{
 	"person_name", "email", "phone", "street_address", "postal_code", "date_of_birth", "ip_address",
 	"credit_card", "us_ssn", "us_itin", "iban", "bank_account", "uk_nino", "uk_nhs", "br_cpf", "ca_sin",
