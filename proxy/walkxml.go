@@ -61,7 +61,6 @@ func (p *Pipeline) walkXML(m *Message, records *recordTable, leaves []leaf, find
 				op = string(k2)
 			}
 		}
-		ptr = v.AppendPointer(ptr[:0])
 		rec, own := recs.of(v, soap)
 		field := v.Name
 		if rec >= 0 && !v.Comment {
@@ -94,6 +93,7 @@ func (p *Pipeline) walkXML(m *Message, records *recordTable, leaves []leaf, find
 		if len(scratch) == 0 {
 			return nil
 		}
+		ptr = v.AppendPointer(ptr[:0])
 		leaves = append(leaves, leaf{start: v.Start, end: v.End, value: bytes.Clone(v.Text), pointer: string(ptr), field: f.Name,
 			record: rec, from: len(finds), to: len(finds) + len(scratch)})
 		finds = append(finds, scratch...)
@@ -144,6 +144,47 @@ type xmlRecords struct {
 	byPath  map[string]int // record pointer → index
 	pointer string         // the current value's record pointer
 	depth   int            // segments of the current value's path that lead to its record
+	// The last record met, by its path's segments (names in names): a
+	// record's values come one after the other, so its pointer is built
+	// and looked up once, not once per value.
+	segs  []xmlSeg
+	names []byte
+	rec   int
+}
+
+type xmlSeg struct{ from, to, index int } // a name in names, or an index (from < 0)
+
+// same reports whether v's first n segments are the last record's.
+func (x *xmlRecords) same(v *body.XMLValue, n int) bool {
+	if len(x.segs) != n {
+		return false
+	}
+	for i, s := range x.segs {
+		k, idx := v.Segment(i)
+		if k == nil {
+			if s.from >= 0 || s.index != idx {
+				return false
+			}
+		} else if s.from < 0 || string(k) != string(x.names[s.from:s.to]) {
+			return false
+		}
+	}
+	return true
+}
+
+// remember keeps v's first n segments as the last record's.
+func (x *xmlRecords) remember(v *body.XMLValue, n, rec int) {
+	x.segs, x.names, x.rec = x.segs[:0], x.names[:0], rec
+	for i := range n {
+		k, idx := v.Segment(i)
+		if k == nil {
+			x.segs = append(x.segs, xmlSeg{-1, -1, idx})
+			continue
+		}
+		from := len(x.names)
+		x.names = append(x.names, k...)
+		x.segs = append(x.segs, xmlSeg{from, len(x.names), 0})
+	}
 }
 
 // of returns the record of v (-1 for none) and whether v is an attribute
@@ -167,13 +208,16 @@ func (x *xmlRecords) of(v *body.XMLValue, soap bool) (rec int, own bool) {
 		}
 	}
 	if end < 0 {
-		x.pointer, x.depth = "", 0
+		x.pointer, x.depth, x.segs = "", 0, x.segs[:0]
 		if x.single && !soap {
 			return 0, v.Attr && n == 2 // the root's own attributes
 		}
 		return -1, false
 	}
 	x.depth = end + 1
+	if x.same(v, x.depth) {
+		return x.rec, v.Attr && n == x.depth+1
+	}
 	var p []byte
 	for i := 0; i <= end; i++ {
 		k, idx := v.Segment(i)
@@ -196,6 +240,7 @@ func (x *xmlRecords) of(v *body.XMLValue, soap bool) (rec int, own bool) {
 		x.byPath[string(p)] = rec
 	}
 	x.pointer = string(p)
+	x.remember(v, x.depth, rec)
 	return rec, v.Attr && n == x.depth+1
 }
 

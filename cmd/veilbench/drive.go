@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -129,9 +132,79 @@ func queryPath(n int) string {
 	return "/services/data/v62.0/query?q=" + url.QueryEscape(benchdata.ContactSOQL+" LIMIT "+strconv.Itoa(n))
 }
 
+// Payload formats: a query result in JSON, or the same records in
+// Salesforce's REST XML (asked with Accept: application/xml).
+const (
+	formatJSON = "json"
+	formatXML  = "xml"
+)
+
+// acceptOf is the Accept header that asks the CRM for format ("" for
+// JSON: what the JSON runs always sent).
+func acceptOf(format string) string {
+	if format == formatXML {
+		return "application/xml"
+	}
+	return ""
+}
+
+// caseLabel names a payload: its JSON page's size, and " XML" for the
+// same records in XML ("10 KB", "10 KB XML").
+func caseLabel(size int, format string) string {
+	if format == formatXML {
+		return sizeLabel(int64(size)) + " XML"
+	}
+	return sizeLabel(int64(size))
+}
+
+// newCase is the payload of the JSON page of about size bytes, in format,
+// before its verification.
+func newCase(size int, format string) sizeCase {
+	n := benchdata.RecordsFor(size)
+	doc := benchdata.QueryPage(n)
+	if format == formatXML {
+		doc = benchdata.QueryPageXML(n)
+	}
+	return sizeCase{Label: caseLabel(size, format), Page: sizeLabel(int64(size)), Format: format,
+		Records: n, Bytes: len(doc), Personal: benchdata.PIIPerRecord * n}
+}
+
+// casesOf lists the payloads o asks for: each JSON size followed by the
+// same page in XML when -xml-sizes names it, then the XML pages whose JSON
+// size is not measured. A page's formats follow each other, so that the
+// saturation rounds interleave them.
+func casesOf(o options) []sizeCase {
+	var out []sizeCase
+	seen := map[int]bool{}
+	for _, s := range o.sizes {
+		out = append(out, newCase(s, formatJSON))
+		if slices.Contains(o.xmlSizes, s) && !seen[s] {
+			out = append(out, newCase(s, formatXML))
+		}
+		seen[s] = true
+	}
+	for _, s := range o.xmlSizes {
+		if !seen[s] {
+			out = append(out, newCase(s, formatXML))
+			seen[s] = true
+		}
+	}
+	return out
+}
+
+// pageOf is the body the CRM sends for sc.
+func pageOf(sc sizeCase) []byte {
+	if sc.Format == formatXML {
+		return benchdata.QueryPageXML(sc.Records)
+	}
+	return benchdata.QueryPage(sc.Records)
+}
+
 // sizeCase is one payload size and what the verification found in it.
 type sizeCase struct {
 	Label      string         `json:"size"`
+	Page       string         `json:"page"`   // the JSON page's size, which the XML page's records are those of
+	Format     string         `json:"format"` // json or xml
 	Records    int            `json:"records"`
 	Bytes      int            `json:"bytes"`      // the CRM's body
 	VeilBytes  int64          `json:"veil_bytes"` // the body Veil answers with
@@ -143,16 +216,18 @@ type sizeCase struct {
 	PerRecord  float64        `json:"findings_per_record"`
 }
 
-// verify fetches the size's page directly, through the bare proxy and
+// verify fetches the case's page directly, through the bare proxy and
 // through Veil, and fails unless the first two are the CRM's bytes and
-// Veil answers 200 with every personal value rewritten. Veil's own count
-// of what it found comes from the response's audit event in Redis.
-func verify(ctx context.Context, e *env, size int) (sizeCase, error) {
-	n := benchdata.RecordsFor(size)
-	want := benchdata.QueryPage(n)
-	sc := sizeCase{Label: sizeLabel(int64(size)), Records: n, Bytes: len(want), Personal: benchdata.PIIPerRecord * n}
+// Veil answers 200, in the page's format, with every record in place,
+// every personal value rewritten and no e-mail, phone or street the CRM
+// sent left in it. Veil's own count of what it found comes from the
+// response's audit event in Redis.
+func verify(ctx context.Context, e *env, sc sizeCase) (sizeCase, error) {
+	n := sc.Records
+	want := pageOf(sc)
+	accept := acceptOf(sc.Format)
 	for _, base := range []string{e.crmURL, e.bareURL} {
-		status, _, body, err := get(ctx, base+queryPath(n))
+		status, _, body, err := get(ctx, base+queryPath(n), accept)
 		if err != nil {
 			return sc, err
 		}
@@ -164,7 +239,7 @@ func verify(ctx context.Context, e *env, size int) (sizeCase, error) {
 	if err != nil {
 		return sc, fmt.Errorf("audit stream: %w", err)
 	}
-	status, code, body, err := get(ctx, e.veil.url+queryPath(n))
+	status, code, body, err := get(ctx, e.veil.url+queryPath(n), accept)
 	if err != nil {
 		return sc, err
 	}
@@ -172,8 +247,15 @@ func verify(ctx context.Context, e *env, size int) (sizeCase, error) {
 		return sc, fmt.Errorf("%s through Veil: status %d, X-Veil-Error %q: the benchmark must not measure refusals", sc.Label, status, code)
 	}
 	sc.VeilBytes = int64(len(body))
-	if sc.Rewritten, err = countRewritten(body, n); err != nil {
+	count := countRewritten
+	if sc.Format == formatXML {
+		count = countRewrittenXML
+	}
+	if sc.Rewritten, err = count(body, n); err != nil {
 		return sc, fmt.Errorf("%s through Veil: %w", sc.Label, err)
+	}
+	if left := leaked(body, n); len(left) > 0 {
+		return sc, fmt.Errorf("%s through Veil: %d personal values the CRM sent are still in the answer, such as %q", sc.Label, len(left), left[0])
 	}
 	if sc.Rewritten != sc.Personal {
 		return sc, fmt.Errorf("%s through Veil: %d of %d personal values rewritten: the policy does not transform what the benchmark claims", sc.Label, sc.Rewritten, sc.Personal)
@@ -190,13 +272,17 @@ func verify(ctx context.Context, e *env, size int) (sizeCase, error) {
 	return sc, nil
 }
 
-// get fetches u as the benchmark's principal.
-func get(ctx context.Context, u string) (int, string, []byte, error) {
+// get fetches u as the benchmark's principal, with the Accept header
+// accept unless it is "".
+func get(ctx context.Context, u, accept string) (int, string, []byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return 0, "", nil, err
 	}
 	req.Header.Set("Authorization", "Bearer "+benchToken)
+	if accept != "" {
+		req.Header.Set("Accept", accept)
+	}
 	tr := newTransport(1)
 	defer tr.CloseIdleConnections()
 	res, err := tr.RoundTrip(req)
@@ -233,6 +319,104 @@ func countRewritten(body []byte, n int) (int, error) {
 		}
 	}
 	return rewritten, nil
+}
+
+// countRewrittenXML is countRewritten for a REST XML query result: read
+// with encoding/xml, it must be a QueryResult of n records (and say so in
+// its totalSize), each the CRM's record at its place (its Id); a personal
+// value counts as rewritten when its field's text differs from the CRM's
+// or is nil.
+func countRewrittenXML(body []byte, n int) (int, error) {
+	recs, total, err := readXMLRecords(body)
+	if err != nil {
+		return 0, fmt.Errorf("not a query result: %w", err)
+	}
+	if len(recs) != n || total != strconv.Itoa(n) {
+		return 0, fmt.Errorf("%d records (totalSize %q), want %d", len(recs), total, n)
+	}
+	rewritten := 0
+	for i, r := range recs {
+		if r["Id"] != benchdata.ContactID(i) {
+			return 0, fmt.Errorf("record %d is not the CRM's", i)
+		}
+		for _, f := range benchdata.PIIFields {
+			if v, ok := r[f.Name]; !ok || v != f.Value(i) {
+				rewritten++
+			}
+		}
+	}
+	return rewritten, nil
+}
+
+// readXMLRecords reads a REST XML query result: its records' fields (text
+// by element name; a field with xsi:nil="true" is left out) and its
+// totalSize.
+func readXMLRecords(body []byte) ([]map[string]string, string, error) {
+	d := xml.NewDecoder(bytes.NewReader(body))
+	var (
+		recs  []map[string]string
+		total string
+		path  []string
+		text  []byte
+		null  bool
+		root  bool
+	)
+	for {
+		tok, err := d.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, "", err
+		}
+		switch tok := tok.(type) {
+		case xml.StartElement:
+			path = append(path, tok.Name.Local)
+			text, null = text[:0], false
+			for _, a := range tok.Attr {
+				if a.Name.Local == "nil" && a.Value == "true" {
+					null = true
+				}
+			}
+			switch {
+			case len(path) == 1 && (root || tok.Name.Local != "QueryResult"):
+				return nil, "", fmt.Errorf("root element %s, want one QueryResult", tok.Name.Local)
+			case len(path) == 1:
+				root = true
+			case len(path) == 2 && tok.Name.Local == "records":
+				recs = append(recs, map[string]string{})
+			}
+		case xml.CharData:
+			text = append(text, tok...)
+		case xml.EndElement:
+			switch {
+			case len(path) == 2 && path[1] == "totalSize":
+				total = string(text)
+			case len(path) == 3 && path[1] == "records" && !null:
+				recs[len(recs)-1][path[2]] = string(text)
+			}
+			path = path[:len(path)-1]
+		}
+	}
+	if !root {
+		return nil, "", errors.New("no QueryResult")
+	}
+	return recs, total, nil
+}
+
+// leaked lists the e-mails, phone numbers and streets of the first n
+// Contacts that appear in body as the CRM wrote them (in JSON and in XML
+// alike: none of them holds a character either format escapes).
+func leaked(body []byte, n int) []string {
+	var out []string
+	for i := range n {
+		for _, v := range []string{benchdata.Email(i), benchdata.Phone(i), benchdata.Street(i)} {
+			if bytes.Contains(body, []byte(v)) {
+				out = append(out, v)
+			}
+		}
+	}
+	return out
 }
 
 // target is one of the three things measured.

@@ -22,7 +22,8 @@ import (
 type exchange struct {
 	url       string
 	token     string
-	expectLen int64 // the body's length every answer must have
+	accept    string // the Accept header, if any (application/xml: the CRM answers XML)
+	expectLen int64  // the body's length every answer must have
 }
 
 // newTransport is a client for conns connections to one target.
@@ -46,6 +47,9 @@ func (x exchange) newRequest(ctx context.Context) (*http.Request, error) {
 		return nil, err
 	}
 	req.Header.Set("Authorization", "Bearer "+x.token)
+	if x.accept != "" {
+		req.Header.Set("Accept", x.accept)
+	}
 	return req, nil
 }
 

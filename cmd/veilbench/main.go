@@ -2,7 +2,8 @@
 // against the CRM answered directly and against a bare
 // httputil.ReverseProxy with Veil's own transport settings: saturation
 // throughput, latency percentiles and CPU per request for Salesforce query
-// results of 1 KB to 1 MB, the latency Veil adds at half its saturation
+// results of 1 KB to 1 MB (and the same records in REST XML at 1 KB to
+// 100 KB, with the CPU Veil spends on XML against JSON), the latency Veil adds at half its saturation
 // rate (open loop, no coordinated omission), and a Bulk API 2.0 download
 // of about a gigabyte through Veil (rows checked, peak RSS, MB/s).
 //
@@ -99,6 +100,7 @@ type options struct {
 	veilBin      string
 	rules        string
 	sizes        []int
+	xmlSizes     []int // the same pages in REST XML, named by the JSON page's size
 	conns        int
 	rounds       int // saturation runs of each target per size, interleaved
 	warmup       time.Duration
@@ -128,6 +130,8 @@ func parseOptions(args []string) (options, error) {
 	fs.StringVar(&o.veilBin, "veil", "bin/veil", "the veil binary to run (go build -o bin/veil ./cmd/veil)")
 	fs.StringVar(&o.rules, "rules", "rules", "the policy bundle to copy (its bulk-export limits are raised in the copy)")
 	sizes := fs.String("sizes", "1KB,10KB,100KB,1MB", "query result sizes (binary units: 1KB = 1024 bytes)")
+	xmlSizes := fs.String("xml-sizes", "1KB,10KB,100KB", "also measure the query results of these sizes in REST XML (Accept: application/xml): "+
+		"the same records as the JSON page of that size, about 1.3 times the bytes, measured in the same rounds; \"none\" for none")
 	fs.IntVar(&o.conns, "conns", 16, "concurrent connections of the closed loop")
 	fs.IntVar(&o.rounds, "rounds", 1, "saturation: measure each size's targets this many times, interleaved (direct, bare, Veil, direct, …); "+
 		"the ratios are taken per round and their median reported, with their range")
@@ -184,6 +188,15 @@ func parseOptions(args []string) (options, error) {
 			return o, fmt.Errorf("-sizes: %w", perr)
 		}
 		o.sizes = append(o.sizes, int(n))
+	}
+	if x := strings.TrimSpace(*xmlSizes); x != "" && x != "none" {
+		for f := range strings.SplitSeq(x, ",") {
+			n, perr := parseSize(f)
+			if perr != nil {
+				return o, fmt.Errorf("-xml-sizes: %w", perr)
+			}
+			o.xmlSizes = append(o.xmlSizes, int(n))
+		}
 	}
 	if o.streamBytes, err = parseSize(*streamSize); err != nil {
 		return o, fmt.Errorf("-stream-bytes: %w", err)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/veil-proxy/veil/proxy/benchdata"
 	"io"
 	"os"
 	"path/filepath"
@@ -31,9 +30,10 @@ func drive(ctx context.Context, o options, out io.Writer) (rep *report, err erro
 			_ = os.RemoveAll(dir)
 		}
 	}()
-	records := make([]int, len(o.sizes))
-	for k, s := range o.sizes {
-		records[k] = benchdata.RecordsFor(s)
+	cases := casesOf(o)
+	records := make([]int, len(cases))
+	for k, sc := range cases {
+		records[k] = sc.Records
 	}
 	progress("starting the bench CRM, the bare proxy, redis-server and veil serve")
 	e, err := setup(ctx, cs, o, records)
@@ -46,7 +46,7 @@ func drive(ctx context.Context, o options, out io.Writer) (rep *report, err erro
 	rep.Veil = e.veil.version
 	fmt.Fprintf(out, "veil       %s (%s), policy bundle %s with its bulk-export limits raised\n\n", o.veilBin, rep.Veil, o.rules)
 	if o.phases[phaseSaturation] {
-		if err := saturationPhase(ctx, e, o, rep, out); err != nil {
+		if err := saturationPhase(ctx, e, o, cases, rep, out); err != nil {
 			return rep, err
 		}
 	}
@@ -135,34 +135,56 @@ func progress(format string, args ...any) {
 	fmt.Fprintf(os.Stderr, "veilbench: "+format+"\n", args...)
 }
 
-// saturationPhase verifies each size's payload through every target and
-// then measures each target at saturation.
-func saturationPhase(ctx context.Context, e *env, o options, rep *report, out io.Writer) error {
-	for _, size := range o.sizes {
-		progress("verifying %s through Veil", sizeLabel(int64(size)))
-		sc, err := verify(ctx, e, size)
+// saturationPhase verifies each payload through every target and then
+// measures each target at saturation: for each page, round after round,
+// its JSON and then its XML (direct, bare, Veil, direct, …), so that the
+// two formats of a round are measured one after the other.
+func saturationPhase(ctx context.Context, e *env, o options, cases []sizeCase, rep *report, out io.Writer) error {
+	for _, c := range cases {
+		progress("verifying %s through Veil", c.Label)
+		sc, err := verify(ctx, e, c)
 		if err != nil {
 			return err
 		}
 		rep.Sizes = append(rep.Sizes, sc)
 	}
 	printSizes(out, rep.Sizes)
-	for _, sc := range rep.Sizes {
+	for _, group := range pagesOf(rep.Sizes) {
 		for round := 1; round <= o.rounds; round++ {
-			if err := saturationRound(ctx, e, o, rep, sc, round); err != nil {
-				return err
+			for _, sc := range group {
+				if err := saturationRound(ctx, e, o, rep, sc, round); err != nil {
+					return err
+				}
 			}
 		}
 	}
 	printSaturation(out, rep.Saturation)
+	rep.XMLvsJSON = formatRatios(rep.Sizes, rep.Saturation)
+	printFormats(out, rep.XMLvsJSON)
 	return nil
+}
+
+// pagesOf groups the cases by page (their JSON size), in order.
+func pagesOf(cases []sizeCase) [][]sizeCase {
+	var out [][]sizeCase
+	at := map[string]int{}
+	for _, sc := range cases {
+		k, ok := at[sc.Page]
+		if !ok {
+			k = len(out)
+			at[sc.Page] = k
+			out = append(out, nil)
+		}
+		out[k] = append(out[k], sc)
+	}
+	return out
 }
 
 // saturationRound measures every target once at saturation for size sc.
 func saturationRound(ctx context.Context, e *env, o options, rep *report, sc sizeCase, round int) error {
 	for _, t := range e.targets() {
 		progress("saturation: %s %s%s (%d connections, %s + %s)", sc.Label, t.name, roundOf(round, o.rounds), o.conns, o.warmup, o.duration)
-		x := exchange{url: t.base + queryPath(sc.Records), token: benchToken, expectLen: t.expectLen(sc)}
+		x := exchange{url: t.base + queryPath(sc.Records), token: benchToken, accept: acceptOf(sc.Format), expectLen: t.expectLen(sc)}
 		r, err := measureQuietly(ctx, e, t, o.quietWait, func(w *cpuWatch) (loadResult, error) {
 			if o.profileDir == "" || t.name != "veil" {
 				return closedLoop(ctx, x, o.conns, o.warmup, o.duration, w)
@@ -206,7 +228,7 @@ func openPhase(ctx context.Context, e *env, o options, rep *report, out io.Write
 		rate := o.loadFraction * sat.Result.rps()
 		for _, t := range e.targets()[1:] { // bare, veil
 			progress("open loop: %s %s at %.0f/s (%s + %s)", sc.Label, t.name, rate, o.warmup, o.openDuration)
-			x := exchange{url: t.base + queryPath(sc.Records), token: benchToken, expectLen: t.expectLen(sc)}
+			x := exchange{url: t.base + queryPath(sc.Records), token: benchToken, accept: acceptOf(sc.Format), expectLen: t.expectLen(sc)}
 			r, err := measureQuietly(ctx, e, t, o.quietWait, func(w *cpuWatch) (loadResult, error) {
 				return openLoop(ctx, x, rate, o.openConns, o.warmup, o.openDuration, w)
 			})

@@ -24,6 +24,7 @@ type report struct {
 	Settings   map[string]any `json:"settings"`
 	Sizes      []sizeCase     `json:"sizes,omitempty"`
 	Saturation []measured     `json:"saturation,omitempty"`
+	XMLvsJSON  []formatRatio  `json:"xml_vs_json,omitempty"`
 	Open       []measured     `json:"open_loop,omitempty"`
 	Audit      *auditSummary  `json:"audit,omitempty"`
 	Stream     []streamResult `json:"stream,omitempty"`
@@ -91,6 +92,7 @@ func settingsOf(o options) map[string]any {
 		"open_duration": o.openDuration.String(), "open_conns": o.openConns, "load": o.loadFraction,
 		"phases": slices.Sorted(maps.Keys(o.phases)), "stream_bytes": o.streamBytes,
 		"principal_roles": []string{"analyst"}, "quiet_wait": o.quietWait.String(), "rounds": o.rounds,
+		"sizes": o.sizes, "xml_sizes": o.xmlSizes,
 	}
 }
 
@@ -153,10 +155,10 @@ func printHeader(out io.Writer, rep *report) {
 
 // printSizes prints what the verification found in each payload.
 func printSizes(out io.Writer, sizes []sizeCase) {
-	fmt.Fprintln(out, "Payloads (Salesforce query of Contacts; Veil's findings from the response's audit event in Redis)")
-	t := newTable(out, "size", "bytes", "records", "findings", "per record", "rewritten", "via Veil bytes", "categories")
+	fmt.Fprintln(out, "Payloads (Salesforce query of Contacts, JSON or REST XML; Veil's findings from the response's audit event in Redis)")
+	t := newTable(out, "size", "format", "bytes", "records", "findings", "per record", "rewritten", "via Veil bytes", "categories")
 	for _, s := range sizes {
-		t.row(s.Label, fmt.Sprint(s.Bytes), fmt.Sprint(s.Records), fmt.Sprint(s.Findings), fmt.Sprintf("%.1f", s.PerRecord),
+		t.row(s.Label, s.Format, fmt.Sprint(s.Bytes), fmt.Sprint(s.Records), fmt.Sprint(s.Findings), fmt.Sprintf("%.1f", s.PerRecord),
 			fmt.Sprintf("%d/%d", s.Rewritten, s.Personal), fmt.Sprint(s.VeilBytes), formatCounts(s.Categories))
 	}
 	t.flush()

@@ -62,8 +62,9 @@ func serve(name, addr string, srv *http.Server) error {
 
 // runCRM is `veilbench crm`: a Salesforce that costs as little CPU as it
 // can. Query results are generated once, at start, for each record count
-// of -pages, and answered by the SOQL's LIMIT; Bulk API 2.0 query results
-// are generated while they are written (never held), maxRecords rows.
+// of -pages, in JSON and in REST XML, and answered by the SOQL's LIMIT in
+// the format the Accept header asks for; Bulk API 2.0 query results are
+// generated while they are written (never held), maxRecords rows.
 func runCRM(args []string) error {
 	fs := flag.NewFlagSet("crm", flag.ContinueOnError)
 	listen := fs.String("listen", "127.0.0.1:0", "listen address (loopback)")
@@ -71,13 +72,14 @@ func runCRM(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	c := &benchCRM{pages: map[int][]byte{}}
+	c := &benchCRM{pages: map[int][]byte{}, xmlPages: map[int][]byte{}}
 	for f := range strings.SplitSeq(*pagesFlag, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(f))
 		if err != nil || n <= 0 {
 			return fmt.Errorf("-pages: %q is not a record count", f)
 		}
 		c.pages[n] = benchdata.QueryPage(n)
+		c.xmlPages[n] = benchdata.QueryPageXML(n)
 	}
 	// No write timeout: a Bulk API result may take minutes to send.
 	return serve("crm", *listen, &http.Server{Handler: c, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second})
@@ -85,16 +87,19 @@ func runCRM(args []string) error {
 
 // benchCRM answers the two Salesforce calls the benchmark makes.
 type benchCRM struct {
-	pages map[int][]byte // query results by record count
+	pages    map[int][]byte // query results by record count
+	xmlPages map[int][]byte // the same in REST XML
 }
 
 var (
 	jsonType = []string{"application/json;charset=UTF-8"}
+	xmlType  = []string{"application/xml;charset=UTF-8"}
 	csvType  = []string{"text/csv"}
 	nullLoc  = []string{"null"}
 )
 
-// ServeHTTP answers GET /services/data/vNN.N/query?q=…LIMIT n and GET
+// ServeHTTP answers GET /services/data/vNN.N/query?q=…LIMIT n (in XML when
+// the Accept header asks for it, see wantsXML) and GET
 // /services/data/vNN.N/jobs/query/<id>/results?maxRecords=n; anything
 // else is a Salesforce-shaped 404.
 func (c *benchCRM) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -107,13 +112,16 @@ func (c *benchCRM) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case rest == "query":
 		n, ok := soqlLimit(r.URL.Query().Get("q"))
-		doc := c.pages[n]
+		doc, ct := c.pages[n], jsonType
+		if wantsXML(r.Header.Get("Accept")) {
+			doc, ct = c.xmlPages[n], xmlType
+		}
 		if !ok || doc == nil {
 			notFound(w)
 			return
 		}
 		h := w.Header()
-		h["Content-Type"] = jsonType
+		h["Content-Type"] = ct
 		h["Content-Length"] = []string{strconv.Itoa(len(doc))}
 		_, _ = w.Write(doc)
 	case strings.HasPrefix(rest, "jobs/query/") && strings.HasSuffix(rest, "/results"):
@@ -126,6 +134,22 @@ func (c *benchCRM) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		notFound(w)
 	}
+}
+
+// wantsXML reports whether a REST answer is XML, as Salesforce decides it
+// from the Accept header: the first of JSON and XML it names (XML being
+// application/xml or text/xml), JSON when it names neither.
+func wantsXML(accept string) bool {
+	for part := range strings.SplitSeq(accept, ",") {
+		mt, _, _ := strings.Cut(part, ";")
+		switch strings.ToLower(strings.TrimSpace(mt)) {
+		case "application/json":
+			return false
+		case "application/xml", "text/xml":
+			return true
+		}
+	}
+	return false
 }
 
 // streamCSV writes n Bulk API 2.0 rows, chunked, 64 KB at a time from

@@ -66,3 +66,38 @@ func TestServeRefusesOtherAddresses(t *testing.T) {
 		}
 	}
 }
+
+// Asked with Accept: application/xml (or text/xml before JSON), the CRM
+// answers the same records in REST XML, labelled as Salesforce labels it;
+// JSON otherwise.
+func TestCRMQueryXML(t *testing.T) {
+	c := &benchCRM{pages: map[int][]byte{8: benchdata.QueryPage(8)}, xmlPages: map[int][]byte{8: benchdata.QueryPageXML(8)}}
+	for accept, wantXML := range map[string]bool{
+		"application/xml": true, "text/xml": true, "application/xml;q=0.9, */*": true, "text/xml, application/json": true,
+		"": false, "*/*": false, "application/json": false, "application/json, application/xml": false,
+	} {
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest(http.MethodGet, queryPath(8), nil)
+		if accept != "" {
+			req.Header.Set("Accept", accept)
+		}
+		c.ServeHTTP(rec, req)
+		res := rec.Result()
+		body, _ := io.ReadAll(res.Body)
+		want, ct := benchdata.QueryPage(8), "application/json;charset=UTF-8"
+		if wantXML {
+			want, ct = benchdata.QueryPageXML(8), "application/xml;charset=UTF-8"
+		}
+		if res.StatusCode != 200 || string(body) != string(want) || res.Header.Get("Content-Type") != ct ||
+			res.Header.Get("Content-Length") != strconv.Itoa(len(want)) {
+			t.Errorf("Accept %q: status %d, %d bytes, Content-Type %q; want %q", accept, res.StatusCode, len(body), res.Header.Get("Content-Type"), ct)
+		}
+	}
+	req := httptest.NewRequest(http.MethodGet, queryPath(9), nil)
+	req.Header.Set("Accept", "application/xml")
+	rec := httptest.NewRecorder()
+	c.ServeHTTP(rec, req)
+	if rec.Code != 404 {
+		t.Errorf("an XML page not generated: status %d, want 404", rec.Code)
+	}
+}

@@ -1,7 +1,8 @@
 // Package benchdata generates the Salesforce payloads Veil's benchmarks
 // send through it (cmd/veilbench, BenchmarkProxySizes): Contacts as the
-// REST API returns them in query results (about 1.26 KB of JSON each) and
-// as Bulk API 2.0 CSV rows (about 100 bytes), deterministic (record i is
+// REST API returns them in query results (about 1.26 KB of JSON each; the
+// same records in REST XML, about 1.6 KB each, in xml.go) and as Bulk API
+// 2.0 CSV rows (about 100 bytes), deterministic (record i is
 // always the same), each with PIIPerRecord personal values Veil detects:
 // FirstName, LastName (field hints), Email, Phone (a number libphonenumber
 // holds valid) and MailingStreet (field hint), among ids, dates,
