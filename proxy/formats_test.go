@@ -2,6 +2,7 @@ package proxy_test
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/xml"
 	"io"
 	"net/http"
@@ -67,6 +68,9 @@ func formatUpstream(t *testing.T) *upstream {
 			ct, body = "text/plain", "\xef\xbb\xbf"+`{"Email":"`+fmtEmail+`","SSN__c":"`+fmtSSN+`"}`
 		case "utf16 json":
 			ct, body = "application/json; charset=utf-16le", string(utf16le(`{"Email":"`+fmtEmail+`","SSN__c":"`+fmtSSN+`"}`))
+		case "multipart":
+			ct, body = "multipart/mixed; boundary=b1", "--b1\r\nContent-Type: application/json\r\n\r\n"+`{"Email":"`+fmtEmail+`"}`+
+				"\r\n--b1\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: base64\r\n\r\n"+base64.StdEncoding.EncodeToString([]byte("SSN "+fmtSSN))+"\r\n--b1--\r\n"
 		}
 		w.Header().Set("Content-Type", ct)
 		_, _ = io.WriteString(w, body)
@@ -139,6 +143,21 @@ func TestResponsesInEveryFormatAreInspected(t *testing.T) {
 		{"bom json as text", sfContact, func(t *testing.T, b []byte) {
 			if !bytes.HasPrefix(b, []byte("\xef\xbb\xbf{")) {
 				t.Errorf("the byte-order mark was lost: %q", b)
+			}
+		}},
+		{"multipart", sfContact, func(t *testing.T, b []byte) {
+			if !bytes.HasPrefix(b, []byte("--b1\r\nContent-Type: application/json\r\n\r\n{")) || !bytes.HasSuffix(b, []byte("\r\n--b1--\r\n")) {
+				t.Errorf("the parts lost their shape: %q", b)
+			}
+			i := bytes.Index(b, []byte("base64\r\n\r\n"))
+			if i < 0 {
+				t.Fatalf("no base64 part: %q", b)
+			}
+			enc := b[i+len("base64\r\n\r\n"):]
+			enc = enc[:bytes.Index(enc, []byte("\r\n--b1"))]
+			dec, err := base64.StdEncoding.DecodeString(string(bytes.ReplaceAll(enc, []byte("\r\n"), nil)))
+			if err != nil || bytes.Contains(dec, []byte(fmtSSN)) || !bytes.HasPrefix(dec, []byte("SSN ")) {
+				t.Errorf("the base64 part: %q %v", dec, err)
 			}
 		}},
 		{"utf16 json", sfContact, func(t *testing.T, b []byte) {
