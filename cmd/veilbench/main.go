@@ -4,8 +4,9 @@
 // throughput, latency percentiles and CPU per request for Salesforce query
 // results of 1 KB to 1 MB (and the same records in REST XML at 1 KB to
 // 100 KB, with the CPU Veil spends on XML against JSON), the latency Veil adds at half its saturation
-// rate (open loop, no coordinated omission), and a Bulk API 2.0 download
-// of about a gigabyte through Veil (rows checked, peak RSS, MB/s).
+// rate (open loop, no coordinated omission), and downloads of about a
+// gigabyte through Veil, a Bulk API 2.0 result in CSV and a Bulk API 1.0
+// one in XML (records checked, peak RSS, MB/s).
 //
 // Every server is its own process, so that each one's CPU is read apart
 // from /proc: the bench CRM (`veilbench crm`), the bare proxy
@@ -111,6 +112,7 @@ type options struct {
 	phases       map[string]bool
 
 	streamBytes   int64
+	streamFormats map[string]bool // csv, xml
 	streamTimeout time.Duration
 	streamWrite   time.Duration
 	requireStream bool
@@ -141,7 +143,8 @@ func parseOptions(args []string) (options, error) {
 	fs.IntVar(&o.openConns, "open-conns", 64, "most connections in flight in the open loop")
 	fs.Float64Var(&o.loadFraction, "load", 0.5, "open-loop rate as a fraction of Veil's saturation throughput for the size")
 	phases := fs.String("phases", "saturation,open,stream", "phases to run: saturation, open (needs saturation), stream")
-	streamSize := fs.String("stream-bytes", "1GiB", "size of the Bulk API 2.0 result of the stream phase")
+	streamSize := fs.String("stream-bytes", "1GiB", "size of each result of the stream phase")
+	formats := fs.String("stream-formats", "csv,xml", "results the stream phase downloads: csv (a Bulk API 2.0 query result), xml (a Bulk API 1.0 one)")
 	fs.DurationVar(&o.streamTimeout, "stream-timeout", 4*time.Minute, "longest a download of the stream phase may take")
 	fs.DurationVar(&o.streamWrite, "stream-write-timeout", 15*time.Minute, "timeouts.write of the Veil serving the stream phase (Veil's default, 2m, would cut a slow download)")
 	fs.BoolVar(&o.requireStream, "require-stream", false, "fail the run (exit 1) when the download through Veil does not succeed")
@@ -200,6 +203,15 @@ func parseOptions(args []string) (options, error) {
 	}
 	if o.streamBytes, err = parseSize(*streamSize); err != nil {
 		return o, fmt.Errorf("-stream-bytes: %w", err)
+	}
+	o.streamFormats = map[string]bool{}
+	for f := range strings.SplitSeq(*formats, ",") {
+		switch f = strings.TrimSpace(f); f {
+		case csvStream.name, xmlStream.name:
+			o.streamFormats[f] = true
+		default:
+			return o, fmt.Errorf("-stream-formats: unknown format %q", f)
+		}
 	}
 	o.phases = map[string]bool{}
 	for p := range strings.SplitSeq(*phases, ",") {

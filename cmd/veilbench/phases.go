@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -62,13 +61,23 @@ func drive(ctx context.Context, o options, out io.Writer) (rep *report, err erro
 		printAudit(out, rep.Audit)
 	}
 	if o.phases[phaseStream] {
-		rep.Stream, err = streamPhase(ctx, e, o)
-		printStream(out, rep.Stream)
-		if err == nil && o.requireStream && !streamOK(rep.Stream) {
-			err = errors.New("the download through Veil did not succeed (-require-stream)")
-		}
-		if err != nil {
-			return rep, err
+		for _, f := range streamFormats {
+			if !o.streamFormats[f.name] {
+				continue
+			}
+			rs, err := streamPhase(ctx, e, o, f)
+			if f.name == xmlStream.name {
+				rep.StreamXML = rs
+			} else {
+				rep.Stream = rs
+			}
+			printStream(out, f, rs)
+			if err == nil && o.requireStream && !streamOK(rs) {
+				err = fmt.Errorf("the %s download through Veil did not succeed (-require-stream)", f.unit)
+			}
+			if err != nil {
+				return rep, err
+			}
 		}
 	}
 	return rep, nil
@@ -269,35 +278,35 @@ func auditTotals(ctx context.Context, e *env) (*auditSummary, error) {
 	return a, nil
 }
 
-// streamPhase downloads a Bulk API 2.0 result of o.streamBytes directly
+// streamPhase downloads a result in format f of o.streamBytes directly
 // (the ceiling of client and CRM) and through a fresh Veil, alone on the
 // machine but for the CRM and Redis, so that its peak RSS (VmHWM, since it
 // started) is the download's. With -quiet-wait, a download through Veil
 // that other programs disturbed is made once more, through another fresh
 // Veil, and the least disturbed kept. A download through Veil that fails
 // is a result, not an error; only a run that cannot take place is.
-func streamPhase(ctx context.Context, e *env, o options) ([]streamResult, error) {
-	rows, sent := csvRowsFor(o.streamBytes)
+func streamPhase(ctx context.Context, e *env, o options, f streamFormat) ([]streamResult, error) {
+	rows, sent := f.sizeFor(o.streamBytes)
 	if e.veil != nil {
 		e.veil.stop(10 * time.Second) // the measured phases' Veil: its memory is not the stream's
 	}
 	waitQuiet(ctx, o.quietWait)
-	progress("stream: %s (%d rows) directly", sizeLabel(o.streamBytes), rows)
-	direct := downloadMeasured(ctx, o.streamTimeout, "direct", e.crmURL, rows, sent, false,
+	progress("stream: %s of %s (%d records) directly", sizeLabel(o.streamBytes), f.unit, rows)
+	direct := downloadMeasured(ctx, o.streamTimeout, f, "direct", e.crmURL, rows, sent, false,
 		map[string]int{"crm": e.crm.pid(), "redis": e.redis.pid()})
 	if err := ctx.Err(); err != nil {
 		return []streamResult{direct}, err
 	}
 	var best streamResult
 	for attempt := 1; ; attempt++ {
-		sv, err := e.startVeil(ctx, fmt.Sprintf("veil-stream-%d", attempt), o.streamWrite)
+		sv, err := e.startVeil(ctx, fmt.Sprintf("veil-stream-%s-%d", f.name, attempt), o.streamWrite)
 		if err != nil {
 			return []streamResult{direct}, err
 		}
 		e.veil = sv
 		waitQuiet(ctx, o.quietWait)
-		progress("stream: %s (%d rows) through Veil", sizeLabel(o.streamBytes), rows)
-		r := downloadMeasured(ctx, o.streamTimeout, "veil", sv.url, rows, sent, true,
+		progress("stream: %s of %s (%d records) through Veil", sizeLabel(o.streamBytes), f.unit, rows)
+		r := downloadMeasured(ctx, o.streamTimeout, f, "veil", sv.url, rows, sent, true,
 			map[string]int{"proxy": sv.pid(), "crm": e.crm.pid(), "redis": e.redis.pid()})
 		sv.stop(10 * time.Second)
 		if attempt == 1 || r.OtherCPU < best.OtherCPU {
@@ -314,7 +323,7 @@ func streamPhase(ctx context.Context, e *env, o options) ([]streamResult, error)
 
 // downloadMeasured downloads (within timeout) and reads the CPU of procs
 // during it, and the proxy's peak RSS before and after.
-func downloadMeasured(ctx context.Context, timeout time.Duration, name, base string, rows int, sent int64, wantTransformed bool, procs map[string]int) streamResult {
+func downloadMeasured(ctx context.Context, timeout time.Duration, f streamFormat, name, base string, rows int, sent int64, wantTransformed bool, procs map[string]int) streamResult {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	w := newCPUWatch(procs)
@@ -324,9 +333,9 @@ func downloadMeasured(ctx context.Context, timeout time.Duration, name, base str
 		startRSS, _ = readStatusKB(proxy, "VmHWM")
 	}
 	if err := w.start(); err != nil {
-		return streamResult{Target: name, Err: err.Error()}
+		return streamResult{Format: f.name, Target: name, Err: err.Error()}
 	}
-	r := download(ctx, base, rows, sent, wantTransformed)
+	r := download(ctx, f, base, rows, sent, wantTransformed)
 	r.Target = name
 	if err := w.stop(); err != nil {
 		r.Err = strings.TrimPrefix(r.Err+"; "+err.Error(), "; ")

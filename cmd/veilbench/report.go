@@ -27,7 +27,8 @@ type report struct {
 	XMLvsJSON  []formatRatio  `json:"xml_vs_json,omitempty"`
 	Open       []measured     `json:"open_loop,omitempty"`
 	Audit      *auditSummary  `json:"audit,omitempty"`
-	Stream     []streamResult `json:"stream,omitempty"`
+	Stream     []streamResult `json:"stream,omitempty"`     // Bulk API 2.0, CSV
+	StreamXML  []streamResult `json:"stream_xml,omitempty"` // Bulk API 1.0, XML
 }
 
 // machine is where the run took place.
@@ -91,6 +92,7 @@ func settingsOf(o options) map[string]any {
 		"conns": o.conns, "warmup": o.warmup.String(), "duration": o.duration.String(),
 		"open_duration": o.openDuration.String(), "open_conns": o.openConns, "load": o.loadFraction,
 		"phases": slices.Sorted(maps.Keys(o.phases)), "stream_bytes": o.streamBytes,
+		"stream_formats":  slices.Sorted(maps.Keys(o.streamFormats)),
 		"principal_roles": []string{"analyst"}, "quiet_wait": o.quietWait.String(), "rounds": o.rounds,
 		"sizes": o.sizes, "xml_sizes": o.xmlSizes,
 	}
@@ -288,9 +290,9 @@ func printAudit(out io.Writer, a *auditSummary) {
 
 // printStream prints the downloads of the stream phase, and what each
 // cost the processes.
-func printStream(out io.Writer, rs []streamResult) {
-	fmt.Fprintln(out, "Stream (Bulk API 2.0 query result, CSV, as the analyst)")
-	t := newTable(out, "target", "status", "X-Veil-Error", "rows", "e-mails transformed", "CSV bytes", "bytes received", "s", "MB/s in", "MB/s out", "ok")
+func printStream(out io.Writer, f streamFormat, rs []streamResult) {
+	fmt.Fprintf(out, "Stream (%s, as the analyst)\n", f.title)
+	t := newTable(out, "target", "status", "X-Veil-Error", "records", "e-mails transformed", f.unit+" bytes", "bytes received", "s", "MB/s in", "MB/s out", "ok")
 	for _, r := range rs {
 		code := r.VeilError
 		if code == "" {
@@ -307,7 +309,7 @@ func printStream(out io.Writer, rs []streamResult) {
 		}
 	}
 	fmt.Fprintln(out)
-	fmt.Fprintln(out, "Stream resources (peak RSS goal ≤ 128 MB; CPU seconds over the download)")
+	fmt.Fprintf(out, "Stream resources, %s (peak RSS goal ≤ 128 MB; CPU seconds over the download)\n", f.unit)
 	t = newTable(out, "target", "proxy VmHWM MB before", "proxy VmHWM MB after", "proxy CPU s", "CRM CPU s", "redis CPU s", "client CPU s", "other CPU s")
 	for _, r := range rs {
 		before, peak, cpu := "-", "-", "-"

@@ -63,8 +63,9 @@ func serve(name, addr string, srv *http.Server) error {
 // runCRM is `veilbench crm`: a Salesforce that costs as little CPU as it
 // can. Query results are generated once, at start, for each record count
 // of -pages, in JSON and in REST XML, and answered by the SOQL's LIMIT in
-// the format the Accept header asks for; Bulk API 2.0 query results are
-// generated while they are written (never held), maxRecords rows.
+// the format the Accept header asks for; Bulk API 2.0 (CSV) and 1.0 (XML)
+// query results are generated while they are written (never held),
+// maxRecords (records) records.
 func runCRM(args []string) error {
 	fs := flag.NewFlagSet("crm", flag.ContinueOnError)
 	listen := fs.String("listen", "127.0.0.1:0", "listen address (loopback)")
@@ -99,10 +100,17 @@ var (
 )
 
 // ServeHTTP answers GET /services/data/vNN.N/query?q=…LIMIT n (in XML when
-// the Accept header asks for it, see wantsXML) and GET
-// /services/data/vNN.N/jobs/query/<id>/results?maxRecords=n; anything
-// else is a Salesforce-shaped 404.
+// the Accept header asks for it, see wantsXML), GET
+// /services/data/vNN.N/jobs/query/<id>/results?maxRecords=n (Bulk API 2.0,
+// CSV) and GET /services/async/NN.N/job/<id>/batch/<id>/result/<id>?records=n
+// (Bulk API 1.0, XML); anything else is a Salesforce-shaped 404.
 func (c *benchCRM) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if rest, ok := strings.CutPrefix(r.URL.Path, "/services/async/"); ok && r.Method == http.MethodGet {
+		if n, ok := bulkV1Records(rest, r.URL.Query().Get("records")); ok {
+			streamBulkXML(w, n)
+			return
+		}
+	}
 	rest, ok := strings.CutPrefix(r.URL.Path, "/services/data/")
 	if !ok || r.Method != http.MethodGet {
 		notFound(w)
