@@ -192,6 +192,7 @@ func (in *Inspector) InspectResponse(res *http.Response) error {
 	route := sc.Route
 	r := res.Request
 	ctx, status := r.Context(), res.StatusCode
+	crmRequestID(res.Header)
 	ct := res.Header.Get("Content-Type")
 	msg := &Message{
 		Direction: DirResponse, Route: route, Method: r.Method, Path: r.URL.Path, Scope: sc, ContentType: ct,
@@ -532,7 +533,20 @@ func setBody(res *http.Response, body io.ReadCloser, n int) {
 	res.Header.Set("Content-Length", strconv.Itoa(n))
 }
 
-// replaceWithError turns res into e rendered in the route's CRM format.
+// CRMRequestIDHeader carries the CRM's own request id: X-Request-Id is
+// Veil's, set once by the listener on every answer.
+const CRMRequestIDHeader = "X-Crm-Request-Id"
+
+// crmRequestID moves the CRM's X-Request-Id out of the way of Veil's.
+func crmRequestID(h http.Header) {
+	if v := h.Values("X-Request-Id"); len(v) > 0 {
+		h.Del("X-Request-Id")
+		h[CRMRequestIDHeader] = v
+	}
+}
+
+// replaceWithError turns res into e rendered in the route's CRM format
+// (the listener adds Veil's X-Request-Id, as to every answer).
 func replaceWithError(res *http.Response, dialect string, e *crm.Error, sc *scope.Scope) {
 	b := e.Body(dialect)
 	h := http.Header{}
@@ -541,7 +555,6 @@ func replaceWithError(res *http.Response, dialect string, e *crm.Error, sc *scop
 	if e.DecisionID != "" {
 		h.Set("X-Veil-Decision-Id", e.DecisionID)
 	}
-	h.Set("X-Request-Id", sc.RequestID)
 	status := e.HTTPStatus()
 	res.StatusCode = status
 	res.Status = strconv.Itoa(status) + " " + http.StatusText(status)

@@ -1,0 +1,50 @@
+package proxy_test
+
+import (
+	"io"
+	"net/http"
+	"testing"
+)
+
+// Veil's X-Request-Id appears once on every answer, its own 502s
+// included; the CRM's request id stays visible as X-Crm-Request-Id.
+func TestRequestIDOncePerAnswer(t *testing.T) {
+	u := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Request-Id", "crm-"+r.Header.Get("X-Case"))
+		switch r.Header.Get("X-Case") {
+		case "text 503":
+			w.Header().Set("Content-Type", "text/plain")
+			w.WriteHeader(503)
+			_, _ = io.WriteString(w, "down")
+		case "bad gzip":
+			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("Content-Encoding", "gzip")
+			_, _ = io.WriteString(w, "not gzip at all")
+		case "sf 503":
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(503)
+			_, _ = io.WriteString(w, `[{"message":"down","errorCode":"SERVER_UNAVAILABLE"}]`)
+		default:
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = io.WriteString(w, `{"Id":"003A"}`)
+		}
+	})
+	h, _ := startHostile(t, u)
+	for _, c := range []struct {
+		name   string
+		status int
+	}{{"ok", 200}, {"text 503", 502}, {"bad gzip", 502}, {"sf 503", 503}} {
+		res := send(t, "GET", h.veil+sfContact, "demo-admin", "", "", "X-Case", c.name)
+		if res.status != c.status {
+			t.Errorf("%s: status %d, want %d: %s", c.name, res.status, c.status, res.body)
+		}
+		if ids := res.header.Values("X-Request-Id"); len(ids) != 1 || ids[0] == "crm-"+c.name {
+			t.Errorf("%s: X-Request-Id %q, want Veil's once", c.name, ids)
+		}
+		if got := res.header.Values("X-Crm-Request-Id"); c.name == "ok" || c.name == "sf 503" {
+			if len(got) != 1 || got[0] != "crm-"+c.name {
+				t.Errorf("%s: X-Crm-Request-Id %q", c.name, got)
+			}
+		}
+	}
+}
