@@ -28,7 +28,7 @@ func TestCoverageThroughVeil(t *testing.T) {
 		xmlContact  = `<?xml version="1.0" encoding="UTF-8"?><Contact><Id>003A000000hostile</Id><Email>jane.doe@example.com</Email></Contact>`
 		jsonPatch   = `{"LastName":"Doe"}`
 		xmlPatch    = `<Contact><LastName>Doe</LastName></Contact>`
-		download    = "/services/data/v62.0/sobjects/ContentVersion/068x/VersionData"
+		download    = "/services/data/v62.0/sobjects/ContentVersion/068000000000001AAA/VersionData" // a Salesforce id: kept in the audit path
 	)
 	u := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
 		switch r.Header.Get("X-Case") {

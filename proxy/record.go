@@ -3,7 +3,6 @@ package proxy
 import (
 	"context"
 	"slices"
-	"strings"
 
 	"go.uber.org/zap"
 
@@ -46,7 +45,7 @@ type Summary struct {
 	Actions    map[string]int // findings by the action applied
 	RecordIDs  []string       // records holding findings
 	PIIRecords int            // records holding findings, with or without an id
-	Path       string         // the URL path, detected segments as "[category]"
+	Path       string         // the URL path as audited (auditPath): known segments, "[category]", "[segment]"
 
 	// A streamed response's (stream.go): its chunks, and the record ids
 	// past the bound of its event.
@@ -55,7 +54,7 @@ type Summary struct {
 
 // summarize fills the counts and ids of a decided message.
 func summarize(in *policy.Input, m *Message, urls []urlFind) Summary {
-	s := Summary{Path: m.Path}
+	s := Summary{Path: auditPath(m.Route, m.Path, urls)} // safepath.go
 	if len(in.Findings) > 0 {
 		s.Categories = make(map[string]int, 4)
 		for _, f := range in.Findings {
@@ -68,34 +67,7 @@ func summarize(in *policy.Input, m *Message, urls []urlFind) Summary {
 			s.RecordIDs = append(s.RecordIDs, r.ID)
 		}
 	}
-	if len(urls) > 0 {
-		s.Path = safePath(m.Path, urls)
-	}
 	return s
-}
-
-// safePath is path with each segment that holds a finding replaced by
-// "[category]": a HubSpot record id may be an e-mail address.
-func safePath(path string, urls []urlFind) string {
-	var cats map[int]string
-	for _, u := range urls {
-		if u.v.in == InPath {
-			if cats == nil {
-				cats = map[int]string{}
-			}
-			cats[u.v.index] = u.category
-		}
-	}
-	if cats == nil {
-		return path
-	}
-	segs := strings.Split(strings.TrimPrefix(path, "/"), "/")
-	for i, c := range cats {
-		if i < len(segs) {
-			segs[i] = "[" + c + "]"
-		}
-	}
-	return "/" + strings.Join(segs, "/")
 }
 
 // observeInventory feeds the inventory with a message's findings, one

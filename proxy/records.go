@@ -2,7 +2,11 @@ package proxy
 
 import (
 	"slices"
+	"strconv"
 	"strings"
+
+	"github.com/veil-proxy/veil/proxy/body"
+	"github.com/veil-proxy/veil/proxy/crm"
 )
 
 // recordInfo is what the walk learns of one record of a message.
@@ -27,7 +31,86 @@ type recordTable struct {
 	ids    []byte              // every record's id, in turn
 	idEnds []idSpan            // where each record's id is in ids
 	flags  []flagSet           // consent flags, in the order the walk met them
+
+	// Nested records (crm.RecordOf: a composite subresponse's, a
+	// subquery's) are numbered from nestedBase as the walk meets them,
+	// known by their path; the last one met is kept by its segments, so
+	// that a record's values, which come one after the other, build and
+	// look up its key once.
+	nested map[string]int
+	last   []pathSeg
+	names  []byte
+	lastN  int
+
+	budget *inspectBudget // nil: no budget, no context (budget.go)
 }
+
+// nestedBase is the first index of a nested record: far above any index
+// a list of records in a body can reach (a 4 GiB stream holds fewer
+// elements), and exact in a policy's numbers (below 2^53).
+const nestedBase = 1 << 40
+
+type pathSeg struct{ from, to, index int } // a name in names, or an index (from < 0)
+
+// Nested numbers the nested record the first depth segments of p lead
+// to (crm.Numberer).
+func (t *recordTable) Nested(p crm.Path, depth int) int {
+	if t.nested != nil && t.sameLast(p, depth) {
+		return t.lastN
+	}
+	t.last, t.names = t.last[:0], t.names[:0]
+	var key []byte
+	for i := range depth {
+		k, idx := p.Seg(i)
+		if k == nil {
+			t.last = append(t.last, pathSeg{-1, -1, idx})
+			key = strconv.AppendInt(append(key, "/#"...), int64(idx), 10)
+			continue
+		}
+		from := len(t.names)
+		t.names = append(t.names, k...)
+		t.last = append(t.last, pathSeg{from, len(t.names), 0})
+		key = append(append(key, "/k"...), body.EscapePointerToken(string(k))...)
+	}
+	if t.nested == nil {
+		t.nested = map[string]int{}
+	}
+	n, ok := t.nested[string(key)]
+	if !ok {
+		n = nestedBase + len(t.nested)
+		t.nested[string(key)] = n
+	}
+	t.lastN = n
+	return n
+}
+
+// sameLast reports whether p's first depth segments are the last nested
+// record's.
+func (t *recordTable) sameLast(p crm.Path, depth int) bool {
+	if len(t.last) != depth {
+		return false
+	}
+	for i := depth - 1; i >= 0; i-- { // indexes differ soonest at the end
+		s := t.last[i]
+		k, idx := p.Seg(i)
+		if k == nil {
+			if s.from >= 0 || s.index != idx {
+				return false
+			}
+		} else if s.from < 0 || string(k) != string(t.names[s.from:s.to]) {
+			return false
+		}
+	}
+	return true
+}
+
+// isNested reports whether record index i is a nested record's.
+func isNested(i int) bool { return i >= nestedBase }
+
+// tick counts a value or record met by a walk and, every so often, says
+// whether inspection must stop: the client went away, or the message's
+// inspection budget is spent (budget.go).
+func (t *recordTable) tick() error { return t.budget.tick() }
 
 type idSpan struct{ rec, from, to int }
 

@@ -1,8 +1,13 @@
 package proxy
 
 import (
+	"context"
 	"maps"
+	"strings"
 	"testing"
+
+	"github.com/veil-proxy/veil/policy"
+	"github.com/veil-proxy/veil/proxy/crm"
 )
 
 func TestRecordTable(t *testing.T) {
@@ -47,5 +52,83 @@ func TestRecordTable(t *testing.T) {
 	}
 	if !maps.Equal(r2.consent, map[string]bool{"email": false}) || !maps.Equal(far.consent, map[string]bool{"email": true}) {
 		t.Errorf("consent %v %v", r2.consent, far.consent)
+	}
+}
+
+// Records nested in a composite's subresponses, a graph, a batch and a
+// subquery are records of their own in the policy input: their id, their
+// object, their consent flags, their findings; indexes unique.
+func TestNestedRecordsAreRecords(t *testing.T) {
+	d := &decider{make: func(*policy.Input) (*policy.Decision, error) { return &policy.Decision{ID: "d", Allow: true}, nil }}
+	c := func(id string, out bool) string {
+		return `{"attributes":{"type":"Contact"},"Id":"` + id + `","Email":"` + id + `@example.com","HasOptedOutOfEmail":` + map[bool]string{true: "true", false: "false"}[out] + `}`
+	}
+	for _, tt := range []struct {
+		name string
+		call crm.Call
+		body string
+		out  map[string]bool // record id → opted out
+	}{
+		{"composite", crm.Call{Operation: crm.OpComposite, Collection: true},
+			`{"compositeResponse":[{"body":` + c("c1", true) + `,"httpStatusCode":200,"referenceId":"a"},
+			 {"body":{"totalSize":2,"done":true,"records":[` + c("c2", false) + `,` + c("c3", true) + `]},"httpStatusCode":200,"referenceId":"b"},
+			 {"body":[` + c("c4", true) + `],"httpStatusCode":200,"referenceId":"c"}]}`,
+			map[string]bool{"c1": true, "c2": false, "c3": true, "c4": true}},
+		{"graph", crm.Call{Operation: crm.OpComposite, Collection: true},
+			`{"graphs":[{"graphId":"g","graphResponse":{"compositeResponse":[{"body":` + c("g1", true) + `},{"body":{"records":[` + c("g2", false) + `]}}]},"isSuccessful":true}]}`,
+			map[string]bool{"g1": true, "g2": false}},
+		{"batch", crm.Call{Operation: crm.OpComposite, Collection: true},
+			`{"hasErrors":false,"results":[{"statusCode":200,"result":` + c("b1", true) + `},{"statusCode":200,"result":{"records":[` + c("b2", false) + `,` + c("b3", true) + `]}}]}`,
+			map[string]bool{"b1": true, "b2": false, "b3": true}},
+		{"subquery", crm.Call{Operation: crm.OpQuery, Object: "Account", Collection: true},
+			`{"records":[{"attributes":{"type":"Account"},"Id":"a1","Contacts":{"totalSize":2,"done":true,"records":[` + c("s1", true) + `,` + c("s2", false) + `]},
+			  "Cases":{"records":[` + c("s3", false) + `]}}]}`,
+			map[string]bool{"s1": true, "s2": false, "s3": false}},
+		{"collections", crm.Call{Operation: crm.OpComposite, Object: "Contact", Collection: true},
+			`[` + c("k1", true) + `,` + c("k2", false) + `]`, map[string]bool{"k1": true, "k2": false}},
+	} {
+		m := message()
+		m.Call, m.Body = tt.call, []byte(tt.body)
+		if res := pipe(d).Process(context.Background(), m); res.Err != nil {
+			t.Fatalf("%s: %v", tt.name, res.Err)
+		}
+		in := d.seen
+		byIndex := map[int]policy.Record{}
+		for _, r := range in.Records {
+			if _, dup := byIndex[r.Index]; dup {
+				t.Fatalf("%s: index %d twice", tt.name, r.Index)
+			}
+			byIndex[r.Index] = r
+		}
+		got := map[string]bool{}
+		for _, f := range in.Findings {
+			r, ok := byIndex[f.Record]
+			if !ok || f.Category != "email" || !strings.HasPrefix(f.Pointer, r.Pointer+"/") {
+				t.Errorf("%s: finding %+v not in its record %+v", tt.name, f, r)
+				continue
+			}
+			if r.Object != "Contact" || f.Pointer != r.Pointer+"/Email" || r.ID == "" {
+				t.Errorf("%s: record %+v of %+v", tt.name, r, f)
+			}
+			got[r.ID] = r.Consent[crm.ConsentEmailOptOut]
+		}
+		if !maps.Equal(got, tt.out) {
+			t.Errorf("%s: consent %v, want %v", tt.name, got, tt.out)
+		}
+	}
+}
+
+// A nested record without its own type is not the call's object: unknown,
+// which consent reads as carrying the flag.
+func TestNestedRecordWithoutTypeIsUnknown(t *testing.T) {
+	d := &decider{make: func(*policy.Input) (*policy.Decision, error) { return &policy.Decision{ID: "d", Allow: true}, nil }}
+	m := message()
+	m.Call = crm.Call{Operation: crm.OpQuery, Object: "Account", Collection: true}
+	m.Body = []byte(`{"records":[{"Id":"a1","Contacts":{"records":[{"Id":"s1","Email":"s1@example.com"}]}}]}`)
+	if res := pipe(d).Process(context.Background(), m); res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	if rs := d.seen.Records; len(rs) != 1 || rs[0].ID != "s1" || rs[0].Object != "" || !isNested(rs[0].Index) {
+		t.Fatalf("records %+v", rs)
 	}
 }

@@ -55,6 +55,9 @@ func (p *Pipeline) walkXML(m *Message, records *recordTable, leaves []leaf, find
 	recs.single = !m.Call.Collection
 	dialect := m.Route.Dialect
 	err = d.Walk(func(v *body.XMLValue) error {
+		if err := records.tick(); err != nil { // the client gone, the budget spent (budget.go)
+			return err
+		}
 		if soap && op == "" && v.Segments() > 2 {
 			if k, _ := v.Segment(1); string(k) == "Body" {
 				k2, _ := v.Segment(2)

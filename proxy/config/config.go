@@ -25,6 +25,7 @@ const (
 	DefaultStreamChunkBytes  = 1 << 20  // decoded bytes of one chunk of a response streamed past max_body_bytes
 	DefaultMaxStreamBytes    = 4 << 30  // decoded bytes of a streamed response
 	DefaultMaxJSONDepth      = 64
+	DefaultInspectionBudget  = 2 * time.Second // wall time to inspect one message (or stream chunk)
 	DefaultReadHeaderTimeout = 10 * time.Second
 	DefaultReadTimeout       = 60 * time.Second
 	DefaultWriteTimeout      = 120 * time.Second
@@ -254,6 +255,21 @@ type Limits struct {
 	// MaxStreamBytes; at or below MaxBodyBytes nothing streams.
 	StreamChunkBytes int64 `yaml:"stream_chunk_bytes"`
 	MaxStreamBytes   int64 `yaml:"max_stream_bytes"`
+	// InspectionBudget bounds the time Veil spends reading one message's
+	// body (each chunk of a streamed one): past it the message is refused
+	// with inspection_budget_exceeded. It is wall time, not CPU time. Unset
+	// is DefaultInspectionBudget (ApplyDefaults); 0 disables the budget (a
+	// client that goes away still stops the inspection). NewPipeline
+	// reads nil as 0.
+	InspectionBudget *time.Duration `yaml:"inspection_budget"`
+}
+
+// Budget is the inspection budget: 0 for none.
+func (l Limits) Budget() time.Duration {
+	if l.InspectionBudget == nil {
+		return 0
+	}
+	return *l.InspectionBudget
 }
 
 // Timeouts of the listener and of the upstream transport.
@@ -380,6 +396,10 @@ func (c *Config) ApplyDefaults() {
 	setDefault(&c.Limits.MaxJSONDepth, DefaultMaxJSONDepth)
 	setDefault(&c.Limits.StreamChunkBytes, DefaultStreamChunkBytes)
 	setDefault(&c.Limits.MaxStreamBytes, DefaultMaxStreamBytes)
+	if c.Limits.InspectionBudget == nil {
+		d := DefaultInspectionBudget
+		c.Limits.InspectionBudget = &d
+	}
 	t := &c.Timeouts
 	setDefault(&t.ReadHeader, DefaultReadHeaderTimeout)
 	setDefault(&t.Read, DefaultReadTimeout)

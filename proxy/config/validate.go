@@ -50,6 +50,9 @@ func (c *Config) Validate() error {
 	if c.Limits.MaxStreamBytes < 0 {
 		p.add("limits.max_stream_bytes: must not be negative")
 	}
+	if c.Limits.Budget() < 0 {
+		p.add("limits.inspection_budget: must not be negative (0 disables it)")
+	}
 	t := c.Timeouts
 	for _, d := range []struct {
 		name string

@@ -32,6 +32,9 @@ type Call struct {
 	// Collection is true when bodies carry many records (under records[],
 	// results[], inputs[] or a top-level array) rather than one object.
 	Collection bool
+	// Records numbers the nested records of the body being walked
+	// (RecordOf); nil outside a walk.
+	Records Numberer
 }
 
 // Classify names the operation and object of a request. It reads the SOQL

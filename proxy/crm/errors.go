@@ -28,6 +28,12 @@ const (
 	CodeAuditUnavailable    = "audit_unavailable"    // audit.on_full: block and the spool is full
 	CodeIdentityUnavailable = "identity_unavailable" // the CRM-session store (identity.sessions) cannot be read
 	CodeInternal            = "internal"             // 500: a bug in Veil (a recovered panic)
+	// CodeInspectionBudgetExceeded: inspecting the body took longer than
+	// limits.inspection_budget (503 on a request, 502 on a response).
+	CodeInspectionBudgetExceeded = "inspection_budget_exceeded"
+	// CodeRequestCanceled: the client went away (its context was
+	// canceled) while Veil inspected the body (499; nobody reads it).
+	CodeRequestCanceled = "request_canceled"
 )
 
 // Error is a refusal by Veil, rendered in the CRM's own error format so

@@ -9,16 +9,49 @@ type Path interface {
 	Seg(i int) (key []byte, index int)
 }
 
+// Numberer numbers a message's nested records (Call.Records): a record
+// inside another structure (a composite subresponse's query body, a
+// parent-child subquery) is known by its path, but its index cannot be
+// read off the path alone and still be unique. The pipeline sets one per
+// message (its record table).
+type Numberer interface {
+	// Nested returns the index of the nested record whose object the
+	// first depth segments of p lead to: the same index for every value
+	// of that record, a different one for every other record.
+	Nested(p Path, depth int) int
+}
+
 // RecordOf returns the record a value belongs to and how many leading path
 // segments lead to that record's object; record is -1 for values outside
 // any record (paging fields, totals). Collections keep their records under
 // records[] (Salesforce query, composite), results[] (HubSpot list, search,
 // batch) or inputs[] (HubSpot batch writes), or in a top-level array; a
-// single-object body is record 0.
+// single-object body is record 0. Their index is their position there.
+//
+// Records nested deeper are records of their own (RecordAt), numbered by
+// c.Records: a Salesforce composite's subresponse bodies
+// (compositeResponse[i].body, graphs[g].graphResponse.compositeResponse[i].body,
+// and their requests), a composite/batch result (results[i].result), a
+// query body's records[] inside any of them, and a parent-child
+// subquery's records (records[i].Contacts.records[j]), at any depth.
+// Without c.Records (nil) a nested record's values are its outermost
+// record's, as a path alone can say.
 func RecordOf(c Call, p Path) (record, depth int) {
-	if p.Len() == 0 {
+	depth, index, nested := RecordAt(c, p)
+	if depth < 0 {
 		return -1, 0
 	}
+	if !nested {
+		return index, depth
+	}
+	if c.Records != nil {
+		return c.Records.Nested(p, depth), depth
+	}
+	return outer(c, p)
+}
+
+// outer is the outermost record of a value: top-level records only.
+func outer(c Call, p Path) (record, depth int) {
 	k0, i0 := p.Seg(0)
 	if k0 == nil { // top-level array
 		return i0, 1
@@ -28,13 +61,115 @@ func RecordOf(c Call, p Path) (record, depth int) {
 	}
 	switch string(k0) {
 	case "records", "results", "inputs":
-		if p.Len() >= 2 {
-			if k1, i1 := p.Seg(1); k1 == nil {
-				return i1, 2
-			}
+		if i, ok := index(p, 1); ok {
+			return i, 2
+		}
+	case "compositeResponse", "compositeRequest":
+		if i, ok := index(p, 1); ok && c.Operation == OpComposite && isKey(p, 2, "body") {
+			return i, 3
 		}
 	}
 	return -1, 0
+}
+
+// RecordAt locates the innermost record holding the value at p: depth is
+// how many leading segments lead to its object (-1: in no record); a
+// record of the body's own list (or a single-object body, or a composite
+// subresponse's body) has its index there, and nested is false; a record
+// found inside one of those, or in a composite graph, is nested, and its
+// index is for a Numberer to give.
+func RecordAt(c Call, p Path) (depth, idx int, nested bool) {
+	n := p.Len()
+	if n == 0 {
+		return -1, -1, false
+	}
+	depth, idx = -1, -1
+	body := false // the record found is a composite subresponse's body, which may hold records
+	k0, i0 := p.Seg(0)
+	switch {
+	case k0 == nil: // top-level array
+		depth, idx = 1, i0
+	case !c.Collection:
+		depth, idx = 0, 0
+	default:
+		switch string(k0) {
+		case "records", "inputs":
+			if i, ok := index(p, 1); ok {
+				depth, idx = 2, i
+			}
+		case "results":
+			if i, ok := index(p, 1); ok {
+				depth, idx = 2, i
+				if c.Operation == OpComposite && isKey(p, 2, "result") {
+					// composite/batch: {"results":[{"statusCode":200,"result":{…}}]}
+					depth, body = 3, true
+				}
+			}
+		case "compositeResponse", "compositeRequest":
+			if i, ok := index(p, 1); ok && c.Operation == OpComposite && isKey(p, 2, "body") {
+				depth, idx, body = 3, i, true
+			}
+		case "graphs":
+			// composite/graph: graphs[g].graphResponse.compositeResponse[i].body
+			// (and the request's graphs[g].compositeRequest[i].body).
+			if _, ok := index(p, 1); ok && c.Operation == OpComposite {
+				at := 2
+				if isKey(p, 2, "graphResponse") {
+					at = 3
+				}
+				if isKey(p, at, "compositeResponse") || isKey(p, at, "compositeRequest") {
+					if _, ok := index(p, at+1); ok && isKey(p, at+2, "body") {
+						depth, body, nested = at+3, true, true
+					}
+				}
+			}
+		}
+	}
+	if depth < 0 {
+		return -1, -1, false
+	}
+	if body {
+		// A subresponse's body: a record, a list of records (sObject
+		// Collections) or a query's result with records[].
+		if _, ok := index(p, depth); ok {
+			depth, nested = depth+1, true
+		} else if isKey(p, depth, "records") {
+			if _, ok := index(p, depth+1); ok {
+				depth, nested = depth+2, true
+			}
+		}
+	}
+	// Parent-child subqueries (and composite/tree children): a record's
+	// member holding {"records":[…]} holds records of their own.
+	for depth+2 < n {
+		k, _ := p.Seg(depth)
+		if k == nil || !isKey(p, depth+1, "records") {
+			break
+		}
+		if _, ok := index(p, depth+2); !ok {
+			break
+		}
+		depth, nested = depth+3, true
+	}
+	return depth, idx, nested
+}
+
+// index returns segment i of p when it is an array index.
+func index(p Path, i int) (int, bool) {
+	if i >= p.Len() {
+		return 0, false
+	}
+	k, idx := p.Seg(i)
+	return idx, k == nil
+}
+
+// isKey reports whether segment i of p is the member name.
+func isKey(p Path, i int, name string) bool {
+	if i >= p.Len() {
+		return false
+	}
+	k, _ := p.Seg(i)
+	return k != nil && string(k) == name
 }
 
 // Record-level meaning of a member.
