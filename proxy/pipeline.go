@@ -44,6 +44,7 @@ type Pipeline struct {
 	log      *zap.Logger
 	limits   body.Limits
 	maxFinds int
+	budget   time.Duration     // limits.inspection_budget, 0: none (budget.go)
 	consent  map[string]string // more consent fields (config policy.consent_fields)
 	vault    Vault             // nil: tokenize refuses, detokenize masks, hash redacts
 	watch    Watcher           // nil: no stats, nothing watched
@@ -64,7 +65,7 @@ const DefaultMaxFindings = 10000
 
 // NewPipeline wires the stages.
 func NewPipeline(s *detectors.Scanner, d Decider, m *metrics.Metrics, log *zap.Logger, lim config.Limits) *Pipeline {
-	return &Pipeline{scanner: s, decider: d, metrics: m, log: log, limits: body.Limits{MaxDepth: lim.MaxJSONDepth}, maxFinds: DefaultMaxFindings}
+	return &Pipeline{scanner: s, decider: d, metrics: m, log: log, limits: body.Limits{MaxDepth: lim.MaxJSONDepth}, maxFinds: DefaultMaxFindings, budget: lim.Budget()}
 }
 
 // SetConsentFields maps more CRM fields to consent keys of the policy
@@ -158,8 +159,11 @@ func (p *Pipeline) Process(ctx context.Context, m *Message) Result {
 		var err error
 		sb := scratchPool.Get().(*scratchBufs)
 		defer sb.put(&leaves, &finds)
-		leaves, finds, err = p.detect(m, in, sb.leaves, sb.finds)
+		leaves, finds, err = p.detect(ctx, m, in, sb.leaves, sb.finds)
 		p.observe(route, dir, "detect", t0)
+		if e := stopped(dir, err); e != nil {
+			return Result{Err: e}
+		}
 		if err != nil {
 			code := crm.CodeInvalidBody
 			if dir == DirResponse {
@@ -256,19 +260,35 @@ func (s *Summary) addAction(a string) {
 }
 
 // detect walks the body, scans every string and number leaf and fills the
-// policy input's records and findings.
-func (p *Pipeline) detect(m *Message, in *policy.Input, leaves []leaf, finds []detectors.Finding) ([]leaf, []detectors.Finding, error) {
+// policy input's records and findings. It stops when ctx is done or the
+// message's inspection budget is spent (budget.go), with the error
+// stopped() turns into the refusal.
+func (p *Pipeline) detect(ctx context.Context, m *Message, in *policy.Input, leaves []leaf, finds []detectors.Finding) ([]leaf, []detectors.Finding, error) {
 	var (
 		records recordTable
 		err     error
 	)
+	records.budget = newBudget(ctx, p.budget)
+	if err := records.budget.check(); err != nil { // a client gone before its body is read
+		return nil, nil, err
+	}
+	// The walk numbers nested records (composite subresponses,
+	// subqueries) in the table: crm.RecordOf asks it through the call.
+	m.Call.Records = &records
 	leaves, finds, err = p.walkFormat(m, &records, leaves, finds)
+	m.Call.Records = nil
+	if err == nil {
+		err = records.budget.check() // the walk's last values, and a walk that never ticks
+	}
 	if err != nil {
 		return nil, nil, err
 	}
 	records.finish()
 
-	var counted pairCounts
+	var (
+		counted  pairCounts
+		overflow findingSampler
+	)
 	defer counted.add(p.metrics.Findings)
 	in.Findings = slices.Grow(in.Findings, min(len(finds), p.maxFinds))
 	for i := range leaves {
@@ -276,15 +296,21 @@ func (p *Pipeline) detect(m *Message, in *policy.Input, leaves []leaf, finds []d
 		for j := l.from; j < l.to; j++ {
 			f := finds[j]
 			counted.inc(f.Category, f.Detector)
-			if len(in.Findings) >= p.maxFinds {
-				in.Truncated = true
-				continue
-			}
-			in.Findings = append(in.Findings, policy.Finding{
+			pf := policy.Finding{
 				ID: j, Record: l.record, In: InBody, Pointer: l.pointer, Field: l.field,
 				Category: f.Category, Detector: f.Detector, Confidence: f.Confidence,
-				TokenCategory: tokenCategory(f, l.value),
-			})
+			}
+			if len(in.Findings) >= p.maxFinds {
+				// Past the cap the policy still hears of every kind of
+				// finding (overflow.sample), so its deny rules fire; the
+				// values themselves are all redacted (apply).
+				in.Truncated = true
+				if !overflow.sample(&pf) {
+					continue
+				}
+			}
+			pf.TokenCategory = tokenCategory(f, l.value)
+			in.Findings = append(in.Findings, pf)
 		}
 	}
 	// Only records that hold findings matter to the policy; sending every
@@ -300,9 +326,12 @@ func (p *Pipeline) detect(m *Message, in *policy.Input, leaves []leaf, finds []d
 			continue
 		}
 		r.listed = true
-		pr := policy.Record{Index: idx, Object: m.Call.Object, ID: r.id, Pointer: r.pointer, Consent: r.consent}
-		if r.object != "" {
-			pr.Object = r.object
+		pr := policy.Record{Index: idx, Object: r.object, ID: r.id, Pointer: r.pointer, Consent: r.consent}
+		if pr.Object == "" && !isNested(idx) {
+			// A nested record (a subquery's) is not of the call's object:
+			// without its own type it stays unknown, which consent reads
+			// as carrying every flag.
+			pr.Object = m.Call.Object
 		}
 		if pr.Consent == nil {
 			if noConsent == nil {
@@ -341,9 +370,30 @@ func (p *Pipeline) walkJSON(m *Message, records *recordTable, leaves []leaf, fin
 		values   []byte // every leaf's value, in turn
 		pointers []byte // every leaf's pointer, in turn
 		ends     = make([]int, 0, cap(leaves))
+		base     = len(leaves) // leaves of earlier parts (multipart) keep their pointers
 	)
 	dialect := m.Route.Dialect
-	err := scanJSON(p.scanner, m.Body, p.limits, func(v *body.Value, f detectors.Field, scratch []detectors.Finding) error {
+	// named keeps a member name holding findings as a name leaf: it cannot
+	// be rewritten, so refusal refuses the message unless the policy
+	// allows it (wrappers.go).
+	named := func(v *body.Value, scratch []detectors.Finding) error {
+		if err := records.tick(); err != nil { // the client gone, the budget spent (budget.go)
+			return err
+		}
+		rec, depth := crm.RecordOf(m.Call, valuePath{v})
+		at := len(values)
+		values = append(values, v.Key...)
+		pointers = v.AppendPointer(pointers)
+		ends = append(ends, len(pointers))
+		leaves = append(leaves, leaf{start: v.Start, value: values[at:len(values):len(values)], record: rec, depth: depth, name: true,
+			from: len(finds), to: len(finds) + len(scratch)})
+		finds = append(finds, scratch...)
+		return nil
+	}
+	err := scanJSONNames(p.scanner, m.Body, p.limits, func(v *body.Value, f detectors.Field, scratch []detectors.Finding) error {
+		if err := records.tick(); err != nil { // the client gone, the budget spent (budget.go)
+			return err
+		}
 		path := valuePath{v}
 		rec, depth := crm.RecordOf(m.Call, path)
 		if rec >= 0 {
@@ -379,13 +429,13 @@ func (p *Pipeline) walkJSON(m *Message, records *recordTable, leaves []leaf, fin
 		l.to = len(finds)
 		leaves = append(leaves, l)
 		return nil
-	})
+	}, named)
 	// One string for every pointer; each leaf's is a slice of it. A value
 	// slice kept from before values grew still points at the bytes it had.
 	all, from := string(pointers), 0
-	for i := range leaves {
+	for i := base; i < len(leaves); i++ {
 		l := &leaves[i]
-		l.pointer, from = all[from:ends[i]], ends[i]
+		l.pointer, from = all[from:ends[i-base]], ends[i-base]
 		if l.record >= 0 {
 			if r := records.at(l.record); r.pointer == "" {
 				r.pointer = pointerPrefix(l.pointer, l.depth)
@@ -418,7 +468,27 @@ func (p *Pipeline) walkFlat(m *Message, records *recordTable, leaves []leaf, fin
 	}
 	if m.Format == FormatCSV {
 		dialect := m.Route.Dialect
-		err := body.WalkCSV(m.Body, body.SniffCSV(m.Body), func(c *body.Cell) error {
+		// A column name holding personal data cannot be rewritten: a name
+		// leaf (refusal), scanned once, on the first data row or, with
+		// none, from the header alone.
+		header := func(col int, name []byte) {
+			scratch = scanName(p.scanner, scratch[:0], name)
+			if len(scratch) > 0 {
+				leaves = append(leaves, leaf{value: append([]byte(nil), name...), pointer: "/header/" + strconv.Itoa(col),
+					record: -1, name: true, from: len(finds), to: len(finds) + len(scratch)})
+				finds = append(finds, scratch...)
+			}
+		}
+		rows := false
+		opts := body.SniffCSV(m.Body)
+		err := body.WalkCSV(m.Body, opts, func(c *body.Cell) error {
+			if err := records.tick(); err != nil { // the client gone, the budget spent (budget.go)
+				return err
+			}
+			if c.Row == 0 {
+				rows = true
+				header(c.Col, c.Column)
+			}
 			if len(c.Value) == 0 {
 				return nil
 			}
@@ -435,9 +505,17 @@ func (p *Pipeline) walkFlat(m *Message, records *recordTable, leaves []leaf, fin
 			}
 			return nil
 		})
+		if err == nil && !rows {
+			for i, name := range csvHeader(m.Body, opts) {
+				header(i, name)
+			}
+		}
 		return leaves, finds, err
 	}
 	err := body.WalkForm(m.Body, func(f *body.FormField) error {
+		if err := records.tick(); err != nil { // the client gone, the budget spent (budget.go)
+			return err
+		}
 		add(f.Start, f.Name, f.Pointer, detectors.Field{Name: string(f.Name)}, true, -1)
 		if len(f.Value) > 0 {
 			add(f.Start, f.Value, f.Pointer, fields.classify(f.Name), false, -1)
@@ -545,7 +623,7 @@ func (p *Pipeline) apply(ctx context.Context, m *Message, dec *policy.Decision, 
 		for j := l.from; j < l.to; j++ {
 			f := finds[j]
 			action := policy.ActionRedact // beyond the policy's view (truncated): fail closed
-			if j < len(in.Findings) && in.Findings[j].ID == j {
+			if j < len(in.Findings) && j < p.maxFinds && in.Findings[j].ID == j {
 				action = dec.ActionFor(in.Findings[j])
 			}
 			// detokenize reveals a Veil token; anything else is already

@@ -32,21 +32,45 @@ func ScanJSON(s *detectors.Scanner, doc []byte, lim body.Limits) ([]DocFinding, 
 }
 
 // scanJSON walks a JSON document and scans every non-empty string and
-// number under its field's hint (the object-aware fieldClassifier). fn
-// sees every scalar leaf, scanned or not, with its field and findings
-// (valid only during the call).
+// number under its field's hint (the object-aware fieldClassifier, the
+// name read through wrappers: hintName). fn sees every scalar leaf,
+// scanned or not, with its field and findings (valid only during the
+// call).
 func scanJSON(s *detectors.Scanner, doc []byte, lim body.Limits, fn func(v *body.Value, f detectors.Field, finds []detectors.Finding) error) error {
-	var fields fieldClassifier
-	var scratch []detectors.Finding
+	return scanJSONNames(s, doc, lim, fn, nil)
+}
+
+// scanJSONNames is scanJSON that scans member names too (scanName), and
+// calls name, unless nil, for every member whose name holds findings, with
+// them (valid only during the call), before fn for its value.
+func scanJSONNames(s *detectors.Scanner, doc []byte, lim body.Limits, fn func(v *body.Value, f detectors.Field, finds []detectors.Finding) error,
+	name func(v *body.Value, finds []detectors.Finding) error) error {
+	var (
+		fields  fieldClassifier
+		props   propertyNamed
+		scratch []detectors.Finding
+	)
 	return body.WalkJSON(doc, lim, func(v *body.Value) error {
+		if name != nil && len(v.Key) > 0 {
+			if scratch = scanName(s, scratch[:0], v.Key); len(scratch) > 0 {
+				if err := name(v, scratch); err != nil {
+					return err
+				}
+			}
+		}
 		if v.Kind == body.KindObject || v.Kind == body.KindArray {
 			return nil
 		}
 		fields.observe(v)
+		props.observe(v)
 		var f detectors.Field
 		scratch = scratch[:0]
 		if (v.Kind == body.KindString || v.Kind == body.KindNumber) && len(v.Str) > 0 {
-			f = fields.classify(fieldName(v))
+			n := props.of(v)
+			if n == nil {
+				n = hintName(v)
+			}
+			f = fields.classify(n)
 			scratch = s.Scan(scratch, v.Str, f)
 		}
 		return fn(v, f, scratch)

@@ -57,8 +57,15 @@ func urlValues(u *url.URL, q url.Values) []urlValue {
 				p += "/" + strconv.Itoa(i)
 			}
 			if k == "q" {
-				for _, lit := range queryLiterals(v) {
+				// The literals under the fields they are compared with, and
+				// the rest of q scanned too: a search term need not be
+				// quoted (parameterizedSearch?q=jane@x.com).
+				lits, gaps := queryParts(v)
+				for _, lit := range lits {
 					out = append(out, urlValue{in: InQuery, pointer: p, field: lit.field, value: lit.value, param: k, index: i, at: lit.at})
+				}
+				for _, g := range gaps {
+					out = append(out, urlValue{in: InQuery, pointer: p, field: k, value: g.value, param: k, index: i, at: g.at})
 				}
 				continue
 			}
@@ -96,8 +103,24 @@ type literal struct {
 // identifier that last preceded it. A query that does not parse (an
 // unterminated literal) is returned whole, so nothing goes unscanned.
 func queryLiterals(q string) []literal {
+	lits, _ := queryParts(q)
+	return lits
+}
+
+// queryParts is queryLiterals, and the text of q outside them (between
+// literals, quotes and braces included): the gaps, each at its offset, so
+// that a search term outside any literal is scanned, and rewritten in
+// place when tokenized, without overlapping a literal. A q that does not
+// parse is one literal and has no gaps.
+func queryParts(q string) (lits, gaps []literal) {
 	var out []literal
 	field, ident := "", ""
+	last := 0 // where the current gap starts
+	gap := func(to int) {
+		if to > last {
+			gaps = append(gaps, literal{value: q[last:to], at: last})
+		}
+	}
 	for i := 0; i < len(q); {
 		c := q[i]
 		switch {
@@ -111,8 +134,10 @@ func queryLiterals(q string) []literal {
 				b.WriteByte(q[j])
 			}
 			if j >= len(q) {
-				return []literal{{value: q}}
+				return []literal{{value: q}}, nil
 			}
+			gap(i + 1)
+			last = j
 			at := i + 1
 			if j-at != b.Len() {
 				at = -1
@@ -122,8 +147,10 @@ func queryLiterals(q string) []literal {
 		case c == '{':
 			j := strings.IndexByte(q[i:], '}')
 			if j < 0 {
-				return []literal{{value: q}}
+				return []literal{{value: q}}, nil
 			}
+			gap(i + 1)
+			last = i + j
 			out = append(out, literal{value: q[i+1 : i+j], at: i + 1})
 			i += j + 1
 		case isIdentStart(c):
@@ -143,7 +170,8 @@ func queryLiterals(q string) []literal {
 			i++
 		}
 	}
-	return out
+	gap(len(q))
+	return out, gaps
 }
 
 // soqlOperator reports whether ident is a keyword between a field and its
