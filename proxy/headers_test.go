@@ -48,3 +48,27 @@ func TestRequestIDOncePerAnswer(t *testing.T) {
 		}
 	}
 }
+
+// A query Veil cannot parse whole is refused with a CRM-shaped 400, never
+// forwarded cut: the CRM would answer another question than was asked.
+func TestUnparsableQueriesAreRefused(t *testing.T) {
+	u := newUpstream(t, nil)
+	h, _ := startHostile(t, u)
+	for _, q := range []string{ // a raw ';' cannot be told from a separator
+		"q=SELECT+Id+FROM+Contact+WHERE+Name+%3D+'a;b'",
+		"q=SELECT+Id+FROM+Contact+WHERE+Name+=+'a;b'",
+		"q=SELECT+Id+FROM+Contact+WHERE+Name+%3D+'100%'",
+		"q=%zz",
+	} {
+		u.reset()
+		res := send(t, "GET", h.veil+"/services/data/v62.0/query?"+q, "demo-admin", "", "")
+		refused(t, res, 400, "invalid_query")
+		if len(u.requests()) != 0 {
+			t.Errorf("%s reached the CRM as %q", q, u.requests()[0].path)
+		}
+	}
+	res := send(t, "GET", h.veil+"/services/data/v62.0/query?q=SELECT+Id+FROM+Contact+WHERE+Name+%3D+'a%3Bb'", "demo-admin", "", "")
+	if res.status != 200 {
+		t.Errorf("an escaped ';': %d %s", res.status, res.body)
+	}
+}

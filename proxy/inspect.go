@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -39,7 +40,18 @@ type Inspector struct {
 func (in *Inspector) InspectRequest(r *http.Request) *crm.Error {
 	sc := scope.From(r.Context())
 	route := sc.Route
-	query := r.URL.Query() // parsed once: the call's class and the scan read it
+	// Parsed once: the call's class and the scan read it. A query that
+	// does not parse whole (a raw ';', a bad '%' escape) would be scanned
+	// in part and, in reverse mode, cut by the proxy before the CRM saw
+	// it: refused, never altered.
+	query, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		e := &crm.Error{Status: http.StatusBadRequest, Code: crm.CodeInvalidQuery,
+			Message: "the query string cannot be parsed: escape ';' as %3B and '%' as %25"}
+		msg := &Message{Direction: DirRequest, Route: route, Call: crm.Call{Operation: crm.OpOther}, Method: r.Method, Path: r.URL.Path, Scope: sc}
+		in.note(r.Context(), sc, msg, &Result{Err: e}, audit.OutcomeBlocked, 0)
+		return in.refuse(sc, DirRequest, e)
+	}
 	sc.Call = crm.Classify(route.Dialect, r.Method, r.URL.Path, query)
 	ct := r.Header.Get("Content-Type")
 	msg := &Message{Direction: DirRequest, Route: route, Call: sc.Call, Method: r.Method, Path: r.URL.Path, URL: r.URL, Query: query, Scope: sc, ContentType: ct}
