@@ -12,6 +12,7 @@ type CardVerification struct{}
 
 func (CardVerification) Name() string     { return "card_verification" }
 func (CardVerification) Category() string { return CategoryCreditCard }
+func (CardVerification) canonical()       {} // reads the canonical view (canon.go)
 
 // A code in text comes with a card number (trigDigits) or in a longer
 // note (trigLong): both have their context words looked for. A field

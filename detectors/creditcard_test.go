@@ -38,12 +38,12 @@ var creditcardCases = []scanCase{
 	{"3782822463100050", "Description", ""},  // Amex 16
 	{"1234567812345670", "Description", ""},  // Luhn-valid, no network
 	{"411 1111 1111 11111", "Description", ""},
-	{"4111  1111 1111 1111", "Description", ""},
-	{"4111.1111.1111.1111", "Description", ""},
-	{"4111_1111_1111_1111", "Description", ""},
-	{"x4111111111111111", "Description", ""},
+	{"4111  1111 1111 1111", "Description", "credit_card"}, // any short separator run
+	{"4111.1111.1111.1111", "Description", "credit_card"},
+	{"4111_1111_1111_1111", "Description", "credit_card"},
+	{"x4111111111111111", "Description", ""}, // glued, no card word
 	{"4111111111111111x", "Description", ""},
-	{"+4111111111111111", "Description", ""},
+	{"+4111111111111111", "Description", "credit_card"}, // 16 digits: never an E.164 phone
 	{"Order number 9621723216684847", "Description", ""},
 	{"4532015112830367", "Description", ""}, // 16-digit order number, fails Luhn
 	{"Created 1700000000123", "Description", ""},

@@ -52,6 +52,8 @@ type Field struct {
 	cvv bool // the name is a card security code's (cvv, cvc, security_code …)
 
 	context uint64 // context words in the value being scanned (context.go), set by the scanner
+
+	canon *canonView // the canonical view the value is (canon.go), set by the scanner for the digit detectors
 }
 
 // Detector finds one kind of personal data.
@@ -76,6 +78,7 @@ const (
 	trigLong                        // 20 bytes or more (set by Scan)
 	trigHinted                      // the field's name hints a category (set by Scan)
 	trigAny                         // always
+	trigNine                        // nine digits or more in the value, however written: cards, SSNs
 	numTriggers                     // not a trigger: how many there are
 )
 
@@ -112,6 +115,8 @@ func Default() []Detector {
 // Scanner runs detectors over values. Immutable and safe for concurrent use.
 type Scanner struct {
 	ds []Detector
+	// canon is the detectors that read the canonical view (canon.go).
+	canon uint64
 	// byTrig is, for each trigger bit, the detectors it runs (bit i is
 	// ds[i]); byCat the detectors of a category, run as well when the
 	// field's name hints it.
@@ -139,6 +144,9 @@ func NewScanner(ds []Detector) *Scanner {
 			}
 		}
 		s.byCat[d.Category()] |= 1 << i
+		if _, ok := d.(canonical); ok {
+			s.canon |= 1 << i
+		}
 	}
 	return s
 }
@@ -148,15 +156,32 @@ func (s *Scanner) Scan(dst []Finding, value []byte, field Field) []Finding {
 	if field.Hint == "" && field.Region == "" && !field.cvv && !s.exhaustive && machineValue(value) {
 		return dst // an id, a timestamp, a record URL (machine.go)
 	}
+	// The canonical view, when the value has other than printable ASCII
+	// and mapping changes it: the digit detectors read it, the prefilter
+	// and the context words are read on both.
+	var cv *canonView
+	if needsCanon(value) {
+		cv = canonPool.Get().(*canonView)
+		if !cv.build(value) {
+			canonPool.Put(cv)
+			cv = nil
+		}
+	}
 	seen := prefilter(value) | trigAny
+	if cv != nil {
+		seen |= prefilter(cv.b)
+	}
 	if s.exhaustive {
-		seen = trigAny<<1 - 1
+		seen = trigAny<<1 - 1 | trigNine
 	}
 	if len(value) >= genericMin {
 		seen |= trigLong
 	}
-	if seen&(trigRun5|trigLong) != 0 {
+	if seen&(trigRun5|trigLong|trigNine) != 0 {
 		field.context = contextMask(value)
+		if cv != nil {
+			field.context |= contextMask(cv.b)
+		}
 	}
 	var run uint64
 	for t := seen; t != 0; t &= t - 1 {
@@ -167,7 +192,21 @@ func (s *Scanner) Scan(dst []Finding, value []byte, field Field) []Finding {
 	}
 	base := len(dst)
 	for ; run != 0; run &= run - 1 {
-		dst = s.ds[bits.TrailingZeros64(run)].Find(dst, value, field)
+		i := bits.TrailingZeros64(run)
+		if cv == nil || s.canon&(1<<i) == 0 {
+			dst = s.ds[i].Find(dst, value, field)
+			continue
+		}
+		cf := field
+		cf.canon = cv
+		from := len(dst)
+		dst = s.ds[i].Find(dst, cv.b, cf)
+		for k := from; k < len(dst); k++ {
+			dst[k].Start, dst[k].End = cv.span(dst[k].Start, dst[k].End)
+		}
+	}
+	if cv != nil {
+		canonPool.Put(cv)
 	}
 	if len(dst) > base && field.present(negativeContext) {
 		dst = dst[:base+weigh(dst[base:], value, field)]
@@ -189,7 +228,7 @@ func (s *Scanner) Scan(dst []Finding, value []byte, field Field) []Finding {
 // '.'), which every digit detector refuses anyway.
 func prefilter(v []byte) trigger {
 	var t trigger
-	loose := 0
+	loose, total := 0, 0
 	wide, narrow := strictRun{}, strictRun{narrow: true}
 	for i := 0; i < len(v); i++ {
 		c := v[i]
@@ -234,6 +273,7 @@ func prefilter(v []byte) trigger {
 			if loose += j - i; loose >= 5 {
 				t |= trigRun5
 			}
+			total += j - i
 			t |= wide.digit(v, i) | narrow.digit(v, i)
 			if c != '0' && i+1 < len(v) && isUpperOrLower(v[i+1]) && (i == 0 || !isAlnumByte(v[i-1])) {
 				t |= trigMBI
@@ -281,6 +321,9 @@ func prefilter(v []byte) trigger {
 				}
 			}
 		}
+	}
+	if total >= 9 {
+		t |= trigNine
 	}
 	return t | wide.end(v, len(v)) | narrow.end(v, len(v))
 }
@@ -395,6 +438,9 @@ var (
 // longer spans; a field-hint finding overlapping a pattern finding of the
 // same category is merged into it.
 func resolve(f []Finding) int {
+	if len(f) > resolveSmall {
+		return resolveMany(f) // linear in the findings: the pairwise loop below is not
+	}
 	sort.SliceStable(f, func(i, j int) bool {
 		if f[i].Confidence != f[j].Confidence {
 			return f[i].Confidence > f[j].Confidence

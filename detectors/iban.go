@@ -1,13 +1,17 @@
 package detectors
 
 // IBAN finds International Bank Account Numbers: country code, two check
-// digits, the BBAN of the country's registered length (spaces every four
-// allowed), and mod-97 == 1.
+// digits, the BBAN of the country's registered length, and mod-97 == 1.
+// The country code and check digits are written together; after them any
+// short separator run (groups.go: "DE89 3704-0044.0532 0130 00", Unicode
+// spaces in the canonical view) may stand between characters: the
+// registered length and mod-97 are the proof, not the grouping.
 type IBAN struct{}
 
 func (IBAN) Name() string     { return "iban" }
 func (IBAN) Category() string { return CategoryIBAN }
 func (IBAN) trigger() trigger { return trigIBAN }
+func (IBAN) canonical()       {}
 
 // ibanLength is the SWIFT IBAN registry's total length per country.
 var ibanLength = map[[2]byte]int{
@@ -40,8 +44,18 @@ func (IBAN) Find(dst []Finding, v []byte, f Field) []Finding {
 		conf = 0.99
 	}
 	for i := 0; i+4 < len(v); i++ {
-		if !isUpperOrLower(v[i]) || !isUpperOrLower(v[i+1]) || !isDigit(v[i+2]) || !isDigit(v[i+3]) || (i > 0 && isAlnumByte(v[i-1])) {
+		if !isUpperOrLower(v[i]) || !isUpperOrLower(v[i+1]) || !isDigit(v[i+2]) || !isDigit(v[i+3]) {
 			continue
+		}
+		// Glued to a word ("IBANGB82…", "…32ok") only where the word is
+		// "IBAN" or the field is an IBAN's: elsewhere a run of letters
+		// and digits (a hash, a token) is no place to look.
+		glued := f.Hint == CategoryIBAN
+		if i > 0 && isAlnumByte(v[i-1]) {
+			if !glued && !ibanWordBefore(v, i) {
+				continue
+			}
+			glued = true
 		}
 		want, ok := ibanLength[[2]byte{upper(v[i]), upper(v[i+1])}]
 		if !ok {
@@ -57,13 +71,19 @@ func (IBAN) Find(dst []Finding, v []byte, f Field) []Finding {
 				j++
 				continue
 			}
-			if c == ' ' && j+1 < len(v) && isAlnumByte(v[j+1]) && n%4 == 0 {
-				j++
-				continue
+			if n >= 4 && isGroupSep[c] {
+				k := j
+				for k < len(v) && isGroupSep[v[k]] && k-j < maxSepRun {
+					k++
+				}
+				if k < len(v) && isAlnumByte(v[k]) {
+					j = k
+					continue
+				}
 			}
 			break
 		}
-		if n != want || (j < len(v) && isAlnumByte(v[j])) || !mod97(chars[:n]) {
+		if n != want || (j < len(v) && isAlnumByte(v[j]) && !glued) || !mod97(chars[:n]) {
 			continue
 		}
 		dst = append(dst, Finding{Category: CategoryIBAN, Detector: "iban", Start: i, End: j, Confidence: conf})
@@ -89,4 +109,19 @@ func mod97(s []byte) bool {
 		step(c)
 	}
 	return r == 1
+}
+
+// ibanWordBefore reports whether the letters glued before v[i] are the
+// word IBAN (any case), with nothing alphanumeric before it.
+func ibanWordBefore(v []byte, i int) bool {
+	const word = "iban"
+	if i < len(word) || (i > len(word) && isAlnumByte(v[i-len(word)-1])) {
+		return false
+	}
+	for k := range len(word) {
+		if v[i-len(word)+k]|0x20 != word[k] {
+			return false
+		}
+	}
+	return true
 }

@@ -15,7 +15,7 @@ import (
 // prefilterRef is the prefilter before its fast paths.
 func prefilterRef(v []byte) trigger {
 	var t trigger
-	loose := 0
+	loose, total := 0, 0
 	wide, narrow := strictRun{}, strictRun{narrow: true}
 	for i := 0; i < len(v); i++ {
 		c := v[i]
@@ -31,6 +31,7 @@ func prefilterRef(v []byte) trigger {
 			}
 		case clsDigit:
 			loose++
+			total++
 			if loose >= 5 {
 				t |= trigRun5
 			}
@@ -90,6 +91,9 @@ func prefilterRef(v []byte) trigger {
 				}
 			}
 		}
+	}
+	if total >= 9 {
+		t |= trigNine
 	}
 	return t | wide.end(v, len(v)) | narrow.end(v, len(v))
 }

@@ -8,41 +8,94 @@ type SSN struct{}
 
 func (SSN) Name() string     { return "us_ssn" }
 func (SSN) Category() string { return CategoryUSSSN }
-func (SSN) trigger() trigger { return trigDigits }
+func (SSN) trigger() trigger { return trigNine }
+func (SSN) canonical()       {}
 
 var ssnContext = newContext("ssn*", "social security", "soc sec", "ss#")
 
+// Find reads AAA-GG-SSSS with the same separator run (1 to maxSepRun bytes
+// of groups.go's separators: 123.45.6789, 123 - 45 - 6789) in both gaps,
+// the groups not continued by that separator on either side (a longer
+// grouped number); or nine plain digits (in the canonical view, invisible
+// characters after the third and fifth digit make them separated).
+// Digits glued to letters need the field or a context word.
 func (SSN) Find(dst []Finding, v []byte, f Field) []Finding {
-	var buf [32]byte
-	for pos := 0; ; {
-		r, next, ok := nextDigitRun(v, pos, "- ", buf[:0])
+	hinted := f.Hint == CategoryUSSSN
+	gr := newGroupReader(v)
+	for {
+		g, ok := gr.next()
 		if !ok {
-			break
+			return dst
 		}
-		pos = next
-		if len(r.digits) != 9 {
-			continue
-		}
-		raw := v[r.start:r.end]
-		separated := ssnShaped(raw)
-		conf := 0.85
-		switch {
-		case separated && f.Hint == CategoryUSSSN:
-			conf = 0.99
-		case separated:
-		case len(raw) == 9 && (f.Hint == CategoryUSSSN || hasContext(v[:r.start], ssnContext)):
-			conf = 0.9
+		s, e, separated := g.start, 0, false
+		switch g.len() {
+		case 3:
+			e, separated = ssnSeparated(v, s)
+			if e < 0 {
+				continue
+			}
+		case 9:
+			e = g.end
+			separated = f.canon.gapBefore(s+3) && f.canon.gapBefore(s+5)
+			// Nine plain digits are an SSN in its field or after its
+			// word, even continued by ",123" (which elsewhere makes them
+			// part of an amount); without either, never.
+			if !separated && !(hinted || hasContext(v[:s], ssnContext)) {
+				continue
+			}
 		default:
 			continue
 		}
-		d := r.digits
-		area, group, serial := prefixNum(d, 3), prefixNum(d[3:], 2), prefixNum(d[5:], 4)
+		if (s > 0 && isUpperOrLower(v[s-1]) || e < len(v) && isUpperOrLower(v[e])) &&
+			(!gluedToken(v, s, e) || !(hinted || hasContext(v[:s], ssnContext))) {
+			continue // glued to letters (A123-45-6789): only with the word, never in an id
+		}
+		var d [9]byte
+		k := 0
+		for i := s; i < e; i++ {
+			if isDigit(v[i]) {
+				d[k] = v[i]
+				k++
+			}
+		}
+		area, group, serial := prefixNum(d[:], 3), prefixNum(d[3:], 2), prefixNum(d[5:], 4)
 		if area == 0 || area == 666 || area >= 900 || group == 0 || serial == 0 {
 			continue
 		}
-		dst = append(dst, Finding{Category: CategoryUSSSN, Detector: "us_ssn", Start: r.start, End: r.end, Confidence: conf})
+		conf := 0.9
+		switch {
+		case separated && hinted:
+			conf = 0.99
+		case separated:
+			conf = 0.85
+		}
+		dst = append(dst, Finding{Category: CategoryUSSSN, Detector: "us_ssn", Start: s, End: e, Confidence: conf})
 	}
-	return dst
+}
+
+// ssnSeparated reads 3-2-4 groups from the three digits at v[s:]: the end
+// of the last group, or -1. Both gaps must be the same separator run, and
+// neither side may continue with it into more digits.
+func ssnSeparated(v []byte, s int) (int, bool) {
+	a := s + 3
+	b := sepRun(v, a)
+	if b < 0 || b+2 > len(v) || !isDigit(v[b+1]) || b+2 < len(v) && isDigit(v[b+2]) {
+		return -1, false
+	}
+	sep := v[a:b]
+	c := b + 2
+	d := sepRun(v, c)
+	if d < 0 || string(v[c:d]) != string(sep) || d+4 > len(v) || !digitsOnly(v[d:d+4]) || d+4 < len(v) && isDigit(v[d+4]) {
+		return -1, false
+	}
+	e := d + 4
+	if e+len(sep) < len(v) && string(v[e:e+len(sep)]) == string(sep) && isDigit(v[e+len(sep)]) {
+		return -1, false // 123-45-6789-0…: a longer number
+	}
+	if s-len(sep) >= 1 && string(v[s-len(sep):s]) == string(sep) && isDigit(v[s-len(sep)-1]) {
+		return -1, false // …1-123-45-6789
+	}
+	return e, true
 }
 
 // ssnShaped: 123-45-6789 or 123 45 6789, the 3-2-4 grouping SSNs and
