@@ -8,8 +8,10 @@ import "strings"
 // a value (contextMask) and a detector with no word present skips its
 // positional checks entirely.
 
-// contextSet is one detector's words (lower case); each word has a bit in
-// the mask contextMask computes.
+// contextSet is one detector's words (lower case); the set has one bit in
+// the mask contextMask computes, which it sets when any of its words is
+// in the value (a detector asks whether its set is present, never which
+// word: the words' positions are hasContext's).
 type contextSet struct {
 	words []contextWord
 	mask  uint64
@@ -39,20 +41,20 @@ var (
 )
 
 // newContext registers a set of lower-case words, each a whole word or,
-// ending in '*', a prefix. Package-level only: there are 64 bits.
+// ending in '*', a prefix. Package-level only: there are 64 bits, one a
+// set.
 func newContext(words ...string) contextSet {
-	var s contextSet
+	if contextBits == 64 {
+		panic("detectors: more than 64 context sets")
+	}
+	s := contextSet{mask: uint64(1) << contextBits}
+	contextBits++
 	for _, w := range words {
-		if contextBits == 64 {
-			panic("detectors: more than 64 context words")
-		}
 		if !isUpperOrLower(w[0]) {
 			panic("detectors: a context word must start with a letter: " + w)
 		}
-		cw := contextWord{w: []byte(strings.TrimSuffix(w, "*")), bit: uint64(1) << contextBits, prefix: strings.HasSuffix(w, "*")}
-		contextBits++
+		cw := contextWord{w: []byte(strings.TrimSuffix(w, "*")), bit: s.mask, prefix: strings.HasSuffix(w, "*")}
 		s.words = append(s.words, cw)
-		s.mask |= cw.bit
 		if len(cw.w) < 2 {
 			panic("detectors: a context word has two bytes at least: " + w)
 		}
@@ -116,9 +118,13 @@ func lowerASCII(c byte) byte {
 // ("tel*" in "Tel:" and "telephone", not in "hotel"), without allocating.
 func hasContext(before []byte, set contextSet) bool {
 	from := max(0, len(before)-32)
-	for i := from; i < len(before); i++ {
-		if i > 0 && isUpperOrLower(before[i-1]) {
-			continue
+	for i := from; i+1 < len(before); i++ { // a word has two bytes at least
+		c := before[i]
+		if !isUpperOrLower(c) || i > 0 && isUpperOrLower(before[i-1]) {
+			continue // a word starts with a letter, at a word's start
+		}
+		if c2 := lowerASCII(before[i+1]); contextSecond[c][c2>>6]&(1<<(c2&63)) == 0 {
+			continue // no word of any set starts with these two bytes
 		}
 		for j := range set.words {
 			if set.words[j].at(before[i:]) {

@@ -48,3 +48,38 @@ func TestContextMask(t *testing.T) {
 		t.Errorf("mask %b misses ssn/phone or has passport", m)
 	}
 }
+
+// TestContextSetBits: one bit a set, whatever its number of words, so
+// the 64 bits are for sets; distinct sets never share one.
+func TestContextSetBits(t *testing.T) {
+	sets := []contextSet{phoneContext, dobContext, dobInitial, negativeContext, versionContext, ssnContext, passportContext}
+	var seen uint64
+	for _, s := range sets {
+		if s.mask == 0 || s.mask&(s.mask-1) != 0 {
+			t.Errorf("set %q: mask %b is not one bit", s.words[0].w, s.mask)
+		}
+		if seen&s.mask != 0 {
+			t.Errorf("set %q shares its bit", s.words[0].w)
+		}
+		seen |= s.mask
+	}
+	if contextBits > 64 {
+		t.Errorf("%d sets", contextBits)
+	}
+	for _, c := range []struct {
+		v    string
+		set  contextSet
+		want bool
+	}{
+		{"Birthday: 1960-01-02", dobContext, true},
+		{"geboren am 02.01.1960", dobContext, true},
+		{"née le 2 janvier", dobContext, true},
+		{"Stubborn", dobContext, false},
+		{"b. 2/1/1960", dobInitial, true},
+		{"Plan bb. 2/1/1960", dobInitial, false},
+	} {
+		if got := contextMask([]byte(c.v))&c.set.mask != 0; got != c.want {
+			t.Errorf("contextMask(%q) has the set: %t, want %t", c.v, got, c.want)
+		}
+	}
+}

@@ -50,17 +50,73 @@ var fieldHints = map[string]string{
 var hintOnly = map[string]bool{CategoryPersonName: true, CategoryDateOfBirth: true, CategoryStreetAddress: true, CategoryPostalCode: true}
 
 // ClassifyField looks the name up, case-insensitively, with a custom
-// field's __c suffix removed.
+// field's __c suffix (__pc on a Salesforce Person Account) removed. A
+// Person Account's own Contact fields (PersonBirthdate, PersonEmail,
+// PersonMailingStreet …) are hinted as the Contact fields they are; a
+// name with IP as a word of its own (Last_Login_IP__c, IPAddress,
+// ClientIp) hints ip_address.
 func ClassifyField(name string) Field {
 	f := Field{Name: name}
 	k := strings.ToLower(name)
-	k = strings.TrimSuffix(k, "__c")
+	if t, ok := strings.CutSuffix(k, "__pc"); ok {
+		k = t
+	} else {
+		k = strings.TrimSuffix(k, "__c")
+	}
 	f.Hint = fieldHints[k]
+	if f.Hint == "" {
+		if rest, ok := strings.CutPrefix(k, "person"); ok && rest != "" && isUpperOrLower(rest[0]) {
+			f.Hint = fieldHints[rest]
+		}
+	}
 	if cvvFields[k] {
 		f.Hint, f.cvv = CategoryCreditCard, true
 	}
+	if f.Hint == "" && hasIPWord(name) {
+		f.Hint = CategoryIPAddress
+	}
 	return f
 }
+
+// hasIPWord reports whether "ip" is a word of the name on its own: its
+// words split at anything but a letter or a digit, and where the case
+// changes (LastLoginIp, IPAddress: a capital run ends before the capital
+// that starts a lower-case word). "IPv4" and "IPv6" are IP. Zip,
+// Shipping, Recipient, Description, VIP and IPO hold "ip" inside a word.
+func hasIPWord(name string) bool {
+	for i := 0; i+1 < len(name); i++ {
+		if name[i]|0x20 != 'i' || name[i+1]|0x20 != 'p' {
+			continue
+		}
+		if name[i] == 'i' && name[i+1] == 'P' {
+			continue // iP: not a word's spelling
+		}
+		upper := name[i] == 'I' && name[i+1] == 'P'
+		// A word starts here: at the start, after other than a letter, or
+		// as a capital after a small letter (ClientIp, LastLoginIP).
+		if i > 0 && isUpperOrLower(name[i-1]) && !(name[i] == 'I' && isLower(name[i-1])) {
+			continue
+		}
+		// And ends after "ip": at the end, before other than a letter, at
+		// a capital after "Ip" (ClientIpAddress), at a capital starting a
+		// lower-case word after "IP" (IPAddress), or at v4/v6 (IPv4).
+		e := i + 2
+		switch {
+		case e == len(name) || !isUpperOrLower(name[e]):
+			return true
+		case name[e]|0x20 == 'v' && e+1 < len(name) && (name[e+1] == '4' || name[e+1] == '6'):
+			return true
+		case !upper && name[i+1] == 'p' && isUpper(name[e]):
+			return true
+		case upper && isUpper(name[e]) && e+1 < len(name) && isLower(name[e+1]):
+			return true
+		}
+	}
+	return false
+}
+
+func isUpper(c byte) bool { return c >= 'A' && c <= 'Z' }
+func isLower(c byte) bool { return c >= 'a' && c <= 'z' }
 
 // personObjects are the Salesforce objects whose Name is a person's.
 var personObjects = map[string]bool{"contact": true, "lead": true, "user": true, "individual": true, "contacts": true}

@@ -40,3 +40,89 @@ var hintsCases = []scanCase{
 func TestFieldHints(t *testing.T) { checkScan(t, hintsCases) }
 
 func BenchmarkFieldHints(b *testing.B) { benchScan(b, hintsCases) }
+
+// TestClassifyFieldNames: Person Account fields as their Contact
+// counterparts, the __pc suffix as __c, and IP as a word of a name.
+func TestClassifyFieldNames(t *testing.T) {
+	for _, c := range []struct{ name, want string }{
+		// Person Account fields.
+		{"PersonBirthdate", CategoryDateOfBirth},
+		{"PersonEmail", CategoryEmail},
+		{"PersonMobilePhone", CategoryPhone},
+		{"PersonHomePhone", CategoryPhone},
+		{"PersonOtherPhone", CategoryPhone},
+		{"PersonAssistantPhone", CategoryPhone},
+		{"PersonMailingStreet", CategoryStreetAddress},
+		{"PersonMailingPostalCode", CategoryPostalCode},
+		{"PersonOtherStreet", CategoryStreetAddress},
+		{"PersonOtherPostalCode", CategoryPostalCode},
+		{"personmailingstreet", CategoryStreetAddress},
+		{"PersonMailingCity", ""}, // as MailingCity: no hint
+		{"PersonMailingCountry", ""},
+		{"PersonTitle", ""}, // a job title
+		{"PersonDepartment", ""},
+		{"PersonLeadSource", ""},
+		{"Personal_Email__c", CategoryEmail},
+		{"Person", ""},
+		// The __pc suffix of a Person Account's custom field.
+		{"SSN__pc", CategoryUSSSN},
+		{"Passport_Number__pc", CategoryPassport},
+		{"DOB__pc", CategoryDateOfBirth},
+		{"Bank_IBAN__pc", CategoryIBAN},
+		{"SSN__c", CategoryUSSSN},
+		// IP as a word of the name.
+		{"Last_Login_IP__c", CategoryIPAddress},
+		{"ip_address", CategoryIPAddress},
+		{"IPAddress", CategoryIPAddress},
+		{"IP_Address__c", CategoryIPAddress},
+		{"ClientIp", CategoryIPAddress},
+		{"ClientIpAddress", CategoryIPAddress},
+		{"LastLoginIP", CategoryIPAddress},
+		{"LastLoginIPAddress", CategoryIPAddress},
+		{"hs_ip_address", CategoryIPAddress},
+		{"hs_last_ip", CategoryIPAddress},
+		{"Source_IPv4__c", CategoryIPAddress},
+		{"IPv6Address", CategoryIPAddress},
+		{"remote-ip", CategoryIPAddress},
+		{"IP", CategoryIPAddress},
+		{"Last_Login_IP__pc", CategoryIPAddress},
+		// ... and not inside another word.
+		{"Zip", CategoryPostalCode},
+		{"ZIP_Code__c", CategoryPostalCode},
+		{"Shipping", ""},
+		{"ShippingCity", ""},
+		{"SHIPPING_METHOD", ""},
+		{"Recipient", ""},
+		{"Description", ""},
+		{"VIP_Level__c", ""},
+		{"IPO_Date__c", ""},
+		{"Tip_Amount__c", ""},
+		{"Equipment__c", ""},
+		{"Membership_Tier__c", ""},
+		{"Ipswich_Branch__c", ""},
+		{"clientip", ""}, // one word, lower case: nothing to split
+	} {
+		if got := ClassifyField(c.name).Hint; got != c.want {
+			t.Errorf("ClassifyField(%q).Hint = %q, want %q", c.name, got, c.want)
+		}
+	}
+}
+
+// Person Account and IP fields, end to end.
+var personAccountCases = []scanCase{
+	{"1960-01-02", "PersonBirthdate", "date_of_birth"},
+	{"jane@example.com", "PersonEmail", "email"},
+	{"(206) 328-3475", "PersonMobilePhone", "phone"},
+	{"4155550143", "PersonHomePhone", "phone"}, // plain digits: a phone only in a phone field
+	{"1 Main Street", "PersonMailingStreet", "street_address"},
+	{"94105", "PersonMailingPostalCode", "postal_code"},
+	{"San Francisco", "PersonMailingCity", ""},
+	{"VP Sales", "PersonTitle", ""},
+	{"078-05-1120", "SSN__pc", "us_ssn"},
+	{"52.85.210.141", "Last_Login_IP__c", "ip_address"},
+	{"2001:db8::1", "ClientIp", "ip_address"},
+	{"94105", "Zip", "postal_code"},
+	{"Ground", "Shipping_Method__c", ""},
+}
+
+func TestPersonAccountFields(t *testing.T) { checkScan(t, personAccountCases) }

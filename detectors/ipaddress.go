@@ -73,8 +73,8 @@ func (IPAddress) Find(dst []Finding, v []byte, f Field) []Finding {
 			i = j
 			continue
 		}
-		addr, err := netip.ParseAddr(string(cand))
-		if err != nil || addr.Zone() != "" || addr.IsLoopback() || addr.IsUnspecified() {
+		addr, ok := parseIP(cand, colons)
+		if !ok || addr.Zone() != "" || addr.IsLoopback() || addr.IsUnspecified() {
 			i = j
 			continue
 		}
@@ -86,4 +86,38 @@ func (IPAddress) Find(dst []Finding, v []byte, f Field) []Finding {
 		i = j
 	}
 	return dst
+}
+
+// ipMaxLen is the longest address in text:
+// ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255.
+const ipMaxLen = 45
+
+// parseIP parses a candidate as netip.ParseAddr does, a dotted quad
+// without allocating (a value of a million addresses parses them all),
+// and nothing longer than an address can be.
+func parseIP(cand []byte, colons int) (netip.Addr, bool) {
+	if len(cand) > ipMaxLen {
+		return netip.Addr{}, false
+	}
+	if colons == 0 {
+		var a [4]byte
+		part, n, nd := 0, 0, 0
+		for k := 0; k <= len(cand); k++ {
+			if k == len(cand) || cand[k] == '.' {
+				if nd == 0 || n > 255 || nd > 1 && cand[k-nd] == '0' || part == 4 {
+					return netip.Addr{}, false // empty, too big, a leading zero, a fifth part
+				}
+				a[part] = byte(n)
+				part, n, nd = part+1, 0, 0
+				continue
+			}
+			if !isDigit(cand[k]) || nd == 3 {
+				return netip.Addr{}, false
+			}
+			n, nd = n*10+int(cand[k]-'0'), nd+1
+		}
+		return netip.AddrFrom4(a), part == 4
+	}
+	addr, err := netip.ParseAddr(string(cand))
+	return addr, err == nil
 }

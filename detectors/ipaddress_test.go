@@ -1,6 +1,10 @@
 package detectors
 
-import "testing"
+import (
+	"math/rand/v2"
+	"net/netip"
+	"testing"
+)
 
 var ipaddressCases = []scanCase{
 	{"v1.2.3.4567890", "Description", ""},
@@ -68,3 +72,25 @@ var ipaddressCases = []scanCase{
 func TestIPAddress(t *testing.T) { checkScan(t, ipaddressCases) }
 
 func BenchmarkIPAddress(b *testing.B) { benchScan(b, ipaddressCases) }
+
+// TestParseIPAgrees holds parseIP's dotted-quad path to netip.ParseAddr.
+func TestParseIPAgrees(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	const alphabet = "0123456789.0125."
+	cands := []string{"1.2.3.4", "01.2.3.4", "0.0.0.0", "255.255.255.255", "256.1.1.1", "1.2.3", "1.2.3.4.5",
+		"1..2.3", "1.2.3.", ".1.2.3", "1000.1.1.1", "00.1.1.1", "10.0.0.010", "52.85.210.141"}
+	for range 200_000 {
+		b := make([]byte, 1+r.IntN(18))
+		for i := range b {
+			b[i] = alphabet[r.IntN(len(alphabet))]
+		}
+		cands = append(cands, string(b))
+	}
+	for _, c := range cands {
+		want, err := netip.ParseAddr(c)
+		got, ok := parseIP([]byte(c), 0)
+		if ok != (err == nil) || ok && got != want {
+			t.Fatalf("parseIP(%q) = %v, %t; netip says %v, %v", c, got, ok, want, err)
+		}
+	}
+}

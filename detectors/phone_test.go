@@ -30,6 +30,76 @@ var phoneCases = []scanCase{
 	{"+999 123 456 789", "Description", ""},
 }
 
-func TestPhone(t *testing.T) { checkScan(t, phoneCases) }
+// Dotted quads are IPv4 addresses, never phones, wherever they are; dates
+// in a phone's shape are dates; a run of digits too long for one number
+// is read once, its tail the one candidate.
+var phoneIPCases = []scanCase{
+	{"52.85.210.141", "Description", "ip_address"},
+	{"login from 52.85.210.141 at 9am", "Description", "ip_address"},
+	{"52.85.210.141", "Last_Login_IP__c", "ip_address"},
+	{"52.85.210.141", "ClientIp", "ip_address"},
+	{"52.85.210.141:443", "Description", "ip_address"},
+	{"::ffff:52.85.210.141", "Description", "ip_address"},
+	{"52.85.210.141", "Phone", "ip_address"}, // not a phone even where one is expected
+	{"(52.85.210.141)", "Description", "ip_address"},
+	{"206.555.0143", "Description", "phone"}, // three parts: a phone
+	{"06.12.34.56.78", "Phone", "phone"},     // five parts: a French number
+	{"DOB 02.01.1960", "Description", "date_of_birth"},
+	{"02.01.1960", "Phone", ""},                           // a date, not a number
+	{"Renewed 02-01-2019", "Description", ""},             // a date without a birth word: nothing
+	{"last sync 2024-01-31 21:14 UTC", "Description", ""}, // a date and a time
+	{"1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0", "Description", ""},
+	{"+1 (206) 555-+1 (206) 555-+1 (206) 555-", "Description", ""},
+	{"call 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9, (206) 555-0143", "Description", "phone"},
+}
+
+func TestPhone(t *testing.T) {
+	checkScan(t, phoneCases)
+	checkScan(t, phoneIPCases)
+}
+
+// TestDottedQuadNeverPhone: the red team's case, end to end through the
+// scanner, in free text, in an IP field and in a phone field.
+func TestDottedQuadNeverPhone(t *testing.T) {
+	s := NewScanner(Default())
+	for _, c := range []struct{ v, field, want string }{
+		{"52.85.210.141", "Description", CategoryIPAddress},
+		{"52.85.210.141", "Last_Login_IP__c", CategoryIPAddress},
+		{"Last login 52.85.210.141.", "Description", CategoryIPAddress},
+		{"52.85.210.141", "Phone", CategoryIPAddress},
+	} {
+		got := s.Scan(nil, []byte(c.v), ClassifyField(c.field))
+		for _, f := range got {
+			if f.Category == CategoryPhone {
+				t.Errorf("%q (%s): read as a phone: %+v", c.v, c.field, got)
+			}
+		}
+		if c.want != "" && (len(got) != 1 || got[0].Category != c.want || c.v[got[0].Start:got[0].End] != "52.85.210.141") {
+			t.Errorf("%q (%s): got %+v, want one %s over the address", c.v, c.field, got, c.want)
+		}
+	}
+	got := s.Scan(nil, []byte("52.85.210.141 and (206) 555-0143"), ClassifyField("Description"))
+	if len(got) != 2 || got[0].Category != CategoryIPAddress || got[1].Category != CategoryPhone {
+		t.Errorf("an address and a phone: got %+v", got)
+	}
+}
+
+// TestPhoneLongRuns: a run longer than any number holds no phone but its
+// tail's, and each run yields one candidate whatever its length.
+func TestPhoneLongRuns(t *testing.T) {
+	long := []byte("+1 415 555 0143 0143 01")
+	if got := (Phone{}).Find(nil, long, Field{}); len(got) != 0 {
+		t.Errorf("%q: got %+v", long, got)
+	}
+	v := append(adversarial("1 2 3 4 5 6 7 8 9 0 ", 1<<20), " tel (206) 555-0143"...)
+	got := (Phone{}).Find(nil, v, ClassifyField("Description"))
+	if len(got) != 1 || string(v[got[0].Start:got[0].End]) != "(206) 555-0143" {
+		t.Errorf("a megabyte of digits then a phone: got %+v", got)
+	}
+	v = adversarial("5 ", 1<<20)
+	if got := (Phone{}).Find(nil, v, ClassifyField("Phone")); len(got) > 1 {
+		t.Errorf("one run, %d findings", len(got))
+	}
+}
 
 func BenchmarkPhone(b *testing.B) { benchScan(b, phoneCases) }
