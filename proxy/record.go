@@ -45,6 +45,7 @@ type Summary struct {
 	Actions    map[string]int // findings by the action applied
 	RecordIDs  []string       // records holding findings
 	PIIRecords int            // records holding findings, with or without an id
+	NoID       int            // records holding findings whose id the message does not carry
 	Path       string         // the URL path as audited (auditPath): known segments, "[category]", "[segment]"
 
 	// A streamed response's (stream.go): its chunks, and the record ids
@@ -65,6 +66,8 @@ func summarize(in *policy.Input, m *Message, urls []urlFind) Summary {
 		s.PIIRecords++
 		if r.ID != "" {
 			s.RecordIDs = append(s.RecordIDs, r.ID)
+		} else if r.Index >= 0 {
+			s.NoID++
 		}
 	}
 	return s
@@ -167,7 +170,7 @@ func (in *Inspector) note(ctx context.Context, sc *scope.Scope, msg *Message, re
 		Route: sc.Route.Name, Direction: msg.Direction, Method: msg.Method, Path: sum.Path,
 		Operation: msg.Call.Operation, Object: msg.Call.Object,
 		RecordIDs: sum.RecordIDs, Categories: sum.Categories, Actions: sum.Actions,
-		Outcome: outcome, Status: status, Chunks: sum.Chunks, RecordIDsOmitted: sum.RecordIDsOmitted,
+		Outcome: outcome, Status: status, Chunks: sum.Chunks, RecordIDsOmitted: sum.RecordIDsOmitted, RecordsWithoutIDs: sum.NoID,
 		BodyFormat: msg.Info.Format, Uninspected: msg.Info.Format != "" && !msg.Info.Inspected, UninspectedReason: msg.Info.Reason,
 	}
 	if e != nil {

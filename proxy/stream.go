@@ -398,6 +398,7 @@ func (s *streamBody) merge(res *Result) {
 	}
 	add(&s.sum.Categories, res.Summary.Categories)
 	add(&s.sum.Actions, res.Summary.Actions)
+	s.sum.NoID += res.Summary.NoID
 	for _, id := range res.Summary.RecordIDs {
 		if len(s.sum.RecordIDs) < s.in.streaming.maxIDs {
 			s.sum.RecordIDs = append(s.sum.RecordIDs, id)

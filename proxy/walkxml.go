@@ -69,6 +69,11 @@ func (p *Pipeline) walkXML(m *Message, records *recordTable, leaves []leaf, find
 		if rec >= 0 && !v.Comment {
 			r := records.at(rec)
 			switch {
+			case v.Attr && own && string(v.Name) == "url" && len(v.Space) == 0:
+				// <records url="…/Contact/003…">: the id when Id is not selected.
+				if id := crm.IDFromURL(v.Text); id != nil {
+					records.setID(rec, id)
+				}
 			case v.Attr && own && string(v.Name) == "type" && len(v.Space) == 0,
 				!v.Attr && string(v.Name) == "type" && recs.fieldOf(v):
 				// REST: <records type="Contact">; SOAP: <sf:type>Contact</sf:type>.

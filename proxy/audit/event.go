@@ -71,6 +71,9 @@ type Event struct {
 	// ids past the bound of one event are counted, not listed.
 	Chunks           int `json:"chunks,omitempty"`
 	RecordIDsOmitted int `json:"record_ids_omitted,omitempty"`
+	// RecordsWithoutIDs counts the records holding findings whose id the
+	// message did not carry: they are affected, but cannot be named.
+	RecordsWithoutIDs int `json:"records_without_ids,omitempty"`
 
 	// Vault erasures.
 	Actor    string `json:"actor,omitempty"` // who asked: "admin_api from 127.0.0.1", "cli"

@@ -61,6 +61,7 @@ func appendEvent(b []byte, e *Event) ([]byte, error) {
 	w.str("uninspected_reason", e.UninspectedReason, false)
 	w.int("chunks", int64(e.Chunks))
 	w.int("record_ids_omitted", int64(e.RecordIDsOmitted))
+	w.int("records_without_ids", int64(e.RecordsWithoutIDs))
 	w.str("actor", e.Actor, false)
 	w.str("token", e.Token, false)
 	w.str("category", e.Category, false)

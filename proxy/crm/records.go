@@ -1,6 +1,10 @@
 package crm
 
-import "github.com/veil-proxy/veil/proxy/config"
+import (
+	"bytes"
+
+	"github.com/veil-proxy/veil/proxy/config"
+)
 
 // Path is the location of a value in a JSON document: segment i is an
 // object member name (index < 0) or an array index (key == nil).
@@ -178,6 +182,7 @@ const (
 	RoleID      // the record's id
 	RoleObject  // the record's object type (Salesforce attributes.type)
 	RoleConsent // a consent flag; see ConsentKey
+	RoleURL     // the record's own URL (Salesforce attributes.url), which ends in its id
 )
 
 // Consent keys in the policy input's records[].consent.
@@ -230,8 +235,11 @@ func Describe(dialect string, p Path, depth int, extra map[string]string) (role 
 			return DescribeColumn(dialect, k, extra)
 		}
 		if rel == 2 && string(k) == "attributes" {
-			if k2, _ := p.Seg(depth + 1); string(k2) == "type" {
+			switch k2, _ := p.Seg(depth + 1); string(k2) {
+			case "type":
 				return RoleObject, ""
+			case "url":
+				return RoleURL, ""
 			}
 		}
 	case config.DialectHubSpot:
@@ -280,4 +288,21 @@ func Truthy(isBool bool, raw []byte) bool {
 		return string(raw) == "true"
 	}
 	return len(raw) == 4 && (raw[0]|0x20) == 't' && (raw[1]|0x20) == 'r' && (raw[2]|0x20) == 'u' && (raw[3]|0x20) == 'e'
+}
+
+// IDFromURL is the record id a Salesforce record URL ends in
+// (/services/data/v62.0/sobjects/Contact/003…), or nil: a query that
+// does not select Id still names each record there.
+func IDFromURL(u []byte) []byte {
+	i := bytes.LastIndexByte(u, '/')
+	if i < 0 || i == len(u)-1 || !bytes.Contains(u[:i], []byte("/sobjects/")) {
+		return nil
+	}
+	id := u[i+1:]
+	for _, c := range id {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+			return nil
+		}
+	}
+	return id
 }

@@ -67,14 +67,18 @@ type Report struct {
 	Principals []string  `json:"principals,omitempty"` // principals seen (an IP query may find several)
 	IPs        []string  `json:"ips,omitempty"`        // client addresses seen
 
-	Records  []Record       `json:"records"`
-	Subjects Subjects       `json:"subjects"`
-	Cats     []Category     `json:"categories"`
-	Actions  map[string]int `json:"actions"` // findings by action applied
-	Exposure Exposure       `json:"exposure"`
-	Outcomes map[string]int `json:"outcomes"`
-	Clocks   []Clock        `json:"clocks"`
-	Notes    []string       `json:"notes,omitempty"`
+	Records []Record `json:"records"`
+	// RecordsWithoutIDs adds up the events' records that held personal
+	// data but whose ids the messages did not carry: affected, not named,
+	// so Records and Subjects undercount by up to this many.
+	RecordsWithoutIDs int            `json:"records_without_ids"`
+	Subjects          Subjects       `json:"subjects"`
+	Cats              []Category     `json:"categories"`
+	Actions           map[string]int `json:"actions"` // findings by action applied
+	Exposure          Exposure       `json:"exposure"`
+	Outcomes          map[string]int `json:"outcomes"`
+	Clocks            []Clock        `json:"clocks"`
+	Notes             []string       `json:"notes,omitempty"`
 }
 
 // Record is one affected CRM record.
@@ -187,6 +191,7 @@ func (b *Builder) Add(e audit.Event) bool {
 	for a, n := range e.Actions {
 		r.Actions[a] += n
 	}
+	r.RecordsWithoutIDs += e.RecordsWithoutIDs
 
 	total := 0
 	for _, n := range e.Categories {

@@ -73,6 +73,9 @@ func WriteText(w io.Writer, r Report) error {
 	p("\n  (%s)\n", r.Subjects.Note)
 
 	p("\nAffected records: %d\n", len(r.Records))
+	if r.RecordsWithoutIDs > 0 {
+		p("Records without ids: %d (their messages held personal data but did not carry the records' ids: affected, not named above)\n", r.RecordsWithoutIDs)
+	}
 	if len(r.Records) > 0 {
 		tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "  OBJECT\tID\tSUBJECT\tEXPOSED\tMESSAGES\tFIRST SEEN\tLAST SEEN\tCATEGORIES")
