@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"context"
+	"math"
 	"net/url"
 	"slices"
 	"sort"
@@ -403,6 +404,12 @@ func (p *Pipeline) walkJSON(m *Message, records *recordTable, leaves []leaf, fin
 				records.setID(rec, v.Str)
 			case role == crm.RoleObject:
 				records.setObject(rec, v.Str)
+			case role == crm.RoleURL:
+				// The id when Id is not selected; a selected Id, met
+				// after attributes, is set after it and wins.
+				if id := crm.IDFromURL(v.Str); id != nil {
+					records.setID(rec, id)
+				}
 			case role == crm.RoleConsent:
 				// A null flag (HubSpot's for a property never set) is the
 				// CRM saying no opt-out is recorded: false, not unknown.
@@ -414,6 +421,9 @@ func (p *Pipeline) walkJSON(m *Message, records *recordTable, leaves []leaf, fin
 			// 4111111111111111.0 and 4.111111111111111e15 are the card
 			// number 4111111111111111 to the CRM: scan the integer's digits.
 			if d, ok := integerDigits(v.Str); ok {
+				value, scratch = d, p.scanner.Scan(scratch, d, f)
+			} else if d, ok := roundedDigits(v.Str); ok {
+				// 4111111111111110.9 is stored as a double: the card.
 				value, scratch = d, p.scanner.Scan(scratch, d, f)
 			}
 		}
@@ -936,6 +946,24 @@ func pointerPrefix(p string, n int) string {
 		end += 1 + i
 	}
 	return p[:end]
+}
+
+// roundedDigits returns the digits of the integer a CRM stores for a JSON
+// number with a fraction whose integer part is as long as a card's or an
+// account number's (12 to maxIntegerDigits digits): a double's nearest
+// integer (4111111111111110.9 → 4111111111111111), sign dropped. Shorter
+// numbers are amounts, not identifiers rounded.
+func roundedDigits(num []byte) ([]byte, bool) {
+	s := strings.TrimPrefix(string(num), "-")
+	intPart, _, hasFrac := strings.Cut(s, ".")
+	if !hasFrac || len(intPart) < 12 || len(intPart) > maxIntegerDigits || strings.ContainsAny(s, "eE") {
+		return nil, false
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return nil, false
+	}
+	return strconv.AppendFloat(nil, math.Round(f), 'f', 0, 64), true
 }
 
 // maxIntegerDigits bounds integerDigits: identifiers are far shorter.

@@ -347,3 +347,19 @@ func TestConsentNullIsFalseAbsentIsUnknown(t *testing.T) {
 		t.Errorf("object = %q", recs[0].Object)
 	}
 }
+
+func TestRoundedDigits(t *testing.T) {
+	for num, want := range map[string]string{
+		"4111111111111110.9": "4111111111111111",
+		"4111111111111111.2": "4111111111111111",
+		"-411111111111.5":    "411111111112",
+		"12345.67":           "", // an amount
+		"4111111111111111":   "", // no fraction: scanned as written
+		"4.1e15":             "", // integerDigits' case
+	} {
+		got, ok := roundedDigits([]byte(num))
+		if string(got) != want || ok != (want != "") {
+			t.Errorf("%s: %q %v, want %q", num, got, ok, want)
+		}
+	}
+}
