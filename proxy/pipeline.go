@@ -949,18 +949,17 @@ func pointerPrefix(p string, n int) string {
 }
 
 // roundedDigits returns the digits of the integer a CRM stores for a JSON
-// number with a fraction whose integer part is as long as a card's or an
-// account number's (12 to maxIntegerDigits digits): a double's nearest
-// integer (4111111111111110.9 → 4111111111111111), sign dropped. Shorter
-// numbers are amounts, not identifiers rounded.
+// number with a fraction or an exponent that is as long as a card's or an
+// account number's (12 to 20 digits): a double's nearest integer
+// (4111111111111110.9 and 4.1111111111111109e15 → 4111111111111111), sign
+// dropped. Smaller numbers are amounts, not identifiers rounded.
 func roundedDigits(num []byte) ([]byte, bool) {
 	s := strings.TrimPrefix(string(num), "-")
-	intPart, _, hasFrac := strings.Cut(s, ".")
-	if !hasFrac || len(intPart) < 12 || len(intPart) > maxIntegerDigits || strings.ContainsAny(s, "eE") {
+	if !strings.ContainsAny(s, ".eE") {
 		return nil, false
 	}
 	f, err := strconv.ParseFloat(s, 64)
-	if err != nil {
+	if err != nil || f < 1e11 || f >= 1e20 {
 		return nil, false
 	}
 	return strconv.AppendFloat(nil, math.Round(f), 'f', 0, 64), true

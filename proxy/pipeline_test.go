@@ -350,12 +350,15 @@ func TestConsentNullIsFalseAbsentIsUnknown(t *testing.T) {
 
 func TestRoundedDigits(t *testing.T) {
 	for num, want := range map[string]string{
-		"4111111111111110.9": "4111111111111111",
-		"4111111111111111.2": "4111111111111111",
-		"-411111111111.5":    "411111111112",
-		"12345.67":           "", // an amount
-		"4111111111111111":   "", // no fraction: scanned as written
-		"4.1e15":             "", // integerDigits' case
+		"4111111111111110.9":    "4111111111111111",
+		"4111111111111111.2":    "4111111111111111",
+		"-411111111111.5":       "411111111112",
+		"12345.67":              "", // an amount
+		"4111111111111111":      "", // no fraction: scanned as written
+		"4.1e15":                "4100000000000000",
+		"4.1111111111111109e15": "4111111111111111",
+		"41111111111111109e-1":  "4111111111111111",
+		"1.5e3":                 "", // an amount
 	} {
 		got, ok := roundedDigits([]byte(num))
 		if string(got) != want || ok != (want != "") {
