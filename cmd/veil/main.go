@@ -10,7 +10,8 @@
 //	veil vault forget -c FILE --token T | --category C --value V  erase from a Redis vault
 //	veil inventory [--admin URL] [--format table|json]  print the data inventory a running Veil learned
 //	veil incident --principal P | --ip A [--since T --until T] --file F | -c FILE  incident report and notification clocks
-//	veil audit verify --file F | -c FILE [--alerts]  check the audit hash chains
+//	veil audit verify --file F | -c FILE [--alerts]  check the audit chains, macs and checkpoints
+//	veil audit keygen --out DIR                    make the audit chain and signing keys
 //	veil ca init --out DIR [--permit D,D] [--any-host]  make forward mode's CA
 //	veil version
 package main
@@ -38,7 +39,7 @@ var commands = []command{
 	{"policy", "test or evaluate a policy bundle: veil policy test [DIR] | veil policy eval --input FILE [--rules DIR]", runPolicy},
 	{"vault", "vault keys and erasure: veil vault keygen [--id ID] | veil vault forget -c FILE --token T | --category C --value V", runVault},
 	{"inventory", "print the data inventory and body coverage of a running Veil: veil inventory [--admin URL] [--token-file F] [--format table|json] [--coverage]", runInventory},
-	{"audit", "verify the audit hash chains: veil audit verify (--file F | -c FILE) [--alerts]", runAudit},
+	{"audit", "verify the audit trail: veil audit verify (--file F | -c FILE) [--alerts] [--key K] [--pub P] [--strict]; veil audit keygen --out DIR", runAudit},
 	{"incident", "incident report for a principal or IP: veil incident (--principal P | --ip A) [--since T] [--until T] (--file F | -c FILE)", runIncident},
 	{"ca", "forward mode's CA: veil ca init --out DIR [--permit D,D...] [--any-host] [--days N] [--force]", runCA},
 	{"version", "print the version", runVersion},

@@ -57,6 +57,26 @@
 // order and reports the first broken link; a chain trimmed by MAXLEN
 // starts at a later seq, which is reported, not a failure.
 //
+// # Keyed chain and checkpoints
+//
+// With a chain key (Options.ChainKeyFile, or the variable ChainKeyEnv
+// names: "<id> <base64 of 32 bytes>" lines, the last active) each record
+// also carries KeyID (in the hashed content) and Mac, hex HMAC-SHA256 of
+// Hash under that key (keys.go): a writer of the file without the key
+// cannot recompute a chain the Verifier (Keys set) accepts. With a
+// signing key (Options.SigningKeyFile, Ed25519) the writer signs a
+// Checkpoint (stream, instance, seq, hash, time) every CheckpointEvery
+// records, CheckpointInterval after a record not yet covered, and at
+// Close, and writes it outside the records: the head file (HeadFile,
+// default File + ".head", replaced atomically after the file is fsynced)
+// and, with Redis, CheckpointKey beside the writer marker in the same
+// transaction (checkpointw.go). A Verifier given the checkpoints
+// (SetCheckpoints, signatures checked with the public key only) holds
+// each chain to its checkpoint: records missing before it, a tail cut
+// before it, an emptied file, or a chain recomputed after a deletion or
+// a reordering are breaks; records after it are counted as the
+// unverified tail. docs/soc.md has the threat model.
+//
 // Nothing here logs a value: errors name streams, files, offsets and
 // counts.
 package audit

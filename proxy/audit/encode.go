@@ -22,7 +22,8 @@ func instanceToken(instance string) []byte {
 // splicer returns the chain-fill function for body (the record's JSON
 // without seq, prev_hash and hash), or nil when body does not have the
 // expected shape (then the caller marshals under the lock).
-func splicer(body, instTok []byte) func(seq uint64, prev string) ([]byte, string) {
+// With a chain key (macKey non-nil) the mac of the hash follows it.
+func splicer(body, instTok, macKey []byte) func(seq uint64, prev string) ([]byte, string) {
 	// The first match is the field: inside a JSON string every quote is
 	// escaped, so the token cannot occur there.
 	i := bytes.Index(body, instTok)
@@ -31,7 +32,7 @@ func splicer(body, instTok []byte) func(seq uint64, prev string) ([]byte, string
 	}
 	at := i + len(instTok)
 	return func(seq uint64, prev string) ([]byte, string) {
-		buf := make([]byte, 0, len(body)+len(prev)+len(`,"seq":,"prev_hash":"","hash":""`)+20+64)
+		buf := make([]byte, 0, len(body)+len(prev)+len(`,"seq":,"prev_hash":"","hash":"","mac":""`)+20+128)
 		buf = append(buf, body[:at]...)
 		buf = append(buf, `,"seq":`...)
 		buf = strconv.AppendUint(buf, seq, 10)
@@ -46,6 +47,9 @@ func splicer(body, instTok []byte) func(seq uint64, prev string) ([]byte, string
 		buf = append(buf[:len(buf)-1], `,"hash":"`...)
 		buf = append(buf, h...)
 		buf = append(buf, `"}`...)
+		if macKey != nil {
+			buf = withMAC(buf, macOf(macKey, h))
+		}
 		return buf, h
 	}
 }

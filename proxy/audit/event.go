@@ -7,6 +7,7 @@ const (
 	KindDecision      = "decision"       // one per inspected message: what the policy decided and Veil did
 	KindVaultErasure  = "vault_erasure"  // a token or value forgotten
 	KindEgressRefused = "egress_refused" // forward mode: a CONNECT to a host outside the allowlist
+	KindAuthFailure   = "auth_failure"   // credentials that name no principal, a login refused by Veil or failed at the CRM
 )
 
 // Outcomes of a decision event (scope.Scope.Outcome).
@@ -27,8 +28,8 @@ const (
 // Seq, PrevHash and Hash chain the events of one instance: Seq counts
 // from 1 per Instance, PrevHash is the previous event's Hash ("" for Seq
 // 1) and Hash is hex SHA-256 over PrevHash and the event's canonical JSON
-// without Hash. The Recorder fills ID, Time, Instance, Seq, PrevHash and
-// Hash; callers fill the rest.
+// without Hash and Mac. The Recorder fills ID, Time, Instance, Seq,
+// PrevHash, Hash, KeyID and Mac; callers fill the rest.
 type Event struct {
 	ID       string    `json:"id"`
 	Time     time.Time `json:"time"`
@@ -85,8 +86,19 @@ type Event struct {
 	// Forward mode.
 	Host string `json:"host,omitempty"`
 
+	// Authentication failures (KindAuthFailure): the hex SHA-256 of a
+	// login's username (identity.HashUsername), never the username, a
+	// password or a token.
+	UsernameHash string `json:"username_hash,omitempty"`
+
+	// The chain (keep these last, in this order: the writer splices them
+	// in). KeyID names the chain key (audit.chain_key_file) and is part
+	// of the hashed content; Mac is hex HMAC-SHA256 of Hash under that
+	// key ("" and "" without a key). See chain.go.
+	KeyID    string `json:"key_id,omitempty"`
 	PrevHash string `json:"prev_hash,omitempty"`
 	Hash     string `json:"hash,omitempty"`
+	Mac      string `json:"mac,omitempty"`
 }
 
 // Alert severities.
@@ -124,6 +136,11 @@ type Alert struct {
 	DecisionID string           `json:"decision_id,omitempty"`
 	Message    string           `json:"message"`
 	Evidence   map[string]int64 `json:"evidence,omitempty"`
-	PrevHash   string           `json:"prev_hash,omitempty"`
-	Hash       string           `json:"hash,omitempty"`
+	// UsernameHash: a brute-force alert on a username no principal holds
+	// (identity.HashUsername).
+	UsernameHash string `json:"username_hash,omitempty"`
+	KeyID        string `json:"key_id,omitempty"` // as Event's
+	PrevHash     string `json:"prev_hash,omitempty"`
+	Hash         string `json:"hash,omitempty"`
+	Mac          string `json:"mac,omitempty"` // as Event's
 }

@@ -68,8 +68,11 @@ func appendEvent(b []byte, e *Event) ([]byte, error) {
 	w.int("erased", int64(e.Erased))
 	w.str("backend", e.Backend, false)
 	w.str("host", e.Host, false)
+	w.str("username_hash", e.UsernameHash, false)
+	w.str("key_id", e.KeyID, false)
 	w.str("prev_hash", e.PrevHash, false)
 	w.str("hash", e.Hash, false)
+	w.str("mac", e.Mac, false)
 	return w.end(), nil
 }
 
@@ -89,8 +92,11 @@ func appendAlert(b []byte, a *Alert) ([]byte, error) {
 	w.str("decision_id", a.DecisionID, false)
 	w.str("message", a.Message, true)
 	counts(&w, "evidence", a.Evidence)
+	w.str("username_hash", a.UsernameHash, false)
+	w.str("key_id", a.KeyID, false)
 	w.str("prev_hash", a.PrevHash, false)
 	w.str("hash", a.Hash, false)
+	w.str("mac", a.Mac, false)
 	return w.end(), nil
 }
 

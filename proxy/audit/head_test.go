@@ -44,7 +44,7 @@ func TestSpliceIsMarshal(t *testing.T) {
 	tok := instanceToken("host-1")
 	for _, e := range events {
 		body, _ := json.Marshal(e)
-		sp := splicer(body, tok)
+		sp := splicer(body, tok, nil)
 		if sp == nil {
 			t.Fatalf("no splice for %s", body)
 		}
@@ -61,7 +61,7 @@ func TestSpliceIsMarshal(t *testing.T) {
 	}
 	a := Alert{ID: "z", Kind: "bulk_export", Severity: "high", Instance: "host-1", Message: "m", Evidence: map[string]int64{"n": 1}}
 	body, _ := json.Marshal(a)
-	got, h := splicer(body, tok)(3, "pp")
+	got, h := splicer(body, tok, nil)(3, "pp")
 	a.Seq, a.PrevHash = 3, "pp"
 	want, _ := json.Marshal(a)
 	if h != chainHash("pp", want) || string(got) != string(withHash(want, h)) {
@@ -85,7 +85,7 @@ func FuzzReadHead(f *testing.F) {
 		if err != nil {
 			return
 		}
-		sp := splicer(body, instanceToken(inst))
+		sp := splicer(body, instanceToken(inst), nil)
 		if sp == nil {
 			if inst != "" {
 				t.Fatalf("no splice for %q", inst)

@@ -2,6 +2,7 @@ package audit
 
 import (
 	"context"
+	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -45,7 +46,15 @@ type Options struct {
 	Sync          bool                  // Record and Alert wait until the event is durable (RecordSync)
 	Instance      string                // "" is host name + "-" + 6 random hex digits
 	Counters      Counters
-	Log           *zap.Logger
+
+	// Tamper evidence (doc.go, "Keyed chain and checkpoints").
+	ChainKeyFile       string        // chain keys ("<id> <base64>" lines, the last active); "" reads ChainKeyEnv
+	ChainKeyEnv        string        // environment variable holding the chain keys when ChainKeyFile is ""
+	SigningKeyFile     string        // Ed25519 PKCS#8 PEM: sign checkpoints ("" none)
+	HeadFile           string        // the events' head file ("" is File + ".head"); the alerts' is AlertFile + ".head"
+	CheckpointEvery    int           // records between checkpoints (0: config.DefaultCheckpointEvery)
+	CheckpointInterval time.Duration // longest wait for a checkpoint after a record (0: config.DefaultCheckpointInterval)
+	Log                *zap.Logger
 }
 
 // OptionsFrom is the Options of the config's audit: section (add Redis,
@@ -56,6 +65,8 @@ func OptionsFrom(c config.Audit) Options {
 		File: c.File, AlertFile: c.AlertFile, Queue: c.Queue, Batch: c.Batch,
 		FlushInterval: c.FlushInterval, SpoolDir: c.SpoolDir, SpoolMaxBytes: c.SpoolMaxBytes,
 		OnFull: c.OnFull, Sync: c.Sync, Instance: c.Instance,
+		ChainKeyFile: c.ChainKeyFile, ChainKeyEnv: ChainKeyEnv, SigningKeyFile: c.SigningKeyFile,
+		HeadFile: c.HeadFile, CheckpointEvery: c.Checkpoint.Every, CheckpointInterval: c.Checkpoint.Interval,
 	}
 }
 
@@ -80,6 +91,8 @@ type Recorder struct {
 	sync      bool // Record and Alert wait for durability
 	instance  string
 	instTok   []byte // `,"instance":"<instance>"`
+	keyID     string // the active chain key's id ("" keyless)
+	macKey    []byte // its secret (nil keyless)
 	events    *stream
 	alerts    *stream
 	closeOnce sync.Once
@@ -141,15 +154,42 @@ func Open(o Options) (*Recorder, error) {
 			o.Log.Warn("audit spool: cannot make the directory 0700", zap.String("dir", o.SpoolDir), zap.Error(err))
 		}
 	}
+	if o.CheckpointEvery <= 0 {
+		o.CheckpointEvery = config.DefaultCheckpointEvery
+	}
+	if o.CheckpointInterval <= 0 {
+		o.CheckpointInterval = config.DefaultCheckpointInterval
+	}
 	r := &Recorder{sync: o.Sync, instance: o.Instance, instTok: instanceToken(o.Instance)}
+	keys, err := ChainKeysFrom(o.ChainKeyFile, o.ChainKeyEnv)
+	if err != nil {
+		return nil, err
+	}
+	if keys != nil {
+		r.keyID, r.macKey = keys.Active(), keys.keys[keys.Active()]
+	}
+	var sg *signer
+	if o.SigningKeyFile != "" {
+		sk, err := LoadSigningKey(o.SigningKeyFile)
+		if err != nil {
+			return nil, err
+		}
+		sg = &signer{key: sk, id: SigningKeyID(sk.Public().(ed25519.PublicKey)), every: uint64(o.CheckpointEvery), interval: o.CheckpointInterval}
+	}
 	if o.Counters.Alerts != nil {
 		r.dropAlert = o.Counters.Alerts.WithLabelValues(AlertEventsDropped, SeverityCritical)
 	}
-	var err error
-	if r.events, err = newStream(r, o, "audit", o.Stream, FieldEvent, o.File); err != nil {
+	headFile, alertHead := o.HeadFile, ""
+	if headFile == "" && o.File != "" {
+		headFile = HeadPath(o.File)
+	}
+	if o.AlertFile != "" {
+		alertHead = HeadPath(o.AlertFile)
+	}
+	if r.events, err = newStream(r, o, "audit", o.Stream, FieldEvent, o.File, sg, headFile); err != nil {
 		return nil, err
 	}
-	if r.alerts, err = newStream(r, o, "alerts", o.AlertStream, FieldAlert, o.AlertFile); err != nil {
+	if r.alerts, err = newStream(r, o, "alerts", o.AlertStream, FieldAlert, o.AlertFile, sg, alertHead); err != nil {
 		r.events.closeFiles()
 		return nil, err
 	}
@@ -201,18 +241,21 @@ func (r *Recorder) record(e Event, done chan error) (Event, error) {
 	}
 	e.Time = e.Time.UTC()
 	e.Instance = r.instance
-	e.Seq, e.PrevHash, e.Hash = 0, "", ""
+	e.Seq, e.PrevHash, e.Hash, e.KeyID, e.Mac = 0, "", "", r.keyID, ""
 	body, err := appendEvent(make([]byte, 0, encodeSize), &e) // off the lock
 	if err != nil {
 		r.events.encodeFailed()
 		return e, fmt.Errorf("audit: encode: %w", err)
 	}
-	splice := splicer(body, r.instTok)
+	splice := splicer(body, r.instTok, r.macKey)
 	err = r.events.accept(done, func(seq uint64, prev string) ([]byte, string, error) {
 		e.Seq, e.PrevHash = seq, prev
 		if splice != nil {
 			b, h := splice(seq, prev)
 			e.Hash = h
+			if r.macKey != nil {
+				e.Mac = string(b[len(b)-2-2*32 : len(b)-2]) // the splice ends in `"mac":"<hex>"}`
+			}
 			return b, h, nil
 		}
 		b, err := appendEvent(make([]byte, 0, encodeSize), &e)
@@ -220,7 +263,8 @@ func (r *Recorder) record(e Event, done chan error) (Event, error) {
 			return nil, "", err
 		}
 		e.Hash = chainHash(prev, b)
-		return withHash(b, e.Hash), e.Hash, nil
+		e.Mac = r.mac(e.Hash)
+		return withMAC(withHash(b, e.Hash), e.Mac), e.Hash, nil
 	})
 	return e, err
 }
@@ -247,18 +291,21 @@ func (r *Recorder) alert(a Alert, done chan error) (Alert, error) {
 	}
 	a.Time = a.Time.UTC()
 	a.Instance = r.instance
-	a.Seq, a.PrevHash, a.Hash = 0, "", ""
+	a.Seq, a.PrevHash, a.Hash, a.KeyID, a.Mac = 0, "", "", r.keyID, ""
 	body, err := appendAlert(make([]byte, 0, encodeSize), &a)
 	if err != nil {
 		r.alerts.encodeFailed()
 		return a, fmt.Errorf("audit: encode: %w", err)
 	}
-	splice := splicer(body, r.instTok)
+	splice := splicer(body, r.instTok, r.macKey)
 	err = r.alerts.accept(done, func(seq uint64, prev string) ([]byte, string, error) {
 		a.Seq, a.PrevHash = seq, prev
 		if splice != nil {
 			b, h := splice(seq, prev)
 			a.Hash = h
+			if r.macKey != nil {
+				a.Mac = string(b[len(b)-2-2*32 : len(b)-2]) // the splice ends in `"mac":"<hex>"}`
+			}
 			return b, h, nil
 		}
 		b, err := appendAlert(make([]byte, 0, encodeSize), &a)
@@ -266,7 +313,8 @@ func (r *Recorder) alert(a Alert, done chan error) (Alert, error) {
 			return nil, "", err
 		}
 		a.Hash = chainHash(prev, b)
-		return withHash(b, a.Hash), a.Hash, nil
+		a.Mac = r.mac(a.Hash)
+		return withMAC(withHash(b, a.Hash), a.Mac), a.Hash, nil
 	})
 	return a, err
 }
@@ -309,6 +357,14 @@ func (r *Recorder) droppedAlert(s *stream, reason string, size int64) {
 		Message:  fmt.Sprintf("audit %s: %s, events are being dropped", s.label, reason),
 		Evidence: map[string]int64{"spool_bytes": size, "spool_max_bytes": s.spoolMax, "queue": int64(s.queueMax)},
 	}, nil)
+}
+
+// mac is the mac of hash under the active chain key ("" keyless).
+func (r *Recorder) mac(hash string) string {
+	if r.macKey == nil {
+		return ""
+	}
+	return macOf(r.macKey, hash)
 }
 
 func randomHex(n int) string {

@@ -77,6 +77,13 @@ type stream struct {
 	filed   map[string]uint64 // per instance: the last seq in the file
 	checked map[string]bool   // per instance: marker read since the last failure
 	down    bool              // the last Redis write failed
+
+	// Checkpoints (checkpointw.go), writer-owned.
+	sg       *signer // nil: none
+	headPath string  // "" no head file
+	cpRedis  map[string]*cpState
+	cpFile   map[string]*cpState
+	headCps  map[string]Checkpoint // the head file's, per instance
 }
 
 // meters are the Counters' children for one stream.
@@ -131,7 +138,7 @@ func observe(o prometheus.Observer, since time.Time) {
 
 var unsafeName = regexp.MustCompile(`[^A-Za-z0-9_.-]`)
 
-func newStream(r *Recorder, o Options, label, name, field, file string) (*stream, error) {
+func newStream(r *Recorder, o Options, label, name, field, file string, sg *signer, head string) (*stream, error) {
 	s := &stream{
 		r: r, label: label, name: name, field: field, rdb: o.Redis, maxLen: o.MaxLen,
 		batch: o.Batch, queueMax: o.Queue, flush: o.FlushInterval, spoolMax: o.SpoolMaxBytes,
@@ -149,6 +156,7 @@ func newStream(r *Recorder, o Options, label, name, field, file string) (*stream
 		s.file = f
 	}
 	s.sinkless = s.rdb == nil && s.file == nil
+	s.initCheckpoints(sg, head)
 	if s.rdb != nil {
 		base := filepath.Join(o.SpoolDir, label+"-"+unsafeName.ReplaceAllString(name, "_"))
 		if err := s.openSpool(base); err != nil {

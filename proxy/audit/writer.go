@@ -68,9 +68,15 @@ func (s *stream) run() {
 			if s.isClosing() {
 				return
 			}
+			var due <-chan time.Time
+			if d, ok := s.nextCheckpoint(); ok {
+				due = time.After(d)
+			}
 			select {
 			case <-s.wake:
 			case <-s.closing:
+			case <-due:
+				s.idleCheckpoints(false)
 			}
 			continue
 		}
@@ -114,6 +120,7 @@ func (s *stream) isClosing() bool {
 // finish fsyncs and closes the files.
 func (s *stream) finish() {
 	var errs []error
+	s.idleCheckpoints(true) // a clean stop leaves no unverified tail
 	if s.file != nil {
 		errs = append(errs, s.file.Sync(), s.file.Close())
 	}
@@ -146,16 +153,13 @@ func (s *stream) write(batch []*item) error {
 		}
 	}
 	if len(todo) > 0 {
-		type mark struct {
-			seq  uint64
-			hash string
-		}
-		marks := map[string]mark{}
+		marks := map[string]item{}
 		for _, it := range todo {
-			marks[it.inst] = mark{it.seq, it.hash}
+			marks[it.inst] = item{seq: it.seq, hash: it.hash}
 		}
 		ctx, cancel := context.WithTimeout(s.ctx, writeTimeout)
 		start := time.Now()
+		commit := func() {}
 		_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 			for _, it := range todo {
 				p.XAdd(ctx, &redis.XAddArgs{Stream: s.name, MaxLen: s.maxLen, Approx: true, Values: []any{s.field, it.data}})
@@ -163,6 +167,7 @@ func (s *stream) write(batch []*item) error {
 			for inst, m := range marks {
 				p.Set(ctx, MarkerKey(s.name, inst), strconv.FormatUint(m.seq, 10)+" "+m.hash, MarkerTTL)
 			}
+			commit = s.redisCheckpoints(ctx, p, marks, start)
 			return nil
 		})
 		cancel()
@@ -174,6 +179,7 @@ func (s *stream) write(batch []*item) error {
 		for inst, m := range marks {
 			s.written[inst] = m.seq
 		}
+		commit()
 		add(s.m.writtenRedis, len(todo))
 	}
 	if s.down {
@@ -245,6 +251,7 @@ func (s *stream) writeFile(batch []*item) error {
 		return err
 	}
 	add(s.m.writtenFile, n)
+	s.fileWritten(batch, time.Now())
 	return nil
 }
 
@@ -320,6 +327,7 @@ var (
 	instanceKey = []byte(`"instance":"`)
 	seqKey      = []byte(`,"seq":`)
 	hashKey     = []byte(`,"hash":"`)
+	macKey      = []byte(`,"mac":"`)
 )
 
 // readHead reads instance, seq and hash of a stored record. The writer
@@ -328,7 +336,11 @@ var (
 func readHead(p []byte) (spoolHead, error) {
 	var h spoolHead
 	const hashEnd = 64 + 2 // 64 hex digits, `"}`
-	if n := len(p); n > hashEnd+len(hashKey) && bytes.Equal(p[n-hashEnd-len(hashKey):n-hashEnd], hashKey) {
+	n := len(p)
+	if n > hashEnd+len(macKey) && bytes.Equal(p[n-hashEnd-len(macKey):n-hashEnd], macKey) {
+		n -= len(macKey) + 64 + 1 // a keyed record: `,"mac":"<64 hex>"` follows the hash
+	}
+	if n > hashEnd+len(hashKey) && bytes.Equal(p[n-hashEnd-len(hashKey):n-hashEnd], hashKey) {
 		if i := bytes.Index(p, instanceKey); i > 0 {
 			rest := p[i+len(instanceKey):]
 			if j := bytes.IndexByte(rest, '"'); j >= 0 && bytes.IndexByte(rest[:j], '\\') < 0 && bytes.HasPrefix(rest[j+1:], seqKey) {
