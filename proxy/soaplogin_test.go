@@ -297,7 +297,7 @@ func TestSOAPLoginThroughVeil(t *testing.T) {
 	// An unknown user: Salesforce's own fault, byte for byte, and the CRM
 	// is never asked.
 	res = soapDo(t, client, "POST", soapURL, soapLoginEnvelope("mallory@acme.example", soapPassword))
-	if res.status != 500 || string(res.body) != invalidLogin || res.header.Get("X-Veil-Error") != "unknown_principal" || !strings.HasPrefix(res.header.Get("Content-Type"), "text/xml") {
+	if res.status != 500 || string(res.body) != invalidLogin || res.header.Get("X-Veil-Error") != "" || !strings.HasPrefix(res.header.Get("Content-Type"), "text/xml") {
 		t.Errorf("unknown user: %d %q %s", res.status, res.header.Get("X-Veil-Error"), res.body)
 	}
 	// Refused before the CRM: an unknown session, two credentials, a
@@ -432,7 +432,7 @@ func TestForwardSOAPLogin(t *testing.T) {
 
 	before := up.count()
 	res = soapDo(t, c, "POST", crm+"/services/Soap/u/62.0", soapLoginEnvelope("mallory@acme.example", "x"))
-	if res.status != 500 || string(res.body) != invalidLogin || res.header.Get("X-Veil-Error") != "unknown_principal" {
+	if res.status != 500 || string(res.body) != invalidLogin || res.header.Get("X-Veil-Error") != "" {
 		t.Errorf("unknown user: %d %q %s", res.status, res.header.Get("X-Veil-Error"), res.body)
 	}
 	res = soapDo(t, c, "POST", crm+"/services/Soap/u/62.0", `<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>`+soapLoginEnvelope("&e;", "x"))

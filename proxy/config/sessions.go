@@ -34,17 +34,30 @@ func (c *Config) validateSessions(p *Problems) {
 		p.add("identity.sessions.max_entries: %d must be at least 1", s.MaxEntries)
 	}
 	users := map[string]string{}
+	ids := map[string]string{}
 	for i, pr := range c.Identity.Principals {
+		names := 0
 		for j, u := range pr.CRMUsers {
-			u = strings.ToLower(strings.TrimSpace(u))
-			if u == "" {
+			seen, key := users, FoldCRMUsername(u)
+			switch {
+			case u == "":
 				p.add("identity.principals[%d].crm_users[%d]: empty", i, j)
 				continue
+			case IsCRMUserID(u):
+				seen, key = ids, u[:15] // the 18-character id is the 15-character one and a checksum
+			case !ValidCRMUsername(u):
+				p.add("identity.principals[%d].crm_users[%d]: a username must be printable ASCII without spaces (at most %d bytes)", i, j, MaxCRMUsername)
+				continue
+			default:
+				names++
 			}
-			if other, ok := users[u]; ok && other != pr.ID {
+			if other, ok := seen[key]; ok && other != pr.ID {
 				p.add("identity.principals[%d].crm_users[%d]: %q is also a CRM user of %s", i, j, u, other)
 			}
-			users[u] = pr.ID
+			seen[key] = pr.ID
+		}
+		if names == 0 && len(pr.CRMUsers) > 0 {
+			p.add("identity.principals[%d].crm_users: user ids only check a login; a username is needed to log in", i)
 		}
 	}
 	if c.PublicURL != "" {
@@ -56,4 +69,52 @@ func (c *Config) validateSessions(p *Problems) {
 			p.add("public_url: %q must be scheme://host[:port] only", c.PublicURL)
 		}
 	}
+}
+
+// MaxCRMUsername bounds a CRM username (Salesforce's are at most 80
+// characters).
+const MaxCRMUsername = 255
+
+// ValidCRMUsername reports whether u can name a CRM user logging in
+// through Veil: 1 to MaxCRMUsername bytes of printable ASCII, no space,
+// no control character. Anything else (a non-ASCII look-alike, a
+// zero-width or surrounding space) is never matched to a principal.
+func ValidCRMUsername(u string) bool {
+	if u == "" || len(u) > MaxCRMUsername {
+		return false
+	}
+	for i := 0; i < len(u); i++ {
+		if u[i] <= ' ' || u[i] > '~' {
+			return false
+		}
+	}
+	return true
+}
+
+// FoldCRMUsername is u with ASCII letters lower-cased, nothing else
+// changed (no Unicode case mapping: İ is not i).
+func FoldCRMUsername(u string) string {
+	b := []byte(u)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + ('a' - 'A')
+		}
+	}
+	return string(b)
+}
+
+// IsCRMUserID reports whether s is a Salesforce user id: the key prefix
+// 005 and 12 more letters or digits (15, case-sensitive) or 15 more (18,
+// with the case-insensitive checksum suffix).
+func IsCRMUserID(s string) bool {
+	if (len(s) != 15 && len(s) != 18) || !strings.HasPrefix(s, "005") {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z') {
+			return false
+		}
+	}
+	return true
 }

@@ -221,6 +221,9 @@ func (h *Handler) serve(r *http.Request, c *conn, sc *scope.Scope) *http.Respons
 		}
 	}
 	if e := reverse.Admit(r.Context(), h.opts.Identity, rt, sc, r.Header, env); e != nil {
+		if f, ok := reverse.AdmitFailure(e); ok {
+			reverse.AuditAuthFailure(r.Context(), h.opts.Inspector, sc, f)
+		}
 		return h.fail(r, rt.Dialect, sc, e)
 	}
 	if e := h.opts.Inspector.InspectRequest(r); e != nil {
@@ -242,41 +245,18 @@ func (h *Handler) serve(r *http.Request, c *conn, sc *scope.Scope) *http.Respons
 // principal is the CRM user logging in (crm_users); the CRM's tokens are
 // bound to it. URLs stay the CRM's: the client is behind HTTPS_PROXY.
 func (h *Handler) login(r *http.Request, sc *scope.Scope) *http.Response {
-	p, le := h.opts.Identity.Login(r.Context(), r)
+	a, le := h.opts.Identity.LoginAttempt(r.Context(), r)
 	if le != nil {
+		if le.OAuth == "invalid_grant" {
+			return h.loginRefusal(r, sc, false, le.Code, a.UsernameHash)
+		}
+		if le.Status != http.StatusServiceUnavailable {
+			reverse.AuditAuthFailure(r.Context(), h.opts.Inspector, sc, reverse.AuthFailure{Code: le.Code, UsernameHash: a.UsernameHash, Login: true, Status: le.Status})
+		}
 		return h.loginError(r, sc, le)
 	}
-	sc.Principal, sc.Purpose = p, "authentication"
-	out := h.outbound(r)
-	out.Header.Set("Accept-Encoding", "identity")
-	res, err := h.opts.Transport.RoundTrip(out)
-	if err != nil {
-		return h.upstreamError(r, sc, err)
-	}
-	res.Request = r
-	if err := h.opts.Identity.BindResponse(r.Context(), p, res, nil); err != nil {
-		_ = res.Body.Close()
-		h.opts.Log.Warn("login: the CRM's tokens could not be bound", zap.String("request_id", sc.RequestID), zap.String("principal", p.ID), zap.Error(err))
-		return h.loginError(r, sc, &identity.LoginError{Status: http.StatusServiceUnavailable, OAuth: "temporarily_unavailable",
-			Description: "Veil could not record this login; try again", Code: crm.CodeIdentityUnavailable})
-	}
-	sc.Outcome = "login"
-	if res.StatusCode != http.StatusOK {
-		sc.Outcome, sc.Code = "blocked", "crm_login_failed"
-	}
-	return res
-}
-
-// soapLogin serves a SOAP login() to an intercepted Salesforce host: the
-// principal is the CRM user logging in (crm_users); the session the CRM
-// answers with is bound to it. serverUrl stays the CRM's: the client is
-// behind HTTPS_PROXY. The call is not inspected (credentials).
-func (h *Handler) soapLogin(r *http.Request, sc *scope.Scope, env *identity.SOAPEnvelope) *http.Response {
-	p, e := h.opts.Identity.SOAPLogin(env)
-	if e != nil {
-		return h.fail(r, sc.Route.Dialect, sc, e)
-	}
-	sc.Principal, sc.Purpose = p, "authentication"
+	sc.Principal, sc.Purpose = a.Principal, "authentication"
+	r = r.WithContext(identity.WithAttempt(r.Context(), a))
 	out := h.outbound(r)
 	out.Header.Set("Accept-Encoding", "identity")
 	res, err := h.opts.Transport.RoundTrip(out)
@@ -285,18 +265,89 @@ func (h *Handler) soapLogin(r *http.Request, sc *scope.Scope, env *identity.SOAP
 	}
 	res.Request = r
 	bind := reverse.BoundBody(h.opts.Config.Timeouts.UpstreamResponse, func(res *http.Response) error {
-		return h.opts.Identity.BindSOAPLogin(r.Context(), p, res, nil)
+		return h.opts.Identity.BindResponse(r.Context(), a.Principal, res, nil)
 	})
 	if err := bind(res); err != nil {
 		_ = res.Body.Close()
-		h.opts.Log.Warn("login: the CRM's session could not be bound", zap.String("request_id", sc.RequestID), zap.String("principal", p.ID), zap.Error(err))
+		if errors.Is(err, identity.ErrIdentityMismatch) {
+			h.opts.Log.Warn("login: the CRM logged in a user other than the principal's", zap.String("request_id", sc.RequestID), zap.String("principal", a.Principal.ID))
+			return h.loginRefusal(r, sc, false, identity.CodeIdentityMismatch, a.UsernameHash)
+		}
+		h.opts.Log.Warn("login: the CRM's tokens could not be bound", zap.String("request_id", sc.RequestID), zap.String("principal", a.Principal.ID), zap.Error(err))
+		return h.loginError(r, sc, &identity.LoginError{Status: http.StatusServiceUnavailable, OAuth: "temporarily_unavailable",
+			Description: "Veil could not record this login; try again", Code: crm.CodeIdentityUnavailable})
+	}
+	return h.loginAnswer(r, sc, res, false, a)
+}
+
+// soapLogin serves a SOAP login() to an intercepted Salesforce host: the
+// principal is the CRM user logging in (crm_users); the session the CRM
+// answers with is bound to it. serverUrl stays the CRM's: the client is
+// behind HTTPS_PROXY. The call is not inspected (credentials).
+func (h *Handler) soapLogin(r *http.Request, sc *scope.Scope, env *identity.SOAPEnvelope) *http.Response {
+	a, e := h.opts.Identity.SOAPLoginAttempt(env)
+	if e != nil {
+		return h.loginRefusal(r, sc, true, e.Code, a.UsernameHash)
+	}
+	sc.Principal, sc.Purpose = a.Principal, "authentication"
+	r = r.WithContext(identity.WithAttempt(r.Context(), a))
+	out := h.outbound(r)
+	out.Header.Set("Accept-Encoding", "identity")
+	res, err := h.opts.Transport.RoundTrip(out)
+	if err != nil {
+		return h.upstreamError(r, sc, err)
+	}
+	res.Request = r
+	bind := reverse.BoundBody(h.opts.Config.Timeouts.UpstreamResponse, func(res *http.Response) error {
+		return h.opts.Identity.BindSOAPLogin(r.Context(), a.Principal, res, nil)
+	})
+	if err := bind(res); err != nil {
+		_ = res.Body.Close()
+		if errors.Is(err, identity.ErrIdentityMismatch) {
+			h.opts.Log.Warn("login: the CRM logged in a user other than the principal's", zap.String("request_id", sc.RequestID), zap.String("principal", a.Principal.ID))
+			return h.loginRefusal(r, sc, true, identity.CodeIdentityMismatch, a.UsernameHash)
+		}
+		h.opts.Log.Warn("login: the CRM's session could not be bound", zap.String("request_id", sc.RequestID), zap.String("principal", a.Principal.ID), zap.Error(err))
 		return h.fail(r, sc.Route.Dialect, sc, &crm.Error{Status: http.StatusServiceUnavailable, Code: crm.CodeIdentityUnavailable,
 			Message: "Veil could not record this login; try again"})
 	}
-	sc.Outcome = "login"
-	if res.StatusCode != http.StatusOK {
-		sc.Outcome, sc.Code = "blocked", "crm_login_failed"
+	return h.loginAnswer(r, sc, res, true, a)
+}
+
+// loginAnswer is the CRM's answer to a login: a success as it is, bad
+// credentials as Veil's login refusal (the answer to a user it does not
+// know), another failure as it is; every failure is audited.
+func (h *Handler) loginAnswer(r *http.Request, sc *scope.Scope, res *http.Response, soap bool, a identity.Attempt) *http.Response {
+	if res.StatusCode == http.StatusOK {
+		sc.Outcome = "login"
+		return res
 	}
+	if identity.FailedLogin(res, soap) {
+		_ = res.Body.Close()
+		return h.loginRefusal(r, sc, soap, identity.CodeCRMLoginFailed, a.UsernameHash)
+	}
+	sc.Outcome, sc.Code = "blocked", identity.CodeCRMLoginFailed
+	reverse.AuditAuthFailure(r.Context(), h.opts.Inspector, sc, reverse.AuthFailure{Code: identity.CodeCRMLoginFailed, UsernameHash: a.UsernameHash, Login: true, Status: res.StatusCode})
+	return res
+}
+
+// loginRefusal is the answer to a refused or failed login
+// (reverse.LoginRefusal: the same whoever refused it), audited.
+func (h *Handler) loginRefusal(r *http.Request, sc *scope.Scope, soap bool, code, usernameHash string) *http.Response {
+	status, ct, b := reverse.LoginRefusal(soap, code)
+	if sc.Outcome != "blocked" {
+		h.opts.Metrics.Requests.WithLabelValues(sc.Route.Name, "request", "blocked").Inc()
+		h.opts.Metrics.Blocks.WithLabelValues(sc.Route.Name, "request", code).Inc()
+	}
+	sc.Outcome, sc.Code = "blocked", code
+	reverse.AuditAuthFailure(r.Context(), h.opts.Inspector, sc, reverse.AuthFailure{Code: code, UsernameHash: usernameHash, Login: true, Status: status})
+	res := &http.Response{
+		StatusCode: status, Status: strconv.Itoa(status) + " " + http.StatusText(status),
+		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header: http.Header{}, Request: r, ContentLength: int64(len(b)),
+		Body: readCloser{strings.NewReader(string(b))},
+	}
+	reverse.SetLoginRefusalHeaders(res.Header, ct, len(b))
 	return res
 }
 

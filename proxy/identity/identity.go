@@ -41,8 +41,9 @@ type Resolver struct {
 	strip    bool
 	entries  []entry
 	byID     map[string]Principal
-	crmUsers map[string]string // lower-case CRM user name → principal id
-	sessions Sessions          // nil: no CRM-session bindings
+	crmUsers map[string]string   // CRM username, ASCII letters lower-cased → principal id
+	userIDs  map[string][]string // principal id → its Salesforce user ids (15 characters), when declared
+	sessions Sessions            // nil: no CRM-session bindings
 	sessCfg  config.Sessions
 }
 
@@ -53,13 +54,19 @@ func New(c config.Identity) (*Resolver, error) {
 		strip:    !strings.EqualFold(c.Header, "Authorization"),
 		byID:     map[string]Principal{},
 		crmUsers: map[string]string{},
+		userIDs:  map[string][]string{},
 		sessCfg:  c.Sessions,
 	}
 	for _, p := range c.Principals {
 		pr := Principal{ID: p.ID, Roles: append([]string(nil), p.Roles...), MFA: p.MFA}
 		r.byID[p.ID] = pr
 		for _, u := range p.CRMUsers {
-			r.crmUsers[strings.ToLower(strings.TrimSpace(u))] = p.ID
+			switch {
+			case config.IsCRMUserID(u):
+				r.userIDs[p.ID] = append(r.userIDs[p.ID], u[:15])
+			case config.ValidCRMUsername(u):
+				r.crmUsers[config.FoldCRMUsername(u)] = p.ID
+			}
 		}
 		if p.Digest() == "" {
 			continue // identified by its CRM logins only

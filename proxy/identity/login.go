@@ -60,70 +60,92 @@ var loginParams = []string{"grant_type", "username", "password", "refresh_token"
 // token was bound to. The form is read bounded and r's body restored for
 // forwarding, with its Content-Length.
 func (r *Resolver) Login(ctx context.Context, req *http.Request) (Principal, *LoginError) {
+	a, le := r.LoginAttempt(ctx, req)
+	return a.Principal, le
+}
+
+// LoginAttempt is Login with the attempt: the username as typed (for the
+// check of the CRM's answer, WithAttempt) and its hash, filled even when
+// the login is refused (for the audit trail). A username that is not
+// printable ASCII without spaces (config.ValidCRMUsername) is refused
+// before any lookup, as an unknown one is: both get InvalidGrant, the
+// CRM's own answer to bad credentials.
+func (r *Resolver) LoginAttempt(ctx context.Context, req *http.Request) (Attempt, *LoginError) {
+	var a Attempt
 	if mt, _, _ := mime.ParseMediaType(req.Header.Get("Content-Type")); mt != "application/x-www-form-urlencoded" {
-		return Principal{}, &LoginError{http.StatusBadRequest, "invalid_request", "the token request must be application/x-www-form-urlencoded", "invalid_body"}
+		return a, &LoginError{http.StatusBadRequest, "invalid_request", "the token request must be application/x-www-form-urlencoded", "invalid_body"}
 	}
 	if enc := req.Header.Get("Content-Encoding"); enc != "" && !strings.EqualFold(enc, "identity") {
-		return Principal{}, &LoginError{http.StatusBadRequest, "invalid_request", "Veil reads token requests without Content-Encoding", "unsupported_encoding"}
+		return a, &LoginError{http.StatusBadRequest, "invalid_request", "Veil reads token requests without Content-Encoding", "unsupported_encoding"}
 	}
 	b, err := io.ReadAll(io.LimitReader(req.Body, maxLoginRequest+1))
 	_ = req.Body.Close()
 	if err != nil {
-		return Principal{}, &LoginError{http.StatusBadRequest, "invalid_request", "the token request could not be read", "invalid_body"}
+		return a, &LoginError{http.StatusBadRequest, "invalid_request", "the token request could not be read", "invalid_body"}
 	}
 	if len(b) > maxLoginRequest {
-		return Principal{}, &LoginError{http.StatusRequestEntityTooLarge, "invalid_request", "the token request is too large", "body_too_large"}
+		return a, &LoginError{http.StatusRequestEntityTooLarge, "invalid_request", "the token request is too large", "body_too_large"}
 	}
 	req.Body = io.NopCloser(bytes.NewReader(b))
 	req.ContentLength = int64(len(b))
 	req.Header.Set("Content-Length", strconv.Itoa(len(b)))
 	form, err := url.ParseQuery(string(b))
 	if err != nil {
-		return Principal{}, &LoginError{http.StatusBadRequest, "invalid_request", "the token request is not a valid form", "invalid_body"}
+		return a, &LoginError{http.StatusBadRequest, "invalid_request", "the token request is not a valid form", "invalid_body"}
 	}
+	a.UsernameHash = HashUsername(form.Get("username"))
 	// RFC 6749 3.2: a parameter is sent once. A second username or
 	// refresh_token, or one in the URL, could name a user to the CRM other
 	// than the one Veil bound the login to: refused.
 	query := req.URL.Query()
 	for _, k := range loginParams {
 		if len(form[k]) > 1 || query.Has(k) {
-			return Principal{}, &LoginError{http.StatusBadRequest, "invalid_request", "the token request carries " + k + " more than once or in the URL", "invalid_body"}
+			return a, &LoginError{http.StatusBadRequest, "invalid_request", "the token request carries " + k + " more than once or in the URL", "invalid_body"}
 		}
 	}
-	unknown := &LoginError{http.StatusBadRequest, "invalid_grant", "this CRM user does not log in through Veil (identity.principals[].crm_users)", "unknown_principal"}
 	switch form.Get("grant_type") {
 	case "password":
-		p, ok := r.crmUser(form.Get("username"))
-		if !ok {
-			return Principal{}, unknown
+		name := form.Get("username")
+		if !config.ValidCRMUsername(name) {
+			return a, InvalidGrant(CodeInvalidUsername)
 		}
-		return p, nil
+		p, ok := r.crmUser(name)
+		if !ok {
+			return a, InvalidGrant(CodeUnknownPrincipal)
+		}
+		a.Principal, a.Username = p, name
+		return a, nil
 	case "refresh_token":
 		if r.sessions == nil {
-			return Principal{}, unknown
+			return a, InvalidGrant(CodeUnknownPrincipal)
 		}
 		id, err := r.sessions.Lookup(ctx, form.Get("refresh_token"))
 		switch {
 		case errors.Is(err, ErrUnknownToken):
-			return Principal{}, &LoginError{http.StatusBadRequest, "invalid_grant", "this refresh token was not issued through Veil", "unknown_principal"}
+			return a, InvalidGrant(CodeUnknownPrincipal)
 		case err != nil:
-			return Principal{}, &LoginError{http.StatusServiceUnavailable, "temporarily_unavailable", "Veil cannot reach its session store", "identity_unavailable"}
+			return a, &LoginError{http.StatusServiceUnavailable, "temporarily_unavailable", "Veil cannot reach its session store", "identity_unavailable"}
 		}
 		p, ok := r.byID[id]
 		if !ok {
-			return Principal{}, unknown
+			return a, InvalidGrant(CodeUnknownPrincipal)
 		}
-		return p, nil
+		a.Principal = p
+		return a, nil
 	default:
-		return Principal{}, &LoginError{http.StatusBadRequest, "unsupported_grant_type", "Veil binds logins of the password and refresh_token grants", "unauthenticated"}
+		return a, &LoginError{http.StatusBadRequest, "unsupported_grant_type", "Veil binds logins of the password and refresh_token grants", "unauthenticated"}
 	}
 }
 
-// crmUser is the principal whose crm_users holds the CRM user name (case
-// and surrounding spaces aside): who a password login (OAuth's password
-// grant, SOAP's login()) logs in.
+// crmUser is the principal whose crm_users holds the CRM username
+// exactly, ASCII case aside: who a password login (OAuth's password
+// grant, SOAP's login()) logs in. A name that is not printable ASCII
+// without spaces matches nobody (no Unicode case mapping, no trimming).
 func (r *Resolver) crmUser(name string) (Principal, bool) {
-	id, ok := r.crmUsers[strings.ToLower(strings.TrimSpace(name))]
+	if !config.ValidCRMUsername(name) {
+		return Principal{}, false
+	}
+	id, ok := r.crmUsers[config.FoldCRMUsername(name)]
 	if !ok {
 		return Principal{}, false
 	}
@@ -137,7 +159,9 @@ func (r *Resolver) crmUser(name string) (Principal, bool) {
 // instance_url and id through it so that clients stay behind Veil. The body
 // is replaced (uncompressed, with its Content-Length). A response that is
 // not a 200 passes untouched. An error means the login must not reach the
-// client: its tokens could not be bound, so its requests would be refused.
+// client: its tokens could not be bound, so its requests would be refused;
+// ErrIdentityMismatch means the CRM logged in a user other than p's
+// (verifyUser: the user id ending the id URL against p's declared ids).
 func (r *Resolver) BindResponse(ctx context.Context, p Principal, res *http.Response, rewrite func(string) string) error {
 	if res.StatusCode != http.StatusOK || r.sessions == nil {
 		return nil
@@ -155,6 +179,12 @@ func (r *Resolver) BindResponse(ctx context.Context, p Principal, res *http.Resp
 	access, _ := doc["access_token"].(string)
 	if access == "" {
 		return errors.New("token response without access_token")
+	}
+	// The user the CRM logged in: its id ends the id URL; the token
+	// response names no username.
+	idURL, _ := doc["id"].(string)
+	if err := r.verifyUser(ctx, p, oauthUserID(idURL), "", false); err != nil {
+		return err
 	}
 	ttl := r.sessCfg.TTL
 	if n, ok := doc["expires_in"].(json.Number); ok {

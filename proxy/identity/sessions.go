@@ -27,22 +27,28 @@ type Sessions interface {
 func digest(token string) [sha256.Size]byte { return sha256.Sum256([]byte(token)) }
 
 // MemorySessions is a bounded in-process Sessions (one replica, the demo).
+// The bound is per principal: each principal keeps at most max bindings,
+// so one principal's logins never evict another's.
 type MemorySessions struct {
 	mu  sync.Mutex
 	max int
 	m   map[[sha256.Size]byte]binding
+	per map[string]map[[sha256.Size]byte]struct{} // principal → its bindings
+	seq uint64
 	now func() time.Time
 }
 
 type binding struct {
 	principal string
 	expires   time.Time
+	seq       uint64 // order of binding: the smallest is the oldest
 }
 
-// NewMemorySessions holds at most max bindings: when full, expired ones go
-// first, then the ones closest to expiry.
+// NewMemorySessions holds at most max bindings per principal: when a
+// principal's are full, its expired ones go first, then its oldest.
 func NewMemorySessions(max int) *MemorySessions {
-	return &MemorySessions{max: max, m: make(map[[sha256.Size]byte]binding), now: time.Now}
+	return &MemorySessions{max: max, m: make(map[[sha256.Size]byte]binding),
+		per: make(map[string]map[[sha256.Size]byte]struct{}), now: time.Now}
 }
 
 // Bind implements Sessions.
@@ -51,28 +57,54 @@ func (s *MemorySessions) Bind(_ context.Context, token, principalID string, ttl 
 	defer s.mu.Unlock()
 	now := s.now()
 	k := digest(token)
-	if _, ok := s.m[k]; !ok && len(s.m) >= s.max {
-		s.evict(now)
+	if old, ok := s.m[k]; ok {
+		s.remove(k, old.principal)
 	}
-	s.m[k] = binding{principal: principalID, expires: now.Add(ttl)}
+	own := s.per[principalID]
+	if own == nil {
+		own = make(map[[sha256.Size]byte]struct{})
+		s.per[principalID] = own
+	}
+	if len(own) >= s.max {
+		s.evict(principalID, now)
+	}
+	s.seq++
+	s.m[k] = binding{principal: principalID, expires: now.Add(ttl), seq: s.seq}
+	own[k] = struct{}{}
 	return nil
 }
 
-// evict frees room: every expired binding, else the one expiring first.
-func (s *MemorySessions) evict(now time.Time) {
-	var first [sha256.Size]byte
-	var at time.Time
-	for k, b := range s.m {
-		if !b.expires.After(now) {
-			delete(s.m, k)
-			continue
-		}
-		if at.IsZero() || b.expires.Before(at) {
-			first, at = k, b.expires
+// remove forgets binding k of principal.
+func (s *MemorySessions) remove(k [sha256.Size]byte, principal string) {
+	delete(s.m, k)
+	if own := s.per[principal]; own != nil {
+		delete(own, k)
+		if len(own) == 0 {
+			delete(s.per, principal)
 		}
 	}
-	if len(s.m) >= s.max && !at.IsZero() {
-		delete(s.m, first)
+}
+
+// evict frees room among principal's bindings: every expired one, else
+// the oldest.
+func (s *MemorySessions) evict(principal string, now time.Time) {
+	own := s.per[principal]
+	var oldest [sha256.Size]byte
+	var seq uint64
+	for k := range own {
+		b := s.m[k]
+		if !b.expires.After(now) {
+			delete(s.m, k)
+			delete(own, k)
+			continue
+		}
+		if seq == 0 || b.seq < seq {
+			oldest, seq = k, b.seq
+		}
+	}
+	if len(own) >= s.max && seq != 0 {
+		delete(s.m, oldest)
+		delete(own, oldest)
 	}
 }
 
@@ -86,15 +118,27 @@ func (s *MemorySessions) Lookup(_ context.Context, token string) (string, error)
 		return "", ErrUnknownToken
 	}
 	if !b.expires.After(s.now()) {
-		delete(s.m, k)
+		s.remove(k, b.principal)
 		return "", ErrUnknownToken
 	}
 	return b.principal, nil
 }
 
+// Len is the number of bindings held (expired ones not yet swept
+// included).
+func (s *MemorySessions) Len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.m)
+}
+
 // RedisSessions keeps bindings in Redis, shared by every replica: key
 // prefix + hex(SHA-256(token)), value the principal id, expiring with the
-// binding.
+// binding. Redis holds no count bound (identity.sessions.max_entries is
+// the memory backend's): a binding lives until its TTL (ttl, or
+// refresh_ttl for a refresh token) and no principal's logins can push
+// out another's. Bound Redis's memory with maxmemory and a volatile-*
+// eviction policy if needed.
 type RedisSessions struct {
 	rdb    redis.UniversalClient
 	prefix string

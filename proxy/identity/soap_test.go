@@ -119,7 +119,7 @@ func TestReadSOAPEnvelopeRefuses(t *testing.T) {
 
 func TestSOAPLogin(t *testing.T) {
 	r := loginResolver(t)
-	for _, user := range []string{"sales@acme.example", " SALES@acme.Example\n"} {
+	for _, user := range []string{"sales@acme.example", "SALES@acme.Example"} {
 		env, err := ReadSOAPEnvelope([]byte(jsforceLogin(user, "pw")))
 		if err != nil {
 			t.Fatal(err)
@@ -143,6 +143,12 @@ func TestSOAPLogin(t *testing.T) {
 		t.Errorf("unknown user: %d %s %s\n%s", e.HTTPStatus(), e.Code, e.ContentType(), got)
 	}
 	// Not a login at all: the same.
+	// Surrounding spaces are not trimmed: the CRM might read the name
+	// otherwise than Veil did. Refused, with the same fault.
+	env, _ = ReadSOAPEnvelope([]byte(jsforceLogin(" SALES@acme.Example\n", "pw")))
+	if _, e := r.SOAPLogin(env); e == nil || e.Fault != "INVALID_LOGIN" || e.Code != CodeInvalidUsername {
+		t.Errorf("a username with spaces: %v", e)
+	}
 	if _, e := r.SOAPLogin(&SOAPEnvelope{Operation: "query"}); e == nil || e.Fault != "INVALID_LOGIN" {
 		t.Errorf("a query as a login: %v", e)
 	}

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/veil-proxy/veil/proxy/config"
 	"github.com/veil-proxy/veil/proxy/crm"
 )
 
@@ -19,19 +20,32 @@ const InvalidLoginMessage = "Invalid username, password, security token; or user
 
 // SOAPLogin says which principal a SOAP login() (env, from
 // ReadSOAPEnvelope) logs in: the principal whose crm_users holds its
-// username, as for OAuth's password grant. A user who does not log in
-// through Veil is answered as Salesforce answers bad credentials (a
-// LoginFault INVALID_LOGIN, which the listener sends as a SOAP fault with
-// HTTP 500), with X-Veil-Error unknown_principal: a client cannot tell
-// from it whether the user exists at the CRM.
+// username, as for OAuth's password grant.
 func (r *Resolver) SOAPLogin(env *SOAPEnvelope) (Principal, *crm.Error) {
-	if env != nil && env.IsLogin() {
-		if p, ok := r.crmUser(env.Username); ok {
-			return p, nil
-		}
+	a, e := r.SOAPLoginAttempt(env)
+	return a.Principal, e
+}
+
+// SOAPLoginAttempt is SOAPLogin with the attempt (LoginAttempt). A user
+// who does not log in through Veil, or a username that is not printable
+// ASCII without spaces, is answered as Salesforce answers bad credentials
+// (InvalidLoginFault: a LoginFault INVALID_LOGIN, HTTP 500): a client
+// cannot tell from it whether the user exists at the CRM or at Veil.
+func (r *Resolver) SOAPLoginAttempt(env *SOAPEnvelope) (Attempt, *crm.Error) {
+	var a Attempt
+	if env == nil || !env.IsLogin() {
+		return a, InvalidLoginFault(CodeUnknownPrincipal)
 	}
-	return Principal{}, &crm.Error{Status: http.StatusInternalServerError, Code: crm.CodeUnknownPrincipal,
-		Fault: "INVALID_LOGIN", Message: InvalidLoginMessage, Style: crm.StyleSOAP}
+	a.UsernameHash = HashUsername(env.Username)
+	if !config.ValidCRMUsername(env.Username) {
+		return a, InvalidLoginFault(CodeInvalidUsername)
+	}
+	p, ok := r.crmUser(env.Username)
+	if !ok {
+		return a, InvalidLoginFault(CodeUnknownPrincipal)
+	}
+	a.Principal, a.Username = p, env.Username
+	return a, nil
 }
 
 // BindSOAPLogin reads a successful SOAP login's answer (loginResponse, at
@@ -43,8 +57,9 @@ func (r *Resolver) SOAPLogin(env *SOAPEnvelope) (Principal, *crm.Error) {
 // byte. The body is replaced (uncompressed, with its Content-Length, no
 // ETag). A response that is not a 200 (a fault) passes untouched. An error
 // means the login must not reach the client: its session could not be
-// bound, so its calls would be refused. Neither the session nor any other
-// value of the body is in the error.
+// bound, so its calls would be refused; ErrIdentityMismatch, that the
+// CRM logged in a user other than p's (verifyUser). Neither the session
+// nor any other value of the body is in the error.
 func (r *Resolver) BindSOAPLogin(ctx context.Context, p Principal, res *http.Response, rewrite func(string) string) error {
 	if res.StatusCode != http.StatusOK || r.sessions == nil {
 		return nil
@@ -55,6 +70,11 @@ func (r *Resolver) BindSOAPLogin(ctx context.Context, p Principal, res *http.Res
 	}
 	lr, err := readLoginResult(b)
 	if err != nil {
+		return err
+	}
+	// The user the CRM logged in: result/userId against p's declared
+	// ids, userInfo/userName against the username logged in.
+	if err := r.verifyUser(ctx, p, lr.userID, lr.userName, true); err != nil {
 		return err
 	}
 	ttl := r.sessCfg.TTL
@@ -82,6 +102,8 @@ type span struct {
 type loginResult struct {
 	sessionID    string
 	secondsValid string
+	userID       string // result/userId
+	userName     string // result/userInfo/userName
 	urls         []span // serverUrl, metadataServerUrl
 }
 
@@ -126,6 +148,12 @@ func readLoginResult(doc []byte) (*loginResult, error) {
 					}
 					lr.sessionID = strings.TrimSpace(text)
 					sessions++
+				case "userId":
+					text, _, _, err := s.text()
+					if err != nil {
+						return nil, err
+					}
+					lr.userID = strings.TrimSpace(text)
 				case "serverUrl", "metadataServerUrl":
 					text, start, end, err := s.text()
 					if err != nil {
@@ -169,7 +197,7 @@ func (lr *loginResult) readUserInfo(s *soapReader) error {
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
-			if s.depth != depth+1 || t.Name.Local != "sessionSecondsValid" {
+			if s.depth != depth+1 || (t.Name.Local != "sessionSecondsValid" && t.Name.Local != "userName") {
 				if err := s.skip(); err != nil {
 					return err
 				}
@@ -179,7 +207,11 @@ func (lr *loginResult) readUserInfo(s *soapReader) error {
 			if err != nil {
 				return err
 			}
-			lr.secondsValid = text
+			if t.Name.Local == "userName" {
+				lr.userName = strings.TrimSpace(text)
+			} else {
+				lr.secondsValid = text
+			}
 		case xml.EndElement:
 			if s.depth < depth {
 				return nil

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httputil"
@@ -126,7 +127,7 @@ func setBody(res *http.Response, b []byte) {
 // URLs the client follows to Veil's base. When they cannot be bound, the
 // answer is replaced by refuse's: the client must not get a session Veil
 // would not know.
-func (h *Handler) loginProxy(rp *httputil.ReverseProxy, bind loginBinder, refuse func(*http.Response, *scope.Scope)) *httputil.ReverseProxy {
+func (h *Handler) loginProxy(rp *httputil.ReverseProxy, bind loginBinder, refuse func(*http.Response, *scope.Scope), soap bool) *httputil.ReverseProxy {
 	lp := *rp
 	rewrite := rp.Rewrite
 	lp.Rewrite = func(pr *httputil.ProxyRequest) {
@@ -137,16 +138,28 @@ func (h *Handler) loginProxy(rp *httputil.ReverseProxy, bind loginBinder, refuse
 		ctx := res.Request.Context()
 		sc := scope.From(ctx)
 		base := publicBase(ctx)
+		attempt, _ := identity.AttemptFrom(ctx)
+		failed := func(code string, status int) {
+			AuditAuthFailure(ctx, h.opts.Inspector, sc, AuthFailure{Code: code, UsernameHash: attempt.UsernameHash, Login: true, Status: status})
+		}
 		err := bind(ctx, sc.Principal, res, func(u string) string { return identity.Rebase(u, base) })
-		if err != nil {
+		switch {
+		case errors.Is(err, identity.ErrIdentityMismatch):
+			// The CRM logged in someone else than the principal's user:
+			// nothing bound, answered as a failed login.
+			h.opts.Log.Warn("login: the CRM logged in a user other than the principal's", zap.String("request_id", sc.RequestID), zap.String("principal", sc.Principal.ID))
+			failed(identity.CodeIdentityMismatch, replaceLoginRefusal(res, sc, soap, identity.CodeIdentityMismatch))
+		case err != nil:
 			h.opts.Log.Warn("login: the CRM's tokens could not be bound", zap.String("request_id", sc.RequestID), zap.String("principal", sc.Principal.ID), zap.Error(err))
 			refuse(res, sc)
-			return nil
-		}
-		if res.StatusCode == http.StatusOK {
+		case res.StatusCode == http.StatusOK:
 			sc.Outcome = "login"
-		} else {
-			sc.Outcome, sc.Code = "blocked", "crm_login_failed"
+		case identity.FailedLogin(res, soap):
+			// Bad credentials: the same answer as a user Veil does not know.
+			failed(identity.CodeCRMLoginFailed, replaceLoginRefusal(res, sc, soap, identity.CodeCRMLoginFailed))
+		default:
+			sc.Outcome, sc.Code = "blocked", identity.CodeCRMLoginFailed
+			failed(identity.CodeCRMLoginFailed, res.StatusCode)
 		}
 		return nil
 	})
@@ -174,16 +187,24 @@ func refuseSOAPLogin(res *http.Response, sc *scope.Scope) {
 // the CRM user logging in; the request is not inspected (credentials, not
 // records) and never logged.
 func (h *Handler) login(w http.ResponseWriter, r *http.Request, rt *route, sc *scope.Scope) {
-	p, le := h.opts.Identity.Login(r.Context(), r)
+	a, le := h.opts.Identity.LoginAttempt(r.Context(), r)
 	if le != nil {
+		if le.OAuth == "invalid_grant" {
+			h.writeLoginRefusal(w, r, rt, sc, false, le.Code, a.UsernameHash)
+			return
+		}
 		sc.Outcome, sc.Code = "blocked", le.Code
 		h.opts.Metrics.Requests.WithLabelValues(rt.cfg.Name, "request", "blocked").Inc()
 		h.opts.Metrics.Blocks.WithLabelValues(rt.cfg.Name, "request", le.Code).Inc()
+		if le.Status != http.StatusServiceUnavailable {
+			AuditAuthFailure(r.Context(), h.opts.Inspector, sc, AuthFailure{Code: le.Code, UsernameHash: a.UsernameHash, Login: true, Status: le.Status})
+		}
 		writeLoginError(w, le, sc.RequestID)
 		return
 	}
-	sc.Principal, sc.Purpose = p, "authentication"
+	sc.Principal, sc.Purpose = a.Principal, "authentication"
 	h.opts.Metrics.Requests.WithLabelValues(rt.cfg.Name, "request", "passthrough").Inc()
+	r = r.WithContext(identity.WithAttempt(r.Context(), a))
 	rt.login.ServeHTTP(w, h.withPublicBase(r))
 }
 

@@ -95,13 +95,14 @@ func setRequestBody(r *http.Request, b []byte) {
 // records) and never logged. The CRM's answer comes back with serverUrl
 // on Veil (loginProxy).
 func (h *Handler) soapLogin(w http.ResponseWriter, r *http.Request, rt *route, sc *scope.Scope, env *identity.SOAPEnvelope) {
-	p, e := h.opts.Identity.SOAPLogin(env)
+	a, e := h.opts.Identity.SOAPLoginAttempt(env)
 	if e != nil {
-		h.fail(w, rt.cfg.Dialect, sc, e)
+		h.writeLoginRefusal(w, r, rt, sc, true, e.Code, a.UsernameHash)
 		return
 	}
-	sc.Principal, sc.Purpose = p, "authentication"
+	sc.Principal, sc.Purpose = a.Principal, "authentication"
 	h.opts.Metrics.Requests.WithLabelValues(rt.cfg.Name, "request", "passthrough").Inc()
+	r = r.WithContext(identity.WithAttempt(r.Context(), a))
 	rt.soapLogin.ServeHTTP(w, h.withPublicBase(r))
 }
 

@@ -58,6 +58,13 @@ type Observation struct {
 	Status                           int            // the CRM's HTTP status of a response; 401 and 403 are auth failures
 	PIIRecords                       int            // records in a response holding personal data
 	Categories                       map[string]int // findings by category in the message
+	// AuthFailure counts the message as an authentication failure (as a
+	// 401/403 from the CRM): credentials that name no principal, a login
+	// refused or failed. UsernameHash (identity.HashUsername) stands for
+	// the principal of a failed login whose username no principal holds:
+	// its failures are counted per hashed username.
+	AuthFailure  bool
+	UsernameHash string
 }
 
 // Counters are the watch's Prometheus counters; a nil one is not counted.
@@ -260,6 +267,7 @@ func (w *Watch) localSums(k who, now int64) [nCounters]int64 {
 type item struct {
 	at                               int64 // unix nanoseconds
 	principal, ip, route, decisionID string
+	usernameHash                     string // the subject of the principal's counters when principal is ""
 	k                                who
 	d                                [nCounters]int64
 }
@@ -275,7 +283,11 @@ func (w *Watch) Observe(_ context.Context, o Observation) {
 	}
 	it := &item{principal: o.Principal, ip: o.IP, route: o.Route, decisionID: o.DecisionID,
 		k: newWho(o.Principal, o.IP)}
-	if o.Status == http.StatusUnauthorized || o.Status == http.StatusForbidden {
+	if o.Principal == "" && o.UsernameHash != "" {
+		it.usernameHash = o.UsernameHash
+		it.k.p, it.k.hasP = hash('u', o.UsernameHash), true
+	}
+	if o.AuthFailure || o.Status == http.StatusUnauthorized || o.Status == http.StatusForbidden {
 		it.d[cPrincipalAuth], it.d[cIPAuth] = 1, 1
 	}
 	if o.Direction == "response" && o.PIIRecords > 0 {
@@ -366,7 +378,7 @@ func (w *Watch) suppress(units []unit, now int64) {
 func (w *Watch) raise(hits []hit) {
 	var bf map[*item]bool
 	for _, h := range hits {
-		a := audit.Alert{Principal: h.it.principal, IP: h.it.ip, Route: h.it.route, DecisionID: h.it.decisionID}
+		a := audit.Alert{Principal: h.it.principal, IP: h.it.ip, Route: h.it.route, DecisionID: h.it.decisionID, UsernameHash: h.it.usernameHash}
 		c := h.u.c
 		ev := map[string]int64{"threshold": w.limit[c], "window_seconds": int64(w.win[c] / time.Second)}
 		switch c {
@@ -379,7 +391,7 @@ func (w *Watch) raise(hits []hit) {
 			}
 			bf[h.it] = true
 			a.Kind, a.Severity = audit.AlertBruteForce, SeverityBruteForce
-			a.Message = "authentication failures from the CRM for one principal or IP reached the threshold in the window"
+			a.Message = "authentication failures for one principal, username or IP reached the threshold in the window"
 			if h.it.k.hasP {
 				ev[StatPrincipalAuthFailures] = h.sums[cPrincipalAuth]
 			}

@@ -1,0 +1,91 @@
+package reverse
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+
+	"github.com/veil-proxy/veil/proxy/config"
+	"github.com/veil-proxy/veil/proxy/crm"
+	"github.com/veil-proxy/veil/proxy/identity"
+	"github.com/veil-proxy/veil/proxy/scope"
+)
+
+// AuthFailure is one authentication failure: a request whose credentials
+// name no principal, a login Veil refused or the CRM failed. It never
+// holds a credential or a username: UsernameHash is identity.HashUsername.
+type AuthFailure struct {
+	Code         string // unknown_principal, unauthenticated, invalid_username, crm_login_failed, crm_identity_mismatch…
+	UsernameHash string // a login's username, hashed; "" otherwise
+	Login        bool   // a login (OAuth token request, SOAP login()); else a call with unknown credentials
+	Status       int    // what the client was answered
+}
+
+// AuthAuditor records authentication failures in the audit trail and
+// feeds them to the watch (brute force). The Inspector (proxy.Inspector)
+// implements it; an Inspector that does not records nothing.
+type AuthAuditor interface {
+	AuthFailure(ctx context.Context, sc *scope.Scope, f AuthFailure)
+}
+
+// AuditAuthFailure hands f to in when it records authentication failures.
+// Forward mode shares it.
+func AuditAuthFailure(ctx context.Context, in Inspector, sc *scope.Scope, f AuthFailure) {
+	if a, ok := in.(AuthAuditor); ok {
+		a.AuthFailure(ctx, sc, f)
+	}
+}
+
+// AdmitFailure is the authentication failure of Admit's refusal e, if it
+// is one: credentials that name no principal, or none at all.
+func AdmitFailure(e *crm.Error) (AuthFailure, bool) {
+	if e == nil || (e.Code != crm.CodeUnknownPrincipal && e.Code != crm.CodeUnauthenticated) {
+		return AuthFailure{}, false
+	}
+	return AuthFailure{Code: e.Code, Status: e.HTTPStatus()}, true
+}
+
+// LoginRefusal is the answer to a refused or failed login, whoever
+// refused it (Veil: an unknown or invalid username, an unbound refresh
+// token, a CRM user other than the principal's; the CRM: bad
+// credentials): status, headers and body the same every time, no
+// X-Veil-Error (the audit event holds the code). soap picks SOAP's
+// INVALID_LOGIN fault over OAuth's invalid_grant.
+func LoginRefusal(soap bool, code string) (status int, contentType string, body []byte) {
+	if soap {
+		e := identity.InvalidLoginFault(code)
+		return e.HTTPStatus(), e.ContentType(), e.Body(config.DialectSalesforce)
+	}
+	le := identity.InvalidGrant(code)
+	return le.Status, "application/json;charset=UTF-8", le.Body()
+}
+
+// SetLoginRefusalHeaders sets the headers of a login refusal of n bytes.
+func SetLoginRefusalHeaders(h http.Header, contentType string, n int) {
+	h.Set("Content-Type", contentType)
+	h.Set("Content-Length", strconv.Itoa(n))
+	h.Set("Cache-Control", "no-store")
+}
+
+// writeLoginRefusal answers a login Veil refuses and records it.
+func (h *Handler) writeLoginRefusal(w http.ResponseWriter, r *http.Request, rt *route, sc *scope.Scope, soap bool, code, usernameHash string) {
+	status, ct, b := LoginRefusal(soap, code)
+	sc.Outcome, sc.Code = "blocked", code
+	h.opts.Metrics.Requests.WithLabelValues(rt.cfg.Name, "request", "blocked").Inc()
+	h.opts.Metrics.Blocks.WithLabelValues(rt.cfg.Name, "request", code).Inc()
+	AuditAuthFailure(r.Context(), h.opts.Inspector, sc, AuthFailure{Code: code, UsernameHash: usernameHash, Login: true, Status: status})
+	SetLoginRefusalHeaders(w.Header(), ct, len(b))
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+// replaceLoginRefusal makes res the login refusal (LoginRefusal).
+func replaceLoginRefusal(res *http.Response, sc *scope.Scope, soap bool, code string) int {
+	status, ct, b := LoginRefusal(soap, code)
+	sc.Outcome, sc.Code = "blocked", code
+	res.StatusCode, res.Status = status, strconv.Itoa(status)+" "+http.StatusText(status)
+	res.Header = http.Header{}
+	SetLoginRefusalHeaders(res.Header, ct, len(b))
+	setBody(res, b)
+	return status
+}
