@@ -19,7 +19,6 @@ import (
 	"github.com/veil-proxy/veil/proxy/config"
 	"github.com/veil-proxy/veil/proxy/crm"
 	"github.com/veil-proxy/veil/proxy/scope"
-	"github.com/veil-proxy/veil/proxy/watch"
 )
 
 // Inspector adapts the pipeline to HTTP messages. Reverse and forward
@@ -196,6 +195,13 @@ func outcomeOf(changed bool) string {
 	return audit.OutcomeAllowed
 }
 
+// An upgraded connection's format and reason in its audit event and in
+// veil_proxy_uninspected_total.
+const (
+	FormatUpgrade = "upgrade"
+	ReasonUpgrade = "connection_upgrade"
+)
+
 // InspectResponse runs a response through the pipeline and, when it must be
 // refused, turns it into the CRM-shaped error in place. A body Veil cannot
 // read streams through untouched only when the policy, told so, allows it.
@@ -210,14 +216,26 @@ func (in *Inspector) InspectResponse(res *http.Response) error {
 		Direction: DirResponse, Route: route, Method: r.Method, Path: r.URL.Path, Scope: sc, ContentType: ct,
 		Call: sc.Call, // classified by InspectRequest
 	}
+	if status == http.StatusSwitchingProtocols {
+		// An upgrade its route allows (routes[].allow_upgrade; refused
+		// otherwise): what the connection carries next is never read.
+		// Audited and counted as such, never silent.
+		msg.Info = policy.Body{Format: FormatUpgrade, Reason: ReasonUpgrade}
+		in.pipe.metrics.Requests.WithLabelValues(route.Name, DirResponse, "passthrough").Inc()
+		in.pipe.metrics.Uninspected.WithLabelValues(route.Name, DirResponse, FormatUpgrade).Inc()
+		sc.Outcome = audit.OutcomePassthrough
+		in.note(ctx, sc, msg, nil, audit.OutcomePassthrough, status)
+		return nil
+	}
 	bodied := hasBody(res.Body, res.ContentLength) && r.Method != http.MethodHead &&
 		status != http.StatusNoContent && status != http.StatusNotModified
 	if !bodied {
 		in.pipe.metrics.Requests.WithLabelValues(route.Name, DirResponse, "passthrough").Inc()
-		// Nothing to decide, but the watch counts the CRM's refusals.
-		if w := in.pipe.watch; w != nil {
-			w.Observe(ctx, watch.Observation{Principal: sc.Principal.ID, IP: sc.ClientIP, Route: route.Name, Direction: DirResponse, Status: status})
-		}
+		// Nothing to decide, but every response leaves its event (status;
+		// no body, no bytes), and the watch (in note) counts the CRM's
+		// refusals.
+		msg.Info = policy.Body{Format: FormatNone, Inspected: true}
+		in.note(ctx, sc, msg, nil, audit.OutcomeAllowed, status)
 		return nil
 	}
 	enc := contentEncoding(res.Header)

@@ -198,7 +198,7 @@ func (in *Inspector) note(ctx context.Context, sc *scope.Scope, msg *Message, re
 			in.alert(sc, audit.Alert{Kind: a.Kind, Severity: a.Severity, Message: text, DecisionID: dec.ID})
 		}
 	}
-	if outcome == audit.OutcomePassthrough {
+	if outcome == audit.OutcomePassthrough && msg.Info.Reason != ReasonUpgrade { // an allowed upgrade is configured, not a fail-open
 		in.alert(sc, audit.Alert{
 			Kind: audit.AlertFailOpen, Severity: audit.SeverityHigh,
 			Message: "a " + msg.Direction + " was forwarded uninspected (route on_error: allow): " + ev.Code,

@@ -116,7 +116,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Server, error) {
 	pipe.SetVault(stores.Vault)
 	ident.SetSessions(openSessions(cfg, stores))
 	soc := openSOC(cfg, stores, m, o.Logger, stores.alert)
-	pipe.SetSOC(stores.recorder(), soc.watcher(), soc.inventory())
+	pipe.SetSOC(soc.recorder(stores), soc.watcher(), soc.inventory())
 	insp := &Inspector{pipe: pipe, maxBody: cfg.Limits.MaxBodyBytes, log: o.Logger, streaming: newStreamLimits(cfg)}
 	h, err := reverse.New(reverse.Options{Config: cfg, Identity: ident, Inspector: insp, Metrics: m, Log: o.Logger})
 	if err != nil {

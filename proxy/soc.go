@@ -23,15 +23,23 @@ const inventoryFlush = 10 * time.Second
 type soc struct {
 	watch  *watch.Watch         // nil: watch.disabled
 	inv    *inventory.Inventory // nil: inventory.disabled
+	gate   *audit.AlertGate     // nil: no audit recorder
 	cancel context.CancelFunc
 	done   chan struct{}
 }
 
 // openSOC builds the watch and the inventory, in Redis when it is
-// configured. alert takes the watch's alerts (already counted).
+// configured, and the alert gate in front of the recorder's alerts
+// (audit.alert_window, audit.alert_budget). alert takes the watch's alerts
+// (already counted) when there is no gate.
 func openSOC(cfg *config.Config, stores *Stores, m *metrics.Metrics, log *zap.Logger, alert func(audit.Alert)) *soc {
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &soc{cancel: cancel, done: make(chan struct{})}
+	if stores.Audit != nil {
+		s.gate = audit.NewAlertGate(stores.Audit.Alert, cfg.Audit.AlertWindow, cfg.Audit.AlertBudget)
+		// The watch aggregates its own alerts: only the kind's budget.
+		alert = func(a audit.Alert) { _ = s.gate.Pass(a) }
+	}
 	if !cfg.Watch.Disabled {
 		s.watch = watch.New(cfg.Watch, stores.Redis, alert, watch.Counters{Alerts: m.Alerts, StoreErrors: m.WatchStoreErrors}, log.Named("watch"))
 	}
@@ -78,8 +86,28 @@ func (s *soc) close() error {
 	if s.watch != nil {
 		errs = append(errs, s.watch.Close())
 	}
+	if s.gate != nil {
+		errs = append(errs, s.gate.Close()) // the pending summaries, before the recorder closes
+	}
 	return errors.Join(errs...)
 }
+
+// recorder is the pipeline's view of the audit recorder: its alerts (the
+// policy's, fail_open) are aggregated per principal and kind by the gate.
+func (s *soc) recorder(stores *Stores) Recorder {
+	r := stores.recorder()
+	if r == nil || s.gate == nil {
+		return r
+	}
+	return gatedRecorder{Recorder: r, gate: s.gate}
+}
+
+type gatedRecorder struct {
+	Recorder
+	gate *audit.AlertGate
+}
+
+func (r gatedRecorder) Alert(a audit.Alert) error { return r.gate.Aggregate(a) }
 
 // recorder is the pipeline's view of the audit recorder.
 func (s *Stores) recorder() Recorder {

@@ -93,8 +93,8 @@ func New(o Options) (*Handler, error) {
 		rp.ModifyResponse = BoundBody(o.Config.Timeouts.UpstreamResponse, rp.ModifyResponse)
 		rt := route{cfg: rc, proxy: rp}
 		if isSalesforce(rc) {
-			rt.login = h.loginProxy(rp, o.Identity.BindResponse, refuseOAuthLogin)
-			rt.soapLogin = h.loginProxy(rp, o.Identity.BindSOAPLogin, refuseSOAPLogin)
+			rt.login = h.loginProxy(rp, o.Identity.BindResponse, refuseOAuthLogin, false)
+			rt.soapLogin = h.loginProxy(rp, o.Identity.BindSOAPLogin, refuseSOAPLogin, true)
 		}
 		h.routes = append(h.routes, rt)
 	}
@@ -115,6 +115,10 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	sc.Route = rt.cfg
 	sc.Errors = crm.StyleFor(rt.cfg.Dialect, r)
+	if IsUpgrade(r.Header) && !rt.cfg.AllowUpgrade {
+		h.fail(w, rt.cfg.Dialect, sc, upgradeRefused())
+		return
+	}
 	if identity.IsTokenRequest(rt.cfg.Dialect, r) {
 		h.login(w, r, rt, sc)
 		return
@@ -132,6 +136,9 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if e := Admit(r.Context(), h.opts.Identity, rt.cfg, sc, r.Header, env); e != nil {
+		if f, ok := AdmitFailure(e); ok {
+			AuditAuthFailure(r.Context(), h.opts.Inspector, sc, f)
+		}
 		h.fail(w, rt.cfg.Dialect, sc, e)
 		return
 	}
