@@ -186,7 +186,7 @@ test_data_actions_in_action_order if {
 	}
 }
 
-# Every category data.json names is in DESIGN.md's vocabulary.
+# Every category data.json names is in the categories vocabulary (detectors.Category*).
 data_categories contains category if {
 	walk(cfg.matrix, [path, _])
 	count(path) == 4

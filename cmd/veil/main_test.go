@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -16,9 +17,18 @@ func TestServeCheck(t *testing.T) {
 		t.Fatalf("invalid config: err = %v", err)
 	}
 	out.Reset()
-	if err := run(context.Background(), []string{"serve", "-c", "../../testdata/config/example.yaml", "--check"}, &out, &errb); err == nil {
-		// example.yaml names rules/ relative to the repository root; from here it must fail clearly.
-		t.Fatalf("want the relative rules directory to be reported missing, got %q", out.String())
+	// example.yaml names its rules relative to itself: it checks from any
+	// directory (here cmd/veil, and /), as `veil serve` would run it.
+	example, err := filepath.Abs("../../testdata/config/example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, dir := range []string{".", "/"} {
+		out.Reset()
+		t.Chdir(dir)
+		if err := run(context.Background(), []string{"serve", "-c", example, "--check"}, &out, &errb); err != nil || !strings.Contains(out.String(), ": ok (") {
+			t.Fatalf("from %s: %v %q", dir, err, out.String())
+		}
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path"
+	"path/filepath"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -45,6 +46,8 @@ const (
 	DefaultAuditBatch        = 256       // events per pipelined write
 	DefaultAuditFlush        = 20 * time.Millisecond
 	DefaultSpoolMaxBytes     = 1 << 30
+	DefaultAlertWindow       = time.Minute // policy alerts aggregated per principal and kind
+	DefaultAlertBudget       = 50          // alerts of one kind written per alert window
 
 	DefaultBruteForceWindow   = 5 * time.Minute
 	DefaultBruteForceFailures = 20
@@ -157,7 +160,36 @@ type Audit struct {
 	OnFull        string        `yaml:"on_full"`  // drop (default) or block
 	Sync          bool          `yaml:"sync"`     // answer a message only once its events are durable
 	Instance      string        `yaml:"instance"` // names this process's hash chain; "" is host name + a random suffix per start
+	// AlertWindow aggregates the policy's alerts per principal and kind:
+	// the first at once, then one summary per window with the count.
+	AlertWindow time.Duration `yaml:"alert_window"`
+	// AlertBudget is how many alerts of one kind are written per
+	// AlertWindow; past it they are counted into one summary of the kind.
+	AlertBudget int `yaml:"alert_budget"`
+
+	// Tamper evidence (docs/soc.md). ChainKeyFile: "<id> <base64 of 32
+	// bytes>" lines, the last one keys new records ("" reads the same
+	// from $VEIL_AUDIT_KEY; neither: a plain SHA-256 chain).
+	// SigningKeyFile: Ed25519 PKCS#8 PEM signing the checkpoints ("" no
+	// checkpoints). HeadFile: the events' checkpoints ("" is file + ".head").
+	ChainKeyFile   string          `yaml:"chain_key_file"`
+	SigningKeyFile string          `yaml:"signing_key_file"`
+	HeadFile       string          `yaml:"head_file"`
+	Checkpoint     AuditCheckpoint `yaml:"checkpoint"`
 }
+
+// AuditCheckpoint says how often a signed checkpoint is written: every
+// Every records, and at most Interval after a record (and at shutdown).
+type AuditCheckpoint struct {
+	Every    int           `yaml:"every"`
+	Interval time.Duration `yaml:"interval"`
+}
+
+// Defaults of audit.checkpoint.
+const (
+	DefaultCheckpointEvery    = 1000
+	DefaultCheckpointInterval = 10 * time.Second
+)
 
 // Watch is the behaviour watch (IDS/IPS): windows of counts per principal
 // and IP, alerts above the thresholds, and the counts passed to the
@@ -312,9 +344,13 @@ type Principal struct {
 	TokenSHA256 string   `yaml:"token_sha256"`
 	Roles       []string `yaml:"roles"`
 	MFA         bool     `yaml:"mfa"`
-	// CRMUsers are CRM user names (e.g. Salesforce usernames) this
-	// principal logs in as through Veil: the CRM tokens those logins get
-	// identify the principal (identity.sessions). Matched case-insensitively.
+	// CRMUsers are the CRM users this principal logs in as through Veil:
+	// the CRM tokens those logins get identify the principal
+	// (identity.sessions). An entry is either a username (printable
+	// ASCII, no spaces; matched exactly but for ASCII case) or a
+	// Salesforce user id (IsCRMUserID: 005 + 12 or 15 letters and
+	// digits): with ids declared, a login is bound only when the user id
+	// the CRM answers with is one of them (fail closed).
 	CRMUsers []string `yaml:"crm_users"`
 }
 
@@ -327,6 +363,11 @@ type Route struct {
 	Purpose        string `yaml:"purpose"`         // default purpose when the client sends none
 	RequirePurpose bool   `yaml:"require_purpose"` // no purpose header and no default → 403
 	OnError        string `yaml:"on_error"`        // block | allow
+	// AllowUpgrade lets a Connection: Upgrade (websocket) through: what
+	// the upgraded connection carries is not inspected (audited as
+	// passthrough, format "upgrade"). Off, an upgrade is refused (403
+	// egress_refused), as in forward mode.
+	AllowUpgrade bool `yaml:"allow_upgrade"`
 	// Downloads are the paths (path.Match patterns, * one segment) whose
 	// responses are files: a body Veil cannot read there is the policy's
 	// to let through (input body.download). Default: the dialect's.
@@ -359,12 +400,13 @@ func (r *Route) IsDownload(p string) bool {
 
 // Load reads, decodes (strictly: unknown keys are errors), applies defaults
 // and validates the file at path.
+// Every relative file path in it is relative to the file's directory.
 func Load(path string) (*Config, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	c, err := Parse(b)
+	c, err := parse(b, filepath.Dir(path))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -372,12 +414,18 @@ func Load(path string) (*Config, error) {
 }
 
 // Parse decodes YAML config bytes, applies defaults and validates.
-func Parse(b []byte) (*Config, error) {
+// Relative file paths in it stay relative to the working directory.
+func Parse(b []byte) (*Config, error) { return parse(b, "") }
+
+func parse(b []byte, dir string) (*Config, error) {
 	var c Config
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	dec.KnownFields(true)
 	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("decode: %w", err)
+	}
+	if dir != "" {
+		c.resolvePaths(dir)
 	}
 	c.ApplyDefaults()
 	if err := c.Validate(); err != nil {
@@ -423,6 +471,10 @@ func (c *Config) ApplyDefaults() {
 	setDefault(&a.FlushInterval, DefaultAuditFlush)
 	setDefault(&a.SpoolMaxBytes, DefaultSpoolMaxBytes)
 	setDefault(&a.OnFull, OnFullDrop)
+	setDefault(&a.Checkpoint.Every, DefaultCheckpointEvery)
+	setDefault(&a.Checkpoint.Interval, DefaultCheckpointInterval)
+	setDefault(&a.AlertWindow, DefaultAlertWindow)
+	setDefault(&a.AlertBudget, DefaultAlertBudget)
 	w := &c.Watch
 	setDefault(&w.BruteForce.Window, DefaultBruteForceWindow)
 	setDefault(&w.BruteForce.Failures, DefaultBruteForceFailures)

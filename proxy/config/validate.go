@@ -314,6 +314,15 @@ func (c *Config) validateAudit(p *Problems) {
 	if a.OnFull != OnFullDrop && a.OnFull != OnFullBlock {
 		p.add("audit.on_full: %q is not one of drop, block", a.OnFull)
 	}
+	if a.Checkpoint.Every < 1 || a.Checkpoint.Interval <= 0 {
+		p.add("audit.checkpoint: every and interval must be positive")
+	}
+	if a.HeadFile != "" && a.HeadFile == a.File {
+		p.add("audit.head_file: must not be audit.file")
+	}
+	if a.AlertWindow < time.Second || a.AlertBudget < 1 {
+		p.add("audit: alert_window must be at least 1s and alert_budget positive")
+	}
 	w := c.Watch
 	if w.BruteForce.Window <= 0 || w.BulkExport.Window <= 0 || w.Spike.Window <= 0 {
 		p.add("watch: windows must be positive")
