@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/veil-proxy/veil/proxy/config"
+	"github.com/veil-proxy/veil/proxy/crm"
 )
 
 // SegmentPlaceholder stands, in an audit event's path, for a segment Veil
@@ -51,32 +52,7 @@ func auditPath(route *config.Route, path string, urls []urlFind) string {
 // knownSegment reports whether s is an API version or a resource name of
 // Salesforce's or HubSpot's APIs.
 func knownSegment(s string) bool {
-	return resourceNames[s] || isVersion(s)
-}
-
-// isVersion matches v62.0, 62.0 (SOAP, Bulk 1.0), v3 and 2026-03.
-func isVersion(s string) bool {
-	v := strings.TrimPrefix(s, "v")
-	if major, minor, ok := strings.Cut(v, "."); ok {
-		return digits(major) && digits(minor) && len(v) <= 6
-	}
-	if v != s && digits(v) && len(v) <= 2 {
-		return true
-	}
-	y, m, ok := strings.Cut(s, "-")
-	return ok && len(y) == 4 && len(m) == 2 && digits(y) && digits(m)
-}
-
-func digits(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
+	return resourceNames[s] || crm.IsAPIVersion(s)
 }
 
 // isObjectName matches an object's API name (Contact, Custom__c,
@@ -86,7 +62,7 @@ func isObjectName(s string) bool {
 		return false
 	}
 	if a, b, ok := strings.Cut(s, "-"); ok {
-		return digits(a) && len(a) == 1 && digits(b) && len(b) <= 12
+		return crm.AllDigits(a) && len(a) == 1 && crm.AllDigits(b) && len(b) <= 12
 	}
 	for i := 0; i < len(s); i++ {
 		c := s[i]
@@ -130,7 +106,7 @@ func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 // last segment): an id, a dash, a row number.
 func isQueryLocator(s string) bool {
 	id, n, ok := strings.Cut(s, "-")
-	return ok && isSalesforceID(id) && digits(n) && len(n) <= 9
+	return ok && isSalesforceID(id) && crm.AllDigits(n) && len(n) <= 9
 }
 
 // objectBefore are the resource names an object name follows.

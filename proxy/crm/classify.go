@@ -179,6 +179,22 @@ func isDateVersion(s string) bool {
 	return ok && len(y) == 4 && len(m) == 2 && allDigits(y) && allDigits(m)
 }
 
+// IsAPIVersion matches the versions the CRMs put in their paths: v62.0,
+// 62.0 (SOAP, Bulk API 1.0), v3 and 2026-03.
+func IsAPIVersion(s string) bool {
+	v := strings.TrimPrefix(s, "v")
+	if major, minor, ok := strings.Cut(v, "."); ok {
+		return allDigits(major) && allDigits(minor) && len(v) <= 6
+	}
+	if v != s && allDigits(v) && len(v) <= 2 {
+		return true
+	}
+	return isDateVersion(s)
+}
+
+// AllDigits reports whether s is one or more ASCII digits.
+func AllDigits(s string) bool { return allDigits(s) }
+
 func allDigits(s string) bool {
 	if s == "" {
 		return false
