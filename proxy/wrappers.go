@@ -2,7 +2,6 @@ package proxy
 
 import (
 	"bytes"
-	"strconv"
 	"sync"
 	"sync/atomic"
 
@@ -75,7 +74,7 @@ func (p *propertyNamed) observe(v *body.Value) {
 	if v.Kind != body.KindString || string(v.Key) != "propertyName" {
 		return
 	}
-	p.object = appendParentPointer(p.object[:0], v, v.Segments()-1)
+	p.object = v.AppendPrefixPointer(p.object[:0], v.Segments()-1)
 	p.name = append(p.name[:0], v.Str...)
 }
 
@@ -98,40 +97,11 @@ func (p *propertyNamed) of(v *body.Value) []byte {
 	default:
 		return nil
 	}
-	p.buf = appendParentPointer(p.buf[:0], v, parent)
+	p.buf = v.AppendPrefixPointer(p.buf[:0], parent)
 	if !bytes.Equal(p.buf, p.object) {
 		return nil
 	}
 	return p.name
-}
-
-// appendParentPointer appends the pointer of v's first n segments.
-func appendParentPointer(dst []byte, v *body.Value, n int) []byte {
-	for i := range n {
-		k, idx := v.Segment(i)
-		dst = append(dst, '/')
-		if k == nil {
-			dst = strconv.AppendInt(dst, int64(idx), 10)
-			continue
-		}
-		dst = appendNameSegment(dst, k)
-	}
-	return dst
-}
-
-// appendNameSegment appends k with '/' and '~' escaped (a pointer token).
-func appendNameSegment(dst, k []byte) []byte {
-	for _, c := range k {
-		switch c {
-		case '~':
-			dst = append(dst, "~0"...)
-		case '/':
-			dst = append(dst, "~1"...)
-		default:
-			dst = append(dst, c)
-		}
-	}
-	return dst
 }
 
 // Member names and CSV column names are scanned too: a card number or an

@@ -29,8 +29,12 @@ func (v *Value) Pointer() string {
 }
 
 // AppendPointer appends v's RFC 6901 pointer to dst.
-func (v *Value) AppendPointer(dst []byte) []byte {
-	for i := range v.Depth {
+func (v *Value) AppendPointer(dst []byte) []byte { return v.AppendPrefixPointer(dst, v.Depth) }
+
+// AppendPrefixPointer appends the RFC 6901 pointer of v's first n path
+// segments (an enclosing member's or element's) to dst.
+func (v *Value) AppendPrefixPointer(dst []byte, n int) []byte {
+	for i := range n {
 		dst = append(dst, '/')
 		k, idx := v.Segment(i)
 		if k == nil {
