@@ -72,3 +72,18 @@ func TestUnparsableQueriesAreRefused(t *testing.T) {
 		t.Errorf("an escaped ';': %d %s", res.status, res.body)
 	}
 }
+
+// Two Authorization headers: the first would pick the principal and both
+// would reach the CRM. Refused, in the CRM's format, before the CRM.
+func TestTwoCredentialHeadersAreRefused(t *testing.T) {
+	u := newUpstream(t, nil)
+	h, _ := startHostile(t, u)
+	for _, path := range []string{sfContact, hsContact} {
+		u.reset()
+		res := send(t, "GET", h.veil+path, "demo-analyst", "", "", "Authorization", "Bearer demo-admin")
+		refused(t, res, 400, "ambiguous_credentials")
+		if n := len(u.requests()); n != 0 {
+			t.Errorf("%s: the CRM was asked %d times", path, n)
+		}
+	}
+}
