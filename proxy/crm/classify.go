@@ -71,6 +71,14 @@ func classifySalesforce(method, path string, query url.Values) Call {
 	switch seg[0] {
 	case "query", "queryAll":
 		return Call{Operation: OpQuery, Object: soqlObject(query.Get("q")), Collection: true}
+	case "search", "parameterizedSearch":
+		// SOSL (search?q=FIND…) and parameterized search: their records
+		// are under searchRecords[] (RecordAt). Not a Collection: an XML
+		// search stays one record, as before, rather than none.
+		if len(seg) == 1 {
+			return Call{Operation: OpSearch}
+		}
+		return Call{Operation: OpOther}
 	case "composite":
 		if len(seg) >= 2 && seg[1] == "sobjects" {
 			c := Call{Operation: OpComposite, Collection: true}

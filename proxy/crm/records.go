@@ -38,6 +38,8 @@ type Numberer interface {
 // and their requests), a composite/batch result (results[i].result), a
 // query body's records[] inside any of them, and a parent-child
 // subquery's records (records[i].Contacts.records[j]), at any depth.
+// A Salesforce search's records are under searchRecords[] (top level or
+// in a composite subresponse's body).
 // Without c.Records (nil) a nested record's values are its outermost
 // record's, as a path alone can say.
 func RecordOf(c Call, p Path) (record, depth int) {
@@ -93,6 +95,18 @@ func RecordAt(c Call, p Path) (depth, idx int, nested bool) {
 	switch {
 	case k0 == nil: // top-level array
 		depth, idx = 1, i0
+	case c.Operation == OpSearch && !c.Collection:
+		// Salesforce SOSL and parameterized search:
+		// {"searchRecords":[{"attributes":{"type":…},"Id":…}],"metadata":{…}}.
+		// Any other body (a POST parameterizedSearch's request) is the
+		// single object it was before.
+		if string(k0) == "searchRecords" {
+			if i, ok := index(p, 1); ok {
+				depth, idx = 2, i
+			}
+		} else {
+			depth, idx = 0, 0
+		}
 	case !c.Collection:
 		depth, idx = 0, 0
 	default:
@@ -137,7 +151,7 @@ func RecordAt(c Call, p Path) (depth, idx int, nested bool) {
 		// Collections) or a query's result with records[].
 		if _, ok := index(p, depth); ok {
 			depth, nested = depth+1, true
-		} else if isKey(p, depth, "records") {
+		} else if isKey(p, depth, "records") || isKey(p, depth, "searchRecords") {
 			if _, ok := index(p, depth+1); ok {
 				depth, nested = depth+2, true
 			}
