@@ -316,15 +316,13 @@ func (p *Pipeline) detect(ctx context.Context, m *Message, in *policy.Input, lea
 	}
 	// Only records that hold findings matter to the policy; sending every
 	// record of a 2000-row page would cost evaluation time for nothing.
+	// A request's records that carry a consent flag are the exception:
+	// their consent is the flags the write sets (consent.rego,
+	// consent_opt_out_cleared), with or without personal data beside it.
 	var noConsent map[string]bool // shared by records without flags
-	for _, f := range in.Findings {
-		idx := f.Record
-		if idx < 0 {
-			continue
-		}
-		r := records.at(idx) // met by the walk: it holds a finding
+	list := func(idx int, r *recordInfo) {
 		if r.listed {
-			continue
+			return
 		}
 		r.listed = true
 		pr := policy.Record{Index: idx, Object: r.object, ID: r.id, Pointer: r.pointer, Consent: r.consent}
@@ -341,6 +339,18 @@ func (p *Pipeline) detect(ctx context.Context, m *Message, in *policy.Input, lea
 			pr.Consent = noConsent
 		}
 		in.Records = append(in.Records, pr)
+	}
+	for _, f := range in.Findings {
+		if f.Record >= 0 {
+			list(f.Record, records.at(f.Record)) // met by the walk: it holds a finding
+		}
+	}
+	if m.Direction == DirRequest && len(records.flags) > 0 {
+		for _, fl := range records.flags { // finish grouped them by record
+			if r := records.get(fl.rec); r != nil && r.consent != nil {
+				list(fl.rec, r)
+			}
+		}
 	}
 	sort.Slice(in.Records, func(i, j int) bool { return in.Records[i].Index < in.Records[j].Index })
 	return leaves, finds, nil

@@ -7,6 +7,19 @@ sale_records := [
 	record(2, {"sale_opt_out": true}),
 ]
 
+# On a request a record's consent is the flags the write sets, and a flag
+# written false clears an opt-out (consent_opt_out_cleared): a write here
+# only sets opt-outs.
+sale_writes := [
+	record(0, {"sale_opt_out": true}),
+	record(1, {}),
+	record(2, {"sale_opt_out": true}),
+]
+
+sale_messages(direction, findings) := message(direction, ["sales_rep"], "sales", sale_records, findings) if direction == "response"
+
+sale_messages(direction, findings) := message(direction, ["sales_rep"], "sales", sale_writes, findings) if direction == "request"
+
 sale_findings := [
 	finding(0, 0, "Email", "email"),
 	finding(1, 1, "Email", "email"),
@@ -49,10 +62,10 @@ test_ccpa_single_record_body_denied if {
 
 # A write carrying personal data of an opted-out record is refused.
 test_ccpa_refuses_writes_of_opted_out_records if {
-	d := decide_on("ccpa", message("request", ["sales_rep"], "sales", sale_records, sale_findings))
+	d := decide_on("ccpa", sale_messages("request", sale_findings))
 	d.deny == {ccpa_denial}
 	d.drop == set()
-	others := decide_on("ccpa", message("request", ["sales_rep"], "sales", sale_records, [sale_findings[1]]))
+	others := decide_on("ccpa", sale_messages("request", [sale_findings[1]]))
 	others.allow
 }
 
@@ -67,7 +80,7 @@ test_ccpa_no_opt_out_no_effect if {
 test_ccpa_only_on_sale_routes if {
 	every route in ["ccpa_no_sale", "sale_no_ccpa", "*", "nowhere"] {
 		every direction in ["response", "request"] {
-			d := decide_on(route, message(direction, ["sales_rep"], "sales", sale_records, sale_findings))
+			d := decide_on(route, sale_messages(direction, sale_findings))
 			d.allow
 			d.drop == set()
 		}

@@ -48,3 +48,45 @@ carries_flag(_, rule) if not "objects" in object.keys(rule)
 carries_flag("", _)
 
 carries_flag(obj, rule) if obj in rule.objects
+
+# Consent changes. On a request, a record's consent holds exactly the flags
+# the body writes, with the value written (any value but true reads as
+# false); the record reaches the input for its flag alone. Clearing an
+# opt-out (writing false) is refused, except for a principal holding one of
+# consent_clear.roles while declaring one of consent_clear.purposes: the
+# purpose is the client's word (X-Veil-Purpose), so it never authorizes
+# alone. Every clearing raises an alert, high when refused (deny_severity),
+# medium when let through. Setting an opt-out (true) is always allowed. A
+# create (create, batch_create) writes a new record, which has no opt-out
+# to clear.
+consent_cleared contains {"record": r.index, "consent": key} if {
+	input.direction == "request"
+	not input.operation in {"create", "batch_create"}
+	some r in input.records
+	some key, value in r.consent
+	value == false
+}
+
+consent_clear_allowed if {
+	input.purpose in cfg.consent_clear.purposes
+	some role in input.principal.roles
+	role in cfg.consent_clear.roles
+}
+
+deny contains {
+	"rule": "consent_opt_out_cleared",
+	"message": "The write clears a consent opt-out (sets it to false); only the roles and purposes in consent_clear may do that.",
+} if {
+	count(consent_cleared) > 0
+	not consent_clear_allowed
+}
+
+alerts contains {"kind": "consent_opt_out_cleared", "severity": "medium"} if {
+	count(consent_cleared) > 0
+	consent_clear_allowed
+}
+
+rules contains "consent_opt_out_cleared" if {
+	count(consent_cleared) > 0
+	consent_clear_allowed
+}

@@ -1,5 +1,7 @@
 package veil_test
 
+import data.veil
+
 records := [
 	record(0, {"email_opt_out": false}),
 	record(1, {"email_opt_out": true, "call_opt_out": true}),
@@ -92,4 +94,86 @@ test_consent_never_loosens if {
 	d := read(["marketing"]) with data.veil_config.matrix.response.marketing as row
 	d.default.email == "drop"
 	d.actions == {{"finding": 3, "action": "redact", "rule": "consent_call_opt_out"}}
+}
+
+# A write of consent flags: a PATCH of one Contact with no personal data
+# beside the flags.
+consent_write(roles, purpose, consent) := object.union(
+	message("request", roles, purpose, [record(0, consent)], []),
+	{"method": "PATCH", "operation": "update", "path": "/services/data/v62.0/sobjects/Contact/003000000000000000000"},
+)
+
+# Clearing an opt-out is refused for marketing, with a high alert, and
+# also when marketing declares the consent_management purpose: the purpose
+# is the client's word and never authorizes alone.
+test_consent_clear_refused_for_marketing if {
+	some purpose in ["marketing", "", "consent_management"]
+	d := decide(consent_write(["marketing"], purpose, {"email_opt_out": false}))
+	not d.allow
+	denied_by(d) == {"consent_opt_out_cleared"}
+	{"kind": "consent_opt_out_cleared", "severity": "high"} in d.alerts
+	"consent_opt_out_cleared" in d.rules
+}
+
+# Every flag counts, built-in or configured, on any object; one clear
+# among flags set is enough.
+test_consent_clear_any_flag_refused if {
+	every consent in [
+		{"call_opt_out": false},
+		{"fax_opt_out": false},
+		{"sale_opt_out": false},
+		{"email_opt_out": true, "call_opt_out": false},
+	] {
+		not decide(consent_write(["sales_rep"], "sales", consent)).allow
+	}
+	msg := consent_write(["marketing"], "", {"email_opt_out": false})
+	not decide(object.union(msg, {"object": "contacts", "dialect": "hubspot", "route": "hubspot"})).allow
+}
+
+# A role of consent_clear declaring one of its purposes clears an
+# opt-out: allowed, with a medium alert.
+test_consent_clear_allowed_for_consent_management if {
+	some role in ["admin", "support_agent"]
+	d := decide(consent_write([role, "marketing"], "consent_management", {"email_opt_out": false}))
+	d.allow
+	d.alerts == {{"kind": "consent_opt_out_cleared", "severity": "medium"}}
+	"consent_opt_out_cleared" in d.rules
+}
+
+# The role without the purpose is refused, still alerted.
+test_consent_clear_role_without_purpose_refused if {
+	d := decide(consent_write(["admin"], "support", {"email_opt_out": false}))
+	not d.allow
+	{"kind": "consent_opt_out_cleared", "severity": "high"} in d.alerts
+}
+
+# Setting an opt-out is always allowed, without an alert; so is a write
+# that names no flag, and a create, which has no opt-out to clear.
+test_consent_set_allowed if {
+	d := decide(consent_write(["marketing"], "marketing", {"email_opt_out": true, "call_opt_out": true}))
+	d.allow
+	count(d.alerts) == 0
+	e := decide(consent_write(["marketing"], "marketing", {}))
+	e.allow
+	count(e.alerts) == 0
+	some op in ["create", "batch_create"]
+	c := decide(object.union(consent_write(["marketing"], "", {"email_opt_out": false}), {"operation": op, "method": "POST"}))
+	c.allow
+	count(c.alerts) == 0
+}
+
+# A response carrying a flag false changes nothing: it is a read.
+test_consent_false_in_response_is_no_clear if {
+	d := decide(message("response", ["marketing"], "marketing", [record(0, {"email_opt_out": false})], []))
+	d.allow
+	not "consent_opt_out_cleared" in d.rules
+}
+
+# The grant is configuration: consent_clear names the roles and purposes.
+test_consent_clear_configurable if {
+	msg := consent_write(["marketing"], "resubscribe", {"email_opt_out": false})
+	d := veil.decision with input as msg with data.veil_config.consent_clear as {"purposes": ["resubscribe"], "roles": ["marketing"]}
+	d.allow
+	e := veil.decision with input as msg with data.veil_config.consent_clear as {"purposes": [], "roles": []}
+	not e.allow
 }

@@ -75,6 +75,7 @@ deny_severity := {
 	"pci_cvv_with_card": "high",
 	"pci_cvv_stored": "high",
 	"ccpa_sale_opt_out": "high",
+	"consent_opt_out_cleared": "high",
 	"gdpr_purpose_limitation": "medium",
 	"purpose_required": "medium",
 	"unknown_role": "medium",
