@@ -70,7 +70,7 @@ func classifySalesforce(method, path string, query url.Values) Call {
 	seg = seg[1:]
 	switch seg[0] {
 	case "query", "queryAll":
-		return Call{Operation: OpQuery, Object: soqlObject(query.Get("q")), Collection: true}
+		return Call{Operation: OpQuery, Object: salesforceObject(soqlObject(query.Get("q"))), Collection: true}
 	case "search", "parameterizedSearch":
 		// SOSL (search?q=FIND…) and parameterized search: their records
 		// are under searchRecords[] (RecordAt). Not a Collection: an XML
@@ -83,7 +83,7 @@ func classifySalesforce(method, path string, query url.Values) Call {
 		if len(seg) >= 2 && seg[1] == "sobjects" {
 			c := Call{Operation: OpComposite, Collection: true}
 			if len(seg) >= 3 {
-				c.Object = seg[2]
+				c.Object = salesforceObject(seg[2])
 			}
 			return c
 		}
@@ -92,7 +92,7 @@ func classifySalesforce(method, path string, query url.Values) Call {
 		if len(seg) < 2 {
 			return Call{Operation: OpOther}
 		}
-		c := Call{Object: seg[1]}
+		c := Call{Object: salesforceObject(seg[1])}
 		switch {
 		case len(seg) == 2 && method == "POST":
 			c.Operation = OpCreate
@@ -126,7 +126,7 @@ func classifyHubSpot(method, path string) Call {
 	default:
 		return Call{Operation: OpOther}
 	}
-	c := Call{Object: seg[0]}
+	c := Call{Object: hubSpotObject(seg[0])}
 	switch {
 	case len(seg) == 1 && method == "GET":
 		c.Operation, c.Collection = OpList, true
@@ -185,6 +185,43 @@ func isSalesforceVersion(s string) bool {
 func isDateVersion(s string) bool {
 	y, m, ok := strings.Cut(s, "-")
 	return ok && len(y) == 4 && len(m) == 2 && allDigits(y) && allDigits(m)
+}
+
+// hubSpotObjects are the standard objects' canonical names by every name
+// HubSpot's API takes for them: any case, singular, the object type id.
+var hubSpotObjects = map[string]string{
+	"contacts": "contacts", "contact": "contacts", "0-1": "contacts",
+	"companies": "companies", "company": "companies", "0-2": "companies",
+	"deals": "deals", "deal": "deals", "0-3": "deals",
+	"tickets": "tickets", "ticket": "tickets", "0-5": "tickets",
+}
+
+// hubSpotObject is the canonical name of a HubSpot object named in a path
+// (Contacts, contact, 0-1 → contacts), so that what the policy binds to
+// an object (consent) holds however the client spells it; another name
+// (a custom object) is kept as written.
+func hubSpotObject(name string) string {
+	if c, ok := hubSpotObjects[strings.ToLower(name)]; ok {
+		return c
+	}
+	return name
+}
+
+// salesforceObjects are the standard objects the policy names, by their
+// lower-cased API names: Salesforce reads sObject names in any case.
+var salesforceObjects = map[string]string{
+	"contact": "Contact", "lead": "Lead", "account": "Account", "case": "Case",
+	"user": "User", "individual": "Individual", "opportunity": "Opportunity",
+	"contentversion": "ContentVersion", "personaccount": "PersonAccount",
+}
+
+// salesforceObject is an sObject name in its canonical case (contact →
+// Contact); another name is kept as written.
+func salesforceObject(name string) string {
+	if c, ok := salesforceObjects[strings.ToLower(name)]; ok {
+		return c
+	}
+	return name
 }
 
 // IsAPIVersion matches the versions the CRMs put in their paths: v62.0,

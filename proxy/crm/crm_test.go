@@ -38,6 +38,13 @@ func TestClassify(t *testing.T) {
 		{hs, "POST", "/crm/v3/objects/contacts/search", "", Call{OpSearch, "contacts", true, nil}},
 		{hs, "GET", "/crm/objects/2026-03/contacts", "", Call{OpList, "contacts", true, nil}},
 		{hs, "GET", "/crm/v4/associations", "", Call{OpOther, "", false, nil}},
+		// Any spelling HubSpot and Salesforce take is the object's canonical name.
+		{hs, "GET", "/crm/v3/objects/Contacts/51", "", Call{OpRetrieve, "contacts", false, nil}},
+		{hs, "GET", "/crm/v3/objects/contact/51", "", Call{OpRetrieve, "contacts", false, nil}},
+		{hs, "GET", "/crm/v3/objects/0-1", "", Call{OpList, "contacts", true, nil}},
+		{hs, "GET", "/crm/v3/objects/p_custom", "", Call{OpList, "p_custom", true, nil}},
+		{sf, "GET", "/services/data/v62.0/sobjects/contact/003000000000001AAA", "", Call{OpRetrieve, "Contact", false, nil}},
+		{sf, "GET", "/services/data/v62.0/query", "select id from CONTACT", Call{OpQuery, "Contact", true, nil}},
 		{config.DialectGeneric, "GET", "/anything", "", Call{OpOther, "", true, nil}},
 	}
 	for _, tt := range tests {
