@@ -131,31 +131,37 @@ func (s *soapReader) readHeader(env *SOAPEnvelope) error {
 }
 
 func (s *soapReader) readSessionHeader(env *SOAPEnvelope) error {
-	seen := false
+	id, _, err := s.onlyChild("sessionId")
+	env.SessionID = strings.TrimSpace(id)
+	return err
+}
+
+// onlyChild reads the current element's children to its end: the text of
+// its one child named name (found false when it has none; a second is
+// refused), every other child passed over, its text never kept.
+func (s *soapReader) onlyChild(name string) (text string, found bool, err error) {
 	for {
 		tok, _, err := s.next()
 		if err != nil {
-			return ErrSOAPEnvelope
+			return "", false, ErrSOAPEnvelope
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
-			if t.Name.Local != "sessionId" {
+			if t.Name.Local != name {
 				if err := s.skip(); err != nil {
-					return err
+					return "", false, err
 				}
 				continue
 			}
-			if seen {
-				return ErrSOAPEnvelope
+			if found {
+				return "", false, ErrSOAPEnvelope
 			}
-			seen = true
-			text, _, _, err := s.text()
-			if err != nil {
-				return err
+			found = true
+			if text, _, _, err = s.text(); err != nil {
+				return "", false, err
 			}
-			env.SessionID = strings.TrimSpace(text)
 		case xml.EndElement:
-			return nil
+			return text, found, nil
 		}
 	}
 }
@@ -188,36 +194,17 @@ func (s *soapReader) readBody(env *SOAPEnvelope) error {
 }
 
 // readLogin reads login's children: exactly one username; the password
-// and anything else are passed over.
+// and anything else are passed over (their text is not kept).
 func (s *soapReader) readLogin(env *SOAPEnvelope) error {
-	seen := false
-	for {
-		tok, _, err := s.next()
-		if err != nil {
-			return ErrSOAPEnvelope
-		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			if t.Name.Local != "username" {
-				if err := s.skip(); err != nil { // the password too: its text is not kept
-					return err
-				}
-				continue
-			}
-			if seen {
-				return ErrSOAPEnvelope
-			}
-			seen = true
-			if env.Username, _, _, err = s.text(); err != nil {
-				return err
-			}
-		case xml.EndElement:
-			if !seen {
-				return ErrSOAPEnvelope
-			}
-			return nil
-		}
+	name, found, err := s.onlyChild("username")
+	if err != nil {
+		return err
 	}
+	if !found {
+		return ErrSOAPEnvelope
+	}
+	env.Username = name
+	return nil
 }
 
 // rest reads what follows a login: no other element in the Body, then the
