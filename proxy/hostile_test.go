@@ -105,6 +105,12 @@ var oneShot = &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport
 
 func send(t *testing.T, method, url, token, ctype, body string, hdr ...string) reply {
 	t.Helper()
+	return sendVia(t, oneShot, method, url, token, ctype, body, hdr...)
+}
+
+// sendVia is send through client c (forward mode's, say).
+func sendVia(t *testing.T, c *http.Client, method, url, token, ctype, body string, hdr ...string) reply {
+	t.Helper()
 	req, err := http.NewRequest(method, url, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
@@ -116,7 +122,7 @@ func send(t *testing.T, method, url, token, ctype, body string, hdr ...string) r
 	for i := 0; i+1 < len(hdr); i += 2 {
 		req.Header.Add(hdr[i], hdr[i+1])
 	}
-	res, err := oneShot.Do(req)
+	res, err := c.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
