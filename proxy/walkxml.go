@@ -215,6 +215,19 @@ func (x *xmlRecords) of(v *body.XMLValue, soap bool) (rec int, own bool) {
 			}
 		}
 	}
+	parent := false
+	if end >= 0 {
+		// A record's child element that has children of its own is a
+		// parent record reached through a relationship (<Contact> in a
+		// Case: SELECT Contact.Email FROM Case), nested like a JSON one.
+		for i := end + 1; i+1 < n; i++ {
+			k, _ := v.Segment(i)
+			if k == nil || !crm.IsParentMember(k) {
+				break
+			}
+			end, parent = i, true
+		}
+	}
 	if end < 0 {
 		x.pointer, x.depth, x.segs = "", 0, x.segs[:0]
 		if x.single && !soap {
@@ -244,6 +257,9 @@ func (x *xmlRecords) of(v *body.XMLValue, soap bool) (rec int, own bool) {
 		rec = len(x.byPath)
 		if x.single && !soap {
 			rec++ // record 0 is the document's own
+		}
+		if parent {
+			rec += nestedBase // not of the call's object: unknown until its type says
 		}
 		x.byPath[string(p)] = rec
 	}

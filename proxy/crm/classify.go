@@ -35,6 +35,10 @@ type Call struct {
 	// Records numbers the nested records of the body being walked
 	// (RecordOf); nil outside a walk.
 	Records Numberer
+	// Parents: a record's member that is an object is a record of its
+	// own, a parent reached through a relationship (Salesforce
+	// SELECT Contact.Email FROM Case: records[i].Contact).
+	Parents bool
 }
 
 // Classify names the operation and object of a request. It reads the SOQL
@@ -42,7 +46,9 @@ type Call struct {
 func Classify(dialect, method, path string, query url.Values) Call {
 	switch dialect {
 	case config.DialectSalesforce:
-		return classifySalesforce(method, path, query)
+		c := classifySalesforce(method, path, query)
+		c.Parents = true
+		return c
 	case config.DialectHubSpot:
 		return classifyHubSpot(method, path)
 	}
@@ -189,22 +195,63 @@ func isDateVersion(s string) bool {
 
 // hubSpotObjects are the standard objects' canonical names by every name
 // HubSpot's API takes for them: any case, singular, the object type id.
-var hubSpotObjects = map[string]string{
-	"contacts": "contacts", "contact": "contacts", "0-1": "contacts",
-	"companies": "companies", "company": "companies", "0-2": "companies",
-	"deals": "deals", "deal": "deals", "0-3": "deals",
-	"tickets": "tickets", "ticket": "tickets", "0-5": "tickets",
-}
+var hubSpotObjects = func() map[string]string {
+	m := map[string]string{}
+	for _, o := range []struct{ name, singular, id string }{
+		{"contacts", "contact", "0-1"}, {"companies", "company", "0-2"}, {"deals", "deal", "0-3"},
+		{"tickets", "ticket", "0-5"}, {"products", "product", "0-7"}, {"line_items", "line_item", "0-8"},
+		{"quotes", "quote", "0-14"}, {"communications", "communication", "0-18"},
+		{"feedback_submissions", "feedback_submission", "0-19"}, {"tasks", "task", "0-27"},
+		{"notes", "note", "0-46"}, {"meetings", "meeting", "0-47"}, {"calls", "call", "0-48"},
+		{"emails", "email", "0-49"}, {"invoices", "invoice", "0-53"}, {"subscriptions", "subscription", "0-69"},
+		{"payments", "payment", "0-101"}, {"postal_mail", "postal_mail", "0-116"}, {"orders", "order", "0-123"},
+		{"leads", "lead", "0-136"}, {"carts", "cart", "0-142"}, {"users", "user", "0-115"},
+		{"appointments", "appointment", "0-421"}, {"courses", "course", "0-410"}, {"listings", "listing", "0-420"},
+		{"services", "service", "0-162"},
+	} {
+		m[o.name], m[o.singular], m[o.id] = o.name, o.name, o.name
+	}
+	return m
+}()
 
 // hubSpotObject is the canonical name of a HubSpot object named in a path
 // (Contacts, contact, 0-1 → contacts), so that what the policy binds to
-// an object (consent) holds however the client spells it; another name
-// (a custom object) is kept as written.
+// an object (consent) holds however the client spells it. A custom
+// object's type id (2-123456) or fully qualified name (p_cars,
+// p123456_cars) is kept as written. Any other name is unknown (""): the
+// policy cannot tell it is not a contact, so consent treats its records
+// as carrying every flag.
 func hubSpotObject(name string) string {
 	if c, ok := hubSpotObjects[strings.ToLower(name)]; ok {
 		return c
 	}
-	return name
+	if isHubSpotCustomObject(name) {
+		return name
+	}
+	return ""
+}
+
+// isHubSpotCustomObject matches a custom object's type id (2-<digits>)
+// and fully qualified name (p_<name>, p<portal id>_<name>).
+func isHubSpotCustomObject(name string) bool {
+	if id, ok := strings.CutPrefix(name, "2-"); ok {
+		return allDigits(id)
+	}
+	rest, ok := strings.CutPrefix(name, "p")
+	if !ok {
+		return false
+	}
+	portal, label, ok := strings.Cut(rest, "_")
+	if !ok || label == "" || (portal != "" && !allDigits(portal)) {
+		return false
+	}
+	for i := 0; i < len(label); i++ {
+		c := label[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 // salesforceObjects are the standard objects the policy names, by their

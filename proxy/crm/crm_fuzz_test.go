@@ -160,7 +160,7 @@ func FuzzRecordOf(f *testing.F) {
 	} {
 		f.Add([]byte(s), byte(0))
 	}
-	calls := []Call{{OpQuery, "Contact", true, nil}, {OpRetrieve, "Contact", false, nil}, {OpList, "contacts", true, nil}, {OpOther, "", false, nil}, {OpComposite, "", true, nil}}
+	calls := []Call{{OpQuery, "Contact", true, nil, true}, {OpRetrieve, "Contact", false, nil, true}, {OpList, "contacts", true, nil, false}, {OpOther, "", false, nil, false}, {OpComposite, "", true, nil, true}}
 	extra := map[string]string{"Do_Not_Sell__c": "sale_opt_out", "do_not_sell": "sale_opt_out"}
 	f.Fuzz(func(t *testing.T, doc []byte, sel byte) {
 		dialect := fuzzDialects[int(sel)%len(fuzzDialects)]

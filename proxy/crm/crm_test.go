@@ -15,37 +15,45 @@ func TestClassify(t *testing.T) {
 		dialect, method, path, q string
 		want                     Call
 	}{
-		{sf, "GET", "/services/data/v62.0/query", "SELECT Id, (SELECT Id FROM Contacts) FROM Account WHERE Name = 'x'", Call{OpQuery, "Account", true, nil}},
-		{sf, "GET", "/services/data/v50.0/query", "select id from Contact", Call{OpQuery, "Contact", true, nil}},
-		{sf, "GET", "/services/data/v62.0/query/01gD0000002HU6KIAW-2000", "", Call{OpQuery, "", true, nil}},
-		{sf, "GET", "/services/data/v62.0/sobjects/Contact/003000000000001AAA", "", Call{OpRetrieve, "Contact", false, nil}},
-		{sf, "PATCH", "/services/data/v62.0/sobjects/Lead/00Q000000000001AAA", "", Call{OpUpdate, "Lead", false, nil}},
-		{sf, "DELETE", "/services/data/v62.0/sobjects/Lead/00Q000000000001AAA", "", Call{OpDelete, "Lead", false, nil}},
-		{sf, "POST", "/services/data/v62.0/sobjects/Contact", "", Call{OpCreate, "Contact", false, nil}},
-		{sf, "GET", "/services/data/v56.0/query.xml", "select id from Contact", Call{OpQuery, "Contact", true, nil}},
-		{sf, "PATCH", "/services/data/v56.0/sobjects/Lead/00Q000000000001AAA.xml", "", Call{OpUpdate, "Lead", false, nil}},
-		{sf, "GET", "/services/data/v56.0/sobjects/Lead/00Q000000000001AAA.json", "", Call{OpRetrieve, "Lead", false, nil}},
-		{sf, "GET", "/services/data/v62.0/sobjects/Contact/describe", "", Call{OpOther, "Contact", false, nil}},
-		{sf, "POST", "/services/data/v62.0/composite/sobjects", "", Call{OpComposite, "", true, nil}},
-		{sf, "POST", "/services/oauth2/token", "", Call{OpToken, "", false, nil}},
-		{sf, "GET", "/services/data/vX/query", "", Call{OpOther, "", false, nil}},
-		{hs, "GET", "/crm/v3/objects/contacts", "", Call{OpList, "contacts", true, nil}},
-		{hs, "GET", "/crm/v3/objects/contacts/51", "", Call{OpRetrieve, "contacts", false, nil}},
-		{hs, "PATCH", "/crm/v3/objects/contacts/51", "", Call{OpUpdate, "contacts", false, nil}},
-		{hs, "POST", "/crm/v3/objects/contacts", "", Call{OpCreate, "contacts", false, nil}},
-		{hs, "POST", "/crm/v3/objects/contacts/batch/read", "", Call{OpBatchRead, "contacts", true, nil}},
-		{hs, "POST", "/crm/v3/objects/contacts/batch/create", "", Call{OpBatchCreate, "contacts", true, nil}},
-		{hs, "POST", "/crm/v3/objects/contacts/search", "", Call{OpSearch, "contacts", true, nil}},
-		{hs, "GET", "/crm/objects/2026-03/contacts", "", Call{OpList, "contacts", true, nil}},
-		{hs, "GET", "/crm/v4/associations", "", Call{OpOther, "", false, nil}},
+		{sf, "GET", "/services/data/v62.0/query", "SELECT Id, (SELECT Id FROM Contacts) FROM Account WHERE Name = 'x'", Call{OpQuery, "Account", true, nil, true}},
+		{sf, "GET", "/services/data/v50.0/query", "select id from Contact", Call{OpQuery, "Contact", true, nil, true}},
+		{sf, "GET", "/services/data/v62.0/query/01gD0000002HU6KIAW-2000", "", Call{OpQuery, "", true, nil, true}},
+		{sf, "GET", "/services/data/v62.0/sobjects/Contact/003000000000001AAA", "", Call{OpRetrieve, "Contact", false, nil, true}},
+		{sf, "PATCH", "/services/data/v62.0/sobjects/Lead/00Q000000000001AAA", "", Call{OpUpdate, "Lead", false, nil, true}},
+		{sf, "DELETE", "/services/data/v62.0/sobjects/Lead/00Q000000000001AAA", "", Call{OpDelete, "Lead", false, nil, true}},
+		{sf, "POST", "/services/data/v62.0/sobjects/Contact", "", Call{OpCreate, "Contact", false, nil, true}},
+		{sf, "GET", "/services/data/v56.0/query.xml", "select id from Contact", Call{OpQuery, "Contact", true, nil, true}},
+		{sf, "PATCH", "/services/data/v56.0/sobjects/Lead/00Q000000000001AAA.xml", "", Call{OpUpdate, "Lead", false, nil, true}},
+		{sf, "GET", "/services/data/v56.0/sobjects/Lead/00Q000000000001AAA.json", "", Call{OpRetrieve, "Lead", false, nil, true}},
+		{sf, "GET", "/services/data/v62.0/sobjects/Contact/describe", "", Call{OpOther, "Contact", false, nil, true}},
+		{sf, "POST", "/services/data/v62.0/composite/sobjects", "", Call{OpComposite, "", true, nil, true}},
+		{sf, "POST", "/services/oauth2/token", "", Call{OpToken, "", false, nil, true}},
+		{sf, "GET", "/services/data/vX/query", "", Call{OpOther, "", false, nil, true}},
+		{hs, "GET", "/crm/v3/objects/contacts", "", Call{OpList, "contacts", true, nil, false}},
+		{hs, "GET", "/crm/v3/objects/contacts/51", "", Call{OpRetrieve, "contacts", false, nil, false}},
+		{hs, "PATCH", "/crm/v3/objects/contacts/51", "", Call{OpUpdate, "contacts", false, nil, false}},
+		{hs, "POST", "/crm/v3/objects/contacts", "", Call{OpCreate, "contacts", false, nil, false}},
+		{hs, "POST", "/crm/v3/objects/contacts/batch/read", "", Call{OpBatchRead, "contacts", true, nil, false}},
+		{hs, "POST", "/crm/v3/objects/contacts/batch/create", "", Call{OpBatchCreate, "contacts", true, nil, false}},
+		{hs, "POST", "/crm/v3/objects/contacts/search", "", Call{OpSearch, "contacts", true, nil, false}},
+		{hs, "GET", "/crm/objects/2026-03/contacts", "", Call{OpList, "contacts", true, nil, false}},
+		{hs, "GET", "/crm/v4/associations", "", Call{OpOther, "", false, nil, false}},
 		// Any spelling HubSpot and Salesforce take is the object's canonical name.
-		{hs, "GET", "/crm/v3/objects/Contacts/51", "", Call{OpRetrieve, "contacts", false, nil}},
-		{hs, "GET", "/crm/v3/objects/contact/51", "", Call{OpRetrieve, "contacts", false, nil}},
-		{hs, "GET", "/crm/v3/objects/0-1", "", Call{OpList, "contacts", true, nil}},
-		{hs, "GET", "/crm/v3/objects/p_custom", "", Call{OpList, "p_custom", true, nil}},
-		{sf, "GET", "/services/data/v62.0/sobjects/contact/003000000000001AAA", "", Call{OpRetrieve, "Contact", false, nil}},
-		{sf, "GET", "/services/data/v62.0/query", "select id from CONTACT", Call{OpQuery, "Contact", true, nil}},
-		{config.DialectGeneric, "GET", "/anything", "", Call{OpOther, "", true, nil}},
+		{hs, "GET", "/crm/v3/objects/Contacts/51", "", Call{OpRetrieve, "contacts", false, nil, false}},
+		{hs, "GET", "/crm/v3/objects/contact/51", "", Call{OpRetrieve, "contacts", false, nil, false}},
+		{hs, "GET", "/crm/v3/objects/0-1", "", Call{OpList, "contacts", true, nil, false}},
+		{hs, "GET", "/crm/v3/objects/p_custom", "", Call{OpList, "p_custom", true, nil, false}},
+		{hs, "GET", "/crm/v3/objects/p123456_cars/7", "", Call{OpRetrieve, "p123456_cars", false, nil, false}},
+		{hs, "GET", "/crm/v3/objects/2-123456/7", "", Call{OpRetrieve, "2-123456", false, nil, false}},
+		{hs, "GET", "/crm/v3/objects/LINE_ITEM/7", "", Call{OpRetrieve, "line_items", false, nil, false}},
+		// A name Veil does not know is unknown: consent treats its records
+		// as carrying every flag.
+		{hs, "GET", "/crm/v3/objects/kontakts/7", "", Call{OpRetrieve, "", false, nil, false}},
+		{hs, "GET", "/crm/v3/objects/contacts%20/7", "", Call{OpRetrieve, "", false, nil, false}},
+		{hs, "GET", "/crm/v3/objects/P_Cars/7", "", Call{OpRetrieve, "", false, nil, false}},
+		{sf, "GET", "/services/data/v62.0/sobjects/contact/003000000000001AAA", "", Call{OpRetrieve, "Contact", false, nil, true}},
+		{sf, "GET", "/services/data/v62.0/query", "select id from CONTACT", Call{OpQuery, "Contact", true, nil, true}},
+		{config.DialectGeneric, "GET", "/anything", "", Call{OpOther, "", true, nil, false}},
 	}
 	for _, tt := range tests {
 		got := Classify(tt.dialect, tt.method, tt.path, url.Values{"q": {tt.q}})
@@ -151,3 +159,47 @@ func TestErrorShapes(t *testing.T) {
 }
 
 var extraConsent = map[string]string{"Do_Not_Sell__c": "sale_opt_out", "hs_do_not_sell": "sale_opt_out"}
+
+// A Salesforce record's member holding an object is a parent record
+// reached through a relationship, at any depth and whatever order its
+// members come in; its attributes, compound addresses and custom compound
+// fields are not.
+func TestRecordAtParents(t *testing.T) {
+	sf := Call{Operation: OpQuery, Collection: true, Parents: true}
+	tests := []struct {
+		p      path
+		depth  int
+		nested bool
+	}{
+		{path{"records", 0, "Contact", "Email"}, 3, true},
+		{path{"records", 0, "Contact", "attributes", "type"}, 3, true},
+		{path{"records", 0, "Contact", "Account", "Phone"}, 4, true},
+		{path{"records", 0, "Contacts", "records", 2, "Email"}, 5, true},
+		{path{"records", 0, "Contacts", "records", 2, "Owner", "Email"}, 6, true},
+		{path{"records", 0, "attributes", "type"}, 2, false},
+		{path{"records", 0, "MailingAddress", "street"}, 2, false},
+		{path{"records", 0, "Location__c", "latitude"}, 2, false},
+		{path{"records", 0, "Email"}, 2, false},
+	}
+	for _, tt := range tests {
+		depth, _, nested := RecordAt(sf, tt.p)
+		if depth != tt.depth || nested != tt.nested {
+			t.Errorf("RecordAt(%v) = depth %d nested %v, want %d %v", tt.p, depth, nested, tt.depth, tt.nested)
+		}
+	}
+	// HubSpot's properties are the record's own, not a parent.
+	hs := Call{Operation: OpList, Collection: true}
+	if depth, _, nested := RecordAt(hs, path{"results", 0, "properties", "email"}); depth != 2 || nested {
+		t.Errorf("HubSpot properties: depth %d nested %v", depth, nested)
+	}
+	for _, name := range []string{"Contact", "Owner", "Account__r"} {
+		if !IsParentMember([]byte(name)) {
+			t.Errorf("%s is a relationship", name)
+		}
+	}
+	for _, name := range []string{"attributes", "BillingAddress", "Geo__c"} {
+		if IsParentMember([]byte(name)) {
+			t.Errorf("%s is no relationship", name)
+		}
+	}
+}

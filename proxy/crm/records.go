@@ -2,6 +2,7 @@ package crm
 
 import (
 	"bytes"
+	"strings"
 
 	"github.com/veil-proxy/veil/proxy/config"
 )
@@ -158,18 +159,39 @@ func RecordAt(c Call, p Path) (depth, idx int, nested bool) {
 		}
 	}
 	// Parent-child subqueries (and composite/tree children): a record's
-	// member holding {"records":[…]} holds records of their own.
-	for depth+2 < n {
+	// member holding {"records":[…]} holds records of their own. With
+	// c.Parents, a member that is an object is a parent record
+	// (records[i].Contact.Email), whatever order its members come in.
+	for depth+1 < n {
 		k, _ := p.Seg(depth)
-		if k == nil || !isKey(p, depth+1, "records") {
+		if k == nil {
 			break
 		}
-		if _, ok := index(p, depth+2); !ok {
-			break
+		if isKey(p, depth+1, "records") {
+			if _, ok := index(p, depth+2); ok {
+				depth, nested = depth+3, true
+				continue
+			}
 		}
-		depth, nested = depth+3, true
+		if c.Parents && IsParentMember(k) {
+			if k1, _ := p.Seg(depth + 1); k1 != nil {
+				depth, nested = depth+1, true
+				continue
+			}
+		}
+		break
 	}
 	return depth, idx, nested
+}
+
+// IsParentMember reports whether a Salesforce record's member (or XML
+// child element) that holds an object is a relationship to another
+// record, rather than the record's attributes, a compound address
+// (MailingAddress) or a custom compound field (a geolocation,
+// Location__c).
+func IsParentMember(member []byte) bool {
+	s := string(member)
+	return s != "attributes" && !strings.HasSuffix(s, "Address") && !strings.HasSuffix(s, "__c")
 }
 
 // index returns segment i of p when it is an array index.
