@@ -236,7 +236,20 @@ func (c *decisionCache) encode(b []byte, in *Input) []byte {
 	b = appendStr(b, in.Body.Format)
 	b = appendBool(b, in.Body.Inspected)
 	b = appendStr(b, in.Body.Reason)
-	return appendBool(b, in.Body.Download)
+	b = appendBool(b, in.Body.Download)
+	b = appendInt(b, int64(len(in.Predicates)))
+	for i := range in.Predicates {
+		p := &in.Predicates[i]
+		b = appendStr(b, p.Object)
+		b = appendStr(b, p.Field)
+		b = appendStr(b, p.Clause)
+		b = appendStr(b, p.Op)
+		b = appendInt(b, int64(len(p.Categories)))
+		for _, cat := range p.Categories {
+			b = appendStr(b, cat)
+		}
+	}
+	return b
 }
 
 func appendStr(b []byte, s string) []byte {

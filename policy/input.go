@@ -42,6 +42,10 @@ var (
 	kInspected  = ast.StringTerm("inspected")
 	kReason     = ast.StringTerm("reason")
 	kDownload   = ast.StringTerm("download")
+	kPredicates = ast.StringTerm("predicates")
+	kClause     = ast.StringTerm("clause")
+	kOp         = ast.StringTerm("op")
+	kCategories = ast.StringTerm("categories")
 )
 
 // astValue converts the input to the ast.Value the evaluator reads. Building
@@ -68,7 +72,27 @@ func (in *Input) astValue() ast.Value {
 		ast.Item(kStats, stats(in.Stats)),
 		ast.Item(kTruncated, ast.InternedTerm(in.Truncated)),
 		ast.Item(kBody, in.Body.term()),
+		ast.Item(kPredicates, c.predicates(in.Predicates)),
 	)
+}
+
+func (c *converter) predicates(ps []Predicate) *ast.Term {
+	ts := make([]*ast.Term, len(ps))
+	for i := range ps {
+		p := &ps[i]
+		cats := make([]*ast.Term, len(p.Categories))
+		for j, cat := range p.Categories {
+			cats[j] = c.str(cat)
+		}
+		ts[i] = ast.ObjectTerm(
+			ast.Item(kObject, c.str(p.Object)),
+			ast.Item(kField, c.str(p.Field)),
+			ast.Item(kClause, c.str(p.Clause)),
+			ast.Item(kOp, c.str(p.Op)),
+			ast.Item(kCategories, ast.ArrayTerm(cats...)),
+		)
+	}
+	return ast.ArrayTerm(ts...)
 }
 
 // term is the body's description as JSON encodes it: reason and download

@@ -25,6 +25,11 @@ func sampleInput() *Input {
 		Stats:     map[string]int64{"principal_pii_records_1h": 1200, "big": math.MaxInt64, "neg": -3},
 		Truncated: true,
 		Body:      Body{Format: BodyBinary, Reason: ReasonBinaryContent, Download: true},
+		Predicates: []Predicate{
+			{Object: "Contact", Field: "SSN__c", Clause: "where", Op: "like", Categories: []string{"us_ssn"}},
+			{Field: "ALL FIELDS", Clause: "search", Op: "search", Categories: []string{"person_name", "email", "phone"}},
+			{Field: "Email", Clause: "order_by", Op: "sort", Categories: []string{}},
+		},
 	}
 }
 
@@ -41,7 +46,7 @@ func viaJSON(t testing.TB, in *Input) ast.Value {
 func TestASTValueMatchesJSON(t *testing.T) {
 	cases := map[string]*Input{
 		"realistic":   sampleInput(),
-		"empty lists": {Principal: Principal{Roles: []string{}}, Records: []Record{}, Findings: []Finding{}, Stats: map[string]int64{}},
+		"empty lists": {Principal: Principal{Roles: []string{}}, Records: []Record{}, Findings: []Finding{}, Stats: map[string]int64{}, Predicates: []Predicate{}},
 	}
 	for name, b := range map[string]Body{
 		"inspected":  {Format: BodyJSON, Inspected: true},
@@ -70,7 +75,7 @@ func TestASTValueNilCollectionsAreEmpty(t *testing.T) {
 	want := ast.MustParseTerm(`{"direction": "", "route": "", "dialect": "", "method": "", "path": "", "operation": "", "object": "",
 		"principal": {"id": "", "roles": [], "mfa": false, "ip": ""}, "purpose": "",
 		"records": [], "findings": [], "stats": {}, "truncated": false,
-		"body": {"format": "", "inspected": false}}`).Value
+		"body": {"format": "", "inspected": false}, "predicates": []}`).Value
 	if v.Compare(want) != 0 {
 		t.Errorf("got %v", v)
 	}
@@ -103,11 +108,12 @@ func FuzzASTValue(f *testing.F) {
 		}
 		in := &Input{
 			Direction: dir, Path: ptr, Purpose: cat,
-			Principal: Principal{ID: role, Roles: []string{role, dir}, MFA: mfa, IP: field},
-			Records:   []Record{{Index: rec, ID: field, Object: cat, Consent: map[string]bool{cat: optOut, role: !optOut}}},
-			Findings:  []Finding{{ID: id, Record: rec, Pointer: ptr, Field: field, Category: cat, Detector: role, Confidence: conf}},
-			Stats:     map[string]int64{field: stat},
-			Body:      Body{Format: field, Inspected: mfa, Reason: cat, Download: optOut},
+			Principal:  Principal{ID: role, Roles: []string{role, dir}, MFA: mfa, IP: field},
+			Records:    []Record{{Index: rec, ID: field, Object: cat, Consent: map[string]bool{cat: optOut, role: !optOut}}},
+			Findings:   []Finding{{ID: id, Record: rec, Pointer: ptr, Field: field, Category: cat, Detector: role, Confidence: conf}},
+			Stats:      map[string]int64{field: stat},
+			Body:       Body{Format: field, Inspected: mfa, Reason: cat, Download: optOut},
+			Predicates: []Predicate{{Object: cat, Field: field, Clause: dir, Op: role, Categories: []string{cat, role}}},
 		}
 		if got, want := in.astValue(), viaJSON(t, in); got.Compare(want) != 0 {
 			t.Errorf("direct conversion differs from JSON:\n got %v\nwant %v", got, want)

@@ -70,6 +70,17 @@ func decodeDecision(v ast.Value) (*Decision, error) {
 			return decodeRules(d, val.Value)
 		case "alerts":
 			return eachObject(val.Value, "alerts", func(o ast.Object) error { return decodeAlert(d, o) })
+		case "probes":
+			n, ok := val.Value.(ast.Number)
+			if !ok {
+				return malformed("probes", "is %s, want a number", kind(val.Value))
+			}
+			i, ok := n.Int()
+			if !ok || i < 0 {
+				return malformed("probes", "is %s, want a count", n)
+			}
+			d.Probes = i
+			return nil
 		default:
 			// A key name is policy code, not data: safe to report.
 			return malformed("", "has unknown key %q", string(key))

@@ -18,6 +18,23 @@ type Input struct {
 	Stats     map[string]int64 `json:"stats"`
 	Truncated bool             `json:"truncated"`
 	Body      Body             `json:"body"`
+	// Predicates are the fields a request filters, sorts, groups or
+	// searches by that may hold personal data (SOQL WHERE/HAVING/ORDER
+	// BY/GROUP BY, SOSL, HubSpot filterGroups/sorts, lookups by an
+	// external id); never a compared value.
+	Predicates []Predicate `json:"predicates"`
+}
+
+// Predicate is one field a request filters, sorts, groups or searches
+// by, with the categories of personal data it may hold: the field name's
+// hint, a search group's categories, and the categories the detectors
+// found in the values compared with it.
+type Predicate struct {
+	Object     string   `json:"object"` // the field's object when known
+	Field      string   `json:"field"`  // API name (Email), a SOSL search group (ALL FIELDS), HubSpot's free-text "query"
+	Clause     string   `json:"clause"` // where, having, order_by, group_by, search, filter, sort, lookup
+	Op         string   `json:"op"`     // eq, ne, range, like, exists, sort, group, search, other
+	Categories []string `json:"categories"`
 }
 
 // Body says what Veil could read of the message's body. The zero value
@@ -109,6 +126,10 @@ type Decision struct {
 	Drop     []string          `json:"drop"`    // RFC 6901 pointers to remove
 	Alerts   []Alert           `json:"alerts"`
 	Rules    []string          `json:"rules"` // ids of the rules that fired, to explain the decision
+	// Probes counts the request's predicates that test a value of a
+	// category the principal may not read in clear (the watch's
+	// inference_probe); 0 when the bundle does not say.
+	Probes int `json:"probes"`
 
 	// byFinding indexes Actions by finding id; built by the decoder so that
 	// ActionFor is O(1) on the hot path. Nil for a hand-built Decision.

@@ -98,6 +98,11 @@ type Message struct {
 	multipart *multipartState // a multipart body's parts, as walked
 	xml       *body.XMLDoc    // an XML body, as parsed
 
+	// A request's predicates (predicates.go), and why they could not all
+	// be read.
+	preds   []crm.Predicate
+	predErr error
+
 	// pooledOut: the rewritten body comes from the body pools, and the
 	// caller returns it once sent (InspectResponse; bufpool.go).
 	pooledOut bool
@@ -179,6 +184,13 @@ func (p *Pipeline) Process(ctx context.Context, m *Message) Result {
 	in.Operation, in.Object = m.Call.Operation, m.Call.Object
 	if m.Scope != nil && m.Direction == DirRequest && m.Info.Format == FormatSOAP {
 		m.Scope.Call = m.Call // its response is the same call's
+	}
+
+	if dir == DirRequest {
+		if err := m.requestPredicates(); err != nil {
+			return Result{Err: failure(dir, crm.CodeInvalidQuery, "the request's query could not be read: "+err.Error())}
+		}
+		in.Predicates = p.predicates(m)
 	}
 
 	var urls []urlFind
@@ -426,6 +438,9 @@ func (p *Pipeline) walkJSON(m *Message, records *recordTable, leaves []leaf, fin
 				records.setFlag(rec, ck, crm.Truthy(v.Kind == body.KindBool, v.Str))
 			}
 		}
+		if v.Kind == body.KindString {
+			m.noteQuery(v.Str)
+		}
 		value := v.Str
 		if len(scratch) == 0 && v.Kind == body.KindNumber {
 			// 4111111111111111.0 and 4.111111111111111e15 are the card
@@ -537,6 +552,7 @@ func (p *Pipeline) walkFlat(m *Message, records *recordTable, leaves []leaf, fin
 			return err
 		}
 		add(f.Start, f.Name, f.Pointer, detectors.Field{Name: string(f.Name)}, true, -1)
+		m.noteQuery(f.Value)
 		if len(f.Value) > 0 {
 			add(f.Start, f.Value, f.Pointer, fields.classify(f.Name), false, -1)
 		}
@@ -915,7 +931,7 @@ func failure(dir, code, msg string) *crm.Error {
 	switch {
 	case dir == DirResponse:
 		status = 502
-	case code == crm.CodeInvalidBody:
+	case code == crm.CodeInvalidBody, code == crm.CodeInvalidQuery:
 		status = 400
 	}
 	return &crm.Error{Status: status, Code: code, Message: msg}

@@ -157,7 +157,7 @@ func (in *Inspector) note(ctx context.Context, sc *scope.Scope, msg *Message, re
 			o.PIIRecords = sum.PIIRecords // what the caller received
 		}
 		if dec != nil {
-			o.DecisionID = dec.ID
+			o.DecisionID, o.Probes = dec.ID, dec.Probes
 		}
 		p.watch.Observe(ctx, o)
 	}

@@ -93,6 +93,9 @@ func (p *Pipeline) walkXML(m *Message, records *recordTable, leaves []leaf, find
 		if len(v.Text) == 0 {
 			return nil
 		}
+		if !v.Comment {
+			m.noteQuery(v.Text) // a SOAP query's queryString, search's searchString
+		}
 		var f detectors.Field
 		if !v.Comment {
 			f = fields.classify(field)

@@ -21,6 +21,7 @@ decision := {
 	"drop": drop,
 	"alerts": alerts,
 	"rules": rules,
+	"probes": probes,
 }
 
 # drop lists JSON pointers to remove: the members a gdpr route's purpose
@@ -76,6 +77,7 @@ deny_severity := {
 	"pci_cvv_stored": "high",
 	"ccpa_sale_opt_out": "high",
 	"consent_opt_out_cleared": "high",
+	"protected_field_predicate": "medium",
 	"gdpr_purpose_limitation": "medium",
 	"purpose_required": "medium",
 	"unknown_role": "medium",

@@ -5,8 +5,9 @@ import data.veil_config as cfg
 
 test_decision_shape if {
 	d := decide(response(["analyst"], "analytics", ["email"]))
-	object.keys(d) == {"allow", "deny", "actions", "default", "drop", "alerts", "rules"}
+	object.keys(d) == {"allow", "deny", "actions", "default", "drop", "alerts", "rules", "probes"}
 	d.allow
+	d.probes == 0
 	d.deny == set()
 	d.actions == set()
 	d.drop == set()

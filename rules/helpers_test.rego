@@ -32,6 +32,7 @@ message(direction, roles, purpose, records, findings) := {
 	"stats": {},
 	"truncated": false,
 	"body": inspected_json,
+	"predicates": [],
 }
 
 # inspected_json is the body of most messages: JSON the detectors read

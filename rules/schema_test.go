@@ -95,9 +95,10 @@ func fullInput() *policy.Input {
 		Records:   []policy.Record{{Index: 0, Object: "Contact", ID: "003A", Pointer: "/records/0", Consent: map[string]bool{"email_opt_out": true}}},
 		Findings: []policy.Finding{{ID: 0, Record: 0, In: "body", Pointer: "/records/0/Email", Field: "Email",
 			Category: "veil_token", Detector: "veil_token", Confidence: 0.9, TokenCategory: "email"}},
-		Stats:     map[string]int64{"principal_pii_records": 3},
-		Truncated: true,
-		Body:      policy.Body{Format: policy.BodyBinary, Reason: policy.ReasonBinaryContent, Download: true},
+		Stats:      map[string]int64{"principal_pii_records": 3},
+		Truncated:  true,
+		Body:       policy.Body{Format: policy.BodyBinary, Reason: policy.ReasonBinaryContent, Download: true},
+		Predicates: []policy.Predicate{{Object: "Contact", Field: "SSN__c", Clause: "where", Op: "like", Categories: []string{"us_ssn"}}},
 	}
 }
 

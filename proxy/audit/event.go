@@ -112,12 +112,13 @@ const (
 // Alert kinds raised by Veil itself (the policy may raise others through
 // its decision's alerts).
 const (
-	AlertBruteForce    = "brute_force"    // many 401/403 from the CRM for one IP or principal
-	AlertBulkExport    = "bulk_export"    // a principal reading many records with personal data
-	AlertCategorySpike = "category_spike" // a sensitive category far above its usual rate
-	AlertFailOpen      = "fail_open"      // a message forwarded uninspected (on_error: allow)
-	AlertEventsDropped = "events_dropped" // the spool was full: audit events lost
-	AlertEgressRefused = "egress_refused" // forward mode: a refused host
+	AlertBruteForce     = "brute_force"     // many 401/403 from the CRM for one IP or principal
+	AlertBulkExport     = "bulk_export"     // a principal reading many records with personal data
+	AlertCategorySpike  = "category_spike"  // a sensitive category far above its usual rate
+	AlertInferenceProbe = "inference_probe" // a principal testing, query after query, fields it cannot read in clear
+	AlertFailOpen       = "fail_open"       // a message forwarded uninspected (on_error: allow)
+	AlertEventsDropped  = "events_dropped"  // the spool was full: audit events lost
+	AlertEgressRefused  = "egress_refused"  // forward mode: a refused host
 )
 
 // Alert is one DLP/IDS alert (stream audit.alert_stream, default

@@ -55,6 +55,8 @@ const (
 	DefaultBulkExportRecords  = 1000
 	DefaultSpikeWindow        = 10 * time.Minute
 	DefaultSpikeValues        = 200
+	DefaultProbeWindow        = time.Hour
+	DefaultProbeProbes        = 10
 	DefaultInventoryMax       = 10000
 )
 
@@ -200,6 +202,7 @@ type Watch struct {
 	BruteForce BruteForce `yaml:"brute_force"`
 	BulkExport BulkExport `yaml:"bulk_export"`
 	Spike      Spike      `yaml:"spike"`
+	Probe      Probe      `yaml:"inference_probe"`
 	Prefix     string     `yaml:"prefix"` // Redis key prefix, default veil:watch:
 }
 
@@ -223,6 +226,15 @@ type Spike struct {
 	Window     time.Duration `yaml:"window"`
 	Values     int           `yaml:"values"`
 	Categories []string      `yaml:"categories"`
+}
+
+// Probe alerts when one principal's requests have tested Probes values
+// (or more) of fields it may not read in clear within Window: filters,
+// searches, lookups and sorts on them (policy.Decision.Probes), refused
+// or let through by the policy's predicates.allow.
+type Probe struct {
+	Window time.Duration `yaml:"window"`
+	Probes int           `yaml:"probes"`
 }
 
 // Inventory is the data inventory learned from traffic (GDPR Art. 30).
@@ -482,6 +494,8 @@ func (c *Config) ApplyDefaults() {
 	setDefault(&w.BulkExport.Records, DefaultBulkExportRecords)
 	setDefault(&w.Spike.Window, DefaultSpikeWindow)
 	setDefault(&w.Spike.Values, DefaultSpikeValues)
+	setDefault(&w.Probe.Window, DefaultProbeWindow)
+	setDefault(&w.Probe.Probes, DefaultProbeProbes)
 	if w.Spike.Categories == nil {
 		w.Spike.Categories = DefaultSpikeCategories
 	}

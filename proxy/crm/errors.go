@@ -24,7 +24,7 @@ const (
 	CodeUpstreamUnavailable = "upstream_unavailable"
 	CodeRequestTimeout      = "request_timeout" // 408: the request body did not arrive within timeouts.read
 	CodeNoRoute             = "no_route"
-	CodeInvalidQuery        = "invalid_query" // 400: a query string Veil cannot parse (a raw ';', a bad '%' escape)
+	CodeInvalidQuery        = "invalid_query" // 400: a query string Veil cannot parse (a raw ';', a bad '%' escape), or a query (SOQL, SOSL, GraphQL, a search body) whose predicates it cannot read
 	CodeVaultUnavailable    = "vault_unavailable"
 	CodeAuditUnavailable    = "audit_unavailable"    // audit.on_full: block and the spool is full
 	CodeIdentityUnavailable = "identity_unavailable" // the CRM-session store (identity.sessions) cannot be read

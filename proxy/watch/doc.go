@@ -15,10 +15,13 @@
 //	                               read per principal, bulk_export.records
 //	category_spike       medium    values of spike.categories (summed, both  spike.window
 //	                               directions) per principal, spike.values
+//	inference_probe      high      request predicates testing a field the    inference_probe.window
+//	                               principal cannot read in clear (the
+//	                               decision's probes), inference_probe.probes
 //
 // Stats keys (stable, documented in rules/README.md): principal_pii_records,
-// principal_auth_failures, ip_auth_failures, principal_sensitive_values —
-// always all four, 0 for an empty principal or IP. They are the counts at
+// principal_auth_failures, ip_auth_failures, principal_sensitive_values,
+// principal_probes — always all five, 0 for an empty principal or IP. They are the counts at
 // the time of the call: the current message is counted by Observe, after.
 //
 // Alerts fire once per subject (principal or IP) and kind per window: in
@@ -44,7 +47,7 @@
 //
 // Redis (a non-nil client): the windows are shared by every replica, one
 // key per sub-bucket, <prefix>{<hex of 16 bytes of SHA-256 of the
-// subject>}:<pa|ia|pr|ps>:<bucket index>, INCRBY then PEXPIRE window +
+// subject>}:<pa|ia|pr|ps|pp>:<bucket index>, INCRBY then PEXPIRE window +
 // one bucket; prefix is config.Watch.Prefix, default "veil:watch:"
 // (without braces: the braces are the Cluster hash tag that keeps one
 // subject's keys in one slot). Keys carry no identifier; note that an

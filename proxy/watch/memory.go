@@ -15,11 +15,12 @@ const (
 	cIPAuth                       // 401/403 per client IP, brute-force window
 	cPII                          // records with personal data read per principal, bulk-export window
 	cSensitive                    // values of the spike categories per principal, spike window
+	cProbe                        // predicates testing a field the principal cannot read in clear, probe window
 	nCounters
 )
 
 // names are the counters' short names in Redis keys.
-var names = [nCounters]string{"pa", "ia", "pr", "ps"}
+var names = [nCounters]string{"pa", "ia", "pr", "ps", "pp"}
 
 // subject is a truncated SHA-256 of a principal or an IP (with a
 // one-byte domain separator): a bounded, identifier-free id.

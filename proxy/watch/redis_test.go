@@ -290,7 +290,7 @@ func TestStatsCanceledByCaller(t *testing.T) {
 	f := newFixture(t, rs.Client(t))
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if s := f.w.Stats(ctx, "u-42", "10.1.2.3"); len(s) != 4 {
+	if s := f.w.Stats(ctx, "u-42", "10.1.2.3"); len(s) != 5 {
 		t.Fatalf("stats: %v", s)
 	}
 	if f.w.rs.b.isOpen() || testutil.ToFloat64(f.m.StoreErrors.WithLabelValues(opStats)) != 0 {

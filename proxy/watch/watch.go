@@ -20,6 +20,7 @@ const (
 	StatPrincipalAuthFailures    = "principal_auth_failures"    // 401/403 from the CRM for the principal, brute-force window
 	StatIPAuthFailures           = "ip_auth_failures"           // 401/403 from the CRM for the client IP, brute-force window
 	StatPrincipalSensitiveValues = "principal_sensitive_values" // values of the spike categories the principal moved, spike window
+	StatPrincipalProbes          = "principal_probes"           // predicates testing fields the principal cannot read in clear, probe window
 )
 
 // Defaults of the Redis key prefix and of the Options.
@@ -38,9 +39,10 @@ const (
 
 // Severities of the alerts raised by the watch.
 const (
-	SeverityBruteForce    = audit.SeverityHigh
-	SeverityBulkExport    = audit.SeverityHigh
-	SeverityCategorySpike = audit.SeverityMedium
+	SeverityBruteForce     = audit.SeverityHigh
+	SeverityBulkExport     = audit.SeverityHigh
+	SeverityCategorySpike  = audit.SeverityMedium
+	SeverityInferenceProbe = audit.SeverityHigh
 )
 
 // op label values of veil_watch_store_errors_total.
@@ -65,6 +67,9 @@ type Observation struct {
 	// its failures are counted per hashed username.
 	AuthFailure  bool
 	UsernameHash string
+	// Probes are the request's predicates that test a value the
+	// principal cannot read in clear (policy.Decision.Probes).
+	Probes int
 }
 
 // Counters are the watch's Prometheus counters; a nil one is not counted.
@@ -147,11 +152,13 @@ func New(cfg config.Watch, c redis.UniversalClient, alert func(audit.Alert), m C
 	bf := orDefault(cfg.BruteForce.Window, config.DefaultBruteForceWindow)
 	w.win = [nCounters]time.Duration{bf, bf,
 		orDefault(cfg.BulkExport.Window, config.DefaultBulkExportWindow),
-		orDefault(cfg.Spike.Window, config.DefaultSpikeWindow)}
+		orDefault(cfg.Spike.Window, config.DefaultSpikeWindow),
+		orDefault(cfg.Probe.Window, config.DefaultProbeWindow)}
 	failures := int64(orDefault(cfg.BruteForce.Failures, config.DefaultBruteForceFailures))
 	w.limit = [nCounters]int64{failures, failures,
 		int64(orDefault(cfg.BulkExport.Records, config.DefaultBulkExportRecords)),
-		int64(orDefault(cfg.Spike.Values, config.DefaultSpikeValues))}
+		int64(orDefault(cfg.Spike.Values, config.DefaultSpikeValues)),
+		int64(orDefault(cfg.Probe.Probes, config.DefaultProbeProbes))}
 	for i, d := range w.win {
 		w.bucket[i] = max(int64(d)/buckets, 1)
 	}
@@ -248,6 +255,7 @@ func (w *Watch) Stats(ctx context.Context, principal, ip string) map[string]int6
 		StatIPAuthFailures:           v[cIPAuth],
 		StatPrincipalPIIRecords:      v[cPII],
 		StatPrincipalSensitiveValues: v[cSensitive],
+		StatPrincipalProbes:          v[cProbe],
 	}
 }
 
@@ -292,6 +300,9 @@ func (w *Watch) Observe(_ context.Context, o Observation) {
 	}
 	if o.Direction == "response" && o.PIIRecords > 0 {
 		it.d[cPII] = int64(o.PIIRecords)
+	}
+	if o.Probes > 0 {
+		it.d[cProbe] = int64(o.Probes)
 	}
 	for cat, n := range o.Categories {
 		if _, ok := w.spike[cat]; ok && n > 0 {
@@ -406,6 +417,10 @@ func (w *Watch) raise(hits []hit) {
 			a.Kind, a.Severity = audit.AlertCategorySpike, SeverityCategorySpike
 			a.Message = "values of sensitive categories moved by one principal reached the threshold in the window"
 			ev[StatPrincipalSensitiveValues] = h.sums[cSensitive]
+		case cProbe:
+			a.Kind, a.Severity = audit.AlertInferenceProbe, SeverityInferenceProbe
+			a.Message = "queries testing fields the principal cannot read in clear reached the threshold in the window"
+			ev[StatPrincipalProbes] = h.sums[cProbe]
 		}
 		a.Evidence = ev
 		if w.m.Alerts != nil {

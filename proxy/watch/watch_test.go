@@ -66,6 +66,7 @@ func testConfig() config.Watch {
 		BruteForce: config.BruteForce{Window: time.Minute, Failures: 5},
 		BulkExport: config.BulkExport{Window: time.Hour, Records: 100},
 		Spike:      config.Spike{Window: 10 * time.Minute, Values: 10, Categories: []string{"us_ssn", "credit_card"}},
+		Probe:      config.Probe{Window: 30 * time.Minute, Probes: 6},
 	}
 }
 
@@ -94,6 +95,9 @@ var (
 	fail    = Observation{Principal: "u-42", IP: "10.1.2.3", Route: "salesforce", Direction: "response", Status: 401}
 	records = func(n int) Observation {
 		return Observation{Principal: "u-42", IP: "10.1.2.3", Route: "salesforce", DecisionID: "d-1", Direction: "response", PIIRecords: n}
+	}
+	probes = func(n int) Observation {
+		return Observation{Principal: "u-42", IP: "10.1.2.3", Direction: "request", Probes: n}
 	}
 	ssn = func(n int) Observation {
 		return Observation{Principal: "u-42", IP: "10.1.2.3", Direction: "request", Categories: map[string]int{"us_ssn": n, "email": 100}}
@@ -134,6 +138,14 @@ var detectorCases = []detectorCase{
 		cross: ssn(3), stat: StatPrincipalSensitiveValues, want: 10,
 		kind: audit.AlertCategorySpike, severity: audit.SeverityMedium,
 		evidence: map[string]int64{StatPrincipalSensitiveValues: 10, "threshold": 10, "window_seconds": 600},
+	},
+	{
+		name: "inference_probe",
+		// another principal's probes do not count
+		below: []Observation{probes(2), {Principal: "u-7", Direction: "request", Probes: 5}, probes(3)},
+		cross: probes(1), stat: StatPrincipalProbes, want: 6,
+		kind: audit.AlertInferenceProbe, severity: audit.SeverityHigh,
+		evidence: map[string]int64{StatPrincipalProbes: 6, "threshold": 6, "window_seconds": 1800},
 	},
 }
 
@@ -188,6 +200,8 @@ func (o Observation) count(stat string) int64 {
 		}
 	case StatPrincipalSensitiveValues:
 		return int64(o.Categories["us_ssn"] + o.Categories["credit_card"])
+	case StatPrincipalProbes:
+		return int64(o.Probes)
 	}
 	return 0
 }
@@ -203,11 +217,11 @@ func TestStatsKeysAndEmptySubjects(t *testing.T) {
 	ctx := context.Background()
 	f.w.Observe(ctx, Observation{IP: "10.0.0.9", Direction: "response", Status: 403, PIIRecords: 7})
 	s := f.w.Stats(ctx, "", "10.0.0.9")
-	want := map[string]int64{StatPrincipalPIIRecords: 0, StatPrincipalAuthFailures: 0, StatIPAuthFailures: 1, StatPrincipalSensitiveValues: 0}
+	want := map[string]int64{StatPrincipalPIIRecords: 0, StatPrincipalAuthFailures: 0, StatIPAuthFailures: 1, StatPrincipalSensitiveValues: 0, StatPrincipalProbes: 0}
 	if fmt.Sprint(s) != fmt.Sprint(want) {
 		t.Fatalf("stats %v, want %v", s, want)
 	}
-	if s := f.w.Stats(ctx, "", ""); len(s) != 4 || s[StatIPAuthFailures] != 0 {
+	if s := f.w.Stats(ctx, "", ""); len(s) != 5 || s[StatIPAuthFailures] != 0 {
 		t.Fatalf("stats of nobody: %v", s)
 	}
 }

@@ -1,0 +1,450 @@
+package crm
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/veil-proxy/veil/proxy/config"
+)
+
+// pr builds an expected Predicate; values nil when none are given.
+func pr(object, field, clause, op string, values ...string) Predicate {
+	if len(values) == 0 {
+		values = nil
+	}
+	return Predicate{Object: object, Field: field, Clause: clause, Op: op, Values: values}
+}
+
+type queryCase struct {
+	q    string
+	want []Predicate
+	err  error
+}
+
+var queryCases = []queryCase{
+	{q: `SELECT Id FROM Contact WHERE SSN__c LIKE '1%'`,
+		want: []Predicate{pr("Contact", "SSN__c", ClauseWhere, PredLike, "1%")}},
+	{q: `SELECT Id FROM Contact WHERE Email = 'a@b.c' AND (Phone != null OR MobilePhone IN ('1','2'))`,
+		want: []Predicate{
+			pr("Contact", "Email", ClauseWhere, PredEq, "a@b.c"),
+			pr("Contact", "Phone", ClauseWhere, PredExists),
+			pr("Contact", "MobilePhone", ClauseWhere, PredEq, "1", "2"),
+		}},
+	{q: `SELECT Id FROM Contact ORDER BY LastName DESC NULLS LAST, Email`,
+		want: []Predicate{
+			pr("Contact", "LastName", ClauseOrderBy, PredSort),
+			pr("Contact", "Email", ClauseOrderBy, PredSort),
+		}},
+	{q: `SELECT Email, COUNT(Id) FROM Contact GROUP BY Email HAVING COUNT(Id) > 1`,
+		want: []Predicate{
+			pr("Contact", "Email", ClauseGroupBy, PredGroup),
+			pr("Contact", "Id", ClauseHaving, PredOther, "1"),
+		}},
+	{q: `SELECT Id FROM Contact WHERE CreatedDate = LAST_N_DAYS:30`,
+		want: []Predicate{pr("Contact", "CreatedDate", ClauseWhere, PredEq)}},
+	// A parent-child subquery has its own object and clauses.
+	{q: `SELECT Name, (SELECT LastName FROM Contacts WHERE Email LIKE 'j%' ORDER BY Birthdate) FROM Account WHERE Name = 'Acme'`,
+		want: []Predicate{
+			pr("Contacts", "Email", ClauseWhere, PredLike, "j%"),
+			pr("Contacts", "Birthdate", ClauseOrderBy, PredSort),
+			pr("Account", "Name", ClauseWhere, PredEq, "Acme"),
+		}},
+	// A semi-join's fields are its object's.
+	{q: `SELECT Id FROM Account WHERE Id IN (SELECT AccountId FROM Contact WHERE SSN__c = '1') AND Name <> 'x'`,
+		want: []Predicate{
+			pr("Account", "Id", ClauseWhere, PredEq),
+			pr("Contact", "SSN__c", ClauseWhere, PredEq, "1"),
+			pr("Account", "Name", ClauseWhere, PredNe, "x"),
+		}},
+	{q: `SELECT Id FROM Contact WHERE Id NOT IN (SELECT WhoId FROM Task WHERE Subject LIKE 'x%')`,
+		want: []Predicate{
+			pr("Contact", "Id", ClauseWhere, PredNe),
+			pr("Task", "Subject", ClauseWhere, PredLike, "x%"),
+		}},
+	{q: `SELECT Contact.Email FROM Case WHERE Contact.HasOptedOutOfEmail = false`,
+		want: []Predicate{pr("Contact", "HasOptedOutOfEmail", ClauseWhere, PredEq)}},
+	{q: `SELECT Id FROM Opportunity WHERE Account.Owner.Email = 'x@y.z'`,
+		want: []Predicate{pr("Owner", "Email", ClauseWhere, PredEq, "x@y.z")}},
+	{q: `SELECT Id FROM Contact WHERE LastName = 'O\'Brien' OR Title LIKE 'a\\b\%' OR Description = 'x\ny'`,
+		want: []Predicate{
+			pr("Contact", "LastName", ClauseWhere, PredEq, "O'Brien"),
+			pr("Contact", "Title", ClauseWhere, PredLike, `a\b%`),
+			pr("Contact", "Description", ClauseWhere, PredEq, "x\ny"),
+		}},
+	{q: `SELECT Id FROM Contact WHERE NOT Email LIKE 'x%' AND Phone NOT IN ('1') AND Tags__c INCLUDES ('a;b', 'c') AND Tags__c EXCLUDES ('d')`,
+		want: []Predicate{
+			pr("Contact", "Email", ClauseWhere, PredLike, "x%"),
+			pr("Contact", "Phone", ClauseWhere, PredNe, "1"),
+			pr("Contact", "Tags__c", ClauseWhere, PredEq, "a;b", "c"),
+			pr("Contact", "Tags__c", ClauseWhere, PredNe, "d"),
+		}},
+	{q: `SELECT Id FROM Contact WHERE CALENDAR_YEAR(Birthdate) = 1980 AND DISTANCE(Loc__c, GEOLOCATION(1,2), 'mi') < 5`,
+		want: []Predicate{
+			pr("Contact", "Birthdate", ClauseWhere, PredOther, "1980"),
+			pr("Contact", "Loc__c", ClauseWhere, PredOther, "5"),
+		}},
+	{q: `SELECT Id FROM Opportunity WHERE Amount >= 100 AND CloseDate < 2024-01-01T00:00:00Z AND Age__c > -5 AND CreatedDate <= 2020-01-01T00:00:00+05:00 AND Amount > USD5000`,
+		want: []Predicate{
+			pr("Opportunity", "Amount", ClauseWhere, PredRange, "100"),
+			pr("Opportunity", "CloseDate", ClauseWhere, PredRange, "2024-01-01T00:00:00Z"),
+			pr("Opportunity", "Age__c", ClauseWhere, PredRange, "-5"),
+			pr("Opportunity", "CreatedDate", ClauseWhere, PredRange, "2020-01-01T00:00:00+05:00"),
+			pr("Opportunity", "Amount", ClauseWhere, PredRange),
+		}},
+	// Aliases name their object.
+	{q: `SELECT c.Name FROM Contact c, c.Account a WHERE c.Email = 'x' AND a.Name = 'y' AND c.Account.Phone != null`,
+		want: []Predicate{
+			pr("Contact", "Email", ClauseWhere, PredEq, "x"),
+			pr("Account", "Name", ClauseWhere, PredEq, "y"),
+			pr("Account", "Phone", ClauseWhere, PredExists),
+		}},
+	{q: `SELECT LeadSource, Email, COUNT(Id) FROM Lead GROUP BY ROLLUP(LeadSource, Email)`,
+		want: []Predicate{
+			pr("Lead", "LeadSource", ClauseGroupBy, PredGroup),
+			pr("Lead", "Email", ClauseGroupBy, PredGroup),
+		}},
+	{q: `SELECT Id FROM Contact WHERE Email = 'x' WITH SECURITY_ENFORCED ORDER BY Name LIMIT 10 OFFSET 5 FOR VIEW`,
+		want: []Predicate{
+			pr("Contact", "Email", ClauseWhere, PredEq, "x"),
+			pr("Contact", "Name", ClauseOrderBy, PredSort),
+		}},
+	{q: `SELECT Id FROM Contact USING SCOPE Mine WHERE Email = :email AND Id IN :ids LIMIT :n`,
+		want: []Predicate{
+			pr("Contact", "Email", ClauseWhere, PredEq),
+			pr("Contact", "Id", ClauseWhere, PredEq),
+		}},
+	{q: `SELECT TYPEOF What WHEN Account THEN Phone ELSE Name END FROM Event WHERE What.Type = 'Account'`,
+		want: []Predicate{pr("What", "Type", ClauseWhere, PredEq, "Account")}},
+	{q: "  select id\nfrom contact where email='x' order by name",
+		want: []Predicate{
+			pr("contact", "email", ClauseWhere, PredEq, "x"),
+			pr("contact", "name", ClauseOrderBy, PredSort),
+		}},
+	// SOSL: the term and its group, then each RETURNING object's clauses.
+	{q: `FIND {jane\-d*} IN EMAIL FIELDS RETURNING Contact(Name, Email WHERE Email LIKE 'j%' ORDER BY Name LIMIT 5), Lead WITH SNIPPET(target_length=120) LIMIT 10`,
+		want: []Predicate{
+			pr("", "EMAIL FIELDS", ClauseSearch, PredSearch, "jane-d*"),
+			pr("Contact", "Email", ClauseWhere, PredLike, "j%"),
+			pr("Contact", "Name", ClauseOrderBy, PredSort),
+		}},
+	{q: `find 'acme'`, want: []Predicate{pr("", "ALL FIELDS", ClauseSearch, PredSearch, "acme")}},
+	{q: `FIND {555} IN PHONE FIELDS RETURNING Account(Name), Contact(Phone WHERE MailingCity = 'Paris')`,
+		want: []Predicate{
+			pr("", "PHONE FIELDS", ClauseSearch, PredSearch, "555"),
+			pr("Contact", "MailingCity", ClauseWhere, PredEq, "Paris"),
+		}},
+	{q: `Select the best plan`},
+	{q: `SELECT Id FROM Contact`},
+	{q: `SELECT Id FROM Contact WHERE Email = 'x`, err: ErrQuerySyntax},
+	{q: `SELECT Id FROM Contact WHERE Email = 'x\'`, err: ErrQuerySyntax},
+	{q: `SELECT Id FROM Contact WHERE (Email = 'x'`, err: ErrQuerySyntax},
+	{q: `SELECT Id FROM Contact WHERE Email = 'x')`, err: ErrQuerySyntax},
+	{q: `SELECT Id FROM Contact WHERE Email IN ('a', 'b'`, err: ErrQuerySyntax},
+	{q: `FIND {abc`, err: ErrQuerySyntax},
+}
+
+func TestQueryPredicates(t *testing.T) {
+	for _, tt := range queryCases {
+		got, err := QueryPredicates(nil, tt.q)
+		if !errors.Is(err, tt.err) {
+			t.Errorf("QueryPredicates(%q) error = %v, want %v", tt.q, err, tt.err)
+			continue
+		}
+		if tt.err == nil && !samePredicates(got, tt.want) {
+			t.Errorf("QueryPredicates(%q) =\n%s\nwant\n%s", tt.q, show(got), show(tt.want))
+		}
+	}
+}
+
+func TestTooManyPredicates(t *testing.T) {
+	q := "SELECT Id FROM Contact WHERE " + strings.Repeat("Email = 'x' OR ", MaxPredicates) + "Phone = '1'"
+	got, err := QueryPredicates(nil, q)
+	if !errors.Is(err, ErrTooManyPredicates) || len(got) != MaxPredicates {
+		t.Fatalf("got %d predicates, %v", len(got), err)
+	}
+	// All calls of a message append to one dst.
+	if _, err := QueryPredicates(got, "SELECT Id FROM Contact WHERE Email = 'x'"); !errors.Is(err, ErrTooManyPredicates) {
+		t.Fatalf("a full dst: %v", err)
+	}
+}
+
+func TestLooksLikeQuery(t *testing.T) {
+	for _, tt := range []struct {
+		v    string
+		want bool
+	}{
+		{"SELECT Id FROM Contact", true},
+		{"  select id from contact", true},
+		{"\n\tSeLeCt Id\nFROM Lead", true},
+		{"SELECT Id,(SELECT Id FROM Contacts) FROM Account", true},
+		{"FIND {jane}", true},
+		{"find 'jane'", true},
+		{"FIND\n{x}", true},
+		{"Select the best plan", false},
+		{"Select the fromage", false},
+		{"SELECTED items from stock", false},
+		{"select", false},
+		{"Find jane", false},
+		{"finding {x}", false},
+		{"hello", false},
+		{"", false},
+	} {
+		if got := LooksLikeQuery([]byte(tt.v)); got != tt.want {
+			t.Errorf("LooksLikeQuery(%q) = %v, want %v", tt.v, got, tt.want)
+		}
+	}
+	v := []byte("  select id from contact where x = 1")
+	if n := testing.AllocsPerRun(100, func() { LooksLikeQuery(v) }); n != 0 {
+		t.Errorf("LooksLikeQuery allocates %v times", n)
+	}
+}
+
+type urlCase struct {
+	dialect, method, path, query string
+	want                         []Predicate
+	err                          error
+}
+
+var urlCases = []urlCase{
+	{config.DialectSalesforce, "GET", "/services/data/v62.0/query", "q=SELECT+Id+FROM+Contact+WHERE+SSN__c+LIKE+'1%25'",
+		[]Predicate{pr("Contact", "SSN__c", ClauseWhere, PredLike, "1%")}, nil},
+	{config.DialectSalesforce, "GET", "/services/data/v62.0/queryAll/", "q=SELECT+Id+FROM+Lead+ORDER+BY+Email",
+		[]Predicate{pr("Lead", "Email", ClauseOrderBy, PredSort)}, nil},
+	{config.DialectSalesforce, "GET", "/services/data/v62.0/search", "q=FIND+%7Bjane%7D+IN+NAME+FIELDS",
+		[]Predicate{pr("", "NAME FIELDS", ClauseSearch, PredSearch, "jane")}, nil},
+	// Any q that looks like a query is one, whatever the path.
+	{config.DialectSalesforce, "GET", "/services/apexrest/find", "q=SELECT+Id+FROM+Contact+WHERE+Email='a'",
+		[]Predicate{pr("Contact", "Email", ClauseWhere, PredEq, "a")}, nil},
+	{config.DialectSalesforce, "GET", "/services/data/v62.0/query", "q=SELECT+Id+FROM+Contact+WHERE+Email='a",
+		nil, ErrQuerySyntax},
+	{config.DialectSalesforce, "GET", "/services/data/v62.0/parameterizedSearch",
+		"q=jane&in=email&sobject=Contact&Contact.where=Email+LIKE+'x%25'&Contact.orderBy=Name+DESC&Contact.fields=Id",
+		[]Predicate{
+			pr("", "EMAIL FIELDS", ClauseSearch, PredSearch, "jane"),
+			pr("Contact", "Name", ClauseOrderBy, PredSort),
+			pr("Contact", "Email", ClauseWhere, PredLike, "x%"),
+		}, nil},
+	{config.DialectSalesforce, "GET", "/services/data/v62.0/parameterizedSearch/", "q=acme",
+		[]Predicate{pr("", "ALL FIELDS", ClauseSearch, PredSearch, "acme")}, nil},
+	// A record by external id, and what is not one.
+	{config.DialectSalesforce, "GET", "/services/data/v62.0/sobjects/Contact/SSN__c/123-45-6789", "",
+		[]Predicate{pr("Contact", "SSN__c", ClauseLookup, PredEq, "123-45-6789")}, nil},
+	{config.DialectSalesforce, "PATCH", "/services/data/v62.0/sobjects/Account/Ext_Id__c/A-1.json", "",
+		[]Predicate{pr("Account", "Ext_Id__c", ClauseLookup, PredEq, "A-1")}, nil},
+	{config.DialectSalesforce, "GET", "/services/data/v62.0/sobjects/Contact/003000000000001AAA/Account", "", nil, nil},
+	{config.DialectSalesforce, "GET", "/services/data/v62.0/sobjects/Contact/003000000000001/Photo", "", nil, nil},
+	{config.DialectSalesforce, "GET", "/services/data/v62.0/sobjects/Contact/describe/layouts", "", nil, nil},
+	{config.DialectSalesforce, "GET", "/services/data/v62.0/sobjects/Contact/listviews/00BD0000005WcCN/results", "", nil, nil},
+	{config.DialectSalesforce, "GET", "/services/data/v62.0/sobjects/Contact/003000000000001AAA", "", nil, nil},
+	{config.DialectSalesforce, "GET", "/services/data/v62.0/sobjects/Contact/describe", "", nil, nil},
+	// HubSpot: a record by a unique property.
+	{config.DialectHubSpot, "GET", "/crm/v3/objects/contacts/jane@x.com", "idProperty=email&properties=firstname",
+		[]Predicate{pr("contacts", "email", ClauseLookup, PredEq, "jane@x.com")}, nil},
+	{config.DialectHubSpot, "PATCH", "/crm/objects/2026-03/Contact/A-1", "idProperty=ext_id",
+		[]Predicate{pr("contacts", "ext_id", ClauseLookup, PredEq, "A-1")}, nil},
+	{config.DialectHubSpot, "GET", "/crm/v3/objects/contacts/51", "", nil, nil},
+	{config.DialectHubSpot, "GET", "/crm/v3/objects/contacts", "idProperty=email", nil, nil},
+	{config.DialectGeneric, "GET", "/services/data/v62.0/query", "q=SELECT+Id+FROM+Contact+WHERE+Email='a'", nil, nil},
+}
+
+func TestURLPredicates(t *testing.T) {
+	for _, tt := range urlCases {
+		query, err := url.ParseQuery(tt.query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := URLPredicates(nil, tt.dialect, tt.method, tt.path, query)
+		if !errors.Is(err, tt.err) {
+			t.Errorf("URLPredicates(%s %s?%s) error = %v, want %v", tt.method, tt.path, tt.query, err, tt.err)
+			continue
+		}
+		if tt.err == nil && !samePredicates(got, tt.want) {
+			t.Errorf("URLPredicates(%s %s?%s) =\n%s\nwant\n%s", tt.method, tt.path, tt.query, show(got), show(tt.want))
+		}
+	}
+}
+
+func TestEmbeddedURLPredicates(t *testing.T) {
+	for _, tt := range []struct {
+		v    string
+		ok   bool
+		want []Predicate
+		err  error
+	}{
+		{"/services/data/v62.0/query?q=SELECT+Id+FROM+Contact+WHERE+Email+%3D+%27a%40b.c%27", true,
+			[]Predicate{pr("Contact", "Email", ClauseWhere, PredEq, "a@b.c")}, nil},
+		{"/services/data/v62.0/query/?q=SELECT+Id+FROM+Contact", true, nil, nil},
+		{"/services/data/v62.0/sobjects/Contact/Email__c/a%40b.c", true,
+			[]Predicate{pr("Contact", "Email__c", ClauseLookup, PredEq, "a@b.c")}, nil},
+		{"/services/data/v62.0/sobjects/Contact/003000000000001AAA", false, nil, nil},
+		{"/services/data/v62.0/query?q=%zz", true, nil, ErrQuerySyntax},
+		{"SELECT Id FROM Contact", false, nil, nil},
+		{"hello", false, nil, nil},
+	} {
+		got, ok, err := EmbeddedURLPredicates(nil, tt.v)
+		if ok != tt.ok || !errors.Is(err, tt.err) || !samePredicates(got, tt.want) {
+			t.Errorf("EmbeddedURLPredicates(%q) = %s, %v, %v; want %s, %v, %v", tt.v, show(got), ok, err, show(tt.want), tt.ok, tt.err)
+		}
+	}
+}
+
+type bodyCase struct {
+	dialect, path, body string
+	want                []Predicate
+	err                 error
+}
+
+const (
+	sfGraphQL = "/services/data/v62.0/graphql"
+	hsSearch  = "/crm/v3/objects/contacts/search"
+)
+
+var bodyCases = []bodyCase{
+	{config.DialectHubSpot, hsSearch, `{
+		"filterGroups": [
+			{"filters": [
+				{"propertyName": "email", "operator": "CONTAINS_TOKEN", "value": "jane.d*"},
+				{"propertyName": "age", "operator": "BETWEEN", "value": 30, "highValue": "40"}
+			]},
+			{"filters": [
+				{"propertyName": "phone", "operator": "HAS_PROPERTY"},
+				{"propertyName": "lifecyclestage", "operator": "NOT_IN", "values": ["lead", "customer"]},
+				{"propertyName": "hs_optout", "operator": "EQ", "value": true}
+			]}
+		],
+		"filters": [{"propertyName": "firstname", "operator": "NEQ", "value": "Jane"}],
+		"sorts": ["-createdate", {"propertyName": "lastname", "direction": "ASCENDING"}],
+		"query": "jane",
+		"properties": ["email"], "limit": 10}`,
+		[]Predicate{
+			pr("contacts", "email", ClauseFilter, PredLike, "jane.d*"),
+			pr("contacts", "age", ClauseFilter, PredRange, "30", "40"),
+			pr("contacts", "phone", ClauseFilter, PredExists),
+			pr("contacts", "lifecyclestage", ClauseFilter, PredNe, "lead", "customer"),
+			pr("contacts", "hs_optout", ClauseFilter, PredEq, "true"),
+			pr("contacts", "firstname", ClauseFilter, PredNe, "Jane"),
+			pr("contacts", "createdate", ClauseSort, PredSort),
+			pr("contacts", "lastname", ClauseSort, PredSort),
+			pr("contacts", "query", ClauseSearch, PredSearch, "jane"),
+		}, nil},
+	// Every spelling of a member counts: the reader may take any of them.
+	{config.DialectHubSpot, "/crm/objects/2026-03/0-1/search",
+		`{"filterGroups": [{"filters": [{"propertyName": "email", "operator": "EQ", "value": "a@b.c"}]}], "filterGroups": []}`,
+		[]Predicate{pr("contacts", "email", ClauseFilter, PredEq, "a@b.c")}, nil},
+	{config.DialectHubSpot, hsSearch, `{"filterGroups": [`, nil, ErrQuerySyntax},
+	{config.DialectHubSpot, hsSearch, ``, nil, ErrQuerySyntax},
+	{config.DialectHubSpot, "/crm/v3/objects/contacts/batch/read",
+		`{"idProperty": "email", "inputs": [{"id": "a@b.c"}, {"id": "d@e.f"}, {"id": 7}], "properties": ["firstname"]}`,
+		[]Predicate{pr("contacts", "email", ClauseLookup, PredEq, "a@b.c", "d@e.f", "7")}, nil},
+	{config.DialectHubSpot, "/crm/v3/objects/contacts/batch/read", `{"inputs": [{"id": "51"}]}`, nil, nil},
+	{config.DialectHubSpot, "/crm/v3/objects/contacts", `{"properties": {"email": "a@b.c"}}`, nil, nil},
+	{config.DialectHubSpot, "/crm/v3/objects/contacts", `not json`, nil, nil},
+	{config.DialectSalesforce, "/services/data/v62.0/parameterizedSearch", `{
+		"q": "jane", "in": "EMAIL", "fields": ["Id"],
+		"sobjects": [{"name": "Contact", "where": "Email LIKE 'j%' AND Birthdate > 1980-01-01", "orderBy": "LastName DESC", "limit": 5}, {"name": "Lead"}]}`,
+		[]Predicate{
+			pr("", "EMAIL FIELDS", ClauseSearch, PredSearch, "jane"),
+			pr("Contact", "Email", ClauseWhere, PredLike, "j%"),
+			pr("Contact", "Birthdate", ClauseWhere, PredRange, "1980-01-01"),
+			pr("Contact", "LastName", ClauseOrderBy, PredSort),
+		}, nil},
+	{config.DialectSalesforce, "/services/data/v62.0/parameterizedSearch", `{"q": "jane",`, nil, ErrQuerySyntax},
+	{config.DialectSalesforce, "/services/data/v62.0/parameterizedSearch", `{"q": "x", "sobjects": [{"name": "Contact", "where": "Email = 'x"}]}`,
+		nil, ErrQuerySyntax},
+	// GraphQL: where given literally.
+	{config.DialectSalesforce, sfGraphQL,
+		`{"query": "query { uiapi { query { Contact(where: { Email: { like: \"jane%\" } }) { edges { node { Id } } } } } }"}`,
+		[]Predicate{pr("Contact", "Email", ClauseWhere, PredLike, "jane%")}, nil},
+	// Nested and/or/not, in and nin, null.
+	{config.DialectSalesforce, sfGraphQL, `{"query": "{ uiapi { query { Contact(first: 10, where: { or: [ {Email: {eq: \"a\"}}, {and: [{Phone: {eq: \"b\"}}, {not: {Birthdate: {gte: {value: \"1980-01-01\"}}}}]} ], MobilePhone: {ne: null}, LeadSource: {in: [\"Web\", \"Phone\"]}, Title: {nin: [\"CEO\"]}, Tags__c: {includes: [\"x\"], excludes: [\"y\"]}, Age__c: {lt: 5, gt: 1.5} }) { edges { node { Id } } } } } }"}`,
+		[]Predicate{
+			pr("Contact", "Email", ClauseWhere, PredEq, "a"),
+			pr("Contact", "Phone", ClauseWhere, PredEq, "b"),
+			pr("Contact", "Birthdate", ClauseWhere, PredRange, "1980-01-01"),
+			pr("Contact", "MobilePhone", ClauseWhere, PredExists),
+			pr("Contact", "LeadSource", ClauseWhere, PredEq, "Web", "Phone"),
+			pr("Contact", "Title", ClauseWhere, PredNe, "CEO"),
+			pr("Contact", "Tags__c", ClauseWhere, PredEq, "x"),
+			pr("Contact", "Tags__c", ClauseWhere, PredNe, "y"),
+			pr("Contact", "Age__c", ClauseWhere, PredRange, "5"),
+			pr("Contact", "Age__c", ClauseWhere, PredRange, "1.5"),
+		}, nil},
+	// Relationships and orderBy.
+	{config.DialectSalesforce, sfGraphQL, `{"query": "{ uiapi { query { Contact(where: { Account: { Name: { eq: \"Acme\" }, Owner: { Email: { like: \"%@x.com\" } } } }, orderBy: { LastName: { order: DESC, nulls: LAST }, Account: { Name: { order: ASC } } }) { edges { node { Id } } } } } }"}`,
+		[]Predicate{
+			pr("Account", "Name", ClauseWhere, PredEq, "Acme"),
+			pr("Owner", "Email", ClauseWhere, PredLike, "%@x.com"),
+			pr("Contact", "LastName", ClauseOrderBy, PredSort),
+			pr("Account", "Name", ClauseOrderBy, PredSort),
+		}, nil},
+	// Variables: the whole filter, a value, and a default.
+	{config.DialectSalesforce, sfGraphQL, `{"query": "query q($w: Contact_Filter, $e: String, $d: Contact_Filter = {SSN__c: {eq: \"123\"}}) { uiapi { query { Contact(where: $w) { edges { node { Id } } } Lead(where: {and: [{Email: {eq: $e}}, $d]}) { totalCount } } } }",
+		"variables": {"w": {"or": [{"Email": {"like": "j%"}}, {"Phone": {"eq": 555}}]}, "e": "a@b.c"}}`,
+		[]Predicate{
+			pr("Contact", "Email", ClauseWhere, PredLike, "j%"),
+			pr("Contact", "Phone", ClauseWhere, PredEq, "555"),
+			pr("Lead", "Email", ClauseWhere, PredEq, "a@b.c"),
+			pr("Lead", "SSN__c", ClauseWhere, PredEq, "123"),
+		}, nil},
+	// A semi-join and a groupBy.
+	{config.DialectSalesforce, sfGraphQL, `{"query": "{ uiapi { query { Account(where: { Id: { inq: { Contact: { Email: { like: \"j%\" } }, ApiName: \"AccountId\" } } }) { totalCount } } aggregate { Contact(groupBy: { LeadSource: { group: true } }) { totalCount } } } }"}`,
+		[]Predicate{
+			pr("Contact", "Email", ClauseWhere, PredLike, "j%"),
+			pr("Account", "Id", ClauseWhere, PredEq),
+			pr("Contact", "LeadSource", ClauseGroupBy, PredGroup),
+		}, nil},
+	{config.DialectSalesforce, sfGraphQL, `{"query": "{ uiapi { query { Contact { edges { node { Email { value } } } } } } }"}`, nil, nil},
+	{config.DialectSalesforce, sfGraphQL, `{"query": "{ uiapi { query { Contact(where: { Email: { eq: \"x } }) } } }"}`, nil, ErrQuerySyntax},
+	{config.DialectSalesforce, sfGraphQL, `{"query": "{ uiapi { query { Contact(where: { Email: { eq: \"x\" } } } } }"}`, nil, ErrQuerySyntax},
+	{config.DialectSalesforce, sfGraphQL, `{"query": "{ uiapi ~ }"}`, nil, ErrQuerySyntax},
+	{config.DialectSalesforce, sfGraphQL, `{"query": `, nil, ErrQuerySyntax},
+	{config.DialectSalesforce, "/services/data/v62.0/sobjects/Contact", `{"Email": "a@b.c"}`, nil, nil},
+}
+
+func TestBodyPredicates(t *testing.T) {
+	for _, tt := range bodyCases {
+		got, err := BodyPredicates(nil, tt.dialect, "POST", tt.path, []byte(tt.body))
+		if !errors.Is(err, tt.err) {
+			t.Errorf("BodyPredicates(%s, %s) error = %v, want %v", tt.path, tt.body, err, tt.err)
+			continue
+		}
+		if tt.err == nil && !samePredicates(got, tt.want) {
+			t.Errorf("BodyPredicates(%s, %s) =\n%s\nwant\n%s", tt.path, tt.body, show(got), show(tt.want))
+		}
+	}
+	// Only a POST states predicates in its body.
+	if got, err := BodyPredicates(nil, config.DialectHubSpot, "GET", hsSearch, []byte(`{"query":"x"}`)); got != nil || err != nil {
+		t.Errorf("GET search: %v, %v", got, err)
+	}
+}
+
+func TestBodyNestingBounded(t *testing.T) {
+	deep := strings.Repeat("[", 100) + strings.Repeat("]", 100)
+	if _, err := BodyPredicates(nil, config.DialectHubSpot, "POST", hsSearch, []byte(`{"filters":`+deep+`}`)); !errors.Is(err, ErrQuerySyntax) {
+		t.Errorf("deep JSON: %v", err)
+	}
+	doc := "{ uiapi { query { Contact(where: " + strings.Repeat("{and: ", 100) + "{}" + strings.Repeat("}", 100) + ") { totalCount } } } }"
+	body := fmt.Sprintf(`{"query": %q}`, doc)
+	if _, err := BodyPredicates(nil, config.DialectSalesforce, "POST", sfGraphQL, []byte(body)); !errors.Is(err, ErrQuerySyntax) {
+		t.Errorf("deep GraphQL: %v", err)
+	}
+}
+
+func samePredicates(a, b []Predicate) bool {
+	if len(a) == 0 && len(b) == 0 {
+		return true
+	}
+	return reflect.DeepEqual(a, b)
+}
+
+func show(ps []Predicate) string {
+	var b strings.Builder
+	for _, p := range ps {
+		fmt.Fprintf(&b, "\t%q %q %s %s %q\n", p.Object, p.Field, p.Clause, p.Op, p.Values)
+	}
+	return b.String()
+}
