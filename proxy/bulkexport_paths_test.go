@@ -52,7 +52,7 @@ type exportCase struct {
 // runExport sends c through Veil, in front of an upstream answering with
 // c.resp, pages times; it returns the audit events of the responses and
 // whether the watch raised bulk_export for the principal.
-func runExport(t *testing.T, c exportCase, pages int) (events []audit.Event, alerted bool) {
+func runExport(t *testing.T, c exportCase, pages int, opts ...harnessOption) (events []audit.Event, alerted bool) {
 	t.Helper()
 	dir := t.TempDir()
 	u := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
@@ -60,9 +60,9 @@ func runExport(t *testing.T, c exportCase, pages int) (events []audit.Event, ale
 		w.Header().Set("Content-Type", c.respType)
 		_, _ = io.WriteString(w, c.resp)
 	})
-	h, _ := startHostile(t, u, withAuditFiles(dir), func(cfg *config.Config, _ *proxy.Options) {
+	h, _ := startHostile(t, u, append([]harnessOption{withAuditFiles(dir), func(cfg *config.Config, _ *proxy.Options) {
 		cfg.Watch.BulkExport.Records = bulkExportThreshold
-	})
+	}}, opts...)...)
 	const principal = "demo-sales"
 	for i := range pages {
 		if res := send(t, c.method, h.veil+c.path, principal, c.ctype, c.reqBody); res.status != 200 {
@@ -224,5 +224,63 @@ func TestBulkExportQueryMorePagesAddUp(t *testing.T) {
 	}
 	if !alerted {
 		t.Errorf("two queryMore pages of %d records raised no %s alert (threshold %d)", len(ids), audit.AlertBulkExport, bulkExportThreshold)
+	}
+}
+
+// A search or composite response over limits.max_body_bytes streams cut
+// between its records (searchRecords, results) or its subresponses, and
+// still counts every record and lists every id.
+func TestBulkExportCountsStreamedSearches(t *testing.T) {
+	const n = 40
+	ids := sfIDs(n)
+	var subs []string
+	for i := 0; i < n; i += 8 {
+		subs = append(subs, `{"body":{"totalSize":8,"done":true,"records":`+sfContacts(ids[i:i+8])+`},"httpHeaders":{},"httpStatusCode":200,"referenceId":"q`+fmt.Sprint(i)+`"}`)
+	}
+	hsIDs := make([]string, n)
+	hsRecs := make([]string, n)
+	for i := range hsIDs {
+		hsIDs[i] = fmt.Sprint(501 + i)
+		hsRecs[i] = fmt.Sprintf(`{"id":"%s","properties":{"email":"person%d@example.com","createdate":"2026-01-01T00:00:00Z","lastmodifieddate":"2026-01-01T00:00:00Z"},"archived":false}`, hsIDs[i], i)
+	}
+	cases := []exportCase{
+		{
+			name: "SOSL search", method: "GET", path: "/services/data/v62.0/search?q=" + url.QueryEscape("FIND {example.com} IN EMAIL FIELDS RETURNING Contact(Id, Email)"),
+			route: "salesforce", operation: "search", respType: "application/json",
+			resp: `{"searchRecords":` + sfContacts(ids) + `,"metadata":{"spellCorrectionApplied":false}}`,
+			ids:  ids,
+		},
+		{
+			name: "composite subresponses", method: "POST", path: "/services/data/v62.0/composite", ctype: "application/json",
+			reqBody: `{"compositeRequest":[{"method":"GET","url":"/services/data/v62.0/query?q=SELECT+Id,Email+FROM+Contact","referenceId":"q"}]}`,
+			route:   "salesforce", operation: "composite", respType: "application/json",
+			resp: `{"compositeResponse":[` + strings.Join(subs, ",") + `]}`,
+			ids:  ids,
+		},
+		{
+			name: "HubSpot search", method: "POST", path: "/crm/v3/objects/contacts/search", ctype: "application/json",
+			reqBody: `{"filterGroups":[],"properties":["email"],"limit":100}`,
+			route:   "hubspot", operation: "search", respType: "application/json",
+			resp: `{"total":` + fmt.Sprint(n) + `,"results":[` + strings.Join(hsRecs, ",") + `]}`,
+			ids:  hsIDs,
+		},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if len(c.resp) <= 4096 {
+				t.Fatalf("the response (%d bytes) would not stream", len(c.resp))
+			}
+			events, alerted := runExport(t, c, 1, withStreaming(4096, 2048))
+			if len(events) != 1 {
+				t.Fatalf("%d response events", len(events))
+			}
+			if events[0].Chunks < 2 {
+				t.Errorf("the response was not streamed: %d chunks", events[0].Chunks)
+			}
+			checkIDs(t, c, events[0])
+			if !alerted {
+				t.Errorf("%d records with personal data in one response raised no %s alert", n, audit.AlertBulkExport)
+			}
+		})
 	}
 }

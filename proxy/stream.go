@@ -108,7 +108,12 @@ func (in *Inspector) streamResponse(res *http.Response, msg *Message, taken []by
 			s.xml = body.NewXMLSplitter(r, in.streaming.chunk, in.streaming.records, xmlLists, body.XMLOptions{MaxDepth: in.pipe.limits.MaxDepth})
 		default:
 			var keys []string
-			if msg.Call.Collection {
+			switch {
+			case msg.Call.Operation == crm.OpSearch:
+				keys = searchMembers
+			case msg.Call.Operation == crm.OpComposite:
+				keys = compositeMembers
+			case msg.Call.Collection:
 				keys = recordMembers
 			}
 			s.json = body.NewJSONSplitter(r, in.streaming.chunk, in.streaming.records, keys, in.pipe.limits)
@@ -138,6 +143,15 @@ func (in *Inspector) streamResponse(res *http.Response, msg *Message, taken []by
 // recordMembers are the members whose array holds a collection's records
 // (crm.RecordOf).
 var recordMembers = []string{"records", "results", "inputs"}
+
+// searchMembers hold a search's records: Salesforce SOSL and
+// parameterized search (searchRecords), HubSpot search (results).
+var searchMembers = []string{"searchRecords", "results"}
+
+// compositeMembers hold a composite call's subresponses, split whole
+// (a subresponse over the chunk size leaves the body unsplittable, so it
+// is refused as too large).
+var compositeMembers = []string{"compositeResponse", "results", "records"}
 
 // streamBody is the body of a streamed response, as the listener copies
 // it to the client.
