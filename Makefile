@@ -9,7 +9,7 @@ FUZZSMOKE ?= 5s
 GOFILES   = $(shell find . -name '*.go' -not -path './node_modules/*' -not -path './.git/*')
 
 .DEFAULT_GOAL := help
-.PHONY: help build run test lint redis promtool node rules-test bench fuzz fuzz-smoke clean e2e chart-test
+.PHONY: help build run test lint redis promtool node rules-test bench fuzz fuzz-smoke clean e2e chart-test docs
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -18,13 +18,29 @@ build: ## build bin/veil and bin/fakecrm
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/veil ./cmd/veil
 	$(GO) build -o $(BIN)/fakecrm ./cmd/fakecrm
 
-run: build ## the demo: fake Salesforce + HubSpot behind Veil on 127.0.0.1:8080 (forward mode :3128, admin :9090)
-	./$(BIN)/veil demo
+# make run's addresses: make run LISTEN=127.0.0.1:18080 ADMIN=127.0.0.1:19090
+# FORWARD=127.0.0.1:13128 (FORWARD= turns forward mode off).
+LISTEN  ?= 127.0.0.1:8080
+ADMIN   ?= 127.0.0.1:9090
+FORWARD ?= 127.0.0.1:3128
 
-test: lint redis rules-test chart-test ## everything CI runs: lint, the Prometheus rules, the Helm chart, every Go test with -race (real redis-server), the real clients (e2e) and a fuzz smoke
-	$(GO) test -race -count=1 $(PKGS)
-	@$(MAKE) --no-print-directory e2e
-	@$(MAKE) --no-print-directory fuzz-smoke
+run: build ## the demo: fake Salesforce + HubSpot behind Veil on LISTEN (127.0.0.1:8080; forward mode FORWARD :3128, admin ADMIN :9090)
+	./$(BIN)/veil demo --listen '$(LISTEN)' --admin '$(ADMIN)' --forward '$(FORWARD)'
+
+docs: ## regenerate the documentation's examples (golden files under testdata/docs)
+	$(GO) test -count=1 -run '^TestDocs$$' ./cmd/veil/ -args -update
+
+# phase runs the command $(2) and then prints how long it took,
+# "phase $(1): <seconds>s", whether it passed or not, and keeps its exit
+# status.
+phase = start=$$(date +%s); $(2); rc=$$?; echo "phase $(1): $$(($$(date +%s) - start))s"; exit $$rc
+
+test: ## everything CI runs: lint, the Prometheus rules, the Helm chart, every Go test with -race (real redis-server), the real clients (e2e) and a fuzz smoke
+	@$(call phase,lint,$(MAKE) --no-print-directory lint)
+	@$(call phase,rules/chart,$(MAKE) --no-print-directory redis rules-test chart-test)
+	@$(call phase,go test,echo '$(GO) test -race -count=1 $(PKGS)' && $(GO) test -race -count=1 $(PKGS))
+	@$(call phase,e2e,$(MAKE) --no-print-directory e2e)
+	@$(call phase,fuzz smoke,$(MAKE) --no-print-directory fuzz-smoke)
 
 redis: ## make sure redis-server is installed (tests start their own on a random 127.0.0.1 port)
 	@if ! command -v redis-server >/dev/null 2>&1; then \
@@ -80,10 +96,17 @@ chart-test: promtool $(HELM) ## lint and render charts/veil (defaults and ci/ful
 	promtool check rules $(CHART_OUT)/rules.yaml
 	charts/veil/ci/notes-test.sh $(HELM) $(CHART_OUT)
 
-lint: ## gofmt and go vet
+STATICCHECK_VERSION ?= v0.8.2
+STATICCHECK         := $(BIN)/tools/staticcheck
+
+$(STATICCHECK):
+	GOBIN=$(CURDIR)/$(BIN)/tools $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
+lint: $(STATICCHECK) ## gofmt, go vet and staticcheck
 	@unformatted=$$(gofmt -l $(GOFILES)); \
 	if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet $(PKGS)
+	$(STATICCHECK) $(PKGS)
 
 bench: redis ## the Go benchmarks (-benchmem), then veilbench: the CRM, a bare proxy and bin/veil under load, a 1 GB stream (BENCHFLAGS=-quick; docs/performance.md)
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/veil ./cmd/veil

@@ -39,7 +39,8 @@ func RunTests(ctx context.Context, fsys fs.FS) ([]TestResult, error) {
 		SetDefaultRegoVersion(ast.RegoV1).
 		RaiseBuiltinErrors(true).
 		CapturePrintOutput(true).
-		Run(ctx, modules)
+		SetModules(modules).
+		RunTests(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("compile policy tests: %w", err)
 	}

@@ -947,20 +947,6 @@ type valuePath struct{ v *body.Value }
 func (p valuePath) Len() int                { return p.v.Segments() }
 func (p valuePath) Seg(i int) ([]byte, int) { return p.v.Segment(i) }
 
-// fieldName is the member name a value sits under: its own key, or for an
-// array element the nearest enclosing member's.
-func fieldName(v *body.Value) []byte {
-	if v.Key != nil {
-		return v.Key
-	}
-	for i := v.Segments() - 1; i >= 0; i-- {
-		if k, _ := v.Segment(i); k != nil {
-			return k
-		}
-	}
-	return nil
-}
-
 // pointerPrefix is the pointer of the first n segments of p ("" for n 0).
 func pointerPrefix(p string, n int) string {
 	end := 0

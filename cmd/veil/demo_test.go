@@ -10,7 +10,9 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"os/exec"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -64,6 +66,21 @@ func TestDemo(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "curl -s -H 'Authorization: Bearer demo-admin'") {
 		t.Errorf("banner lacks the curls:\n%s", out.String())
+	}
+	// --listen and --admin (make run's LISTEN and ADMIN): the banner names
+	// them, and the admin listener answers there.
+	for _, want := range []string{"proxy  http://" + listen + " ", "admin  http://" + admin + " "} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("banner lacks %q:\n%s", want, out.String())
+		}
+	}
+	if res, err := http.Get("http://" + admin + "/healthz"); err != nil {
+		t.Errorf("admin on --admin %s: %v", admin, err)
+	} else {
+		res.Body.Close()
+		if res.StatusCode != 200 {
+			t.Errorf("admin on --admin %s: /healthz %d", admin, res.StatusCode)
+		}
 	}
 	req, _ := http.NewRequest("GET", "http://"+listen+"/services/data/v62.0/query?q=SELECT+Name,Card_Number__c+FROM+Contact+LIMIT+3", nil)
 	req.Header.Set("Authorization", "Bearer demo-admin")
@@ -126,6 +143,39 @@ func demoForwardCurl(t *testing.T, banner, fwd string) {
 	}
 	if _, err := c.Get("https://example.org/"); err == nil || !strings.Contains(err.Error(), "Forbidden") {
 		t.Errorf("another host through the demo's forward mode: %v", err)
+	}
+}
+
+// TestMakeRunAddresses: make run passes LISTEN, ADMIN and FORWARD to the
+// demo's --listen, --admin and --forward (TestDemo runs the demo with
+// them), and defaults to the demo's own addresses.
+func TestMakeRunAddresses(t *testing.T) {
+	if _, err := exec.LookPath("make"); err != nil {
+		t.Skip("make is not installed")
+	}
+	for _, c := range []struct {
+		vars []string
+		want string
+	}{
+		{nil, "./bin/veil demo --listen '127.0.0.1:8080' --admin '127.0.0.1:9090' --forward '127.0.0.1:3128'"},
+		{[]string{"LISTEN=127.0.0.1:18080", "ADMIN=127.0.0.1:19090", "FORWARD=127.0.0.1:13128"},
+			"./bin/veil demo --listen '127.0.0.1:18080' --admin '127.0.0.1:19090' --forward '127.0.0.1:13128'"},
+		{[]string{"FORWARD="}, "./bin/veil demo --listen '127.0.0.1:8080' --admin '127.0.0.1:9090' --forward ''"},
+	} {
+		// -n prints the recipe without running it (nor the build).
+		cmd := exec.Command("make", append([]string{"-n", "--no-print-directory", "-C", "../..", "run"}, c.vars...)...)
+		cmd.Env = slices.DeleteFunc(os.Environ(), func(kv string) bool {
+			return strings.HasPrefix(kv, "LISTEN=") || strings.HasPrefix(kv, "ADMIN=") || strings.HasPrefix(kv, "FORWARD=") ||
+				strings.HasPrefix(kv, "MAKEFLAGS=") || strings.HasPrefix(kv, "MFLAGS=")
+		})
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("make -n run %v: %v\n%s", c.vars, err, out)
+		}
+		lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+		if got := lines[len(lines)-1]; got != c.want {
+			t.Errorf("make run %v runs\n  %s\nwant\n  %s", c.vars, got, c.want)
+		}
 	}
 }
 

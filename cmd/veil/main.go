@@ -13,7 +13,7 @@
 //	veil audit verify --file F | -c FILE [--alerts]  check the audit chains, macs and checkpoints
 //	veil audit keygen --out DIR                    make the audit chain and signing keys
 //	veil ca init --out DIR [--permit D,D] [--any-host]  make forward mode's CA
-//	veil version
+//	veil version | veil --version         print the version
 package main
 
 import (
@@ -78,6 +78,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		return nil
 	}
+	if args[0] == "--version" || args[0] == "-version" {
+		return runVersion(ctx, args[1:], stdout, stderr)
+	}
 	for _, c := range commands {
 		if c.name == args[0] {
 			return c.run(ctx, args[1:], stdout, stderr)
@@ -93,7 +96,7 @@ func usage(w io.Writer) {
 	for _, c := range commands {
 		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.usage)
 	}
-	fmt.Fprintln(w, "\nRun 'veil <command> -h' for a command's flags.")
+	fmt.Fprintln(w, "\nRun 'veil <command> -h' for a command's flags, 'veil --version' for the version.")
 }
 
 // newFlags returns a FlagSet that reports errors instead of exiting.

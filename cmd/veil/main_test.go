@@ -5,9 +5,12 @@ import (
 	"context"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/veil-proxy/veil/proxy"
 )
 
 func TestServeCheck(t *testing.T) {
@@ -69,5 +72,49 @@ func writeFile(t *testing.T, path, s string) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(s), 0o600); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestVersion: veil version and veil --version print the version make
+// build stamps into proxy.Version.
+func TestVersion(t *testing.T) {
+	old := proxy.Version
+	proxy.Version = "v1.2.3-test"
+	t.Cleanup(func() { proxy.Version = old })
+	for _, args := range [][]string{{"version"}, {"--version"}, {"-version"}} {
+		var out, errb bytes.Buffer
+		if err := run(context.Background(), args, &out, &errb); err != nil {
+			t.Fatalf("%v: %v", args, err)
+		}
+		if out.String() != "veil v1.2.3-test\n" || errb.Len() != 0 {
+			t.Errorf("%v: stdout %q, stderr %q", args, out.String(), errb.String())
+		}
+	}
+	var out, errb bytes.Buffer
+	if err := run(context.Background(), []string{"version", "extra"}, &out, &errb); !errors.Is(err, errUsage) {
+		t.Errorf("version with an argument: %v", err)
+	}
+}
+
+// TestVersionStamped: the binary make build makes reports the version its
+// -ldflags set.
+func TestVersionStamped(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("go is not on PATH")
+	}
+	bin := filepath.Join(t.TempDir(), "veil")
+	build := exec.Command(goBin, "build", "-ldflags", "-X github.com/veil-proxy/veil/proxy.Version=v9.8.7-stamped", "-o", bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	for _, arg := range []string{"--version", "version"} {
+		out, err := exec.Command(bin, arg).CombinedOutput()
+		if err != nil || string(out) != "veil v9.8.7-stamped\n" {
+			t.Errorf("veil %s: %v %q", arg, err, out)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -8,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,8 +21,9 @@ import (
 )
 
 // runScan: veil scan [--format table|jsonl] PATH...
-// Exit 0 whether or not personal data was found; 2 on bad usage or
-// unreadable input.
+// Exit 0 whether or not personal data was found; 2 on bad usage, or
+// input unreadable or of a type it does not read (neither .json nor .csv,
+// or binary).
 func runScan(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	fl := newFlags("scan", stderr)
 	format := fl.String("format", "table", "output: table or jsonl (one object per finding)")
@@ -50,6 +53,13 @@ func runScan(_ context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		files = append(files, found...)
 	}
+	// Every file is of a type it reads before any is scanned: a PNG named
+	// on the command line is no "invalid JSON".
+	for _, f := range files {
+		if err := unsupported(f); err != nil {
+			return inputError{err}
+		}
+	}
 	s := detectors.NewScanner(detectors.Default())
 	type row struct {
 		File string `json:"file"`
@@ -61,8 +71,12 @@ func runScan(_ context.Context, args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return inputError{err}
 		}
+		as := scanFormat(f)
+		if kind, ok := binary(b); ok {
+			return inputError{fmt.Errorf("%s: unsupported file type: binary content (%s), not %s; %s", f, kind, as, scanSupported)}
+		}
 		var finds []proxy.DocFinding
-		if strings.EqualFold(filepath.Ext(f), ".csv") {
+		if as == "CSV" {
 			finds, err = proxy.ScanCSV(s, b)
 		} else {
 			finds, err = proxy.ScanJSON(s, b, body.Limits{})
@@ -94,6 +108,44 @@ func runScan(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stderr, "%d findings in %d files\n", len(rows), len(files))
 	return nil
+}
+
+// scanSupported names the formats veil scan reads, for its errors.
+const scanSupported = "veil scan reads JSON (.json) and CSV (.csv) files"
+
+// scanFormat is the format veil scan reads a file as, from its extension
+// (any case): "JSON", "CSV", or "" for none it reads.
+func scanFormat(name string) string {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".json":
+		return "JSON"
+	case ".csv":
+		return "CSV"
+	}
+	return ""
+}
+
+// unsupported says, naming the file and the formats read, why veil scan
+// does not read a file (its extension), or nil if it does.
+func unsupported(name string) error {
+	if scanFormat(name) != "" {
+		return nil
+	}
+	ext := filepath.Ext(name)
+	if ext == "" {
+		return fmt.Errorf("%s: unsupported file type (no extension); %s", name, scanSupported)
+	}
+	return fmt.Errorf("%s: unsupported file type %q; %s", name, ext, scanSupported)
+}
+
+// binary reports whether b is no text file: a NUL byte in its first 8 KB,
+// as git and grep tell (text in a legacy charset stays readable), with the
+// type it looks like (image/png, application/pdf...).
+func binary(b []byte) (string, bool) {
+	if bytes.IndexByte(b[:min(len(b), 8<<10)], 0) < 0 {
+		return "", false
+	}
+	return http.DetectContentType(b), true
 }
 
 // collect returns p itself if it is a file, or every .json/.csv below it

@@ -68,3 +68,53 @@ func TestScanExitCodes(t *testing.T) {
 	}
 	_ = os.Remove(bad)
 }
+
+// TestScanUnsupported: a file veil scan does not read (another extension,
+// none, or binary content under .json/.csv) is refused by name with the
+// formats it reads, exit 2, before anything is scanned; not reported as
+// invalid JSON.
+func TestScanUnsupported(t *testing.T) {
+	dir := t.TempDir()
+	png := "\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
+	good := filepath.Join(dir, "good.json")
+	writeFile(t, good, `{"Email":"jane@example.com"}`)
+	for _, c := range []struct {
+		name, content, want string
+	}{
+		{"photo.png", png, `photo.png: unsupported file type ".png"`},
+		{"notes.txt", "jane@example.com", `notes.txt: unsupported file type ".txt"`},
+		{"CONTACTS.XLSX", "PK\x03\x04", `CONTACTS.XLSX: unsupported file type ".XLSX"`},
+		{"export", `{"Email":"jane@example.com"}`, "export: unsupported file type (no extension)"},
+		{"image.json", png, "image.json: unsupported file type: binary content (image/png), not JSON"},
+		{"blob.csv", "Id,Phone\n\x00\x01\x02", "blob.csv: unsupported file type: binary content (application/octet-stream), not CSV"},
+	} {
+		f := filepath.Join(dir, c.name)
+		writeFile(t, f, c.content)
+		var out, errb bytes.Buffer
+		// The good file first: nothing is printed for it either.
+		err := run(context.Background(), []string{"scan", "--format", "jsonl", good, f}, &out, &errb)
+		if !errors.As(err, new(inputError)) {
+			t.Errorf("%s: err = %v, want an input error (exit 2)", c.name, err)
+			continue
+		}
+		msg := err.Error()
+		if !strings.Contains(msg, f) || !strings.Contains(msg, c.want) ||
+			!strings.HasSuffix(msg, "veil scan reads JSON (.json) and CSV (.csv) files") || strings.Contains(msg, "invalid_json") {
+			t.Errorf("%s: %q", c.name, msg)
+		}
+		if out.Len() != 0 {
+			t.Errorf("%s: printed findings before refusing it: %s", c.name, out.String())
+		}
+	}
+	// In a directory, only .json and .csv files are read: others are no error.
+	var out, errb bytes.Buffer
+	sub := filepath.Join(dir, "sub")
+	if err := os.Mkdir(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(sub, "photo.png"), png)
+	writeFile(t, filepath.Join(sub, "a.JSON"), `{"Email":"jane@example.com"}`)
+	if err := run(context.Background(), []string{"scan", "--format", "jsonl", sub}, &out, &errb); err != nil || !strings.Contains(out.String(), "jane@example.com") {
+		t.Errorf("directory: %v %q", err, out.String())
+	}
+}

@@ -92,7 +92,13 @@ func serve(ctx context.Context, cfg *config.Config, stderr io.Writer, ready func
 	})
 }
 
-func runVersion(_ context.Context, _ []string, stdout, _ io.Writer) error {
+// runVersion: veil version (also veil --version): the version make build
+// stamps with -X github.com/veil-proxy/veil/proxy.Version=..., "dev"
+// otherwise.
+func runVersion(_ context.Context, args []string, stdout, stderr io.Writer) error {
+	if err := parse(newFlags("version", stderr), args); err != nil {
+		return err
+	}
 	fmt.Fprintln(stdout, "veil", proxy.Version)
 	return nil
 }

@@ -207,7 +207,7 @@ func RewriteCSV(dst, doc []byte, o CSVOptions, replace map[int][]byte) ([]byte, 
 }
 
 func appendCSVField(dst, v []byte, delim byte, quote bool) []byte {
-	if !quote && bytes.IndexByte(v, delim) < 0 && bytes.IndexAny(v, "\"\r\n") < 0 {
+	if !quote && bytes.IndexByte(v, delim) < 0 && !bytes.ContainsAny(v, "\"\r\n") {
 		return append(dst, v...)
 	}
 	dst = append(dst, '"')

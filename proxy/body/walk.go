@@ -44,6 +44,8 @@ type Limits struct {
 // SkipChildren, returned by a WalkJSON callback for an object or array,
 // skips the callbacks for everything inside it. The contents are still
 // validated. For any other value it is the same as nil.
+//
+//lint:ignore ST1012 a sentinel that is no failure, named as fs.SkipDir is
 var SkipChildren = errors.New("body: skip children")
 
 // Value is one JSON value met during a walk. A Value and every slice in it

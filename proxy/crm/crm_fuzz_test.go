@@ -3,6 +3,7 @@ package crm
 import (
 	"encoding/json"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -192,14 +193,40 @@ func FuzzRecordOf(f *testing.F) {
 
 // TestDescribeTopLevelScalars: found by FuzzInspectRequest. An element
 // of a top-level array that is no object is a record with no members;
-// Describe indexed past its path.
+// Describe indexed past its path. Each element is its own record (its
+// index, one segment deep); a scalar element, like the object element
+// itself, has no role; only the object's members do: its id, under each
+// dialect's spelling (Salesforce's Id, HubSpot's id; none for generic).
 func TestDescribeTopLevelScalars(t *testing.T) {
-	for _, d := range fuzzDialects {
-		_ = body.WalkJSON([]byte(`["x",1,true,{"Id":"1"}]`), body.Limits{}, func(v *body.Value) error {
+	type got struct {
+		pointer       string
+		record, depth int
+		role          int
+		consentKey    string
+	}
+	elements := []got{{"/0", 0, 1, RoleNone, ""}, {"/1", 1, 1, RoleNone, ""}, {"/2", 2, 1, RoleNone, ""}, {"/3", 3, 1, RoleNone, ""}}
+	for _, c := range []struct {
+		dialect string
+		members []got
+	}{
+		{config.DialectSalesforce, []got{{"/3/Id", 3, 1, RoleID, ""}, {"/3/id", 3, 1, RoleNone, ""}}},
+		{config.DialectHubSpot, []got{{"/3/Id", 3, 1, RoleNone, ""}, {"/3/id", 3, 1, RoleID, ""}}},
+		{config.DialectGeneric, []got{{"/3/Id", 3, 1, RoleNone, ""}, {"/3/id", 3, 1, RoleNone, ""}}},
+	} {
+		var seen []got
+		err := body.WalkJSON([]byte(`["x",1,true,{"Id":"1","id":"2"}]`), body.Limits{}, func(v *body.Value) error {
 			if rec, depth := RecordOf(Call{Collection: true}, valuePath{v}); rec >= 0 {
-				Describe(d, valuePath{v}, depth, nil)
+				role, ck := Describe(c.dialect, valuePath{v}, depth, nil)
+				seen = append(seen, got{v.Pointer(), rec, depth, role, ck})
 			}
 			return nil
 		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := append(append([]got(nil), elements...), c.members...)
+		if !slices.Equal(seen, want) {
+			t.Errorf("%s:\n got %v\nwant %v", c.dialect, seen, want)
+		}
 	}
 }

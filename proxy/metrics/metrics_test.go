@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -166,9 +168,58 @@ func TestDoubleRegistrationPanics(t *testing.T) {
 	New(reg, "b")
 }
 
+// TestOwnRegistryOnly: New registers on the registry it is given and
+// nowhere else. Two instances live side by side, each registry holds its
+// own collectors (its version, its counts), and the default registry gains
+// nothing.
 func TestOwnRegistryOnly(t *testing.T) {
-	New(prometheus.NewRegistry(), "a")
-	New(prometheus.NewRegistry(), "b") // would panic if New touched the default registry
+	before := familyNames(t, prometheus.DefaultGatherer)
+	regA, regB := prometheus.NewRegistry(), prometheus.NewRegistry()
+	a := New(regA, "a")
+	b := New(regB, "b") // would panic if New touched the default registry
+	a.Requests.WithLabelValues("salesforce", "response", "allowed").Add(3)
+	b.Requests.WithLabelValues("salesforce", "response", "allowed").Inc()
+
+	if after := familyNames(t, prometheus.DefaultGatherer); !slices.Equal(after, before) {
+		t.Errorf("the default registry changed: %v, then %v", before, after)
+	}
+	for _, c := range []struct {
+		reg      *prometheus.Registry
+		version  string
+		requests float64
+	}{{regA, "a", 3}, {regB, "b", 1}} {
+		names := familyNames(t, c.reg)
+		for _, want := range []string{"veil_build_info", "veil_proxy_requests_total", "veil_audit_events_queued_total"} {
+			if !slices.Contains(names, want) {
+				t.Errorf("registry %s lacks %s: %v", c.version, want, names)
+			}
+		}
+		build := "\n# HELP veil_build_info Always 1; the labels say which build is running.\n# TYPE veil_build_info gauge\n" +
+			`veil_build_info{goversion="` + runtime.Version() + `",version="` + c.version + `"} 1` + "\n"
+		if err := testutil.GatherAndCompare(c.reg, strings.NewReader(build), "veil_build_info"); err != nil {
+			t.Errorf("registry %s: %v", c.version, err)
+		}
+		requests := "\n# HELP veil_proxy_requests_total Messages handled, by route, direction and outcome (allowed, transformed, blocked, passthrough).\n# TYPE veil_proxy_requests_total counter\n" +
+			`veil_proxy_requests_total{direction="response",outcome="allowed",route="salesforce"} ` + strconv.FormatFloat(c.requests, 'g', -1, 64) + "\n"
+		if err := testutil.GatherAndCompare(c.reg, strings.NewReader(requests), "veil_proxy_requests_total"); err != nil {
+			t.Errorf("registry %s: %v", c.version, err)
+		}
+	}
+}
+
+// familyNames gathers g and returns its metric family names, sorted.
+func familyNames(t *testing.T, g prometheus.Gatherer) []string {
+	t.Helper()
+	mfs, err := g.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, mf := range mfs {
+		names = append(names, mf.GetName())
+	}
+	slices.Sort(names)
+	return names
 }
 
 func TestPolicyEngine(t *testing.T) {
