@@ -39,6 +39,18 @@ func sfContacts(ids []string) string {
 	return "[" + strings.Join(recs, ",") + "]"
 }
 
+// sfSearchXML renders Contacts as a REST XML search result holds them:
+// one searchRecords element per record, as JSON's searchRecords[].
+func sfSearchXML(ids []string) string {
+	var b strings.Builder
+	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?><SearchResult>`)
+	for i, id := range ids {
+		fmt.Fprintf(&b, `<searchRecords type="Contact" url="/services/data/v62.0/sobjects/Contact/%s"><Id>%s</Id><Email>person%d@example.com</Email></searchRecords>`, id, id, i)
+	}
+	b.WriteString(`<metadata><spellCorrectionApplied>false</spellCorrectionApplied></metadata></SearchResult>`)
+	return b.String()
+}
+
 // exportCase is a response carrying records with personal data, read
 // through Veil: the watch must count each record, and the response's
 // audit event list the ids.
@@ -145,6 +157,12 @@ func TestBulkExportCountsEveryPath(t *testing.T) {
 			name: "SOSL search", method: "GET", path: sosl,
 			route: "salesforce", operation: "search", respType: "application/json",
 			resp: `{"searchRecords":` + sfContacts(ids) + `,"metadata":{"spellCorrectionApplied":false}}`,
+			ids:  ids,
+		},
+		{
+			name: "SOSL search (REST XML)", method: "GET", path: sosl,
+			route: "salesforce", operation: "search", respType: "application/xml",
+			resp: sfSearchXML(ids),
 			ids:  ids,
 		},
 		{

@@ -14,14 +14,14 @@ var soapEnvelopes = [...]string{"http://schemas.xmlsoap.org/soap/envelope/", "ht
 
 // xmlLists are the element names that are always list items in
 // Salesforce's XML: records of a REST query, a SOAP query's records and
-// a write's sObjects, a SOSL search's records, Bulk API 1.0 batches and
-// results. Their pointers carry an index even when a page holds one.
-var xmlLists = []string{"records", "sObjects", "sObject", "record", "result"}
+// a write's sObjects, a SOSL search's records (REST XML searchRecords,
+// SOAP record), Bulk API 1.0 batches and results. Their pointers carry an index even when a page holds one.
+var xmlLists = []string{"records", "sObjects", "sObject", "record", "result", "searchRecords"}
 
 // xmlRecordNames are the list items that are records.
 func isXMLRecordName(name []byte) bool {
 	switch string(name) {
-	case "records", "sObjects", "sObject", "record":
+	case "records", "sObjects", "sObject", "record", "searchRecords":
 		return true
 	}
 	return false

@@ -79,8 +79,9 @@ func classifySalesforce(method, path string, query url.Values) Call {
 		return Call{Operation: OpQuery, Object: salesforceObject(soqlObject(query.Get("q"))), Collection: true}
 	case "search", "parameterizedSearch":
 		// SOSL (search?q=FIND…) and parameterized search: their records
-		// are under searchRecords[] (RecordAt). Not a Collection: an XML
-		// search stays one record, as before, rather than none.
+		// are under searchRecords[] (RecordAt; in XML, searchRecords
+		// elements). Not a Collection: a body without searchRecords (a
+		// POST parameterizedSearch's request) is one record.
 		if len(seg) == 1 {
 			return Call{Operation: OpSearch}
 		}
