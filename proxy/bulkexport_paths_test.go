@@ -295,6 +295,9 @@ func TestBulkExportCountsStreamedSearches(t *testing.T) {
 			if events[0].Chunks < 2 {
 				t.Errorf("the response was not streamed: %d chunks", events[0].Chunks)
 			}
+			if events[0].Bytes != int64(len(c.resp)) {
+				t.Errorf("the event says %d bytes, the CRM sent %d", events[0].Bytes, len(c.resp))
+			}
 			checkIDs(t, c, events[0])
 			if !alerted {
 				t.Errorf("%d records with personal data in one response raised no %s alert", n, audit.AlertBulkExport)

@@ -51,6 +51,9 @@ type Summary struct {
 	// A streamed response's (stream.go): its chunks, and the record ids
 	// past the bound of its event.
 	Chunks, RecordIDsOmitted int
+	// Bytes is a streamed body's size, decoded, as read; note sizes a
+	// body read whole itself.
+	Bytes int64
 }
 
 // summarize fills the counts and ids of a decided message.
@@ -171,6 +174,7 @@ func (in *Inspector) note(ctx context.Context, sc *scope.Scope, msg *Message, re
 		Operation: msg.Call.Operation, Object: msg.Call.Object,
 		RecordIDs: sum.RecordIDs, Categories: sum.Categories, Actions: sum.Actions,
 		Outcome: outcome, Status: status, Chunks: sum.Chunks, RecordIDsOmitted: sum.RecordIDsOmitted, RecordsWithoutIDs: sum.NoID,
+		Bytes:      bodyBytes(msg, sum),
 		BodyFormat: msg.Info.Format, Uninspected: msg.Info.Format != "" && !msg.Info.Inspected, UninspectedReason: msg.Info.Reason,
 	}
 	if e != nil {
@@ -224,4 +228,19 @@ func (in *Inspector) alert(sc *scope.Scope, a audit.Alert) {
 	if err := p.recorder.Alert(a); err != nil {
 		p.log.Error("alert not recorded", zap.String("request_id", sc.RequestID), zap.String("kind", a.Kind), zap.Error(err))
 	}
+}
+
+// bodyBytes is a message's body size for its audit event: decoded as
+// Veil read it, a streamed body's as read chunk by chunk, a body passed
+// unread its Content-Length (0 when unknown).
+func bodyBytes(msg *Message, sum Summary) int64 {
+	switch {
+	case sum.Chunks > 0:
+		return sum.Bytes
+	case len(msg.Body) > 0:
+		return int64(len(msg.Body))
+	case msg.Size > 0:
+		return msg.Size
+	}
+	return 0
 }

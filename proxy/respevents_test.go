@@ -10,7 +10,8 @@ import (
 	"github.com/veil-proxy/veil/proxy/audit"
 )
 
-// Every response leaves a response event with its status: HEAD, 204 and
+// Every response leaves a response event with its status and its body's
+// size in bytes (absent when it has none): HEAD, 204 and
 // 304 have no body to decide on, and are audited all the same (outcome
 // allowed); a text/event-stream is read as text, whole, like any text
 // body (never streamed unread).
@@ -23,6 +24,9 @@ func TestResponseEventForEveryResponse(t *testing.T) {
 		case "304":
 			w.Header().Set("ETag", `"v1"`)
 			w.WriteHeader(http.StatusNotModified)
+		case "json":
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = io.WriteString(w, `{"Id":"003000000000001AAA","Email":"jane.doe@example.com"}`)
 		case "sse":
 			w.Header().Set("Content-Type", "text/event-stream")
 			_, _ = io.WriteString(w, "event: update\ndata: {\"Id\":\"003000000000001AAA\"}\n\n")
@@ -40,11 +44,13 @@ func TestResponseEventForEveryResponse(t *testing.T) {
 		method, answer string
 		status         int
 		format         string
+		bytes          int64
 	}{
-		{"HEAD", "", 200, "none"},
-		{"GET", "204", 204, "none"},
-		{"GET", "304", 304, "none"},
-		{"GET", "sse", 200, "text"},
+		{"HEAD", "", 200, "none", 0},
+		{"GET", "204", 204, "none", 0},
+		{"GET", "304", 304, "none", 0},
+		{"GET", "sse", 200, "text", int64(len("event: update\ndata: {\"Id\":\"003000000000001AAA\"}\n\n"))},
+		{"GET", "json", 200, "json", int64(len(`{"Id":"003000000000001AAA","Email":"jane.doe@example.com"}`))},
 	}
 	for _, c := range cases {
 		res := send(t, c.method, base, "demo-sales", "", "", "X-Test-Answer", c.answer, "If-None-Match", `"v1"`)
@@ -63,7 +69,7 @@ func TestResponseEventForEveryResponse(t *testing.T) {
 			return false
 		})
 		if got.Status != c.status || got.Method != c.method || got.Outcome != audit.OutcomeAllowed || got.Principal != "demo-sales" ||
-			got.BodyFormat != c.format || got.Uninspected || got.Route != "salesforce" {
+			got.BodyFormat != c.format || got.Uninspected || got.Route != "salesforce" || got.Bytes != c.bytes {
 			t.Errorf("%s %s: %+v", c.method, c.answer, *got)
 		}
 	}

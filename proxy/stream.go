@@ -101,6 +101,7 @@ func (in *Inspector) streamResponse(res *http.Response, msg *Message, taken []by
 		e = s.failure(err)
 	} else {
 		r := &capReader{r: dec, left: in.streaming.max}
+		s.read = r
 		switch msg.Format {
 		case FormatCSV:
 			s.csv = body.NewCSVSplitter(r, in.streaming.chunk, in.streaming.records)
@@ -181,9 +182,10 @@ type streamBody struct {
 	dec     policy.Decision // the first decision; alerts of every chunk
 	alerted map[policy.Alert]bool
 	changed bool
-	done    bool  // the input ended, or the stream failed
-	err     error // Read's error once the output is drained
-	ended   bool  // the audit event is recorded
+	done    bool       // the input ended, or the stream failed
+	err     error      // Read's error once the output is drained
+	ended   bool       // the audit event is recorded
+	read    *capReader // the decoded body as read: its byte count
 }
 
 // piece is a run of a chunk's output; an envelope piece (the members
@@ -487,6 +489,9 @@ func (s *streamBody) end(e *crm.Error) {
 	outcome := outcomeOf(s.changed)
 	sum := s.sum
 	sum.PIIRecords = 0 // the watch counted each chunk as it went
+	if s.read != nil {
+		sum.Bytes = s.read.read
+	}
 	res := &Result{Summary: sum, Err: e}
 	if s.dec.ID != "" {
 		dec := s.dec

@@ -50,10 +50,12 @@ var errStreamTooLarge = fmt.Errorf("%w: over limits.max_stream_bytes", body.ErrT
 type capReader struct {
 	r    io.Reader
 	left int64
+	read int64 // bytes read so far
 }
 
 func (c *capReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
+	c.read += int64(n)
 	if c.left -= int64(n); c.left < 0 {
 		return n, errStreamTooLarge
 	}

@@ -75,6 +75,10 @@ type Event struct {
 	// RecordsWithoutIDs counts the records holding findings whose id the
 	// message did not carry: they are affected, but cannot be named.
 	RecordsWithoutIDs int `json:"records_without_ids,omitempty"`
+	// Bytes is the message body's size: decoded as Veil read it (a
+	// streamed body's in full), or a body passed unread's Content-Length;
+	// absent for a message without a body.
+	Bytes int64 `json:"bytes,omitempty"`
 
 	// Vault erasures.
 	Actor    string `json:"actor,omitempty"` // who asked: "admin_api from 127.0.0.1", "cli"

@@ -62,6 +62,7 @@ func appendEvent(b []byte, e *Event) ([]byte, error) {
 	w.int("chunks", int64(e.Chunks))
 	w.int("record_ids_omitted", int64(e.RecordIDsOmitted))
 	w.int("records_without_ids", int64(e.RecordsWithoutIDs))
+	w.int("bytes", e.Bytes)
 	w.str("actor", e.Actor, false)
 	w.str("token", e.Token, false)
 	w.str("category", e.Category, false)
