@@ -13,6 +13,7 @@ var fieldHints = map[string]string{
 	"firstname": CategoryPersonName, "lastname": CategoryPersonName, "name": CategoryPersonName,
 	"middlename": CategoryPersonName, "full_name": CategoryPersonName, "fullname": CategoryPersonName,
 	"contact_name": CategoryPersonName, "suppliedname": CategoryPersonName,
+	"first_name": CategoryPersonName, "last_name": CategoryPersonName, // also Salesforce report columns
 	// date_of_birth
 	"birthdate": CategoryDateOfBirth, "date_of_birth": CategoryDateOfBirth, "dob": CategoryDateOfBirth,
 	"birthday": CategoryDateOfBirth, "birth_date": CategoryDateOfBirth, "dateofbirth": CategoryDateOfBirth,
@@ -20,15 +21,18 @@ var fieldHints = map[string]string{
 	"mailingstreet": CategoryStreetAddress, "otherstreet": CategoryStreetAddress, "billingstreet": CategoryStreetAddress,
 	"shippingstreet": CategoryStreetAddress, "street": CategoryStreetAddress, "address": CategoryStreetAddress,
 	"street_address": CategoryStreetAddress, "address1": CategoryStreetAddress, "address2": CategoryStreetAddress,
+	"address1_street": CategoryStreetAddress, "address2_street": CategoryStreetAddress, // Salesforce report columns
 	// postal_code
 	"mailingpostalcode": CategoryPostalCode, "otherpostalcode": CategoryPostalCode, "billingpostalcode": CategoryPostalCode,
 	"shippingpostalcode": CategoryPostalCode, "postalcode": CategoryPostalCode, "postal_code": CategoryPostalCode,
 	"zip": CategoryPostalCode, "zipcode": CategoryPostalCode, "zip_code": CategoryPostalCode,
+	"address1_zip": CategoryPostalCode, "address2_zip": CategoryPostalCode, // Salesforce report columns
 	// pattern categories: hints raise confidence
 	"email": CategoryEmail, "suppliedemail": CategoryEmail, "work_email": CategoryEmail, "personal_email": CategoryEmail,
 	"phone": CategoryPhone, "mobilephone": CategoryPhone, "homephone": CategoryPhone, "otherphone": CategoryPhone,
 	"assistantphone": CategoryPhone, "fax": CategoryPhone, "mobile": CategoryPhone, "suppliedphone": CategoryPhone,
 	"hs_whatsapp_phone_number": CategoryPhone, "phone_number": CategoryPhone,
+	"phone1": CategoryPhone, "phone2": CategoryPhone, "phone3": CategoryPhone, // Salesforce report columns
 	"ssn": CategoryUSSSN, "social_security_number": CategoryUSSSN, "us_ssn": CategoryUSSSN,
 	"card_number": CategoryCreditCard, "credit_card": CategoryCreditCard, "credit_card_number": CategoryCreditCard, "pan": CategoryCreditCard,
 	"iban": CategoryIBAN, "bank_iban": CategoryIBAN,

@@ -965,6 +965,9 @@ func hubSpotResource(path string) []string {
 }
 
 func hubSpotURLPredicates(dst []Predicate, path string, query url.Values) ([]Predicate, error) {
+	if legacy := splitPath(path); len(legacy) >= 3 && legacy[0] == "contacts" && legacy[1] == "v1" {
+		return hubSpotLegacyPredicates(dst, legacy[2:], query)
+	}
 	seg := hubSpotResource(path)
 	if len(seg) < 2 || seg[1] == "search" || seg[1] == "batch" || seg[1] == "merge" || seg[1] == "gdpr-delete" {
 		return dst, nil
@@ -982,15 +985,45 @@ func hubSpotURLPredicates(dst []Predicate, path string, query url.Values) ([]Pre
 	return dst, nil
 }
 
+// hubSpotLegacyPredicates are the predicates of HubSpot's legacy
+// contacts API (/contacts/v1/…), which searches and reads contacts by
+// e-mail: search/query?q= (a free-text search), contact/email/{email}/…
+// and contact/emails/batch?email= (lookups by e-mail).
+func hubSpotLegacyPredicates(dst []Predicate, seg []string, query url.Values) ([]Predicate, error) {
+	var err error
+	switch {
+	case len(seg) == 2 && seg[0] == "search" && seg[1] == "query":
+		for _, q := range query["q"] {
+			if dst, err = addPredicate(dst, Predicate{Object: "contacts", Field: "query", Clause: ClauseSearch, Op: PredSearch, Values: []string{q}}); err != nil {
+				return dst, err
+			}
+		}
+	case len(seg) >= 3 && seg[0] == "contact" && seg[1] == "email":
+		return addPredicate(dst, Predicate{Object: "contacts", Field: "email", Clause: ClauseLookup, Op: PredEq, Values: []string{seg[2]}})
+	case len(seg) >= 3 && seg[0] == "contact" && seg[1] == "emails" && seg[2] == "batch":
+		if vs := query["email"]; len(vs) > 0 {
+			return addPredicate(dst, Predicate{Object: "contacts", Field: "email", Clause: ClauseLookup, Op: PredEq, Values: slices.Clone(vs)})
+		}
+	}
+	return dst, nil
+}
+
 // EmbeddedURLPredicates appends the predicates of a Salesforce REST URL
 // met as a string value in a body (a composite subrequest's "url":
-// "/services/data/v62.0/query?q=SELECT+…"), and reports whether v was
+// "/services/data/v62.0/query?q=SELECT+…", a composite batch's
+// "v62.0/query?q=SELECT+…"), and reports whether v was
 // such a URL: one under /services/data/ with a query, or one that reads a
 // record by external id. A query or path that does not decode is
 // ErrQuerySyntax.
 func EmbeddedURLPredicates(dst []Predicate, v string) ([]Predicate, bool, error) {
 	if !strings.HasPrefix(v, "/services/data/") {
-		return dst, false, nil
+		// A composite batch's subrequest names its resource from the
+		// version on: "v62.0/query?q=…".
+		version, _, ok := strings.Cut(v, "/")
+		if !ok || !isSalesforceVersion(version) {
+			return dst, false, nil
+		}
+		v = "/services/data/" + v
 	}
 	rawPath, rawQuery, hasQuery := strings.Cut(v, "?")
 	rawQuery, _, _ = strings.Cut(rawQuery, "#")
@@ -1037,6 +1070,15 @@ func BodyPredicates(dst []Predicate, dialect, method, path string, body []byte) 
 				return dst, err
 			}
 			return graphQLBody(dst, root)
+		case len(seg) >= 3 && seg[0] == "analytics" && seg[1] == "reports":
+			// A report run (reports/{id}, reports/{id}/instances) or
+			// reports/query, with filters, sorts and groupings in its
+			// reportMetadata.
+			root, err := parseJSON(body)
+			if err != nil {
+				return dst, err
+			}
+			return reportPredicates(dst, root)
 		}
 	case config.DialectHubSpot:
 		seg := hubSpotResource(path)
@@ -1208,4 +1250,81 @@ func parameterizedSearchBody(dst []Predicate, root *node) (_ []Predicate, err er
 		}
 	}
 	return dst, nil
+}
+
+// reportPredicates are the predicates of a Salesforce Reports API run:
+// reportMetadata's reportFilters ({column, operator, value}), sortBy
+// ({sortColumn}) and groupings (groupingsDown, groupingsAcross: {name}).
+// A column names a field as the report type does (EMAIL,
+// CONTACT.PHONE1, Contact.SSN__c): its last segment is the field.
+func reportPredicates(dst []Predicate, root *node) (_ []Predicate, err error) {
+	column := func(c string) (object, field string) {
+		if i := strings.LastIndexByte(c, '.'); i >= 0 {
+			return c[:i], c[i+1:]
+		}
+		return "", c
+	}
+	add := func(name *node, clause, op string, values []string) error {
+		if name.kind != nScalar {
+			return nil
+		}
+		object, field := column(name.text)
+		dst, err = addPredicate(dst, Predicate{Object: object, Field: field, Clause: clause, Op: op, Values: values})
+		return err
+	}
+	for md := range root.members("reportMetadata") {
+		for filters := range md.members("reportFilters") {
+			for f := range filters.elements() {
+				op := PredOther
+				for o := range f.members("operator") {
+					op = reportOp(o.text)
+				}
+				var values []string
+				for v := range f.members("value") {
+					values = v.scalars(values, 0)
+				}
+				for c := range f.members("column") {
+					if err := add(c, ClauseWhere, op, values); err != nil {
+						return dst, err
+					}
+				}
+			}
+		}
+		for sorts := range md.members("sortBy") {
+			for srt := range sorts.elements() {
+				for c := range srt.members("sortColumn") {
+					if err := add(c, ClauseOrderBy, PredSort, nil); err != nil {
+						return dst, err
+					}
+				}
+			}
+		}
+		for _, g := range [...]string{"groupingsDown", "groupingsAcross"} {
+			for groups := range md.members(g) {
+				for grp := range groups.elements() {
+					for c := range grp.members("name") {
+						if err := add(c, ClauseGroupBy, PredGroup, nil); err != nil {
+							return dst, err
+						}
+					}
+				}
+			}
+		}
+	}
+	return dst, nil
+}
+
+// reportOp maps a Reports API filter operator to a Pred* operator.
+func reportOp(o string) string {
+	switch strings.ToLower(o) {
+	case "equals", "includes":
+		return PredEq
+	case "notequal", "excludes":
+		return PredNe
+	case "lessthan", "greaterthan", "lessorequal", "greaterorequal", "between":
+		return PredRange
+	case "contains", "notcontain", "startswith":
+		return PredLike
+	}
+	return PredOther
 }

@@ -210,6 +210,14 @@ type urlCase struct {
 }
 
 var urlCases = []urlCase{
+	// HubSpot's legacy contacts API searches and reads by e-mail.
+	{config.DialectHubSpot, "GET", "/contacts/v1/search/query", "q=jane.d",
+		[]Predicate{pr("contacts", "query", ClauseSearch, PredSearch, "jane.d")}, nil},
+	{config.DialectHubSpot, "GET", "/contacts/v1/contact/email/jane@x.com/profile", "",
+		[]Predicate{pr("contacts", "email", ClauseLookup, PredEq, "jane@x.com")}, nil},
+	{config.DialectHubSpot, "GET", "/contacts/v1/contact/emails/batch/", "email=a@x.com&email=b@x.com",
+		[]Predicate{pr("contacts", "email", ClauseLookup, PredEq, "a@x.com", "b@x.com")}, nil},
+	{config.DialectHubSpot, "GET", "/contacts/v1/lists/all/contacts/all", "", nil, nil},
 	{config.DialectSalesforce, "GET", "/services/data/v62.0/query", "q=SELECT+Id+FROM+Contact+WHERE+SSN__c+LIKE+'1%25'",
 		[]Predicate{pr("Contact", "SSN__c", ClauseWhere, PredLike, "1%")}, nil},
 	{config.DialectSalesforce, "GET", "/services/data/v62.0/queryAll/", "q=SELECT+Id+FROM+Lead+ORDER+BY+Email",
@@ -284,6 +292,12 @@ func TestEmbeddedURLPredicates(t *testing.T) {
 		{"/services/data/v62.0/query?q=%zz", true, nil, ErrQuerySyntax},
 		{"SELECT Id FROM Contact", false, nil, nil},
 		{"hello", false, nil, nil},
+		// A composite batch's subrequest names its resource from the version.
+		{"v62.0/query?q=SELECT+Id+FROM+Contact+WHERE+SSN__c+LIKE+%271%25%27", true,
+			[]Predicate{pr("Contact", "SSN__c", ClauseWhere, PredLike, "1%")}, nil},
+		{"v62.0/sobjects/Contact/SSN__c/123-45-6789", true,
+			[]Predicate{pr("Contact", "SSN__c", ClauseLookup, PredEq, "123-45-6789")}, nil},
+		{"vx/query?q=SELECT+Id+FROM+Contact+WHERE+Email+%3D+%27a%27", false, nil, nil},
 	} {
 		got, ok, err := EmbeddedURLPredicates(nil, tt.v)
 		if ok != tt.ok || !errors.Is(err, tt.err) || !samePredicates(got, tt.want) {
@@ -304,6 +318,16 @@ const (
 )
 
 var bodyCases = []bodyCase{
+	// A Salesforce report run filters, sorts and groups by its columns.
+	{config.DialectSalesforce, "/services/data/v62.0/analytics/reports/00OD0000001cw27MAA", `{"reportMetadata": {
+		"reportFilters": [{"column": "EMAIL", "operator": "startsWith", "value": "jane.d"},
+			{"column": "Contact.SSN__c", "operator": "equals", "value": "123-45-6789"}],
+		"sortBy": [{"sortColumn": "PHONE1", "sortOrder": "Asc"}],
+		"groupingsDown": [{"name": "ACCOUNT.NAME", "sortOrder": "Asc"}]}}`,
+		[]Predicate{pr("", "EMAIL", ClauseWhere, PredLike, "jane.d"), pr("Contact", "SSN__c", ClauseWhere, PredEq, "123-45-6789"),
+			pr("", "PHONE1", ClauseOrderBy, PredSort), pr("ACCOUNT", "NAME", ClauseGroupBy, PredGroup)}, nil},
+	{config.DialectSalesforce, "/services/data/v62.0/analytics/reports/query", `{"reportMetadata": {"reportFilters": [{"column": "Email", "operator": "contains", "value": "@x.com"}]}}`,
+		[]Predicate{pr("", "Email", ClauseWhere, PredLike, "@x.com")}, nil},
 	{config.DialectHubSpot, hsSearch, `{
 		"filterGroups": [
 			{"filters": [
