@@ -2,13 +2,12 @@ package proxy
 
 import (
 	"context"
-	"encoding/json"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io/fs"
 	"net"
 	"net/http"
-	"net/http/pprof"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -16,18 +15,17 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.uber.org/zap"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/veil-proxy/veil/detectors"
 	"github.com/veil-proxy/veil/policy"
+	"github.com/veil-proxy/veil/proxy/admin"
 	"github.com/veil-proxy/veil/proxy/audit"
 	"github.com/veil-proxy/veil/proxy/config"
 	"github.com/veil-proxy/veil/proxy/forward"
 	"github.com/veil-proxy/veil/proxy/forward/ca"
 	"github.com/veil-proxy/veil/proxy/identity"
-	"github.com/veil-proxy/veil/proxy/inventory"
 	"github.com/veil-proxy/veil/proxy/metrics"
 	"github.com/veil-proxy/veil/proxy/reverse"
 	"github.com/veil-proxy/veil/rules"
@@ -138,78 +136,13 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Server, error) {
 	if fwd != nil {
 		s.Forward = fwd
 	}
-	s.Admin = s.adminMux(reg)
+	ao := admin.Options{Config: cfg.Admin, Registry: reg, Engine: engine, Ready: s.ready.Load, Audit: stores.Audit,
+		Forget: stores.Forget, Metrics: m, Log: o.Logger}
+	if soc.inv != nil {
+		ao.Inventory = soc.inv.Handler()
+	}
+	s.Admin = admin.Handler(ao)
 	return s, nil
-}
-
-func (s *Server) adminMux(reg *prometheus.Registry) http.Handler {
-	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg, EnableOpenMetrics: true}))
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		_, _ = w.Write([]byte("ok\n"))
-	})
-	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		if !s.ready.Load() {
-			w.WriteHeader(http.StatusServiceUnavailable)
-			_, _ = w.Write([]byte("not ready\n"))
-			return
-		}
-		if rec := s.stores.Audit; rec != nil && !rec.Healthy() {
-			w.WriteHeader(http.StatusServiceUnavailable)
-			_, _ = w.Write([]byte("not ready: audit events cannot be kept (audit.on_full: block)\n"))
-			return
-		}
-		_, _ = fmt.Fprintf(w, "ready (policy revision %s)\n", s.Engine.Revision())
-	})
-	mux.HandleFunc("GET /admin/decisions/{id}", s.explainDecision)
-	mux.HandleFunc("POST /admin/reload", s.reloadPolicy)
-	mux.HandleFunc("POST /admin/vault/forget", s.forgetHandler)
-	if s.soc.inv != nil {
-		mux.Handle(inventory.Path, s.soc.inv.Handler())
-	}
-	if s.cfg.Admin.Pprof {
-		// Profiles hold stacks, sizes and addresses, never a body's
-		// bytes; they are behind the admin token like the rest.
-		mux.HandleFunc("GET /debug/pprof/", pprof.Index)
-		mux.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)
-		mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
-		mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
-		mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
-	}
-	return s.adminGuard(reg, mux) // admin.token_file / token_env (adminauth.go)
-}
-
-// explainDecision answers GET /admin/decisions/{id}: what is kept of a
-// recent decision (policy.Explanation), or 404.
-func (s *Server) explainDecision(w http.ResponseWriter, r *http.Request) {
-	x, ok := s.Engine.Explain(r.PathValue("id"))
-	if !ok {
-		writeAdminJSON(w, http.StatusNotFound, map[string]string{"error": "decision not found: only the most recent decisions are kept (policy.recent_decisions)"})
-		return
-	}
-	writeAdminJSON(w, http.StatusOK, x)
-}
-
-// reloadPolicy answers POST /admin/reload: recompile the bundle(s) and
-// swap in what compiles. 200 with the serving revision, or 422 with the
-// compiler's error while the previous bundle keeps serving.
-func (s *Server) reloadPolicy(w http.ResponseWriter, r *http.Request) {
-	if err := s.Engine.Reload(r.Context()); err != nil {
-		writeAdminJSON(w, http.StatusUnprocessableEntity, map[string]string{"error": err.Error(), "revision": s.Engine.Revision()})
-		return
-	}
-	writeAdminJSON(w, http.StatusOK, map[string]string{"revision": s.Engine.Revision(), "shadow_revision": s.Engine.ShadowRevision()})
-}
-
-func writeAdminJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	_ = enc.Encode(v)
 }
 
 // Close releases the vault, the audit sinks and the Redis client. Call it
@@ -240,7 +173,7 @@ func (s *Server) ServeAll(ctx context.Context, l Listeners) error {
 	if l.Forward != nil {
 		l.Forward = forward.IdleListener(l.Forward, s.cfg.Timeouts.Idle, s.cfg.Timeouts.Write)
 	}
-	l, err := s.tlsListeners(l) // tls:, admin.tls:, forward.tls: (tlsreload.go)
+	l, err := s.tlsListeners(l) // tls:, admin.tls:, forward.tls:
 	if err != nil {
 		return err
 	}
@@ -297,6 +230,40 @@ func (s *Server) ServeAll(ctx context.Context, l Listeners) error {
 	}
 	s.log.Info("veil serving", append(fields, zap.String("policy_revision", s.Engine.Revision()), zap.String("version", Version))...)
 	return g.Wait()
+}
+
+// tlsListeners wraps the listeners of l in TLS where configured (tls:,
+// admin.tls:, forward.tls:), and closes every listener of l when it cannot.
+// net/http serves HTTP/2 on a *tls.Conn that negotiated h2 (Server.Serve
+// sets it up as ServeTLS does), so offering h2 in ALPN is all it takes. The
+// forward listener offers HTTP/1.1 only: CONNECT is hijacked.
+func (s *Server) tlsListeners(l Listeners) (out Listeners, err error) {
+	out = l
+	for _, x := range []struct {
+		t     config.TLS
+		what  string
+		ln    *net.Listener
+		alpns []string
+	}{
+		{s.cfg.TLS, "tls", &out.Proxy, []string{"h2", "http/1.1"}},
+		{s.cfg.Admin.TLS, "admin.tls", &out.Admin, []string{"h2", "http/1.1"}},
+		{s.cfg.Forward.TLS, "forward.tls", &out.Forward, []string{"http/1.1"}},
+	} {
+		if !x.t.Enabled() || *x.ln == nil {
+			continue
+		}
+		var c *tls.Config
+		if c, err = admin.ServerTLS(x.t, x.what, s.log, x.alpns...); err != nil {
+			for _, y := range []net.Listener{l.Proxy, l.Admin, l.Forward} {
+				if y != nil {
+					y.Close()
+				}
+			}
+			return Listeners{}, err
+		}
+		*x.ln = tls.NewListener(*x.ln, c)
+	}
+	return out, nil
 }
 
 // ListenForward opens forward.listen, or returns nil when forward mode is off.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/veil-proxy/veil/detectors"
 	"github.com/veil-proxy/veil/proxy"
+	"github.com/veil-proxy/veil/proxy/admin"
 	"github.com/veil-proxy/veil/proxy/audit"
 	"github.com/veil-proxy/veil/proxy/config"
 )
@@ -54,9 +55,9 @@ func TestTokenizeDetokenizeForgetThroughVeil(t *testing.T) {
 	}
 	token := toks[0]
 
-	admin := do(t, "GET", url, "demo-admin", "")
-	if !bytes.Contains(admin.body, []byte(`"SSN__c":"219-09-9999"`)) || bytes.Contains(admin.body, []byte(token)) {
-		t.Errorf("admin with MFA: %d %s", admin.status, admin.body)
+	byAdmin := do(t, "GET", url, "demo-admin", "")
+	if !bytes.Contains(byAdmin.body, []byte(`"SSN__c":"219-09-9999"`)) || bytes.Contains(byAdmin.body, []byte(token)) {
+		t.Errorf("admin with MFA: %d %s", byAdmin.status, byAdmin.body)
 	}
 	sales := do(t, "GET", url, "demo-sales", "")
 	if bytes.Contains(sales.body, []byte("219-09-9999")) || !bytes.Contains(sales.body, []byte(token)) {
@@ -64,13 +65,13 @@ func TestTokenizeDetokenizeForgetThroughVeil(t *testing.T) {
 	}
 
 	res := do(t, "POST", h.admin+"/admin/vault/forget", "", `{"token":"`+token+`"}`)
-	var fr proxy.ForgetResult
+	var fr admin.ForgetResult
 	if err := json.Unmarshal(res.body, &fr); res.status != 200 || err != nil || fr.Erased != 1 || fr.EventID == "" {
 		t.Fatalf("forget: %d %s", res.status, res.body)
 	}
-	admin = do(t, "GET", url, "demo-admin", "")
-	if admin.status != 200 || !bytes.Contains(admin.body, []byte(`"SSN__c":"[REDACTED:erased]"`)) || bytes.Contains(admin.body, []byte("219-09-9999")) {
-		t.Errorf("admin after erasure: %d %s", admin.status, admin.body)
+	byAdmin = do(t, "GET", url, "demo-admin", "")
+	if byAdmin.status != 200 || !bytes.Contains(byAdmin.body, []byte(`"SSN__c":"[REDACTED:erased]"`)) || bytes.Contains(byAdmin.body, []byte("219-09-9999")) {
+		t.Errorf("admin after erasure: %d %s", byAdmin.status, byAdmin.body)
 	}
 
 	// The data subject comes back: the same SSN written again gets a new

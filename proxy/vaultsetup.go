@@ -2,16 +2,14 @@ package proxy
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
 
+	"github.com/veil-proxy/veil/proxy/admin"
 	"github.com/veil-proxy/veil/proxy/audit"
 	"github.com/veil-proxy/veil/proxy/config"
 	"github.com/veil-proxy/veil/proxy/identity"
@@ -117,31 +115,12 @@ func (s *Stores) Close() error {
 	return errors.Join(errs...)
 }
 
-// ForgetRequest names what to erase: a token, or a value and its category.
-type ForgetRequest struct {
-	Token    string `json:"token,omitempty"`
-	Category string `json:"category,omitempty"`
-	Value    string `json:"value,omitempty"`
-}
-
-// ForgetResult is what an erasure did.
-type ForgetResult struct {
-	Erased  int    `json:"erased"`
-	EventID string `json:"event_id"`
-}
-
-// Errors of Forget.
-var (
-	ErrForgetRequest = errors.New("name either a token, or a category and a value")
-	ErrAuditRecord   = errors.New("the erasure is done but its audit record could not be written")
-)
-
 // Forget erases from the vault (crypto-shredding: every copy of the token
 // in the CRM stops meaning anything) and records the erasure, waiting
 // until the record is durable (in Redis, or fsynced in the spool or the
 // audit file). actor says who asked. The record holds the token or the
 // category, never the value.
-func (s *Stores) Forget(ctx context.Context, req ForgetRequest, actor string) (ForgetResult, error) {
+func (s *Stores) Forget(ctx context.Context, req admin.ForgetRequest, actor string) (admin.ForgetResult, error) {
 	var (
 		n   int
 		err error
@@ -152,54 +131,17 @@ func (s *Stores) Forget(ctx context.Context, req ForgetRequest, actor string) (F
 	case req.Token == "" && req.Value != "" && req.Category != "":
 		n, err = s.Vault.ForgetValue(ctx, req.Category, req.Value)
 	default:
-		return ForgetResult{}, ErrForgetRequest
+		return admin.ForgetResult{}, admin.ErrForgetRequest
 	}
 	if err != nil {
-		return ForgetResult{}, err
+		return admin.ForgetResult{}, err
 	}
 	e, err := s.Audit.RecordSync(ctx, audit.Event{Kind: audit.KindVaultErasure,
 		Actor: actor, Token: req.Token, Category: req.Category, Erased: n, Backend: s.Vault.Backend()})
 	if err != nil {
-		return ForgetResult{Erased: n, EventID: e.ID}, fmt.Errorf("%w: %v", ErrAuditRecord, err)
+		return admin.ForgetResult{Erased: n, EventID: e.ID}, fmt.Errorf("%w: %v", admin.ErrAuditRecord, err)
 	}
-	return ForgetResult{Erased: n, EventID: e.ID}, nil
-}
-
-// forgetHandler answers POST /admin/vault/forget with a JSON ForgetRequest:
-// 200 and the ForgetResult; 400 for a malformed request; 503 when the
-// vault is unavailable (nothing erased); 500 when the erasure is done but
-// not recorded.
-func (s *Server) forgetHandler(w http.ResponseWriter, r *http.Request) {
-	var req ForgetRequest
-	dec := json.NewDecoder(io.LimitReader(r.Body, 64<<10))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		writeAdminJSON(w, http.StatusBadRequest, map[string]string{"error": "the body must be a JSON object with token, or category and value"})
-		return
-	}
-	res, err := s.stores.Forget(r.Context(), req, "admin_api from "+r.RemoteAddr)
-	s.metrics.VaultCalls.WithLabelValues("forget", resultOf(err)).Inc()
-	switch {
-	case err == nil:
-		s.metrics.VaultValues.WithLabelValues("forget", "erased").Add(float64(res.Erased))
-		writeAdminJSON(w, http.StatusOK, res)
-	case errors.Is(err, ErrForgetRequest), errors.Is(err, vault.ErrInvalid):
-		writeAdminJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
-	case errors.Is(err, ErrAuditRecord):
-		s.metrics.VaultValues.WithLabelValues("forget", "erased").Add(float64(res.Erased))
-		s.log.Error("vault erasure not recorded", zap.String("event_id", res.EventID), zap.Error(err))
-		writeAdminJSON(w, http.StatusInternalServerError, map[string]any{"error": err.Error(), "erased": res.Erased, "event_id": res.EventID})
-	default:
-		s.log.Error("vault erasure failed", zap.Error(err))
-		writeAdminJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "the vault is unavailable; nothing was erased"})
-	}
-}
-
-func resultOf(err error) string {
-	if err != nil {
-		return "error"
-	}
-	return "ok"
+	return admin.ForgetResult{Erased: n, EventID: e.ID}, nil
 }
 
 // openSessions is where logins through Veil bind CRM tokens to principals:

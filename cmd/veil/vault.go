@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/veil-proxy/veil/proxy"
+	"github.com/veil-proxy/veil/proxy/admin"
 	"github.com/veil-proxy/veil/proxy/config"
 	"github.com/veil-proxy/veil/proxy/vault"
 )
@@ -63,7 +64,7 @@ func runVaultKeygen(args []string, stdout, stderr io.Writer) error {
 func runVaultForget(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlags("vault forget", stderr)
 	file := fs.String("c", "", "config file (YAML) of the Veil whose vault to erase from")
-	var req proxy.ForgetRequest
+	var req admin.ForgetRequest
 	fs.StringVar(&req.Token, "token", "", "the token to forget")
 	fs.StringVar(&req.Category, "category", "", "with --value: the value's category (us_ssn, email, …)")
 	fs.StringVar(&req.Value, "value", "", `the value whose tokens to forget; "-" reads it from stdin (keeps it out of shell history)`)
@@ -98,11 +99,11 @@ func runVaultForget(ctx context.Context, args []string, stdin io.Reader, stdout,
 	}
 	defer stores.Close()
 	res, err := stores.Forget(ctx, req, "cli")
-	if errors.Is(err, proxy.ErrForgetRequest) || errors.Is(err, vault.ErrInvalid) {
+	if errors.Is(err, admin.ErrForgetRequest) || errors.Is(err, vault.ErrInvalid) {
 		fmt.Fprintln(stderr, "veil vault forget:", err)
 		return errUsage
 	}
-	if err != nil && !errors.Is(err, proxy.ErrAuditRecord) {
+	if err != nil && !errors.Is(err, admin.ErrAuditRecord) {
 		return err
 	}
 	enc := json.NewEncoder(stdout)

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/veil-proxy/veil/proxy"
+	"github.com/veil-proxy/veil/proxy/admin"
 	"github.com/veil-proxy/veil/proxy/redistest"
 	"github.com/veil-proxy/veil/proxy/vault"
 )
@@ -77,10 +77,10 @@ audit:
 		t.Fatal(err)
 	}
 
-	forget := func(stdin string, args ...string) (proxy.ForgetResult, error) {
+	forget := func(stdin string, args ...string) (admin.ForgetResult, error) {
 		var out, errb bytes.Buffer
 		err := runVaultForget(ctx, append([]string{"-c", cfg}, args...), strings.NewReader(stdin), &out, &errb)
-		var res proxy.ForgetResult
+		var res admin.ForgetResult
 		if err == nil {
 			if jerr := json.Unmarshal(out.Bytes(), &res); jerr != nil {
 				t.Fatalf("output %q: %v", out.String(), jerr)

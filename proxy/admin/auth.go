@@ -1,4 +1,4 @@
-package proxy
+package admin
 
 import (
 	"crypto/rand"
@@ -120,21 +120,21 @@ func (a *adminAuth) refuse(w http.ResponseWriter, r *http.Request, reason string
 			zap.String("method", r.Method), zap.String("path", r.URL.Path), zap.String("remote", r.RemoteAddr))
 	}
 	w.Header().Set("WWW-Authenticate", adminRealm)
-	writeAdminJSON(w, http.StatusUnauthorized, map[string]string{"error": "unauthorized"})
+	writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "unauthorized"})
 }
 
-// adminGuard wraps the admin mux in the token check (when a token is
+// guard wraps the admin mux in the token check (when a token is
 // configured) and registers the refusal counter on reg. A token that
 // cannot be read (Validate read it, so it went away since) fails closed:
 // only /healthz, /readyz (and /metrics with metrics_open) answer.
-func (s *Server) adminGuard(reg prometheus.Registerer, h http.Handler) http.Handler {
+func guard(reg prometheus.Registerer, cfg config.Admin, log *zap.Logger, h http.Handler) http.Handler {
 	m := metrics.RegisterAdmin(reg)
-	a, err := newAdminAuth(s.cfg.Admin, m, s.log)
+	a, err := newAdminAuth(cfg, m, log)
 	if err != nil {
-		s.log.Error("admin token unavailable: the admin API refuses every authenticated request", zap.Error(err))
+		log.Error("admin token unavailable: the admin API refuses every authenticated request", zap.Error(err))
 		var never [sha256.Size]byte
 		_, _ = rand.Read(never[:])
-		a = &adminAuth{digest: func() [sha256.Size]byte { return never }, metricsOpen: s.cfg.Admin.MetricsOpen, refused: m, log: s.log}
+		a = &adminAuth{digest: func() [sha256.Size]byte { return never }, metricsOpen: cfg.MetricsOpen, refused: m, log: log}
 	}
 	return a.wrap(h)
 }

@@ -1,10 +1,9 @@
-package proxy
+package admin
 
 import (
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
-	"net"
 	"os"
 	"sync"
 	"time"
@@ -103,10 +102,10 @@ func (c *fileCache[T]) get() T {
 	return c.val
 }
 
-// serverTLS is the TLS configuration of a listener serving t: TLS 1.2 or
+// ServerTLS is the TLS configuration of a listener serving t: TLS 1.2 or
 // later, the key pair (and client CAs) re-read when their files change.
 // nextProtos are the ALPN protocols offered, e.g. h2 and http/1.1.
-func serverTLS(t config.TLS, what string, log *zap.Logger, nextProtos ...string) (*tls.Config, error) {
+func ServerTLS(t config.TLS, what string, log *zap.Logger, nextProtos ...string) (*tls.Config, error) {
 	pair, err := newFileCache(what+" certificate", log, func() (*tls.Certificate, error) {
 		c, err := config.LoadKeyPair(t.CertFile, t.KeyFile)
 		return &c, err
@@ -139,38 +138,4 @@ func serverTLS(t config.TLS, what string, log *zap.Logger, nextProtos ...string)
 		return c, nil
 	}
 	return cfg, nil
-}
-
-// tlsListeners wraps the listeners of l in TLS where configured (tls:,
-// admin.tls:, forward.tls:), and closes every listener of l when it cannot.
-// net/http serves HTTP/2 on a *tls.Conn that negotiated h2 (Server.Serve
-// sets it up as ServeTLS does), so offering h2 in ALPN is all it takes. The
-// forward listener offers HTTP/1.1 only: CONNECT is hijacked.
-func (s *Server) tlsListeners(l Listeners) (out Listeners, err error) {
-	out = l
-	for _, x := range []struct {
-		t     config.TLS
-		what  string
-		ln    *net.Listener
-		alpns []string
-	}{
-		{s.cfg.TLS, "tls", &out.Proxy, []string{"h2", "http/1.1"}},
-		{s.cfg.Admin.TLS, "admin.tls", &out.Admin, []string{"h2", "http/1.1"}},
-		{s.cfg.Forward.TLS, "forward.tls", &out.Forward, []string{"http/1.1"}},
-	} {
-		if !x.t.Enabled() || *x.ln == nil {
-			continue
-		}
-		var c *tls.Config
-		if c, err = serverTLS(x.t, x.what, s.log, x.alpns...); err != nil {
-			for _, y := range []net.Listener{l.Proxy, l.Admin, l.Forward} {
-				if y != nil {
-					y.Close()
-				}
-			}
-			return Listeners{}, err
-		}
-		*x.ln = tls.NewListener(*x.ln, c)
-	}
-	return out, nil
 }
