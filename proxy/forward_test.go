@@ -27,6 +27,7 @@ import (
 	"github.com/veil-proxy/veil/proxy/forward/ca"
 	"github.com/veil-proxy/veil/proxy/forward/forwardtest"
 	"github.com/veil-proxy/veil/proxy/logging"
+	"github.com/veil-proxy/veil/proxy/scan"
 )
 
 // fwdHarness is Veil in forward mode in front of a fake CRM serving TLS
@@ -110,7 +111,7 @@ func startForward(t testing.TB, opts ...harnessOption) *fwdHarness {
 	}
 	h := &fwdHarness{veilCA: veilPool, crmCA: crmCA.Pool(), crm: crmSrv.URL, logs: &syncBuffer{}, dir: dir}
 	h.proxyURL, _ = url.Parse("http://" + fwdLn.Addr().String())
-	log, err := logging.New(logging.Options{Level: "debug", Output: h.logs, Scrub: proxy.LogScrubber()})
+	log, err := logging.New(logging.Options{Level: "debug", Output: h.logs, Scrub: scan.LogScrubber()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/veil-proxy/veil/proxy"
 	"github.com/veil-proxy/veil/proxy/config"
 	"github.com/veil-proxy/veil/proxy/logging"
+	"github.com/veil-proxy/veil/proxy/scan"
 )
 
 // harness is Veil in front of the fake CRM, both in-process on 127.0.0.1
@@ -80,7 +81,7 @@ func start(t testing.TB, opts ...harnessOption) *harness {
 	adminLn := listen(t)
 	cfg := config.Demo(ln.Addr().String(), adminLn.Addr().String(), crmURL)
 	h := &harness{veil: "http://" + ln.Addr().String(), admin: "http://" + adminLn.Addr().String(), crm: crmURL, logs: &syncBuffer{}}
-	log, err := logging.New(logging.Options{Level: "debug", Output: h.logs, Scrub: proxy.LogScrubber()})
+	log, err := logging.New(logging.Options{Level: "debug", Output: h.logs, Scrub: scan.LogScrubber()})
 	if err != nil {
 		t.Fatal(err)
 	}

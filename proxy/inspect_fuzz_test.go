@@ -36,6 +36,7 @@ import (
 	"github.com/veil-proxy/veil/detectors"
 	"github.com/veil-proxy/veil/proxy"
 	"github.com/veil-proxy/veil/proxy/body"
+	"github.com/veil-proxy/veil/proxy/scan"
 )
 
 // planted are the personal values the seeds carry and the invariants look
@@ -411,7 +412,7 @@ func plantedIn(s *detectors.Scanner, format string, doc []byte, cats map[string]
 			m[p] += bytes.Count(text, []byte(p))
 		}
 	}
-	var finds []proxy.DocFinding
+	var finds []scan.Finding
 	var err error
 	switch format {
 	case proxy.FormatJSON:
@@ -423,7 +424,7 @@ func plantedIn(s *detectors.Scanner, format string, doc []byte, cats map[string]
 		}); err != nil {
 			return pc, err
 		}
-		finds, err = proxy.ScanJSON(s, doc, body.Limits{MaxDepth: 64})
+		finds, err = scan.JSON(s, doc, body.Limits{MaxDepth: 64})
 	case proxy.FormatCSV:
 		if err = body.WalkCSV(doc, body.SniffCSV(doc), func(c *body.Cell) error {
 			count(pc.inValues, c.Value)
@@ -431,7 +432,7 @@ func plantedIn(s *detectors.Scanner, format string, doc []byte, cats map[string]
 		}); err != nil {
 			return pc, err
 		}
-		finds, err = proxy.ScanCSV(s, doc)
+		finds, err = scan.CSV(s, doc)
 	case proxy.FormatForm:
 		var scratch []detectors.Finding
 		err = body.WalkForm(doc, func(ff *body.FormField) error {

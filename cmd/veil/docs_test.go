@@ -680,9 +680,9 @@ func produceDocExamples(t *testing.T) map[string]string {
 	}
 	{
 		// The detection corpus's scores, as its test prints them.
-		out, err := exec.Command("go", "test", "-run", "TestCorpusAccuracy", "-v", "./proxy/").CombinedOutput()
+		out, err := exec.Command("go", "test", "-run", "TestCorpusAccuracy", "-v", "./proxy/scan/").CombinedOutput()
 		if err != nil {
-			t.Fatalf("go test ./proxy/: %v\n%s", err, out)
+			t.Fatalf("go test ./proxy/scan/: %v\n%s", err, out)
 		}
 		var b strings.Builder
 		in := false
@@ -697,7 +697,7 @@ func produceDocExamples(t *testing.T) map[string]string {
 				}
 			}
 		}
-		put("corpus-accuracy", "$ go test -run TestCorpusAccuracy -v ./proxy/ | sed -n '/category/,/overall/p'\n"+b.String())
+		put("corpus-accuracy", "$ go test -run TestCorpusAccuracy -v ./proxy/scan/ | sed -n '/category/,/overall/p'\n"+b.String())
 	}
 	cmd("policy-test", "policy", "test", "rules/")
 	cmd("policy-eval", "policy", "eval", "--input", "testdata/policy/sales_rep_query.json")

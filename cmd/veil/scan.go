@@ -16,8 +16,8 @@ import (
 	"text/tabwriter"
 
 	"github.com/veil-proxy/veil/detectors"
-	"github.com/veil-proxy/veil/proxy"
 	"github.com/veil-proxy/veil/proxy/body"
+	"github.com/veil-proxy/veil/proxy/scan"
 )
 
 // runScan: veil scan [--format table|jsonl] PATH...
@@ -63,7 +63,7 @@ func runScan(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	s := detectors.NewScanner(detectors.Default())
 	type row struct {
 		File string `json:"file"`
-		proxy.DocFinding
+		scan.Finding
 	}
 	var rows []row
 	for _, f := range files {
@@ -75,17 +75,17 @@ func runScan(_ context.Context, args []string, stdout, stderr io.Writer) error {
 		if kind, ok := binary(b); ok {
 			return inputError{fmt.Errorf("%s: unsupported file type: binary content (%s), not %s; %s", f, kind, as, scanSupported)}
 		}
-		var finds []proxy.DocFinding
+		var finds []scan.Finding
 		if as == "CSV" {
-			finds, err = proxy.ScanCSV(s, b)
+			finds, err = scan.CSV(s, b)
 		} else {
-			finds, err = proxy.ScanJSON(s, b, body.Limits{})
+			finds, err = scan.JSON(s, b, body.Limits{})
 		}
 		if err != nil {
 			return inputError{fmt.Errorf("%s: %w", f, err)}
 		}
 		for _, d := range finds {
-			rows = append(rows, row{File: f, DocFinding: d})
+			rows = append(rows, row{File: f, Finding: d})
 		}
 	}
 	if *format == "jsonl" {

@@ -8,6 +8,7 @@ import (
 	"github.com/veil-proxy/veil/proxy"
 	"github.com/veil-proxy/veil/proxy/config"
 	"github.com/veil-proxy/veil/proxy/logging"
+	"github.com/veil-proxy/veil/proxy/scan"
 )
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -45,7 +46,7 @@ func warnAdmin(cfg *config.Config, stderr io.Writer) error {
 	if len(w) == 0 {
 		return nil
 	}
-	log, err := logging.New(logging.Options{Level: cfg.Log.Level, Output: stderr, Scrub: proxy.LogScrubber()})
+	log, err := logging.New(logging.Options{Level: cfg.Log.Level, Output: stderr, Scrub: scan.LogScrubber()})
 	if err != nil {
 		return err
 	}
@@ -58,7 +59,7 @@ func warnAdmin(cfg *config.Config, stderr io.Writer) error {
 
 // build makes the logger and the server, then hands the server to use.
 func build(ctx context.Context, cfg *config.Config, stderr io.Writer, use func(*proxy.Server) error) error {
-	log, err := logging.New(logging.Options{Level: cfg.Log.Level, Output: stderr, Scrub: proxy.LogScrubber()})
+	log, err := logging.New(logging.Options{Level: cfg.Log.Level, Output: stderr, Scrub: scan.LogScrubber()})
 	if err != nil {
 		return err
 	}

@@ -25,6 +25,7 @@ import (
 	"github.com/veil-proxy/veil/proxy/forward/ca"
 	"github.com/veil-proxy/veil/proxy/forward/forwardtest"
 	"github.com/veil-proxy/veil/proxy/logging"
+	"github.com/veil-proxy/veil/proxy/scan"
 )
 
 // scripts holds package.json, package-lock.json, the scripts and, once
@@ -186,7 +187,7 @@ func start(t *testing.T, mode string) *stack {
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	log, err := logging.New(logging.Options{Level: "info", Output: st.logs, Scrub: proxy.LogScrubber()})
+	log, err := logging.New(logging.Options{Level: "info", Output: st.logs, Scrub: scan.LogScrubber()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,39 +8,16 @@ import (
 	"github.com/veil-proxy/veil/proxy/body"
 )
 
-// DocFinding is one finding in a document scanned outside the proxy path
-// (veil scan): where it is, what it is, and the matched text.
-type DocFinding struct {
-	Pointer    string  `json:"pointer"`
-	Category   string  `json:"category"`
-	Detector   string  `json:"detector"`
-	Confidence float64 `json:"confidence"`
-	Text       string  `json:"text"`
-	Start      int     `json:"start"` // byte offsets within the value
-	End        int     `json:"end"`
-}
-
-// ScanJSON runs the detectors over every string and number of a JSON
-// document, as the pipeline does.
-func ScanJSON(s *detectors.Scanner, doc []byte, lim body.Limits) ([]DocFinding, error) {
-	var out []DocFinding
-	err := scanJSON(s, doc, lim, func(v *body.Value, _ detectors.Field, finds []detectors.Finding) error {
-		out = appendDocFindings(out, finds, v.Str, v.Pointer)
-		return nil
-	})
-	return out, err
-}
-
-// scanJSON walks a JSON document and scans every non-empty string and
-// number under its field's hint (the object-aware fieldClassifier, the
+// ScanJSONFields walks a JSON document and scans every non-empty string and
+// number under its field's hint, as the pipeline does (veil scan) (the object-aware fieldClassifier, the
 // name read through wrappers: hintName). fn sees every scalar leaf,
 // scanned or not, with its field and findings (valid only during the
 // call).
-func scanJSON(s *detectors.Scanner, doc []byte, lim body.Limits, fn func(v *body.Value, f detectors.Field, finds []detectors.Finding) error) error {
+func ScanJSONFields(s *detectors.Scanner, doc []byte, lim body.Limits, fn func(v *body.Value, f detectors.Field, finds []detectors.Finding) error) error {
 	return scanJSONNames(s, doc, lim, fn, nil)
 }
 
-// scanJSONNames is scanJSON that scans member names too (scanName), and
+// scanJSONNames is ScanJSONFields that scans member names too (scanName), and
 // calls name, unless nil, for every member whose name holds findings, with
 // them (valid only during the call), before fn for its value.
 func scanJSONNames(s *detectors.Scanner, doc []byte, lim body.Limits, fn func(v *body.Value, f detectors.Field, finds []detectors.Finding) error,
@@ -75,23 +52,6 @@ func scanJSONNames(s *detectors.Scanner, doc []byte, lim body.Limits, fn func(v 
 		}
 		return fn(v, f, scratch)
 	})
-}
-
-// ScanCSV runs the detectors over every data cell of a Bulk API CSV
-// document; the column name is the field.
-func ScanCSV(s *detectors.Scanner, doc []byte) ([]DocFinding, error) {
-	var out []DocFinding
-	var scratch []detectors.Finding
-	var fields fieldClassifier
-	err := body.WalkCSV(doc, body.SniffCSV(doc), func(c *body.Cell) error {
-		if len(c.Value) == 0 {
-			return nil
-		}
-		scratch = s.Scan(scratch[:0], c.Value, fields.classify(c.Column))
-		out = appendDocFindings(out, scratch, c.Value, c.Pointer)
-		return nil
-	})
-	return out, err
 }
 
 // fieldClassifier classifies member names knowing the object the current
@@ -149,16 +109,4 @@ func rememberField(key string, f detectors.Field) {
 	}
 	m[key] = f
 	fieldCache.Store(&m)
-}
-
-func appendDocFindings(out []DocFinding, finds []detectors.Finding, value []byte, pointer func() string) []DocFinding {
-	if len(finds) == 0 {
-		return out
-	}
-	p := pointer()
-	for _, f := range finds {
-		out = append(out, DocFinding{Pointer: p, Category: f.Category, Detector: f.Detector, Confidence: f.Confidence,
-			Text: string(value[f.Start:f.End]), Start: f.Start, End: f.End})
-	}
-	return out
 }

@@ -1,4 +1,4 @@
-package proxy
+package scan
 
 import (
 	"github.com/veil-proxy/veil/detectors"

@@ -1,4 +1,4 @@
-package proxy
+package scan
 
 import (
 	"encoding/json"
@@ -57,7 +57,7 @@ func FuzzScanJSON(f *testing.F) {
 	f.Add([]byte(`["\u0041\ud83d\ude00 4111 1111 1111 1111", 4155550143, {"Phone": 4155550143}]`))
 	s := detectors.NewScanner(detectors.Default())
 	f.Fuzz(func(t *testing.T, doc []byte) {
-		finds, err := ScanJSON(s, doc, body.Limits{})
+		finds, err := JSON(s, doc, body.Limits{})
 		if err != nil {
 			return
 		}

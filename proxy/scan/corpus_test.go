@@ -1,4 +1,4 @@
-package proxy
+package scan
 
 import (
 	"encoding/json"
@@ -14,7 +14,7 @@ import (
 	"github.com/veil-proxy/veil/proxy/body"
 )
 
-const corpusDir = "../testdata/corpus"
+const corpusDir = "../../testdata/corpus"
 
 type label struct {
 	Pointer  string `json:"pointer"`
@@ -67,14 +67,14 @@ func scoreCorpus(t *testing.T) (map[string]*score, []string) {
 		if err != nil || json.Unmarshal(b, &e) != nil {
 			t.Fatalf("%s: unreadable labels", ex)
 		}
-		var finds []DocFinding
+		var finds []Finding
 		if doc, err := os.ReadFile(base + ".json"); err == nil {
-			finds, err = ScanJSON(s, doc, body.Limits{})
+			finds, err = JSON(s, doc, body.Limits{})
 			if err != nil {
 				t.Fatalf("%s.json: %v", base, err)
 			}
 		} else if doc, err := os.ReadFile(base + ".csv"); err == nil {
-			finds, err = ScanCSV(s, doc)
+			finds, err = CSV(s, doc)
 			if err != nil {
 				t.Fatalf("%s.csv: %v", base, err)
 			}
@@ -178,7 +178,7 @@ func BenchmarkScanCorpus(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		for _, d := range docs {
-			if _, err := ScanJSON(s, d, body.Limits{}); err != nil {
+			if _, err := JSON(s, d, body.Limits{}); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -228,7 +228,7 @@ func BenchmarkScanLadder(b *testing.B) {
 				b.SetBytes(int64(len(doc)))
 				b.ReportAllocs()
 				for b.Loop() {
-					if _, err := ScanJSON(s, doc, body.Limits{}); err != nil {
+					if _, err := JSON(s, doc, body.Limits{}); err != nil {
 						b.Fatal(err)
 					}
 				}
@@ -249,7 +249,7 @@ func BenchmarkScanContacts(b *testing.B) {
 			b.SetBytes(int64(len(doc)))
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := ScanJSON(s, doc, body.Limits{}); err != nil {
+				if _, err := JSON(s, doc, body.Limits{}); err != nil {
 					b.Fatal(err)
 				}
 			}
