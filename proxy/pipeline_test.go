@@ -217,28 +217,6 @@ func scopePrincipal() identity.Principal {
 	return identity.Principal{ID: "p", Roles: []string{"sales_rep"}}
 }
 
-func TestIntegerDigitsOfJSONNumbers(t *testing.T) {
-	for num, want := range map[string]string{
-		"4111111111111111.0":    "4111111111111111",
-		"4.111111111111111e15":  "4111111111111111",
-		"4111111111111111E0":    "4111111111111111",
-		"-41111111111111110e-1": "4111111111111111",
-		"0.4111111111111111e16": "4111111111111111",
-		"12.00":                 "12",
-		"4111111111111111":      "", // plain: scanned as written
-		"1.5":                   "",
-		"-0.0":                  "",
-		"1e400":                 "",
-		"1e-400":                "",
-		"1e99999999999999999":   "",
-	} {
-		got, ok := integerDigits([]byte(num))
-		if string(got) != want || ok != (want != "") {
-			t.Errorf("%s: %q %v, want %q", num, got, ok, want)
-		}
-	}
-}
-
 // A body's head decides how an unlabelled body is read, and a head Veil
 // cannot decode is read as JSON, so it is inspected (and refused when it
 // is no JSON), never passed as binary.
@@ -345,24 +323,5 @@ func TestConsentNullIsFalseAbsentIsUnknown(t *testing.T) {
 	}
 	if recs[0].Object != "contacts" {
 		t.Errorf("object = %q", recs[0].Object)
-	}
-}
-
-func TestRoundedDigits(t *testing.T) {
-	for num, want := range map[string]string{
-		"4111111111111110.9":    "4111111111111111",
-		"4111111111111111.2":    "4111111111111111",
-		"-411111111111.5":       "411111111112",
-		"12345.67":              "", // an amount
-		"4111111111111111":      "", // no fraction: scanned as written
-		"4.1e15":                "4100000000000000",
-		"4.1111111111111109e15": "4111111111111111",
-		"41111111111111109e-1":  "4111111111111111",
-		"1.5e3":                 "", // an amount
-	} {
-		got, ok := roundedDigits([]byte(num))
-		if string(got) != want || ok != (want != "") {
-			t.Errorf("%s: %q %v, want %q", num, got, ok, want)
-		}
 	}
 }

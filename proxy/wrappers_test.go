@@ -209,31 +209,26 @@ func TestCSVHeaderNamesAreScanned(t *testing.T) {
 	}
 }
 
-// Item 3: the whole q is scanned, outside its literals too, without two
-// values overlapping (a tokenized term is rewritten once).
-func TestQueryGapsAreScanned(t *testing.T) {
-	for _, c := range []struct {
-		q          string
-		lits, gaps []literal
-	}{
-		{"4111111111111111", nil, []literal{{"", "4111111111111111", 0}}},
-		{"jane.doe@example.com", nil, []literal{{"", "jane.doe@example.com", 0}}},
-		{"FIND {jane@x.com} IN EMAIL FIELDS", []literal{{"", "jane@x.com", 6}}, []literal{{"", "FIND {", 0}, {"", "} IN EMAIL FIELDS", 16}}},
-		{"SELECT Id FROM Contact WHERE Email = 'a@b.co' AND Phone = 4155550143",
-			[]literal{{"Email", "a@b.co", 38}},
-			[]literal{{"", "SELECT Id FROM Contact WHERE Email = '", 0}, {"", "' AND Phone = 4155550143", 44}}},
-		{"x = 'open", []literal{{"", "x = 'open", 0}}, nil},
-	} {
-		lits, gaps := queryParts(c.q)
-		if !equalLits(lits, c.lits) || !equalLits(gaps, c.gaps) {
-			t.Errorf("%q: literals %+v gaps %+v, want %+v %+v", c.q, lits, gaps, c.lits, c.gaps)
-		}
-		for _, g := range gaps {
-			if c.q[g.at:g.at+len(g.value)] != g.value {
-				t.Errorf("%q: gap %+v is not where it says", c.q, g)
-			}
-		}
+// A JSON part after another part with findings keeps every leaf's pointer
+// (walkJSON appends to the leaves it is given).
+func TestMultipartJSONPartsKeepPointers(t *testing.T) {
+	m := message()
+	m.Direction, m.Format = DirRequest, FormatMultipart
+	m.ContentType = `multipart/form-data; boundary="b"`
+	m.Body = []byte("--b\r\nContent-Disposition: form-data; name=\"a\"\r\nContent-Type: application/json\r\n\r\n{\"Email\":\"jane@example.com\"}\r\n" +
+		"--b\r\nContent-Disposition: form-data; name=\"b\"\r\nContent-Type: application/json\r\n\r\n{\"x\":{\"Email\":\"joe@example.com\"}}\r\n--b--\r\n")
+	in := findingsOf(t, m)
+	got := map[string]bool{}
+	for _, f := range in.Findings {
+		got[f.Pointer] = true
 	}
+	if !got["/parts/0/Email"] || !got["/parts/1/x/Email"] || len(got) != 2 {
+		t.Errorf("pointers %v", got)
+	}
+}
+
+// Item 3: the whole q is scanned, outside its literals too (crm.QueryParts).
+func TestQueryGapsAreScanned(t *testing.T) {
 	for _, c := range []struct{ url, category string }{
 		{"/services/data/v62.0/parameterizedSearch?q=4111111111111111", detectors.CategoryCreditCard},
 		{"/services/data/v62.0/parameterizedSearch?q=jane.doe%40example.com&sobject=Contact", detectors.CategoryEmail},
@@ -254,35 +249,5 @@ func TestQueryGapsAreScanned(t *testing.T) {
 		if n != 1 {
 			t.Errorf("%s: %d %s findings in q, want 1: %+v", c.url, n, c.category, in.Findings)
 		}
-	}
-}
-
-func equalLits(a, b []literal) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
-// A JSON part after another part with findings keeps every leaf's pointer
-// (walkJSON appends to the leaves it is given).
-func TestMultipartJSONPartsKeepPointers(t *testing.T) {
-	m := message()
-	m.Direction, m.Format = DirRequest, FormatMultipart
-	m.ContentType = `multipart/form-data; boundary="b"`
-	m.Body = []byte("--b\r\nContent-Disposition: form-data; name=\"a\"\r\nContent-Type: application/json\r\n\r\n{\"Email\":\"jane@example.com\"}\r\n" +
-		"--b\r\nContent-Disposition: form-data; name=\"b\"\r\nContent-Type: application/json\r\n\r\n{\"x\":{\"Email\":\"joe@example.com\"}}\r\n--b--\r\n")
-	in := findingsOf(t, m)
-	got := map[string]bool{}
-	for _, f := range in.Findings {
-		got[f.Pointer] = true
-	}
-	if !got["/parts/0/Email"] || !got["/parts/1/x/Email"] || len(got) != 2 {
-		t.Errorf("pointers %v", got)
 	}
 }

@@ -1,0 +1,100 @@
+package crm
+
+import "strings"
+
+// QueryLiteral is a SOQL/SOSL literal: its value, the field it is compared
+// with, and where its value starts in the query (-1 when the literal has
+// escapes, so the value is not a substring of the query).
+type QueryLiteral struct {
+	Field, Value string
+	At           int
+}
+
+// QueryLiterals returns the string literals of a SOQL query ('…', with
+// backslash escapes) and SOSL search terms ({…}), each with the field
+// identifier that last preceded it. A query that does not parse (an
+// unterminated literal) is returned whole, so nothing goes unscanned.
+func QueryLiterals(q string) []QueryLiteral {
+	lits, _ := QueryParts(q)
+	return lits
+}
+
+// QueryParts is QueryLiterals, and the text of q outside them (between
+// literals, quotes and braces included): the gaps, each at its offset, so
+// that a search term outside any literal is scanned, and rewritten in
+// place when tokenized, without overlapping a literal. A q that does not
+// parse is one literal and has no gaps.
+func QueryParts(q string) (lits, gaps []QueryLiteral) {
+	var out []QueryLiteral
+	field, ident := "", ""
+	last := 0 // where the current gap starts
+	gap := func(to int) {
+		if to > last {
+			gaps = append(gaps, QueryLiteral{Value: q[last:to], At: last})
+		}
+	}
+	for i := 0; i < len(q); {
+		c := q[i]
+		switch {
+		case c == '\'':
+			var b strings.Builder
+			j := i + 1
+			for ; j < len(q) && q[j] != '\''; j++ {
+				if q[j] == '\\' && j+1 < len(q) {
+					j++
+				}
+				b.WriteByte(q[j])
+			}
+			if j >= len(q) {
+				return []QueryLiteral{{Value: q}}, nil
+			}
+			gap(i + 1)
+			last = j
+			at := i + 1
+			if j-at != b.Len() {
+				at = -1
+			}
+			out = append(out, QueryLiteral{Field: field, Value: b.String(), At: at})
+			i = j + 1
+		case c == '{':
+			j := strings.IndexByte(q[i:], '}')
+			if j < 0 {
+				return []QueryLiteral{{Value: q}}, nil
+			}
+			gap(i + 1)
+			last = i + j
+			out = append(out, QueryLiteral{Value: q[i+1 : i+j], At: i + 1})
+			i += j + 1
+		case isIdentStart(c):
+			j := i
+			for j < len(q) && (isIdentStart(q[j]) || q[j] >= '0' && q[j] <= '9' || q[j] == '.') {
+				j++
+			}
+			ident = q[i:j]
+			if !soqlOperator(ident) {
+				field = ident
+				if k := strings.LastIndexByte(field, '.'); k >= 0 { // Account.Phone
+					field = field[k+1:]
+				}
+			}
+			i = j
+		default:
+			i++
+		}
+	}
+	gap(len(q))
+	return out, gaps
+}
+
+// soqlOperator reports whether ident is a keyword between a field and its
+// literal (WHERE Email LIKE '…'), in any case, without a copy.
+func soqlOperator(ident string) bool {
+	for _, k := range soqlOperators {
+		if strings.EqualFold(ident, k) {
+			return true
+		}
+	}
+	return false
+}
+
+var soqlOperators = []string{"LIKE", "IN", "NOT", "INCLUDES", "EXCLUDES", "AND", "OR", "WHERE"}

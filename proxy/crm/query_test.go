@@ -1,0 +1,90 @@
+package crm
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestQueryLiterals(t *testing.T) {
+	for _, c := range []struct {
+		q    string
+		want []QueryLiteral
+	}{
+		{"SELECT Id FROM Contact", nil},
+		{"SELECT Id FROM Contact WHERE Email = 'jane@x.com'", []QueryLiteral{{"Email", "jane@x.com", 38}}},
+		{"SELECT Id FROM Contact WHERE Account.Phone LIKE '%555%' AND SSN__c IN ('123-45-6789', '078-05-1120')",
+			[]QueryLiteral{{"Phone", "%555%", 49}, {"SSN__c", "123-45-6789", 72}, {"SSN__c", "078-05-1120", 87}}},
+		{`SELECT Id FROM Contact WHERE LastName = 'O\'Brien'`, []QueryLiteral{{"LastName", "O'Brien", -1}}},
+		{"FIND {jane@x.com} IN EMAIL FIELDS RETURNING Contact(Id)", []QueryLiteral{{"", "jane@x.com", 6}}},
+		{"SELECT Id FROM Contact WHERE Email = 'unterminated", []QueryLiteral{{"", "SELECT Id FROM Contact WHERE Email = 'unterminated", 0}}},
+		{"FIND {open", []QueryLiteral{{"", "FIND {open", 0}}},
+	} {
+		if got := QueryLiterals(c.q); !reflect.DeepEqual(got, c.want) {
+			t.Errorf("%q: got %+v, want %+v", c.q, got, c.want)
+		}
+	}
+}
+
+// FuzzQueryLiterals: any q splits without panicking, and every literal is
+// text of the query, so nothing is invented: with backslashes removed
+// from both, a literal is a substring of q (an escape pair \x reads x).
+func FuzzQueryLiterals(f *testing.F) {
+	for _, s := range []string{"SELECT Id FROM Contact WHERE Email = 'a@b.c'", `x = 'a\'b'`, "FIND {x} IN ALL FIELDS", "'", "{", `'\`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, q string) {
+		for _, l := range QueryLiterals(q) {
+			if !strings.Contains(q, l.Field) {
+				t.Fatalf("field %q is not in %q", l.Field, q)
+			}
+			if !strings.Contains(strings.ReplaceAll(q, `\`, ""), strings.ReplaceAll(l.Value, `\`, "")) {
+				t.Fatalf("literal %q is not in %q", l.Value, q)
+			}
+			// A literal with an offset is exactly there: rewriting it
+			// rewrites nothing else.
+			if l.At >= 0 && (l.At+len(l.Value) > len(q) || q[l.At:l.At+len(l.Value)] != l.Value) {
+				t.Fatalf("literal %q is not at %d of %q", l.Value, l.At, q)
+			}
+		}
+	})
+}
+
+// Item 3: the whole q is split, outside its literals too, without two
+// values overlapping (a tokenized term is rewritten once).
+func TestQueryGaps(t *testing.T) {
+	for _, c := range []struct {
+		q          string
+		lits, gaps []QueryLiteral
+	}{
+		{"4111111111111111", nil, []QueryLiteral{{"", "4111111111111111", 0}}},
+		{"jane.doe@example.com", nil, []QueryLiteral{{"", "jane.doe@example.com", 0}}},
+		{"FIND {jane@x.com} IN EMAIL FIELDS", []QueryLiteral{{"", "jane@x.com", 6}}, []QueryLiteral{{"", "FIND {", 0}, {"", "} IN EMAIL FIELDS", 16}}},
+		{"SELECT Id FROM Contact WHERE Email = 'a@b.co' AND Phone = 4155550143",
+			[]QueryLiteral{{"Email", "a@b.co", 38}},
+			[]QueryLiteral{{"", "SELECT Id FROM Contact WHERE Email = '", 0}, {"", "' AND Phone = 4155550143", 44}}},
+		{"x = 'open", []QueryLiteral{{"", "x = 'open", 0}}, nil},
+	} {
+		lits, gaps := QueryParts(c.q)
+		if !equalLits(lits, c.lits) || !equalLits(gaps, c.gaps) {
+			t.Errorf("%q: literals %+v gaps %+v, want %+v %+v", c.q, lits, gaps, c.lits, c.gaps)
+		}
+		for _, g := range gaps {
+			if c.q[g.At:g.At+len(g.Value)] != g.Value {
+				t.Errorf("%q: gap %+v is not where it says", c.q, g)
+			}
+		}
+	}
+}
+
+func equalLits(a, b []QueryLiteral) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
