@@ -3,6 +3,7 @@ package proxy
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"net"
@@ -18,6 +19,8 @@ import (
 	"github.com/veil-proxy/veil/proxy/body"
 	"github.com/veil-proxy/veil/proxy/config"
 	"github.com/veil-proxy/veil/proxy/crm"
+	"github.com/veil-proxy/veil/proxy/metrics"
+	"github.com/veil-proxy/veil/proxy/pipeline"
 	"github.com/veil-proxy/veil/proxy/scope"
 )
 
@@ -25,16 +28,32 @@ import (
 // listeners share it: InspectRequest before a request is sent upstream,
 // InspectResponse from ModifyResponse (or goproxy's OnResponse).
 type Inspector struct {
-	pipe      *Pipeline
+	pipe      *pipeline.Pipeline
 	maxBody   int64
 	log       *zap.Logger
 	streaming streamLimits // responses over maxBody (stream.go)
+	metrics   *metrics.Metrics
+	recorder  Recorder  // nil: no audit events or alerts
+	watch     Watcher   // nil: nothing watched
+	inv       Inventory // nil: no inventory
+}
+
+// process runs msg through the pipeline and gives the inventory what it
+// learnt of the message's fields (record.go).
+func (in *Inspector) process(ctx context.Context, msg *pipeline.Message) pipeline.Result {
+	res := in.pipe.Process(ctx, msg)
+	if in.inv != nil {
+		for _, c := range res.Fields {
+			in.inv.Observe(msg.Route.Name, msg.Direction, c.Object, c.Field, c.Category, c.N)
+		}
+	}
+	return res
 }
 
 // InspectRequest runs the request through the pipeline. It may replace the
 // body (with a fresh Content-Length) or refuse the request with the
 // returned error, which the caller writes in the route's CRM format.
-// Every body is read: in the format its label and its bytes say (format.go),
+// Every body is read: in the format its label and its bytes say (pipeline.BodyFormat),
 // or, when Veil cannot read it, the policy decides knowing that.
 func (in *Inspector) InspectRequest(r *http.Request) *crm.Error {
 	sc := scope.From(r.Context())
@@ -47,47 +66,47 @@ func (in *Inspector) InspectRequest(r *http.Request) *crm.Error {
 	if err != nil {
 		e := &crm.Error{Status: http.StatusBadRequest, Code: crm.CodeInvalidQuery,
 			Message: "the query string cannot be parsed: escape ';' as %3B and '%' as %25"}
-		msg := &Message{Direction: DirRequest, Route: route, Call: crm.Call{Operation: crm.OpOther}, Method: r.Method, Path: r.URL.Path, Scope: sc}
-		in.note(r.Context(), sc, msg, &Result{Err: e}, audit.OutcomeBlocked, 0)
-		return in.refuse(sc, DirRequest, e)
+		msg := &pipeline.Message{Direction: pipeline.DirRequest, Route: route, Call: crm.Call{Operation: crm.OpOther}, Method: r.Method, Path: r.URL.Path, Scope: sc}
+		in.note(r.Context(), sc, msg, &pipeline.Result{Err: e}, audit.OutcomeBlocked, 0)
+		return in.refuse(sc, pipeline.DirRequest, e)
 	}
 	sc.Call = crm.Classify(route.Dialect, r.Method, r.URL.Path, query)
 	ct := r.Header.Get("Content-Type")
-	msg := &Message{Direction: DirRequest, Route: route, Call: sc.Call, Method: r.Method, Path: r.URL.Path, URL: r.URL, Query: query, Scope: sc, ContentType: ct}
+	msg := &pipeline.Message{Direction: pipeline.DirRequest, Route: route, Call: sc.Call, Method: r.Method, Path: r.URL.Path, URL: r.URL, Query: query, Scope: sc, ContentType: ct}
 	enc := contentEncoding(r.Header)
 	ctx := r.Context()
-	if rec := in.pipe.recorder; rec != nil && !rec.Healthy() {
+	if rec := in.recorder; rec != nil && !rec.Healthy() {
 		// audit.on_full: block, and events can no longer be kept.
-		e := in.refuse(sc, DirRequest, &crm.Error{Status: http.StatusServiceUnavailable, Code: crm.CodeAuditUnavailable,
+		e := in.refuse(sc, pipeline.DirRequest, &crm.Error{Status: http.StatusServiceUnavailable, Code: crm.CodeAuditUnavailable,
 			Message: "Veil cannot record audit events right now; retry later"})
 		return e
 	}
 	if !hasBody(r.Body, r.ContentLength) {
-		msg.Info = policy.Body{Format: FormatNone, Inspected: true}
-		res := in.pipe.Process(ctx, msg)
+		msg.Info = policy.Body{Format: pipeline.FormatNone, Inspected: true}
+		res := in.process(ctx, msg)
 		if res.Err != nil {
-			if in.failOpen(sc, DirRequest, res.Err) {
+			if in.failOpen(sc, pipeline.DirRequest, res.Err) {
 				in.note(ctx, sc, msg, &res, audit.OutcomePassthrough, 0)
 				return nil
 			}
 			in.note(ctx, sc, msg, &res, audit.OutcomeBlocked, 0)
-			return in.refuse(sc, DirRequest, res.Err)
+			return in.refuse(sc, pipeline.DirRequest, res.Err)
 		}
-		in.count(sc, DirRequest, false)
+		in.count(sc, pipeline.DirRequest, false)
 		in.note(ctx, sc, msg, &res, outcomeOf(res.Changed), 0)
 		return nil
 	}
 	var head []byte
 	r.Body, head = sniffBody(r.Body, enc)
-	if msg.Format = bodyFormat(ct, head); msg.Format == FormatBinary {
+	if msg.Format = pipeline.BodyFormat(ct, head); msg.Format == pipeline.FormatBinary {
 		// Nothing Veil can read: the policy decides on what it knows,
 		// and an allowed body streams to the CRM as it came.
-		msg.Info = policy.Body{Format: FormatBinary, Reason: ReasonBinary}
+		msg.Info = policy.Body{Format: pipeline.FormatBinary, Reason: pipeline.ReasonBinary}
 		msg.Size = r.ContentLength
-		res := in.pipe.Process(ctx, msg)
+		res := in.process(ctx, msg)
 		if res.Err != nil {
 			in.note(ctx, sc, msg, &res, audit.OutcomeBlocked, 0)
-			return in.refuse(sc, DirRequest, res.Err)
+			return in.refuse(sc, pipeline.DirRequest, res.Err)
 		}
 		in.note(ctx, sc, msg, &res, in.outcome(sc, msg, false), 0)
 		return nil
@@ -95,66 +114,66 @@ func (in *Inspector) InspectRequest(r *http.Request) *crm.Error {
 	raw, decoded, err := in.read(r.Body, enc, r.ContentLength)
 	_ = r.Body.Close()
 	if err != nil {
-		e := in.readFailure(DirRequest, route, err)
-		if raw != nil && in.failOpen(sc, DirRequest, e) {
+		e := in.readFailure(pipeline.DirRequest, route, err)
+		if raw != nil && in.failOpen(sc, pipeline.DirRequest, e) {
 			setRequestBody(r, raw)
-			in.note(ctx, sc, msg, &Result{Err: e}, audit.OutcomePassthrough, 0)
+			in.note(ctx, sc, msg, &pipeline.Result{Err: e}, audit.OutcomePassthrough, 0)
 			return nil
 		}
-		in.note(ctx, sc, msg, &Result{Err: e}, audit.OutcomeBlocked, 0)
-		return in.refuse(sc, DirRequest, e)
+		in.note(ctx, sc, msg, &pipeline.Result{Err: e}, audit.OutcomeBlocked, 0)
+		return in.refuse(sc, pipeline.DirRequest, e)
 	}
 	w, e := in.unwrap(msg, decoded)
 	if e != nil {
 		// A charset Veil does not read is refused (415), never forwarded
 		// unread: the CRM would store what nobody inspected.
-		in.note(ctx, sc, msg, &Result{Err: e}, audit.OutcomeBlocked, 0)
-		return in.refuse(sc, DirRequest, e)
+		in.note(ctx, sc, msg, &pipeline.Result{Err: e}, audit.OutcomeBlocked, 0)
+		return in.refuse(sc, pipeline.DirRequest, e)
 	}
-	res := in.pipe.Process(ctx, msg)
+	res := in.process(ctx, msg)
 	if res.Err != nil {
-		if in.failOpen(sc, DirRequest, res.Err) {
+		if in.failOpen(sc, pipeline.DirRequest, res.Err) {
 			setRequestBody(r, raw)
 			in.note(ctx, sc, msg, &res, audit.OutcomePassthrough, 0)
 			return nil
 		}
 		in.note(ctx, sc, msg, &res, audit.OutcomeBlocked, 0)
-		return in.refuse(sc, DirRequest, res.Err)
+		return in.refuse(sc, pipeline.DirRequest, res.Err)
 	}
 	out := raw
 	if res.Changed {
 		if out, err = in.encode(res.Body, &w, enc); err != nil {
 			res.Err = &crm.Error{Status: 500, Code: crm.CodeInvalidBody, Message: "the rewritten body could not be encoded"}
 			in.note(ctx, sc, msg, &res, audit.OutcomeBlocked, 0)
-			return in.refuse(sc, DirRequest, res.Err)
+			return in.refuse(sc, pipeline.DirRequest, res.Err)
 		}
 	}
 	setRequestBody(r, out)
-	in.count(sc, DirRequest, res.Changed)
+	in.count(sc, pipeline.DirRequest, res.Changed)
 	in.note(ctx, sc, msg, &res, in.outcome(sc, msg, res.Changed), 0)
 	return nil
 }
 
-// unwrap sets msg's body to the text Veil reads in decoded (format.go),
+// unwrap sets msg's body to the text Veil reads in decoded (pipeline.Unwrap),
 // or, for a body Veil cannot read, marks it not inspected. The error is
 // a request's refusal of a charset Veil does not read.
-func (in *Inspector) unwrap(msg *Message, decoded []byte) (wrapping, *crm.Error) {
+func (in *Inspector) unwrap(msg *pipeline.Message, decoded []byte) (pipeline.Wrapping, *crm.Error) {
 	msg.Info = policy.Body{Format: msg.Format, Inspected: true}
-	if msg.Format == FormatBinary {
-		msg.Info.Inspected, msg.Info.Reason = false, ReasonBinary
-		return wrapping{}, nil
+	if msg.Format == pipeline.FormatBinary {
+		msg.Info.Inspected, msg.Info.Reason = false, pipeline.ReasonBinary
+		return pipeline.Wrapping{}, nil
 	}
-	text, w, err := unwrap(msg.Format, mediaParam(msg.ContentType, "charset"), decoded)
+	text, w, err := pipeline.Unwrap(msg.Format, pipeline.MediaParam(msg.ContentType, "charset"), decoded)
 	if err == nil {
 		msg.Body = text
 		return w, nil
 	}
 	if body.ErrorCode(err) == body.CodeUnsupportedCharset {
-		if msg.Direction == DirRequest {
-			msg.Info.Inspected, msg.Info.Reason = false, ReasonUnsupportedCharset
+		if msg.Direction == pipeline.DirRequest {
+			msg.Info.Inspected, msg.Info.Reason = false, pipeline.ReasonUnsupportedCharset
 			return w, &crm.Error{Status: http.StatusUnsupportedMediaType, Code: crm.CodeUnsupportedEncoding, Message: "the body's charset is not one Veil reads"}
 		}
-		msg.Info.Inspected, msg.Info.Reason = false, ReasonUnsupportedCharset
+		msg.Info.Inspected, msg.Info.Reason = false, pipeline.ReasonUnsupportedCharset
 		return w, nil
 	}
 	// Malformed text: the walk refuses it as it refuses malformed JSON.
@@ -164,10 +183,10 @@ func (in *Inspector) unwrap(msg *Message, decoded []byte) (wrapping, *crm.Error)
 
 // encode puts back what unwrap took off the rewritten text, then the
 // Content-Encoding.
-func (in *Inspector) encode(text []byte, w *wrapping, enc string) ([]byte, error) {
-	if !w.plain() {
+func (in *Inspector) encode(text []byte, w *pipeline.Wrapping, enc string) ([]byte, error) {
+	if !w.Plain() {
 		var err error
-		if text, err = w.wrap(nil, text); err != nil {
+		if text, err = w.Wrap(nil, text); err != nil {
 			return nil, err
 		}
 	}
@@ -176,11 +195,11 @@ func (in *Inspector) encode(text []byte, w *wrapping, enc string) ([]byte, error
 
 // outcome is the audit outcome of a message the policy let through: a
 // body Veil could not wholly read passes through, counted by format.
-func (in *Inspector) outcome(sc *scope.Scope, msg *Message, changed bool) string {
+func (in *Inspector) outcome(sc *scope.Scope, msg *pipeline.Message, changed bool) string {
 	if msg.Info.Inspected {
 		return outcomeOf(changed)
 	}
-	in.pipe.metrics.Uninspected.WithLabelValues(sc.Route.Name, msg.Direction, msg.Info.Format).Inc()
+	in.metrics.Uninspected.WithLabelValues(sc.Route.Name, msg.Direction, msg.Info.Format).Inc()
 	if !changed {
 		sc.Outcome = audit.OutcomePassthrough
 		return audit.OutcomePassthrough
@@ -212,8 +231,8 @@ func (in *Inspector) InspectResponse(res *http.Response) error {
 	ctx, status := r.Context(), res.StatusCode
 	crmRequestID(res.Header)
 	ct := res.Header.Get("Content-Type")
-	msg := &Message{
-		Direction: DirResponse, Route: route, Method: r.Method, Path: r.URL.Path, Scope: sc, ContentType: ct,
+	msg := &pipeline.Message{
+		Direction: pipeline.DirResponse, Route: route, Method: r.Method, Path: r.URL.Path, Scope: sc, ContentType: ct,
 		Call: sc.Call, // classified by InspectRequest
 	}
 	if status == http.StatusSwitchingProtocols {
@@ -221,8 +240,8 @@ func (in *Inspector) InspectResponse(res *http.Response) error {
 		// otherwise): what the connection carries next is never read.
 		// Audited and counted as such, never silent.
 		msg.Info = policy.Body{Format: FormatUpgrade, Reason: ReasonUpgrade}
-		in.pipe.metrics.Requests.WithLabelValues(route.Name, DirResponse, "passthrough").Inc()
-		in.pipe.metrics.Uninspected.WithLabelValues(route.Name, DirResponse, FormatUpgrade).Inc()
+		in.metrics.Requests.WithLabelValues(route.Name, pipeline.DirResponse, "passthrough").Inc()
+		in.metrics.Uninspected.WithLabelValues(route.Name, pipeline.DirResponse, FormatUpgrade).Inc()
 		sc.Outcome = audit.OutcomePassthrough
 		in.note(ctx, sc, msg, nil, audit.OutcomePassthrough, status)
 		return nil
@@ -230,35 +249,35 @@ func (in *Inspector) InspectResponse(res *http.Response) error {
 	bodied := hasBody(res.Body, res.ContentLength) && r.Method != http.MethodHead &&
 		status != http.StatusNoContent && status != http.StatusNotModified
 	if !bodied {
-		in.pipe.metrics.Requests.WithLabelValues(route.Name, DirResponse, "passthrough").Inc()
+		in.metrics.Requests.WithLabelValues(route.Name, pipeline.DirResponse, "passthrough").Inc()
 		// Nothing to decide, but every response leaves its event (status;
 		// no body, no bytes), and the watch (in note) counts the CRM's
 		// refusals.
-		msg.Info = policy.Body{Format: FormatNone, Inspected: true}
+		msg.Info = policy.Body{Format: pipeline.FormatNone, Inspected: true}
 		in.note(ctx, sc, msg, nil, audit.OutcomeAllowed, status)
 		return nil
 	}
 	enc := contentEncoding(res.Header)
 	var head []byte
 	res.Body, head = sniffBody(res.Body, enc)
-	msg.Format = bodyFormat(ct, head)
-	if status >= 500 && (msg.Format == FormatText || msg.Format == FormatBinary) {
+	msg.Format = pipeline.BodyFormat(ct, head)
+	if status >= 500 && (msg.Format == pipeline.FormatText || msg.Format == pipeline.FormatBinary) {
 		// A CRM error page (HTML, text) is nothing Veil can inspect and
 		// nothing a CRM client can parse: answer the CRM's format.
 		_ = res.Body.Close()
-		e := failure(DirResponse, crm.CodeUpstreamUnavailable, "the CRM answered with an error page ("+strconv.Itoa(status)+")")
-		in.note(ctx, sc, msg, &Result{Err: e}, audit.OutcomeBlocked, status)
-		replaceWithError(res, route.Dialect, in.refuse(sc, DirResponse, e), sc)
+		e := pipeline.Failure(pipeline.DirResponse, crm.CodeUpstreamUnavailable, "the CRM answered with an error page ("+strconv.Itoa(status)+")")
+		in.note(ctx, sc, msg, &pipeline.Result{Err: e}, audit.OutcomeBlocked, status)
+		replaceWithError(res, route.Dialect, in.refuse(sc, pipeline.DirResponse, e), sc)
 		return nil
 	}
-	if msg.Format == FormatBinary {
+	if msg.Format == pipeline.FormatBinary {
 		// Unread, and left unread: the policy decides knowing so (a file
 		// download the route declares), and it streams as it came.
-		msg.Info = policy.Body{Format: FormatBinary, Reason: ReasonBinary, Download: route.IsDownload(r.URL.Path)}
+		msg.Info = policy.Body{Format: pipeline.FormatBinary, Reason: pipeline.ReasonBinary, Download: route.IsDownload(r.URL.Path)}
 		return in.passUnread(res, msg, status)
 	}
 	raw, decoded, taken, err := in.readTaken(res.Body, enc, res.ContentLength, true)
-	if taken != nil && in.streams() && (msg.Format == FormatJSON || msg.Format == FormatCSV || msg.Format == FormatXML) {
+	if taken != nil && in.streams() && (msg.Format == pipeline.FormatJSON || msg.Format == pipeline.FormatCSV || msg.Format == pipeline.FormatXML) {
 		// Over the limit: inspected a chunk of whole records at a time
 		// as it streams to the client (stream.go), which keeps taken.
 		return in.streamResponse(res, msg, taken, enc)
@@ -271,7 +290,7 @@ func (in *Inspector) InspectResponse(res *http.Response) error {
 			io.Reader
 			io.Closer
 		}{io.MultiReader(bytes.NewReader(taken), res.Body), res.Body}
-		msg.Info = policy.Body{Format: msg.Format, Reason: ReasonOverLimit, Download: true}
+		msg.Info = policy.Body{Format: msg.Format, Reason: pipeline.ReasonOverLimit, Download: true}
 		return in.passUnread(res, msg, status)
 	}
 	_ = res.Body.Close()
@@ -286,64 +305,66 @@ func (in *Inspector) InspectResponse(res *http.Response) error {
 		}
 	}()
 	if err != nil {
-		e := in.readFailure(DirResponse, route, err)
-		if raw != nil && in.failOpen(sc, DirResponse, e) {
+		e := in.readFailure(pipeline.DirResponse, route, err)
+		if raw != nil && in.failOpen(sc, pipeline.DirResponse, e) {
 			sent = setPooledBody(res, raw)
-			in.note(ctx, sc, msg, &Result{Err: e}, audit.OutcomePassthrough, status)
+			in.note(ctx, sc, msg, &pipeline.Result{Err: e}, audit.OutcomePassthrough, status)
 			return nil
 		}
-		in.note(ctx, sc, msg, &Result{Err: e}, audit.OutcomeBlocked, status)
-		replaceWithError(res, route.Dialect, in.refuse(sc, DirResponse, e), sc)
+		in.note(ctx, sc, msg, &pipeline.Result{Err: e}, audit.OutcomeBlocked, status)
+		replaceWithError(res, route.Dialect, in.refuse(sc, pipeline.DirResponse, e), sc)
 		return nil
 	}
 	w, _ := in.unwrap(msg, decoded) // a response's charset Veil does not read is the policy's to decide
 	msg.Info.Download = route.IsDownload(r.URL.Path)
-	msg.pooledOut = w.plain()
-	out := in.pipe.Process(ctx, msg)
+	if w.Plain() {
+		msg.Alloc = getBody // the caller returns it once sent (bufpool.go)
+	}
+	out := in.process(ctx, msg)
 	if out.Changed {
 		rewritten = out.Body
 	}
 	if out.Err != nil {
-		if in.failOpen(sc, DirResponse, out.Err) {
+		if in.failOpen(sc, pipeline.DirResponse, out.Err) {
 			sent = setPooledBody(res, raw)
 			in.note(ctx, sc, msg, &out, audit.OutcomePassthrough, status)
 			return nil
 		}
 		in.note(ctx, sc, msg, &out, audit.OutcomeBlocked, status)
-		replaceWithError(res, route.Dialect, in.refuse(sc, DirResponse, out.Err), sc)
+		replaceWithError(res, route.Dialect, in.refuse(sc, pipeline.DirResponse, out.Err), sc)
 		return nil
 	}
 	b := raw
 	if out.Changed {
 		if b, err = in.encode(out.Body, &w, enc); err != nil {
-			out.Err = failure(DirResponse, crm.CodeUpstreamInvalidBody, "the rewritten body could not be encoded")
+			out.Err = pipeline.Failure(pipeline.DirResponse, crm.CodeUpstreamInvalidBody, "the rewritten body could not be encoded")
 			in.note(ctx, sc, msg, &out, audit.OutcomeBlocked, status)
-			replaceWithError(res, route.Dialect, in.refuse(sc, DirResponse, out.Err), sc)
+			replaceWithError(res, route.Dialect, in.refuse(sc, pipeline.DirResponse, out.Err), sc)
 			return nil
 		}
 		weakenETag(res.Header)
 		res.Header.Del("Content-MD5")
 	}
 	sent = setPooledBody(res, b)
-	in.count(sc, DirResponse, out.Changed)
+	in.count(sc, pipeline.DirResponse, out.Changed)
 	in.note(ctx, sc, msg, &out, in.outcome(sc, msg, out.Changed), status)
 	return nil
 }
 
 // passUnread asks the policy about a response whose body Veil does not
 // read (msg.Info says why) and lets it stream untouched when allowed.
-func (in *Inspector) passUnread(res *http.Response, msg *Message, status int) error {
+func (in *Inspector) passUnread(res *http.Response, msg *pipeline.Message, status int) error {
 	sc := msg.Scope
 	msg.Size = res.ContentLength
 	ctx := res.Request.Context()
-	out := in.pipe.Process(ctx, msg)
+	out := in.process(ctx, msg)
 	if out.Err != nil {
 		_ = res.Body.Close()
 		in.note(ctx, sc, msg, &out, audit.OutcomeBlocked, status)
-		replaceWithError(res, sc.Route.Dialect, in.refuse(sc, DirResponse, out.Err), sc)
+		replaceWithError(res, sc.Route.Dialect, in.refuse(sc, pipeline.DirResponse, out.Err), sc)
 		return nil
 	}
-	in.pipe.metrics.Requests.WithLabelValues(sc.Route.Name, DirResponse, "passthrough").Inc()
+	in.metrics.Requests.WithLabelValues(sc.Route.Name, pipeline.DirResponse, "passthrough").Inc()
 	in.note(ctx, sc, msg, &out, in.outcome(sc, msg, false), status)
 	return nil
 }
@@ -355,7 +376,7 @@ func (in *Inspector) failOpen(sc *scope.Scope, dir string, e *crm.Error) bool {
 	if sc.Route.OnError != config.OnErrorAllow || e.Code == crm.CodePolicyDenied {
 		return false
 	}
-	in.pipe.metrics.FailOpen.WithLabelValues(sc.Route.Name, dir, e.Code).Inc()
+	in.metrics.FailOpen.WithLabelValues(sc.Route.Name, dir, e.Code).Inc()
 	in.log.Warn("message forwarded uninspected (on_error: allow)", zap.String("request_id", sc.RequestID),
 		zap.String("route", sc.Route.Name), zap.String("direction", dir), zap.String("code", e.Code))
 	sc.Outcome, sc.Code = "fail_open", e.Code
@@ -420,14 +441,14 @@ func readAtMost(r io.Reader, limit, length int64, pooled bool) ([]byte, error) {
 func (in *Inspector) readFailure(dir string, route *config.Route, err error) *crm.Error {
 	switch {
 	case errors.Is(err, body.ErrTooLarge):
-		e := failure(dir, crm.CodeBodyTooLarge, "the body is larger than Veil inspects ("+strconv.FormatInt(in.maxBody, 10)+" bytes)")
-		if dir == DirRequest {
+		e := pipeline.Failure(dir, crm.CodeBodyTooLarge, "the body is larger than Veil inspects ("+strconv.FormatInt(in.maxBody, 10)+" bytes)")
+		if dir == pipeline.DirRequest {
 			e.Status = http.StatusRequestEntityTooLarge
 		}
 		return e
 	case errors.Is(err, body.ErrUnsupportedEncoding):
-		e := failure(dir, crm.CodeUnsupportedEncoding, "the body's Content-Encoding is not supported")
-		if dir == DirRequest {
+		e := pipeline.Failure(dir, crm.CodeUnsupportedEncoding, "the body's Content-Encoding is not supported")
+		if dir == pipeline.DirRequest {
 			e.Status = http.StatusUnsupportedMediaType
 		}
 		return e
@@ -439,27 +460,27 @@ func (in *Inspector) readFailure(dir string, route *config.Route, err error) *cr
 		// malformed body.
 		timeout := isTimeout(we.err)
 		switch {
-		case dir == DirResponse && timeout:
+		case dir == pipeline.DirResponse && timeout:
 			return &crm.Error{Status: http.StatusGatewayTimeout, Code: crm.CodeUpstreamUnavailable, Message: "the CRM's answer did not arrive in time"}
-		case dir == DirResponse:
-			return failure(dir, crm.CodeUpstreamUnavailable, "the CRM's answer was cut short")
+		case dir == pipeline.DirResponse:
+			return pipeline.Failure(dir, crm.CodeUpstreamUnavailable, "the CRM's answer was cut short")
 		case timeout:
 			return &crm.Error{Status: http.StatusRequestTimeout, Code: crm.CodeRequestTimeout, Message: "the request body did not arrive in time"}
 		}
 	}
 	code := crm.CodeInvalidBody
-	if dir == DirResponse {
+	if dir == pipeline.DirResponse {
 		code = crm.CodeUpstreamInvalidBody
 	}
-	return failure(dir, code, "the body could not be read")
+	return pipeline.Failure(dir, code, "the body could not be read")
 }
 
 // refuse records a refusal on the scope and in metrics.
 func (in *Inspector) refuse(sc *scope.Scope, dir string, e *crm.Error) *crm.Error {
 	e.RequestID, e.Style = sc.RequestID, sc.Errors
 	sc.Outcome, sc.Code = "blocked", e.Code
-	in.pipe.metrics.Requests.WithLabelValues(sc.Route.Name, dir, "blocked").Inc()
-	in.pipe.metrics.Blocks.WithLabelValues(sc.Route.Name, dir, e.Code).Inc()
+	in.metrics.Requests.WithLabelValues(sc.Route.Name, dir, "blocked").Inc()
+	in.metrics.Blocks.WithLabelValues(sc.Route.Name, dir, e.Code).Inc()
 	return e
 }
 
@@ -471,7 +492,7 @@ func (in *Inspector) count(sc *scope.Scope, dir string, changed bool) {
 	} else if sc.Outcome == "" {
 		sc.Outcome = outcome
 	}
-	in.pipe.metrics.Requests.WithLabelValues(sc.Route.Name, dir, outcome).Inc()
+	in.metrics.Requests.WithLabelValues(sc.Route.Name, dir, outcome).Inc()
 }
 
 const sniffLen = 512

@@ -34,8 +34,8 @@ import (
 	"testing"
 
 	"github.com/veil-proxy/veil/detectors"
-	"github.com/veil-proxy/veil/proxy"
 	"github.com/veil-proxy/veil/proxy/body"
+	"github.com/veil-proxy/veil/proxy/pipeline"
 	"github.com/veil-proxy/veil/proxy/scan"
 )
 
@@ -318,7 +318,7 @@ func FuzzInspectRequest(f *testing.F) {
 			// Whatever its label: a head Veil cannot decode is sniffed as
 			// JSON, and refused.
 			t.Fatalf("a body in a coding Veil cannot read (%q) went on", enc)
-		case err != nil && (ctype == "" || formatOf(ctype) == proxy.FormatJSON):
+		case err != nil && (ctype == "" || formatOf(ctype) == pipeline.FormatJSON):
 			t.Fatalf("a JSON body that does not decode (%v) went on", err)
 		case err != nil || len(decoded) == 0:
 			return // read past its head only: streamed as it came
@@ -326,14 +326,14 @@ func FuzzInspectRequest(f *testing.F) {
 		format := formatOf(ctype)
 		switch {
 		case ctype == "" || looksLikeJSON(decoded):
-			format = proxy.FormatJSON // unlabelled, or JSON under any label
-		case format == proxy.FormatJSON:
+			format = pipeline.FormatJSON // unlabelled, or JSON under any label
+		case format == pipeline.FormatJSON:
 		case format == "":
 			return // not inspected, by design
 		}
 		in, err := plantedIn(scanner, format, decoded, analystRequestRewrites, false)
 		if err != nil {
-			if format == proxy.FormatJSON {
+			if format == pipeline.FormatJSON {
 				t.Fatalf("a JSON body Veil cannot read (%v) went on: %.200q", err, decoded)
 			}
 			return
@@ -374,7 +374,7 @@ func validHeader(v string) bool {
 // formatOf is how Veil reads a body labelled ct (proxy.bodyFormat).
 func formatOf(ct string) string {
 	if body.IsJSON(ct) {
-		return proxy.FormatJSON
+		return pipeline.FormatJSON
 	}
 	mt, _, err := mime.ParseMediaType(ct)
 	if err != nil && !errors.Is(err, mime.ErrInvalidMediaParameter) {
@@ -382,9 +382,9 @@ func formatOf(ct string) string {
 	}
 	switch mt {
 	case "application/x-www-form-urlencoded":
-		return proxy.FormatForm
+		return pipeline.FormatForm
 	case "text/csv":
-		return proxy.FormatCSV
+		return pipeline.FormatCSV
 	}
 	return ""
 }
@@ -415,7 +415,7 @@ func plantedIn(s *detectors.Scanner, format string, doc []byte, cats map[string]
 	var finds []scan.Finding
 	var err error
 	switch format {
-	case proxy.FormatJSON:
+	case pipeline.FormatJSON:
 		if err = body.WalkJSON(doc, body.Limits{MaxDepth: 64}, func(v *body.Value) error {
 			if v.Kind == body.KindString || v.Kind == body.KindNumber {
 				count(pc.inValues, v.Str)
@@ -425,7 +425,7 @@ func plantedIn(s *detectors.Scanner, format string, doc []byte, cats map[string]
 			return pc, err
 		}
 		finds, err = scan.JSON(s, doc, body.Limits{MaxDepth: 64})
-	case proxy.FormatCSV:
+	case pipeline.FormatCSV:
 		if err = body.WalkCSV(doc, body.SniffCSV(doc), func(c *body.Cell) error {
 			count(pc.inValues, c.Value)
 			return nil
@@ -433,7 +433,7 @@ func plantedIn(s *detectors.Scanner, format string, doc []byte, cats map[string]
 			return pc, err
 		}
 		finds, err = scan.CSV(s, doc)
-	case proxy.FormatForm:
+	case pipeline.FormatForm:
 		var scratch []detectors.Finding
 		err = body.WalkForm(doc, func(ff *body.FormField) error {
 			count(pc.inValues, ff.Name)
@@ -472,7 +472,7 @@ func checkGone(t *testing.T, format string, in plantedCount, decoded, out []byte
 		}
 	}
 	switch format {
-	case proxy.FormatJSON:
+	case pipeline.FormatJSON:
 		dec := json.NewDecoder(bytes.NewReader(out))
 		dec.UseNumber()
 		var v any
@@ -497,14 +497,14 @@ func checkGone(t *testing.T, format string, in plantedCount, decoded, out []byte
 			}
 		}
 		walk(v)
-	case proxy.FormatCSV:
+	case pipeline.FormatCSV:
 		if err := body.WalkCSV(out, body.SniffCSV(out), func(c *body.Cell) error {
 			count(c.Value)
 			return nil
 		}); err != nil {
 			t.Fatalf("%.300q went on as %.300q: not CSV (%v)", decoded, out, err)
 		}
-	case proxy.FormatForm:
+	case pipeline.FormatForm:
 		if err := body.WalkForm(out, func(ff *body.FormField) error {
 			count(ff.Name)
 			count(ff.Value)

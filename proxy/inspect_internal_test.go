@@ -4,8 +4,12 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"net/http"
+	"strings"
 	"testing"
 	"testing/iotest"
+
+	"github.com/veil-proxy/veil/proxy/pipeline"
 )
 
 // readAtMost reads what is there whatever the declared length says, and
@@ -35,5 +39,35 @@ func TestReadAtMost(t *testing.T) {
 	boom := errors.New("boom")
 	if _, err := readAtMost(io.MultiReader(bytes.NewReader(body[:10]), iotest.ErrReader(boom)), 100, 50, false); !errors.Is(err, boom) {
 		t.Errorf("a read error: %v", err)
+	}
+}
+
+// A body's head decides how an unlabelled body is read, and a head Veil
+// cannot decode is read as JSON, so it is inspected (and refused when it
+// is no JSON), never passed as binary.
+func TestSniffFailsClosed(t *testing.T) {
+	pad := strings.Repeat(" ", sniffLen)
+	for _, c := range []struct {
+		head, enc string
+		want      string
+	}{
+		{` {"a":1}`, "", pipeline.FormatJSON},
+		{"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "", pipeline.FormatBinary},
+		{pad, "", pipeline.FormatText},                          // read whole as text: the JSON may follow
+		{"\x1f\x8b", "gzip", pipeline.FormatJSON},               // cut-off gzip: cannot tell, inspect
+		{"anything", "br", pipeline.FormatJSON},                 // not decodable: inspect (and refuse)
+		{"<?xml version=\"1.0\"?><a/>", "", pipeline.FormatXML}, // unlabelled XML is XML
+		{"\xef\xbb\xbf{\"a\":1}", "", pipeline.FormatJSON},      // behind a byte-order mark
+	} {
+		_, head := sniffBody(io.NopCloser(strings.NewReader(c.head)), c.enc)
+		if got := pipeline.BodyFormat("", head); got != c.want {
+			t.Errorf("%.20q %q: %v, want %v", c.head, c.enc, got, c.want)
+		}
+	}
+	h := http.Header{}
+	h.Add("Content-Encoding", "identity")
+	h.Add("Content-Encoding", "gzip")
+	if got := contentEncoding(h); got != "identity,gzip" {
+		t.Errorf("contentEncoding: %q", got)
 	}
 }

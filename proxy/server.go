@@ -27,6 +27,7 @@ import (
 	"github.com/veil-proxy/veil/proxy/forward/ca"
 	"github.com/veil-proxy/veil/proxy/identity"
 	"github.com/veil-proxy/veil/proxy/metrics"
+	"github.com/veil-proxy/veil/proxy/pipeline"
 	"github.com/veil-proxy/veil/proxy/reverse"
 	"github.com/veil-proxy/veil/rules"
 )
@@ -101,8 +102,6 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Server, error) {
 	}
 
 	scanner := detectors.NewScanner(detectors.Default())
-	pipe := NewPipeline(scanner, engine, m, o.Logger, cfg.Limits)
-	pipe.SetConsentFields(cfg.Policy.ConsentFields)
 	stores, err := OpenStores(cfg, o.Logger, audit.Counters{
 		Queued: m.AuditQueued, Spooled: m.AuditSpooled, Written: m.AuditWritten, Dropped: m.AuditDropped,
 		WriteErrors: m.AuditWriteErrors, QueueLength: m.AuditQueueLength, SpoolBytes: m.AuditSpoolBytes, WriteTime: m.AuditWriteTime,
@@ -111,11 +110,12 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	pipe.SetVault(stores.Vault)
 	ident.SetSessions(openSessions(cfg, stores))
 	soc := openSOC(cfg, stores, m, o.Logger, stores.alert)
-	pipe.SetSOC(soc.recorder(stores), soc.watcher(), soc.inventory())
-	insp := &Inspector{pipe: pipe, maxBody: cfg.Limits.MaxBodyBytes, log: o.Logger, streaming: newStreamLimits(cfg)}
+	pipe := pipeline.New(pipeline.Options{Scanner: scanner, Decider: engine, Metrics: m, Log: o.Logger, Limits: cfg.Limits,
+		ConsentFields: cfg.Policy.ConsentFields, Vault: stores.Vault, Stats: soc.watcher(), Inventory: soc.inv != nil})
+	insp := &Inspector{pipe: pipe, maxBody: cfg.Limits.MaxBodyBytes, log: o.Logger, streaming: newStreamLimits(cfg),
+		metrics: m, recorder: soc.recorder(stores), watch: soc.watcher(), inv: soc.inventory()}
 	h, err := reverse.New(reverse.Options{Config: cfg, Identity: ident, Inspector: insp, Metrics: m, Log: o.Logger})
 	if err != nil {
 		soc.close()

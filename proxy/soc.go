@@ -62,7 +62,7 @@ func openSOC(cfg *config.Config, stores *Stores, m *metrics.Metrics, log *zap.Lo
 	return s
 }
 
-// watcher and inventory are the pipeline's views: nil interfaces, not
+// watcher and inventory are the Inspector's views: nil interfaces, not
 // interfaces holding nil pointers, when off.
 func (s *soc) watcher() Watcher {
 	if s.watch == nil {
@@ -92,7 +92,7 @@ func (s *soc) close() error {
 	return errors.Join(errs...)
 }
 
-// recorder is the pipeline's view of the audit recorder: its alerts (the
+// recorder is the Inspector's view of the audit recorder: its alerts (the
 // policy's, fail_open) are aggregated per principal and kind by the gate.
 func (s *soc) recorder(stores *Stores) Recorder {
 	r := stores.recorder()
@@ -109,7 +109,7 @@ type gatedRecorder struct {
 
 func (r gatedRecorder) Alert(a audit.Alert) error { return r.gate.Aggregate(a) }
 
-// recorder is the pipeline's view of the audit recorder.
+// recorder is the Inspector's view of the audit recorder.
 func (s *Stores) recorder() Recorder {
 	if s.Audit == nil {
 		return nil

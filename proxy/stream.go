@@ -14,6 +14,7 @@ import (
 	"github.com/veil-proxy/veil/proxy/body"
 	"github.com/veil-proxy/veil/proxy/config"
 	"github.com/veil-proxy/veil/proxy/crm"
+	"github.com/veil-proxy/veil/proxy/pipeline"
 	"github.com/veil-proxy/veil/proxy/scope"
 	"github.com/veil-proxy/veil/proxy/watch"
 )
@@ -86,7 +87,7 @@ func (in *Inspector) streams() bool {
 // streamResponse inspects res, whose body is over the limit, a chunk at a
 // time. taken is what was read of it; the rest is still in res.Body. The
 // first chunk is decided here; the others as the client reads.
-func (in *Inspector) streamResponse(res *http.Response, msg *Message, taken []byte, enc string) error {
+func (in *Inspector) streamResponse(res *http.Response, msg *pipeline.Message, taken []byte, enc string) error {
 	sc := msg.Scope
 	msg.Info = policy.Body{Format: msg.Format, Inspected: true} // every chunk is read, or the stream fails
 	s := &streamBody{in: in, ctx: res.Request.Context(), sc: sc, msg: *msg, status: res.StatusCode}
@@ -103,10 +104,10 @@ func (in *Inspector) streamResponse(res *http.Response, msg *Message, taken []by
 		r := &capReader{r: dec, left: in.streaming.max}
 		s.read = r
 		switch msg.Format {
-		case FormatCSV:
+		case pipeline.FormatCSV:
 			s.csv = body.NewCSVSplitter(r, in.streaming.chunk, in.streaming.records)
-		case FormatXML:
-			s.xml = body.NewXMLSplitter(r, in.streaming.chunk, in.streaming.records, xmlLists, body.XMLOptions{MaxDepth: in.pipe.limits.MaxDepth})
+		case pipeline.FormatXML:
+			s.xml = body.NewXMLSplitter(r, in.streaming.chunk, in.streaming.records, pipeline.XMLLists, body.XMLOptions{MaxDepth: in.pipe.Limits().MaxDepth})
 		default:
 			var keys []string
 			switch {
@@ -117,7 +118,7 @@ func (in *Inspector) streamResponse(res *http.Response, msg *Message, taken []by
 			case msg.Call.Collection:
 				keys = recordMembers
 			}
-			s.json = body.NewJSONSplitter(r, in.streaming.chunk, in.streaming.records, keys, in.pipe.limits)
+			s.json = body.NewJSONSplitter(r, in.streaming.chunk, in.streaming.records, keys, in.pipe.Limits())
 		}
 		e = s.advance()
 	}
@@ -160,7 +161,7 @@ type streamBody struct {
 	in     *Inspector
 	ctx    context.Context
 	sc     *scope.Scope
-	msg    Message // the response; Body is each chunk in turn
+	msg    pipeline.Message // the response; Body is each chunk in turn
 	status int
 	up     *upstreamReader
 	src    io.Closer
@@ -178,7 +179,7 @@ type streamBody struct {
 	close   []byte
 	emitted bool // an element of the JSON array was sent
 
-	sum     Summary
+	sum     pipeline.Summary
 	dec     policy.Decision // the first decision; alerts of every chunk
 	alerted map[policy.Alert]bool
 	changed bool
@@ -253,8 +254,8 @@ func (s *streamBody) advance() *crm.Error {
 	csc := *s.sc
 	csc.DecisionIDs = nil
 	m.Scope = &csc
-	res := s.in.pipe.Process(s.ctx, &m)
-	s.in.pipe.metrics.StreamChunks.WithLabelValues(s.sc.Route.Name).Inc()
+	res := s.in.process(s.ctx, &m)
+	s.in.metrics.StreamChunks.WithLabelValues(s.sc.Route.Name).Inc()
 	s.merge(&res)
 	if res.Err != nil {
 		return res.Err
@@ -268,7 +269,7 @@ func (s *streamBody) advance() *crm.Error {
 		if s.sum.Chunks > 1 { // the header went with the first chunk
 			h := s.csv.Header()
 			if len(out) < h || !bytes.Equal(out[:h], doc[:h]) {
-				return failure(DirResponse, crm.CodeUpstreamInvalidBody, "the rewritten body could not be streamed")
+				return pipeline.Failure(pipeline.DirResponse, crm.CodeUpstreamInvalidBody, "the rewritten body could not be streamed")
 			}
 			out = out[h:]
 		}
@@ -276,11 +277,11 @@ func (s *streamBody) advance() *crm.Error {
 	} else if e := s.queueJSON(batch, &res); e != nil {
 		return e
 	}
-	if w := s.in.pipe.watch; w != nil && res.Summary.PIIRecords > 0 {
+	if w := s.in.watch; w != nil && res.Summary.PIIRecords > 0 {
 		// What the caller receives, as it goes: the policy's next chunk
 		// sees it in input.stats.
 		w.Observe(s.ctx, watch.Observation{Principal: s.sc.Principal.ID, IP: s.sc.ClientIP, Route: s.sc.Route.Name,
-			Direction: DirResponse, PIIRecords: res.Summary.PIIRecords, DecisionID: res.Decision.ID})
+			Direction: pipeline.DirResponse, PIIRecords: res.Summary.PIIRecords, DecisionID: res.Decision.ID})
 	}
 	return nil
 }
@@ -289,7 +290,7 @@ func (s *streamBody) advance() *crm.Error {
 // the first chunk only, the root's children, and the document's own end
 // with the last (every other chunk's synthetic end tag is left out). The
 // rewrite may change neither the head nor the synthetic end.
-func (s *streamBody) queueXML(doc []byte, res *Result) *crm.Error {
+func (s *streamBody) queueXML(doc []byte, res *pipeline.Result) *crm.Error {
 	out := doc
 	if res.Changed {
 		out = res.Body
@@ -299,7 +300,7 @@ func (s *streamBody) queueXML(doc []byte, res *Result) *crm.Error {
 		end -= len(s.xml.Close())
 	}
 	if end < h || !bytes.Equal(out[:h], doc[:h]) || end < len(out) && !bytes.Equal(out[end:], s.xml.Close()) {
-		return failure(DirResponse, crm.CodeUpstreamInvalidBody, "the rewritten body could not be streamed")
+		return pipeline.Failure(pipeline.DirResponse, crm.CodeUpstreamInvalidBody, "the rewritten body could not be streamed")
 	}
 	from := h
 	if s.sum.Chunks == 1 {
@@ -312,7 +313,7 @@ func (s *streamBody) queueXML(doc []byte, res *Result) *crm.Error {
 // queueJSON queues a batch's output: its head in the first batch, its
 // elements (after the separator from the last element sent), its tail
 // in the last.
-func (s *streamBody) queueJSON(b body.JSONBatch, res *Result) *crm.Error {
+func (s *streamBody) queueJSON(b body.JSONBatch, res *pipeline.Result) *crm.Error {
 	if b.First {
 		if key := s.json.Key(); key != nil {
 			s.open, s.close = append(append([]byte("{"), key...), ":["...), []byte("]}")
@@ -324,11 +325,11 @@ func (s *streamBody) queueJSON(b body.JSONBatch, res *Result) *crm.Error {
 	if res.Changed {
 		open, close, err := body.ArrayBounds(res.Body, s.json.Key())
 		if err != nil {
-			return failure(DirResponse, crm.CodeUpstreamInvalidBody, "the rewritten body could not be streamed")
+			return pipeline.Failure(pipeline.DirResponse, crm.CodeUpstreamInvalidBody, "the rewritten body could not be streamed")
 		}
 		head, elems, tail = res.Body[:open], res.Body[open:close], res.Body[close:]
 		if !b.First && !bytes.Equal(head, s.open) || !b.Last && !bytes.Equal(tail, s.close) {
-			return failure(DirResponse, crm.CodeUpstreamInvalidBody, "the rewritten body could not be streamed")
+			return pipeline.Failure(pipeline.DirResponse, crm.CodeUpstreamInvalidBody, "the rewritten body could not be streamed")
 		}
 	}
 	if b.First {
@@ -397,11 +398,11 @@ func (s *streamBody) edit(p piece) ([]byte, *crm.Error) {
 	case p.edit == editTail && bytes.HasPrefix(doc, s.open):
 		return doc[len(s.open):], nil
 	}
-	return nil, failure(DirResponse, crm.CodeUpstreamInvalidBody, "the rewritten body could not be streamed")
+	return nil, pipeline.Failure(pipeline.DirResponse, crm.CodeUpstreamInvalidBody, "the rewritten body could not be streamed")
 }
 
 // merge adds a chunk's counts, ids, decision and alerts to the message's.
-func (s *streamBody) merge(res *Result) {
+func (s *streamBody) merge(res *pipeline.Result) {
 	s.sum.Chunks++
 	s.changed = s.changed || res.Changed
 	add := func(dst *map[string]int, src map[string]int) {
@@ -492,22 +493,22 @@ func (s *streamBody) end(e *crm.Error) {
 	if s.read != nil {
 		sum.Bytes = s.read.read
 	}
-	res := &Result{Summary: sum, Err: e}
+	res := &pipeline.Result{Summary: sum, Err: e}
 	if s.dec.ID != "" {
 		dec := s.dec
 		res.Decision = &dec
 	}
 	if e != nil {
 		outcome = audit.OutcomeBlocked
-		in.refuse(sc, DirResponse, e)
+		in.refuse(sc, pipeline.DirResponse, e)
 		if sum.Chunks > 1 {
 			in.log.Warn("streamed response cut off", zap.String("request_id", sc.RequestID), zap.String("route", sc.Route.Name),
 				zap.String("code", e.Code), zap.Int("chunks", sum.Chunks))
 		}
 	} else {
-		in.count(sc, DirResponse, s.changed)
+		in.count(sc, pipeline.DirResponse, s.changed)
 	}
-	in.pipe.metrics.Streamed.WithLabelValues(sc.Route.Name, outcome).Inc()
+	in.metrics.Streamed.WithLabelValues(sc.Route.Name, outcome).Inc()
 	in.note(s.ctx, sc, &s.msg, res, outcome, s.status)
 }
 

@@ -33,7 +33,9 @@ import (
 	"github.com/veil-proxy/veil/proxy/body"
 	"github.com/veil-proxy/veil/proxy/config"
 	"github.com/veil-proxy/veil/proxy/crm"
+	"github.com/veil-proxy/veil/proxy/identity"
 	"github.com/veil-proxy/veil/proxy/metrics"
+	"github.com/veil-proxy/veil/proxy/pipeline"
 	"github.com/veil-proxy/veil/proxy/scope"
 	"github.com/veil-proxy/veil/proxy/watch"
 )
@@ -101,16 +103,15 @@ type rig struct {
 
 // newRig streams responses over maxBody in chunks of chunk bytes; a
 // maxBody of 0 holds every body in memory (the reference).
-func newRig(d Decider, maxBody int64, chunk int) *rig {
+func newRig(d pipeline.Decider, maxBody int64, chunk int) *rig {
 	m := metrics.New(prometheus.NewRegistry(), "t")
-	p := NewPipeline(detectors.NewScanner(detectors.Default()), d, m, zap.NewNop(), config.Limits{MaxJSONDepth: 64})
 	r := &rig{rec: &memRecorder{}, w: &memWatch{}, m: m}
-	p.SetSOC(r.rec, r.w, nil)
+	p := pipeline.New(pipeline.Options{Scanner: detectors.NewScanner(detectors.Default()), Decider: d, Metrics: m, Log: zap.NewNop(), Limits: config.Limits{MaxJSONDepth: 64}, Stats: r.w})
 	lim := streamLimits{chunk: chunk, records: streamChunkRecords, max: 1 << 40, stall: 5 * time.Second, maxIDs: streamRecordIDs}
 	if maxBody == 0 {
 		maxBody, lim.max = 1<<30, 0
 	}
-	r.in = &Inspector{pipe: p, maxBody: maxBody, log: zap.NewNop(), streaming: lim}
+	r.in = &Inspector{pipe: p, maxBody: maxBody, log: zap.NewNop(), streaming: lim, metrics: m, recorder: r.rec, watch: r.w}
 	return r
 }
 
@@ -549,4 +550,21 @@ func TestStreamRefusedLaterBreaksTheTransfer(t *testing.T) {
 			t.Errorf("alerts %v", kinds)
 		}
 	}
+}
+
+// decider answers with a fixed decision built from the input it saw.
+type decider struct {
+	seen *policy.Input
+	make func(in *policy.Input) (*policy.Decision, error)
+}
+
+func (d *decider) Decide(_ context.Context, in *policy.Input) (*policy.Decision, error) {
+	d.seen = in
+	return d.make(in)
+}
+
+var sfRoute = &config.Route{Name: "salesforce", Dialect: config.DialectSalesforce}
+
+func scopePrincipal() identity.Principal {
+	return identity.Principal{ID: "p", Roles: []string{"sales_rep"}}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/veil-proxy/veil/proxy/body"
 	"github.com/veil-proxy/veil/proxy/crm"
+	"github.com/veil-proxy/veil/proxy/pipeline"
 )
 
 // The readers under a streamed response (stream.go), and what their
@@ -21,18 +22,18 @@ func (s *streamBody) failure(err error) *crm.Error {
 	in := s.in
 	switch {
 	case errors.Is(err, errStreamTooLarge):
-		return failure(DirResponse, crm.CodeBodyTooLarge, "the body is larger than Veil streams ("+strconv.FormatInt(in.streaming.max, 10)+" bytes)")
+		return pipeline.Failure(pipeline.DirResponse, crm.CodeBodyTooLarge, "the body is larger than Veil streams ("+strconv.FormatInt(in.streaming.max, 10)+" bytes)")
 	case errors.Is(err, body.ErrNotSplittable):
-		return failure(DirResponse, crm.CodeBodyTooLarge, "the body is larger than Veil inspects ("+strconv.FormatInt(in.maxBody, 10)+
+		return pipeline.Failure(pipeline.DirResponse, crm.CodeBodyTooLarge, "the body is larger than Veil inspects ("+strconv.FormatInt(in.maxBody, 10)+
 			" bytes) and holds no list of records to inspect a part at a time")
 	case errors.Is(err, body.ErrTooLarge):
-		return failure(DirResponse, crm.CodeBodyTooLarge, "a record of the body is larger than Veil inspects at once ("+strconv.Itoa(in.streaming.chunk)+" bytes)")
+		return pipeline.Failure(pipeline.DirResponse, crm.CodeBodyTooLarge, "a record of the body is larger than Veil inspects at once ("+strconv.Itoa(in.streaming.chunk)+" bytes)")
 	}
 	var be *body.Error
 	if errors.As(err, &be) { // cut between records: the body is malformed
-		return failure(DirResponse, crm.CodeUpstreamInvalidBody, "the body could not be inspected: "+be.Error())
+		return pipeline.Failure(pipeline.DirResponse, crm.CodeUpstreamInvalidBody, "the body could not be inspected: "+be.Error())
 	}
-	return in.readFailure(DirResponse, s.msg.Route, err)
+	return in.readFailure(pipeline.DirResponse, s.msg.Route, err)
 }
 
 // streamError is Read's error once a stream is refused or fails: the

@@ -303,7 +303,7 @@ type Limits struct {
 	// body (each chunk of a streamed one): past it the message is refused
 	// with inspection_budget_exceeded. It is wall time, not CPU time. Unset
 	// is DefaultInspectionBudget (ApplyDefaults); 0 disables the budget (a
-	// client that goes away still stops the inspection). NewPipeline
+	// client that goes away still stops the inspection). pipeline.New
 	// reads nil as 0.
 	InspectionBudget *time.Duration `yaml:"inspection_budget"`
 }

@@ -5,8 +5,8 @@ package scan
 
 import (
 	"github.com/veil-proxy/veil/detectors"
-	"github.com/veil-proxy/veil/proxy"
 	"github.com/veil-proxy/veil/proxy/body"
+	"github.com/veil-proxy/veil/proxy/pipeline"
 )
 
 // Finding is one finding in a document scanned outside the proxy path
@@ -25,7 +25,7 @@ type Finding struct {
 // document, as the pipeline does.
 func JSON(s *detectors.Scanner, doc []byte, lim body.Limits) ([]Finding, error) {
 	var out []Finding
-	err := proxy.ScanJSONFields(s, doc, lim, func(v *body.Value, _ detectors.Field, finds []detectors.Finding) error {
+	err := pipeline.ScanJSONFields(s, doc, lim, func(v *body.Value, _ detectors.Field, finds []detectors.Finding) error {
 		out = appendFindings(out, finds, v.Str, v.Pointer)
 		return nil
 	})

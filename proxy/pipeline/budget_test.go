@@ -1,4 +1,4 @@
-package proxy
+package pipeline
 
 import (
 	"context"
@@ -66,7 +66,7 @@ func TestInspectionBudgetFailsClosed(t *testing.T) {
 
 	// The configured budget reaches the pipeline; a generous one passes.
 	budget := time.Minute
-	p = NewPipeline(p.scanner, d, p.metrics, p.log, config.Limits{MaxJSONDepth: 64, InspectionBudget: &budget})
+	p = New(Options{Scanner: p.scanner, Decider: d, Metrics: p.metrics, Log: p.log, Limits: config.Limits{MaxJSONDepth: 64, InspectionBudget: &budget}})
 	if p.budget != time.Minute {
 		t.Fatalf("budget %v", p.budget)
 	}

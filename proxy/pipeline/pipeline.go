@@ -1,4 +1,4 @@
-package proxy
+package pipeline
 
 import (
 	"context"
@@ -35,27 +35,27 @@ type Decider interface {
 }
 
 // Pipeline runs the middle of the flow over one decoded message: walk the
-// JSON, detect, decide once, transform. It knows nothing of HTTP; inspect.go
-// adapts it to requests and responses.
+// JSON, detect, decide once, transform. It knows nothing of HTTP (the
+// root's Inspector adapts it to requests and responses) and records
+// nothing: the caller records what the Result says.
 type Pipeline struct {
-	scanner  *detectors.Scanner
-	decider  Decider
-	metrics  *metrics.Metrics
-	log      *zap.Logger
-	limits   body.Limits
-	maxFinds int
-	budget   time.Duration     // limits.inspection_budget, 0: none (budget.go)
-	consent  map[string]string // more consent fields (config policy.consent_fields)
-	vault    Vault             // nil: tokenize refuses, detokenize masks, hash redacts
-	watch    Watcher           // nil: no stats, nothing watched
-	recorder Recorder          // nil: no audit events or alerts
-	inv      Inventory         // nil: no inventory
+	scanner   *detectors.Scanner
+	decider   Decider
+	metrics   *metrics.Metrics
+	log       *zap.Logger
+	limits    body.Limits
+	maxFinds  int
+	budget    time.Duration     // limits.inspection_budget, 0: none (budget.go)
+	consent   map[string]string // more consent fields (config policy.consent_fields)
+	vault     Vault             // nil: tokenize refuses, detokenize masks, hash redacts
+	stats     Stats             // nil: no stats
+	inventory bool              // count findings per field (Result.Fields)
 }
 
-// SetSOC wires the audit recorder, the behaviour watch and the data
-// inventory (each may be nil). Call it before the first message.
-func (p *Pipeline) SetSOC(r Recorder, w Watcher, inv Inventory) {
-	p.recorder, p.watch, p.inv = r, w, inv
+// Stats are the behaviour watch's counts (proxy/watch) for the policy's
+// input.stats.
+type Stats interface {
+	Stats(ctx context.Context, principal, ip string) map[string]int64
 }
 
 // DefaultMaxFindings bounds the findings sent to the policy for one message;
@@ -63,14 +63,35 @@ func (p *Pipeline) SetSOC(r Recorder, w Watcher, inv Inventory) {
 // redacted (fail closed).
 const DefaultMaxFindings = 10000
 
-// NewPipeline wires the stages.
-func NewPipeline(s *detectors.Scanner, d Decider, m *metrics.Metrics, log *zap.Logger, lim config.Limits) *Pipeline {
-	return &Pipeline{scanner: s, decider: d, metrics: m, log: log, limits: body.Limits{MaxDepth: lim.MaxJSONDepth}, maxFinds: DefaultMaxFindings, budget: lim.Budget()}
+// Options are what a Pipeline is built from.
+type Options struct {
+	Scanner *detectors.Scanner
+	Decider Decider
+	Metrics *metrics.Metrics
+	Log     *zap.Logger
+	Limits  config.Limits
+	// ConsentFields maps more CRM fields to consent keys of the policy
+	// input (config policy.consent_fields).
+	ConsentFields map[string]string
+	// Vault is the tokenization vault. Without one, tokenize refuses
+	// the message (vault_unavailable), detokenize leaves tokens masked and
+	// hash redacts: nothing is written or shown in the clear.
+	Vault Vault
+	// Stats fills the policy's input.stats; nil: none.
+	Stats Stats
+	// Inventory: count each message's findings per field (Result.Fields).
+	Inventory bool
 }
 
-// SetConsentFields maps more CRM fields to consent keys of the policy
-// input (config policy.consent_fields). Call it before the first message.
-func (p *Pipeline) SetConsentFields(m map[string]string) { p.consent = m }
+// New wires the stages.
+func New(o Options) *Pipeline {
+	return &Pipeline{scanner: o.Scanner, decider: o.Decider, metrics: o.Metrics, log: o.Log,
+		limits: body.Limits{MaxDepth: o.Limits.MaxJSONDepth}, maxFinds: DefaultMaxFindings, budget: o.Limits.Budget(),
+		consent: o.ConsentFields, vault: o.Vault, stats: o.Stats, inventory: o.Inventory}
+}
+
+// Limits are the JSON and XML limits the pipeline reads bodies with.
+func (p *Pipeline) Limits() body.Limits { return p.limits }
 
 // Message is one request or response body on its way through Veil.
 type Message struct {
@@ -102,9 +123,10 @@ type Message struct {
 	preds   []crm.Predicate
 	predErr error
 
-	// pooledOut: the rewritten body comes from the body pools, and the
-	// caller returns it once sent (InspectResponse; bufpool.go).
-	pooledOut bool
+	// Alloc, when set, gives the buffer a JSON body is rewritten into
+	// (the HTTP side's body pools: it returns the buffer once sent); nil:
+	// a fresh one.
+	Alloc func(n int) []byte
 }
 
 // notInspected marks the body as not (wholly) read, for reason.
@@ -114,6 +136,14 @@ func (m *Message) notInspected(reason string) {
 	}
 }
 
+// alloc is an empty buffer with room for n bytes, from Alloc when set.
+func (m *Message) alloc(n int) []byte {
+	if m.Alloc != nil {
+		return m.Alloc(n)
+	}
+	return make([]byte, 0, n)
+}
+
 // Result is what the pipeline decided for a message.
 type Result struct {
 	Body     []byte // the body to send on; the input slice when unchanged
@@ -121,6 +151,10 @@ type Result struct {
 	Decision *policy.Decision
 	Err      *crm.Error // non-nil: refuse the message with this error
 	Summary  Summary    // counts and ids for the audit event, the watch and the inventory
+	// Fields are the message's findings per (object, field, category),
+	// for the inventory (Options.Inventory); nil when it was not asked
+	// for or the message was refused before its decision was asked.
+	Fields []FieldCount
 }
 
 // leaf is a scanned value that holds findings.
@@ -174,7 +208,7 @@ func (p *Pipeline) Process(ctx context.Context, m *Message) Result {
 			if dir == DirResponse {
 				code = crm.CodeUpstreamInvalidBody
 			}
-			return Result{Err: failure(dir, code, "the body could not be inspected: "+err.Error())}
+			return Result{Err: Failure(dir, code, "the body could not be inspected: "+err.Error())}
 		}
 	}
 
@@ -187,7 +221,7 @@ func (p *Pipeline) Process(ctx context.Context, m *Message) Result {
 
 	if dir == DirRequest {
 		if err := m.requestPredicates(); err != nil {
-			return Result{Err: failure(dir, crm.CodeInvalidQuery, "the request's query could not be read: "+err.Error())}
+			return Result{Err: Failure(dir, crm.CodeInvalidQuery, "the request's query could not be read: "+err.Error())}
 		}
 		in.Predicates = p.predicates(m)
 	}
@@ -197,13 +231,14 @@ func (p *Pipeline) Process(ctx context.Context, m *Message) Result {
 		urls = p.scanURL(m, in)
 	}
 
-	if p.watch != nil {
-		if st := p.watch.Stats(ctx, in.Principal.ID, in.Principal.IP); st != nil {
+	if p.stats != nil {
+		if st := p.stats.Stats(ctx, in.Principal.ID, in.Principal.IP); st != nil {
 			in.Stats = st
 		}
 	}
-	if p.inv != nil {
-		observeInventory(p.inv, route, dir, in)
+	var fields []FieldCount
+	if p.inventory {
+		fields = fieldCounts(in)
 	}
 	t0 := time.Now()
 	dec, err := p.decider.Decide(ctx, in)
@@ -212,7 +247,7 @@ func (p *Pipeline) Process(ctx context.Context, m *Message) Result {
 	if err != nil {
 		p.metrics.PolicyEvals.WithLabelValues("error").Inc()
 		p.log.Error("policy evaluation failed", zap.String("route", route), zap.String("direction", dir), zap.Error(err))
-		return Result{Err: failure(dir, crm.CodePolicyError, "the privacy policy could not be evaluated")}
+		return Result{Fields: fields, Err: Failure(dir, crm.CodePolicyError, "the privacy policy could not be evaluated")}
 	}
 	if m.Scope != nil {
 		m.Scope.DecisionIDs = append(m.Scope.DecisionIDs, dec.ID)
@@ -220,12 +255,12 @@ func (p *Pipeline) Process(ctx context.Context, m *Message) Result {
 	sum := summarize(in, m, urls)
 	if !dec.Allow || hasBlock(dec, in.Findings) {
 		p.metrics.PolicyEvals.WithLabelValues("deny").Inc()
-		return Result{Decision: dec, Summary: sum, Err: &crm.Error{Status: 403, Code: crm.CodePolicyDenied, DecisionID: dec.ID, Message: denyMessage(dec)}}
+		return Result{Decision: dec, Summary: sum, Fields: fields, Err: &crm.Error{Status: 403, Code: crm.CodePolicyDenied, DecisionID: dec.ID, Message: denyMessage(dec)}}
 	}
 	urlIDs := urlFindings(in, urls)
 	if e := refusal(dec, leaves, in.Findings, urls, urlIDs); e != nil {
 		p.metrics.PolicyEvals.WithLabelValues("deny").Inc()
-		return Result{Decision: dec, Summary: sum, Err: e}
+		return Result{Decision: dec, Summary: sum, Fields: fields, Err: e}
 	}
 	p.metrics.PolicyEvals.WithLabelValues("allow").Inc()
 	var work vaultWork
@@ -234,21 +269,21 @@ func (p *Pipeline) Process(ctx context.Context, m *Message) Result {
 	if len(m.Body) == 0 {
 		if !work.empty() {
 			if e := p.vaultStage(ctx, m, dec, &work); e != nil {
-				return Result{Decision: dec, Summary: sum, Err: e}
+				return Result{Decision: dec, Summary: sum, Fields: fields, Err: e}
 			}
 			rewriteURL(m.URL, urls, &work)
 		}
-		return Result{Body: m.Body, Decision: dec, Summary: sum}
+		return Result{Body: m.Body, Decision: dec, Summary: sum, Fields: fields}
 	}
 
 	t0 = time.Now()
 	out, changed, e := p.apply(ctx, m, dec, in, leaves, finds, &work, &sum)
 	p.observe(route, dir, "transform", t0)
 	if e != nil {
-		return Result{Decision: dec, Summary: sum, Err: e}
+		return Result{Decision: dec, Summary: sum, Fields: fields, Err: e}
 	}
 	rewriteURL(m.URL, urls, &work)
-	return Result{Body: out, Changed: changed, Decision: dec, Summary: sum}
+	return Result{Body: out, Changed: changed, Decision: dec, Summary: sum, Fields: fields}
 }
 
 // countURLActions counts the actions of the request URL's findings: a
@@ -742,7 +777,7 @@ func (p *Pipeline) apply(ctx context.Context, m *Message, dec *policy.Decision, 
 	}
 	out, err := p.rewriteDoc(m, doc, &edits)
 	if err != nil {
-		return nil, false, failure(m.Direction, crm.CodeInvalidBody, "the body could not be rewritten")
+		return nil, false, Failure(m.Direction, crm.CodeInvalidBody, "the body could not be rewritten")
 	}
 	if out == nil {
 		return doc, false, nil
@@ -822,7 +857,7 @@ func (p *Pipeline) rewriteDoc(m *Message, doc []byte, e *docEdits) ([]byte, erro
 	if len(e.drops) == 0 && len(e.dropPointers) == 0 {
 		// Only values replaced, at spans the walk gave: splice them in
 		// without walking the body again.
-		return body.SpliceJSON(newBody(len(doc)+len(doc)/8, m.pooledOut), doc, e.splices)
+		return body.SpliceJSON(m.alloc(len(doc)+len(doc)/8), doc, e.splices)
 	}
 	be := body.Edits{Replace: make(map[int][]byte, len(e.splices)), Drop: e.drops, DropPointers: e.dropPointers}
 	for _, sp := range e.splices {
@@ -923,9 +958,9 @@ func denyMessage(dec *policy.Decision) string {
 	return "Blocked by Veil privacy policy: " + strings.Join(rules, ", ")
 }
 
-// failure is the error for a message Veil could not inspect: the client's
+// Failure is the error for a message Veil could not inspect: the client's
 // fault on the way in, the upstream's on the way out.
-func failure(dir, code, msg string) *crm.Error {
+func Failure(dir, code, msg string) *crm.Error {
 	status := 403
 	switch {
 	case dir == DirResponse:

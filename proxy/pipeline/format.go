@@ -1,4 +1,4 @@
-package proxy
+package pipeline
 
 import (
 	"errors"
@@ -29,14 +29,14 @@ const (
 	ReasonOverLimit          = "over_limit"
 )
 
-// bodyFormat is how Veil reads a body labelled ct whose first bytes
+// BodyFormat is how Veil reads a body labelled ct whose first bytes
 // (decoded from any Content-Encoding) are head. The label decides for the
 // structured types Veil reads (JSON, form, CSV, XML, multipart); any other
 // label, or none, is checked against the bytes, so that a label is never a
 // way around inspection: JSON or XML under text/plain or
 // application/octet-stream is read as such, text as text, and only what
 // the bytes show to be binary is binary.
-func bodyFormat(ct string, head []byte) string {
+func BodyFormat(ct string, head []byte) string {
 	mt, _, err := mime.ParseMediaType(ct)
 	if err != nil && !errors.Is(err, mime.ErrInvalidMediaParameter) {
 		mt = ""
@@ -64,24 +64,24 @@ func bodyFormat(ct string, head []byte) string {
 	return FormatText
 }
 
-// mediaParam is ct's parameter name ("" when none).
-func mediaParam(ct, name string) string {
+// MediaParam is ct's parameter name ("" when none).
+func MediaParam(ct, name string) string {
 	_, params, _ := mime.ParseMediaType(ct)
 	return params[name]
 }
 
-// wrapping is what Veil took off a body to read it, and puts back when it
+// Wrapping is what Veil took off a body to read it, and puts back when it
 // rewrites it: a charset other than UTF-8 (or a byte-order mark) and a
 // JSONP callback around JSON.
-type wrapping struct {
+type Wrapping struct {
 	enc          body.TextEncoding
 	prefix, tail []byte // JSONP: the bytes before and after the JSON
 }
 
-// unwrap returns the UTF-8 text of a body of format read from raw, with
+// Unwrap returns the UTF-8 text of a body of format read from raw, with
 // what was taken off it. Binary bodies are not unwrapped.
-func unwrap(format, charset string, raw []byte) ([]byte, wrapping, error) {
-	var w wrapping
+func Unwrap(format, charset string, raw []byte) ([]byte, Wrapping, error) {
+	var w Wrapping
 	if format == FormatBinary || format == FormatMultipart {
 		return raw, w, nil // multipart parts carry their own charsets
 	}
@@ -99,14 +99,14 @@ func unwrap(format, charset string, raw []byte) ([]byte, wrapping, error) {
 	return text, w, nil
 }
 
-// plain reports whether w took nothing off: the text is the raw body.
-func (w *wrapping) plain() bool {
+// Plain reports whether w took nothing off: the text is the raw body.
+func (w *Wrapping) Plain() bool {
 	return w.enc == body.TextUTF8 && w.prefix == nil && w.tail == nil
 }
 
-// wrap appends text with what unwrap took off put back.
-func (w *wrapping) wrap(dst, text []byte) ([]byte, error) {
-	if w.plain() {
+// Wrap appends text with what unwrap took off put back.
+func (w *Wrapping) Wrap(dst, text []byte) ([]byte, error) {
+	if w.Plain() {
 		return append(dst, text...), nil
 	}
 	inner := text

@@ -1,4 +1,4 @@
-package proxy
+package pipeline
 
 import (
 	"context"
@@ -83,13 +83,13 @@ func (b *inspectBudget) check() error {
 func stopped(dir string, err error) *crm.Error {
 	switch {
 	case errors.Is(err, errBudgetExceeded):
-		e := failure(dir, crm.CodeInspectionBudgetExceeded, "the body could not be inspected within Veil's inspection budget")
+		e := Failure(dir, crm.CodeInspectionBudgetExceeded, "the body could not be inspected within Veil's inspection budget")
 		if dir == DirRequest {
 			e.Status = 503
 		}
 		return e
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		e := failure(dir, crm.CodeRequestCanceled, "the request was canceled while its body was inspected")
+		e := Failure(dir, crm.CodeRequestCanceled, "the request was canceled while its body was inspected")
 		if dir == DirRequest {
 			e.Status = 499
 		}

@@ -1,4 +1,4 @@
-package proxy
+package pipeline
 
 import (
 	"bytes"
@@ -35,7 +35,7 @@ type multipartState struct {
 // walk kept.
 type partRead struct {
 	sub    *Message // nil: not read (binary, or a charset Veil does not read)
-	wrap   wrapping
+	wrap   Wrapping
 	prefix string // the part's pointer prefix: /parts/<index>
 }
 
@@ -51,7 +51,7 @@ func (p *Pipeline) walkMultipart(m *Message, records *recordTable, leaves []leaf
 	if depth >= maxMultipartDepth {
 		return leaves, finds, &body.Error{Code: body.CodeTooDeep}
 	}
-	boundary := mediaParam(m.ContentType, "boundary")
+	boundary := MediaParam(m.ContentType, "boundary")
 	pre, epi, parts, err := body.SplitMultipart(m.Body, boundary, body.MultipartLimits{})
 	if err != nil {
 		return leaves, finds, err
@@ -82,12 +82,12 @@ func (p *Pipeline) walkMultipart(m *Message, records *recordTable, leaves []leaf
 		if b := pt.Params["boundary"]; b != "" {
 			ct += "; boundary=\"" + b + "\""
 		}
-		format := bodyFormat(ct, pt.Body)
+		format := BodyFormat(ct, pt.Body)
 		if format == FormatBinary {
 			m.notInspected(ReasonBinary)
 			continue
 		}
-		text, w, err := unwrap(format, pt.Params["charset"], pt.Body)
+		text, w, err := Unwrap(format, pt.Params["charset"], pt.Body)
 		if err != nil {
 			if body.ErrorCode(err) == body.CodeUnsupportedCharset {
 				m.notInspected(ReasonUnsupportedCharset)
@@ -146,7 +146,7 @@ func (p *Pipeline) rewriteMultipart(m *Message, doc []byte, e *docEdits) ([]byte
 		if err != nil {
 			return nil, err
 		}
-		if bodies[i], err = rd.wrap.wrap(nil, text); err != nil {
+		if bodies[i], err = rd.wrap.Wrap(nil, text); err != nil {
 			return nil, err
 		}
 	}

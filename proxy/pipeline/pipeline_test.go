@@ -1,12 +1,9 @@
-package proxy
+package pipeline
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
-	"net/http"
-	"strings"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -33,7 +30,7 @@ func (d *decider) Decide(_ context.Context, in *policy.Input) (*policy.Decision,
 }
 
 func pipe(d Decider) *Pipeline {
-	return NewPipeline(detectors.NewScanner(detectors.Default()), d, metrics.New(prometheus.NewRegistry(), "t"), zap.NewNop(), config.Limits{MaxJSONDepth: 64})
+	return New(Options{Scanner: detectors.NewScanner(detectors.Default()), Decider: d, Metrics: metrics.New(prometheus.NewRegistry(), "t"), Log: zap.NewNop(), Limits: config.Limits{MaxJSONDepth: 64}})
 }
 
 var sfRoute = &config.Route{Name: "salesforce", Dialect: config.DialectSalesforce}
@@ -91,7 +88,7 @@ func TestRecordPointersConsentFieldsAndRecordDrop(t *testing.T) {
 		return dec, nil
 	}}
 	p := pipe(d)
-	p.SetConsentFields(map[string]string{"Do_Not_Sell__c": "sale_opt_out"})
+	p.consent = map[string]string{"Do_Not_Sell__c": "sale_opt_out"}
 	m := message()
 	m.Body = []byte(`{"totalSize":2,"done":true,"records":[
  {"attributes":{"type":"Contact"},"Id":"003A","Email":"jane@example.com","Do_Not_Sell__c":true},
@@ -217,36 +214,6 @@ func scopePrincipal() identity.Principal {
 	return identity.Principal{ID: "p", Roles: []string{"sales_rep"}}
 }
 
-// A body's head decides how an unlabelled body is read, and a head Veil
-// cannot decode is read as JSON, so it is inspected (and refused when it
-// is no JSON), never passed as binary.
-func TestSniffFailsClosed(t *testing.T) {
-	pad := strings.Repeat(" ", sniffLen)
-	for _, c := range []struct {
-		head, enc string
-		want      string
-	}{
-		{` {"a":1}`, "", FormatJSON},
-		{"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "", FormatBinary},
-		{pad, "", FormatText},                          // read whole as text: the JSON may follow
-		{"\x1f\x8b", "gzip", FormatJSON},               // cut-off gzip: cannot tell, inspect
-		{"anything", "br", FormatJSON},                 // not decodable: inspect (and refuse)
-		{"<?xml version=\"1.0\"?><a/>", "", FormatXML}, // unlabelled XML is XML
-		{"\xef\xbb\xbf{\"a\":1}", "", FormatJSON},      // behind a byte-order mark
-	} {
-		_, head := sniffBody(io.NopCloser(strings.NewReader(c.head)), c.enc)
-		if got := bodyFormat("", head); got != c.want {
-			t.Errorf("%.20q %q: %v, want %v", c.head, c.enc, got, c.want)
-		}
-	}
-	h := http.Header{}
-	h.Add("Content-Encoding", "identity")
-	h.Add("Content-Encoding", "gzip")
-	if got := contentEncoding(h); got != "identity,gzip" {
-		t.Errorf("contentEncoding: %q", got)
-	}
-}
-
 // Every data row of a Bulk API CSV is a record: the policy sees its id and
 // consent flags, and dropping the record empties the whole row.
 func TestCSVRowsAreRecords(t *testing.T) {
@@ -266,7 +233,7 @@ func TestCSVRowsAreRecords(t *testing.T) {
 		"003B,joe@example.com,false,TRUE\n" +
 		"003C,,true,false\n")
 	p := pipe(d)
-	p.SetConsentFields(map[string]string{"Do_Not_Sell__c": "sale_opt_out"})
+	p.consent = map[string]string{"Do_Not_Sell__c": "sale_opt_out"}
 	res := p.Process(context.Background(), m)
 	if res.Err != nil {
 		t.Fatal(res.Err)

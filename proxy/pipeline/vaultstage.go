@@ -1,4 +1,4 @@
-package proxy
+package pipeline
 
 import (
 	"context"
@@ -25,12 +25,6 @@ type Vault interface {
 	Hash(category, value string) string
 	Backend() string
 }
-
-// SetVault gives the pipeline its vault. Without one, tokenize refuses
-// the message (vault_unavailable), detokenize leaves tokens masked and
-// hash redacts: nothing is written or shown in the clear. Call it before
-// the first message.
-func (p *Pipeline) SetVault(v Vault) { p.vault = v }
 
 // vaultWork is what one message needs from the vault: the findings to
 // tokenize and the tokens to reveal, and what came back. A key is a body

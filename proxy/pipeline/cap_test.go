@@ -1,4 +1,4 @@
-package proxy
+package pipeline
 
 import (
 	"context"
@@ -29,7 +29,7 @@ func realPipe(t *testing.T, lim config.Limits) *Pipeline {
 	if lim.MaxJSONDepth == 0 {
 		lim.MaxJSONDepth = 64
 	}
-	return NewPipeline(detectors.NewScanner(detectors.Default()), e, metrics.New(prometheus.NewRegistry(), "t"), zap.NewNop(), lim)
+	return New(Options{Scanner: detectors.NewScanner(detectors.Default()), Decider: e, Metrics: metrics.New(prometheus.NewRegistry(), "t"), Log: zap.NewNop(), Limits: lim})
 }
 
 func principal(role string) *scope.Scope {

@@ -1,4 +1,4 @@
-package proxy
+package pipeline
 
 import (
 	"context"
@@ -74,7 +74,7 @@ func read(body string) *Message {
 func TestTokenizeOnWriteIsOneBatchedCall(t *testing.T) {
 	v := memoryVault(t)
 	p := pipe(defaults(map[string]string{"us_ssn": "tokenize", "email": "tokenize", "person_name": "allow"}))
-	p.SetVault(v)
+	p.vault = v
 	res := p.Process(context.Background(), write(`{"LastName":"Doe","SSN__c":"123-45-6789","Email":"jane.doe@example.com","Description":"SSN 123-45-6789 again"}`))
 	if res.Err != nil {
 		t.Fatal(res.Err)
@@ -109,7 +109,7 @@ func TestTokenizeFailsClosed(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			p := pipe(defaults(map[string]string{"us_ssn": "tokenize"}))
 			if v != nil {
-				p.SetVault(v)
+				p.vault = v
 			}
 			res := p.Process(context.Background(), write(`{"SSN__c":"123-45-6789"}`))
 			if res.Err == nil || res.Err.Status != 503 || res.Err.Code != crm.CodeVaultUnavailable || res.Err.DecisionID != "d1" {
@@ -140,7 +140,7 @@ func TestDetokenizeOnRead(t *testing.T) {
 	body := `{"SSN__c":"` + toks[0] + `","Email":"` + toks[1] + `","IBAN__c":"` + toks[2] + `","Old__c":"` + foreign[0] + `"}`
 
 	p := pipe(defaults(map[string]string{"veil_token": "detokenize"}))
-	p.SetVault(v)
+	p.vault = v
 	res := p.Process(ctx, read(body))
 	if res.Err != nil {
 		t.Fatal(res.Err)
@@ -159,7 +159,7 @@ func TestDetokenizeOnRead(t *testing.T) {
 
 	// Readers the policy does not let detokenize keep the tokens.
 	keep := pipe(defaults(map[string]string{"veil_token": "allow"}))
-	keep.SetVault(v)
+	keep.vault = v
 	if res := keep.Process(ctx, read(body)); res.Err != nil || res.Changed {
 		t.Errorf("allow changed the tokens: %+v %s", res.Err, res.Body)
 	}
@@ -173,7 +173,7 @@ func TestDetokenizeOnlyTokensOnResponses(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := pipe(defaults(map[string]string{"veil_token": "detokenize", "email": "detokenize"}))
-	p.SetVault(v)
+	p.vault = v
 	// A write carries tokens as they are; detokenize on clear data passes it.
 	res := p.Process(ctx, write(`{"SSN__c":"`+toks[0]+`","Email":"jane@example.com"}`))
 	if res.Err != nil || res.Changed || v.detokenizeCalls != 0 {
@@ -190,7 +190,7 @@ func TestTokenCategoryReachesThePolicy(t *testing.T) {
 	}
 	d := defaults(map[string]string{"veil_token": "allow"})
 	p := pipe(d)
-	p.SetVault(v)
+	p.vault = v
 	if res := p.Process(ctx, read(`{"SSN__c":"`+toks[0]+`","Card_Number__c":"`+toks[1]+`"}`)); res.Err != nil {
 		t.Fatal(res.Err)
 	}
@@ -206,7 +206,7 @@ func TestTokenCategoryReachesThePolicy(t *testing.T) {
 func TestHashAction(t *testing.T) {
 	v := memoryVault(t)
 	p := pipe(defaults(map[string]string{"email": "hash"}))
-	p.SetVault(v)
+	p.vault = v
 	res := p.Process(context.Background(), read(`{"Email":"jane@example.com","Other":"jane@example.com"}`))
 	h := v.Hash("email", "jane@example.com")
 	if want := `{"Email":"` + h + `","Other":"` + h + `"}`; res.Err != nil || string(res.Body) != want || !strings.HasPrefix(h, "vh.") {
@@ -226,7 +226,7 @@ func TestTokenizedSearchTermsAreRewritten(t *testing.T) {
 	ctx := context.Background()
 	v := memoryVault(t)
 	p := pipe(defaults(map[string]string{"us_ssn": "tokenize", "email": "allow"}))
-	p.SetVault(v)
+	p.vault = v
 	toks, err := v.Tokenize(ctx, []vault.Item{{Category: "us_ssn", Value: "219-09-9999"}})
 	if err != nil {
 		t.Fatal(err)

@@ -1,4 +1,4 @@
-package proxy
+package pipeline
 
 import (
 	"bytes"
@@ -12,11 +12,11 @@ import (
 // soapEnvelopes are the namespaces of a SOAP 1.1 and 1.2 envelope.
 var soapEnvelopes = [...]string{"http://schemas.xmlsoap.org/soap/envelope/", "http://www.w3.org/2003/05/soap-envelope"}
 
-// xmlLists are the element names that are always list items in
+// XMLLists are the element names that are always list items in
 // Salesforce's XML: records of a REST query, a SOAP query's records and
 // a write's sObjects, a SOSL search's records (REST XML searchRecords,
 // SOAP record), Bulk API 1.0 batches and results. Their pointers carry an index even when a page holds one.
-var xmlLists = []string{"records", "sObjects", "sObject", "record", "result", "searchRecords"}
+var XMLLists = []string{"records", "sObjects", "sObject", "record", "result", "searchRecords"}
 
 // xmlRecordNames are the list items that are records.
 func isXMLRecordName(name []byte) bool {
@@ -35,7 +35,7 @@ func isXMLRecordName(name []byte) bool {
 // object the type attribute (REST) or type element (SOAP), its id the Id
 // element, its consent flags the flags' elements, as in JSON and CSV.
 func (p *Pipeline) walkXML(m *Message, records *recordTable, leaves []leaf, finds []detectors.Finding) ([]leaf, []detectors.Finding, error) {
-	d, err := body.ParseXML(m.Body, body.XMLOptions{MaxDepth: p.limits.MaxDepth, Lists: xmlLists})
+	d, err := body.ParseXML(m.Body, body.XMLOptions{MaxDepth: p.limits.MaxDepth, Lists: XMLLists})
 	if err != nil {
 		return leaves, finds, err
 	}
