@@ -21,6 +21,8 @@ import (
 	"github.com/veil-proxy/veil/proxy/crm"
 	"github.com/veil-proxy/veil/proxy/metrics"
 	"github.com/veil-proxy/veil/proxy/pipeline"
+	"github.com/veil-proxy/veil/proxy/record"
+	"github.com/veil-proxy/veil/proxy/reverse"
 	"github.com/veil-proxy/veil/proxy/scope"
 )
 
@@ -33,22 +35,24 @@ type Inspector struct {
 	log       *zap.Logger
 	streaming streamLimits // responses over maxBody (stream.go)
 	metrics   *metrics.Metrics
-	recorder  Recorder  // nil: no audit events or alerts
-	watch     Watcher   // nil: nothing watched
-	inv       Inventory // nil: no inventory
+	rec       *record.Recorder // audit events, watch, inventory (proxy/record)
 }
 
 // process runs msg through the pipeline and gives the inventory what it
-// learnt of the message's fields (record.go).
+// learnt of the message's fields.
 func (in *Inspector) process(ctx context.Context, msg *pipeline.Message) pipeline.Result {
 	res := in.pipe.Process(ctx, msg)
-	if in.inv != nil {
-		for _, c := range res.Fields {
-			in.inv.Observe(msg.Route.Name, msg.Direction, c.Object, c.Field, c.Category, c.N)
-		}
-	}
+	in.rec.Fields(msg.Route.Name, msg.Direction, res.Fields)
 	return res
 }
+
+// AuthFailure records an authentication failure (reverse.AuthAuditor;
+// record.Recorder.AuthFailure).
+func (in *Inspector) AuthFailure(ctx context.Context, sc *scope.Scope, f reverse.AuthFailure) {
+	in.rec.AuthFailure(ctx, sc, f)
+}
+
+var _ reverse.AuthAuditor = (*Inspector)(nil)
 
 // InspectRequest runs the request through the pipeline. It may replace the
 // body (with a fresh Content-Length) or refuse the request with the
@@ -67,7 +71,7 @@ func (in *Inspector) InspectRequest(r *http.Request) *crm.Error {
 		e := &crm.Error{Status: http.StatusBadRequest, Code: crm.CodeInvalidQuery,
 			Message: "the query string cannot be parsed: escape ';' as %3B and '%' as %25"}
 		msg := &pipeline.Message{Direction: pipeline.DirRequest, Route: route, Call: crm.Call{Operation: crm.OpOther}, Method: r.Method, Path: r.URL.Path, Scope: sc}
-		in.note(r.Context(), sc, msg, &pipeline.Result{Err: e}, audit.OutcomeBlocked, 0)
+		in.rec.Note(r.Context(), sc, msg, &pipeline.Result{Err: e}, audit.OutcomeBlocked, 0)
 		return in.refuse(sc, pipeline.DirRequest, e)
 	}
 	sc.Call = crm.Classify(route.Dialect, r.Method, r.URL.Path, query)
@@ -75,7 +79,7 @@ func (in *Inspector) InspectRequest(r *http.Request) *crm.Error {
 	msg := &pipeline.Message{Direction: pipeline.DirRequest, Route: route, Call: sc.Call, Method: r.Method, Path: r.URL.Path, URL: r.URL, Query: query, Scope: sc, ContentType: ct}
 	enc := contentEncoding(r.Header)
 	ctx := r.Context()
-	if rec := in.recorder; rec != nil && !rec.Healthy() {
+	if !in.rec.Healthy() {
 		// audit.on_full: block, and events can no longer be kept.
 		e := in.refuse(sc, pipeline.DirRequest, &crm.Error{Status: http.StatusServiceUnavailable, Code: crm.CodeAuditUnavailable,
 			Message: "Veil cannot record audit events right now; retry later"})
@@ -86,14 +90,14 @@ func (in *Inspector) InspectRequest(r *http.Request) *crm.Error {
 		res := in.process(ctx, msg)
 		if res.Err != nil {
 			if in.failOpen(sc, pipeline.DirRequest, res.Err) {
-				in.note(ctx, sc, msg, &res, audit.OutcomePassthrough, 0)
+				in.rec.Note(ctx, sc, msg, &res, audit.OutcomePassthrough, 0)
 				return nil
 			}
-			in.note(ctx, sc, msg, &res, audit.OutcomeBlocked, 0)
+			in.rec.Note(ctx, sc, msg, &res, audit.OutcomeBlocked, 0)
 			return in.refuse(sc, pipeline.DirRequest, res.Err)
 		}
 		in.count(sc, pipeline.DirRequest, false)
-		in.note(ctx, sc, msg, &res, outcomeOf(res.Changed), 0)
+		in.rec.Note(ctx, sc, msg, &res, outcomeOf(res.Changed), 0)
 		return nil
 	}
 	var head []byte
@@ -105,10 +109,10 @@ func (in *Inspector) InspectRequest(r *http.Request) *crm.Error {
 		msg.Size = r.ContentLength
 		res := in.process(ctx, msg)
 		if res.Err != nil {
-			in.note(ctx, sc, msg, &res, audit.OutcomeBlocked, 0)
+			in.rec.Note(ctx, sc, msg, &res, audit.OutcomeBlocked, 0)
 			return in.refuse(sc, pipeline.DirRequest, res.Err)
 		}
-		in.note(ctx, sc, msg, &res, in.outcome(sc, msg, false), 0)
+		in.rec.Note(ctx, sc, msg, &res, in.outcome(sc, msg, false), 0)
 		return nil
 	}
 	raw, decoded, err := in.read(r.Body, enc, r.ContentLength)
@@ -117,40 +121,40 @@ func (in *Inspector) InspectRequest(r *http.Request) *crm.Error {
 		e := in.readFailure(pipeline.DirRequest, route, err)
 		if raw != nil && in.failOpen(sc, pipeline.DirRequest, e) {
 			setRequestBody(r, raw)
-			in.note(ctx, sc, msg, &pipeline.Result{Err: e}, audit.OutcomePassthrough, 0)
+			in.rec.Note(ctx, sc, msg, &pipeline.Result{Err: e}, audit.OutcomePassthrough, 0)
 			return nil
 		}
-		in.note(ctx, sc, msg, &pipeline.Result{Err: e}, audit.OutcomeBlocked, 0)
+		in.rec.Note(ctx, sc, msg, &pipeline.Result{Err: e}, audit.OutcomeBlocked, 0)
 		return in.refuse(sc, pipeline.DirRequest, e)
 	}
 	w, e := in.unwrap(msg, decoded)
 	if e != nil {
 		// A charset Veil does not read is refused (415), never forwarded
 		// unread: the CRM would store what nobody inspected.
-		in.note(ctx, sc, msg, &pipeline.Result{Err: e}, audit.OutcomeBlocked, 0)
+		in.rec.Note(ctx, sc, msg, &pipeline.Result{Err: e}, audit.OutcomeBlocked, 0)
 		return in.refuse(sc, pipeline.DirRequest, e)
 	}
 	res := in.process(ctx, msg)
 	if res.Err != nil {
 		if in.failOpen(sc, pipeline.DirRequest, res.Err) {
 			setRequestBody(r, raw)
-			in.note(ctx, sc, msg, &res, audit.OutcomePassthrough, 0)
+			in.rec.Note(ctx, sc, msg, &res, audit.OutcomePassthrough, 0)
 			return nil
 		}
-		in.note(ctx, sc, msg, &res, audit.OutcomeBlocked, 0)
+		in.rec.Note(ctx, sc, msg, &res, audit.OutcomeBlocked, 0)
 		return in.refuse(sc, pipeline.DirRequest, res.Err)
 	}
 	out := raw
 	if res.Changed {
 		if out, err = in.encode(res.Body, &w, enc); err != nil {
 			res.Err = &crm.Error{Status: 500, Code: crm.CodeInvalidBody, Message: "the rewritten body could not be encoded"}
-			in.note(ctx, sc, msg, &res, audit.OutcomeBlocked, 0)
+			in.rec.Note(ctx, sc, msg, &res, audit.OutcomeBlocked, 0)
 			return in.refuse(sc, pipeline.DirRequest, res.Err)
 		}
 	}
 	setRequestBody(r, out)
 	in.count(sc, pipeline.DirRequest, res.Changed)
-	in.note(ctx, sc, msg, &res, in.outcome(sc, msg, res.Changed), 0)
+	in.rec.Note(ctx, sc, msg, &res, in.outcome(sc, msg, res.Changed), 0)
 	return nil
 }
 
@@ -214,13 +218,6 @@ func outcomeOf(changed bool) string {
 	return audit.OutcomeAllowed
 }
 
-// An upgraded connection's format and reason in its audit event and in
-// veil_proxy_uninspected_total.
-const (
-	FormatUpgrade = "upgrade"
-	ReasonUpgrade = "connection_upgrade"
-)
-
 // InspectResponse runs a response through the pipeline and, when it must be
 // refused, turns it into the CRM-shaped error in place. A body Veil cannot
 // read streams through untouched only when the policy, told so, allows it.
@@ -239,11 +236,11 @@ func (in *Inspector) InspectResponse(res *http.Response) error {
 		// An upgrade its route allows (routes[].allow_upgrade; refused
 		// otherwise): what the connection carries next is never read.
 		// Audited and counted as such, never silent.
-		msg.Info = policy.Body{Format: FormatUpgrade, Reason: ReasonUpgrade}
+		msg.Info = policy.Body{Format: pipeline.FormatUpgrade, Reason: pipeline.ReasonUpgrade}
 		in.metrics.Requests.WithLabelValues(route.Name, pipeline.DirResponse, "passthrough").Inc()
-		in.metrics.Uninspected.WithLabelValues(route.Name, pipeline.DirResponse, FormatUpgrade).Inc()
+		in.metrics.Uninspected.WithLabelValues(route.Name, pipeline.DirResponse, pipeline.FormatUpgrade).Inc()
 		sc.Outcome = audit.OutcomePassthrough
-		in.note(ctx, sc, msg, nil, audit.OutcomePassthrough, status)
+		in.rec.Note(ctx, sc, msg, nil, audit.OutcomePassthrough, status)
 		return nil
 	}
 	bodied := hasBody(res.Body, res.ContentLength) && r.Method != http.MethodHead &&
@@ -254,7 +251,7 @@ func (in *Inspector) InspectResponse(res *http.Response) error {
 		// no body, no bytes), and the watch (in note) counts the CRM's
 		// refusals.
 		msg.Info = policy.Body{Format: pipeline.FormatNone, Inspected: true}
-		in.note(ctx, sc, msg, nil, audit.OutcomeAllowed, status)
+		in.rec.Note(ctx, sc, msg, nil, audit.OutcomeAllowed, status)
 		return nil
 	}
 	enc := contentEncoding(res.Header)
@@ -266,7 +263,7 @@ func (in *Inspector) InspectResponse(res *http.Response) error {
 		// nothing a CRM client can parse: answer the CRM's format.
 		_ = res.Body.Close()
 		e := pipeline.Failure(pipeline.DirResponse, crm.CodeUpstreamUnavailable, "the CRM answered with an error page ("+strconv.Itoa(status)+")")
-		in.note(ctx, sc, msg, &pipeline.Result{Err: e}, audit.OutcomeBlocked, status)
+		in.rec.Note(ctx, sc, msg, &pipeline.Result{Err: e}, audit.OutcomeBlocked, status)
 		replaceWithError(res, route.Dialect, in.refuse(sc, pipeline.DirResponse, e), sc)
 		return nil
 	}
@@ -308,10 +305,10 @@ func (in *Inspector) InspectResponse(res *http.Response) error {
 		e := in.readFailure(pipeline.DirResponse, route, err)
 		if raw != nil && in.failOpen(sc, pipeline.DirResponse, e) {
 			sent = setPooledBody(res, raw)
-			in.note(ctx, sc, msg, &pipeline.Result{Err: e}, audit.OutcomePassthrough, status)
+			in.rec.Note(ctx, sc, msg, &pipeline.Result{Err: e}, audit.OutcomePassthrough, status)
 			return nil
 		}
-		in.note(ctx, sc, msg, &pipeline.Result{Err: e}, audit.OutcomeBlocked, status)
+		in.rec.Note(ctx, sc, msg, &pipeline.Result{Err: e}, audit.OutcomeBlocked, status)
 		replaceWithError(res, route.Dialect, in.refuse(sc, pipeline.DirResponse, e), sc)
 		return nil
 	}
@@ -327,10 +324,10 @@ func (in *Inspector) InspectResponse(res *http.Response) error {
 	if out.Err != nil {
 		if in.failOpen(sc, pipeline.DirResponse, out.Err) {
 			sent = setPooledBody(res, raw)
-			in.note(ctx, sc, msg, &out, audit.OutcomePassthrough, status)
+			in.rec.Note(ctx, sc, msg, &out, audit.OutcomePassthrough, status)
 			return nil
 		}
-		in.note(ctx, sc, msg, &out, audit.OutcomeBlocked, status)
+		in.rec.Note(ctx, sc, msg, &out, audit.OutcomeBlocked, status)
 		replaceWithError(res, route.Dialect, in.refuse(sc, pipeline.DirResponse, out.Err), sc)
 		return nil
 	}
@@ -338,7 +335,7 @@ func (in *Inspector) InspectResponse(res *http.Response) error {
 	if out.Changed {
 		if b, err = in.encode(out.Body, &w, enc); err != nil {
 			out.Err = pipeline.Failure(pipeline.DirResponse, crm.CodeUpstreamInvalidBody, "the rewritten body could not be encoded")
-			in.note(ctx, sc, msg, &out, audit.OutcomeBlocked, status)
+			in.rec.Note(ctx, sc, msg, &out, audit.OutcomeBlocked, status)
 			replaceWithError(res, route.Dialect, in.refuse(sc, pipeline.DirResponse, out.Err), sc)
 			return nil
 		}
@@ -347,7 +344,7 @@ func (in *Inspector) InspectResponse(res *http.Response) error {
 	}
 	sent = setPooledBody(res, b)
 	in.count(sc, pipeline.DirResponse, out.Changed)
-	in.note(ctx, sc, msg, &out, in.outcome(sc, msg, out.Changed), status)
+	in.rec.Note(ctx, sc, msg, &out, in.outcome(sc, msg, out.Changed), status)
 	return nil
 }
 
@@ -360,12 +357,12 @@ func (in *Inspector) passUnread(res *http.Response, msg *pipeline.Message, statu
 	out := in.process(ctx, msg)
 	if out.Err != nil {
 		_ = res.Body.Close()
-		in.note(ctx, sc, msg, &out, audit.OutcomeBlocked, status)
+		in.rec.Note(ctx, sc, msg, &out, audit.OutcomeBlocked, status)
 		replaceWithError(res, sc.Route.Dialect, in.refuse(sc, pipeline.DirResponse, out.Err), sc)
 		return nil
 	}
 	in.metrics.Requests.WithLabelValues(sc.Route.Name, pipeline.DirResponse, "passthrough").Inc()
-	in.note(ctx, sc, msg, &out, in.outcome(sc, msg, false), status)
+	in.rec.Note(ctx, sc, msg, &out, in.outcome(sc, msg, false), status)
 	return nil
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/veil-proxy/veil/proxy/config"
 	"github.com/veil-proxy/veil/proxy/inventory"
 	"github.com/veil-proxy/veil/proxy/metrics"
+	"github.com/veil-proxy/veil/proxy/record"
 	"github.com/veil-proxy/veil/proxy/watch"
 )
 
@@ -64,14 +65,14 @@ func openSOC(cfg *config.Config, stores *Stores, m *metrics.Metrics, log *zap.Lo
 
 // watcher and inventory are the Inspector's views: nil interfaces, not
 // interfaces holding nil pointers, when off.
-func (s *soc) watcher() Watcher {
+func (s *soc) watcher() record.Watcher {
 	if s.watch == nil {
 		return nil
 	}
 	return s.watch
 }
 
-func (s *soc) inventory() Inventory {
+func (s *soc) inventory() record.Inventory {
 	if s.inv == nil {
 		return nil
 	}
@@ -94,23 +95,23 @@ func (s *soc) close() error {
 
 // recorder is the Inspector's view of the audit recorder: its alerts (the
 // policy's, fail_open) are aggregated per principal and kind by the gate.
-func (s *soc) recorder(stores *Stores) Recorder {
+func (s *soc) recorder(stores *Stores) record.AuditLog {
 	r := stores.recorder()
 	if r == nil || s.gate == nil {
 		return r
 	}
-	return gatedRecorder{Recorder: r, gate: s.gate}
+	return gatedRecorder{AuditLog: r, gate: s.gate}
 }
 
 type gatedRecorder struct {
-	Recorder
+	record.AuditLog
 	gate *audit.AlertGate
 }
 
 func (r gatedRecorder) Alert(a audit.Alert) error { return r.gate.Aggregate(a) }
 
 // recorder is the Inspector's view of the audit recorder.
-func (s *Stores) recorder() Recorder {
+func (s *Stores) recorder() record.AuditLog {
 	if s.Audit == nil {
 		return nil
 	}

@@ -16,7 +16,6 @@ import (
 	"github.com/veil-proxy/veil/proxy/crm"
 	"github.com/veil-proxy/veil/proxy/pipeline"
 	"github.com/veil-proxy/veil/proxy/scope"
-	"github.com/veil-proxy/veil/proxy/watch"
 )
 
 // A response body over limits.max_body_bytes (a Bulk API 2.0 result of a
@@ -277,12 +276,9 @@ func (s *streamBody) advance() *crm.Error {
 	} else if e := s.queueJSON(batch, &res); e != nil {
 		return e
 	}
-	if w := s.in.watch; w != nil && res.Summary.PIIRecords > 0 {
-		// What the caller receives, as it goes: the policy's next chunk
-		// sees it in input.stats.
-		w.Observe(s.ctx, watch.Observation{Principal: s.sc.Principal.ID, IP: s.sc.ClientIP, Route: s.sc.Route.Name,
-			Direction: pipeline.DirResponse, PIIRecords: res.Summary.PIIRecords, DecisionID: res.Decision.ID})
-	}
+	// What the caller receives, as it goes: the policy's next chunk sees
+	// it in input.stats.
+	s.in.rec.Chunk(s.ctx, s.sc, &res)
 	return nil
 }
 
@@ -509,7 +505,7 @@ func (s *streamBody) end(e *crm.Error) {
 		in.count(sc, pipeline.DirResponse, s.changed)
 	}
 	in.metrics.Streamed.WithLabelValues(sc.Route.Name, outcome).Inc()
-	in.note(s.ctx, sc, &s.msg, res, outcome, s.status)
+	in.rec.Note(s.ctx, sc, &s.msg, res, outcome, s.status)
 }
 
 // Close ends the stream where it is: a client that went away before the

@@ -36,6 +36,7 @@ import (
 	"github.com/veil-proxy/veil/proxy/identity"
 	"github.com/veil-proxy/veil/proxy/metrics"
 	"github.com/veil-proxy/veil/proxy/pipeline"
+	"github.com/veil-proxy/veil/proxy/record"
 	"github.com/veil-proxy/veil/proxy/scope"
 	"github.com/veil-proxy/veil/proxy/watch"
 )
@@ -111,7 +112,8 @@ func newRig(d pipeline.Decider, maxBody int64, chunk int) *rig {
 	if maxBody == 0 {
 		maxBody, lim.max = 1<<30, 0
 	}
-	r.in = &Inspector{pipe: p, maxBody: maxBody, log: zap.NewNop(), streaming: lim, metrics: m, recorder: r.rec, watch: r.w}
+	r.in = &Inspector{pipe: p, maxBody: maxBody, log: zap.NewNop(), streaming: lim, metrics: m,
+		rec: record.New(record.Options{Audit: r.rec, Watch: r.w, Metrics: m, Log: zap.NewNop()})}
 	return r
 }
 

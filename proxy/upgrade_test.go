@@ -17,6 +17,7 @@ import (
 	"github.com/veil-proxy/veil/proxy/audit"
 	"github.com/veil-proxy/veil/proxy/config"
 	"github.com/veil-proxy/veil/proxy/forward"
+	"github.com/veil-proxy/veil/proxy/pipeline"
 	"github.com/veil-proxy/veil/proxy/reverse"
 )
 
@@ -162,8 +163,8 @@ func TestUpgradeAllowedPerRouteIsAudited(t *testing.T) {
 		}
 		return false
 	})
-	if ev.Outcome != audit.OutcomePassthrough || ev.BodyFormat != proxy.FormatUpgrade || !ev.Uninspected ||
-		ev.UninspectedReason != proxy.ReasonUpgrade || ev.Principal != "demo-sales" || ev.Route != "salesforce" {
+	if ev.Outcome != audit.OutcomePassthrough || ev.BodyFormat != pipeline.FormatUpgrade || !ev.Uninspected ||
+		ev.UninspectedReason != pipeline.ReasonUpgrade || ev.Principal != "demo-sales" || ev.Route != "salesforce" {
 		t.Errorf("the upgrade's event: %+v", *ev)
 	}
 	m := do(t, "GET", h.admin+"/metrics", "", "")

@@ -29,6 +29,13 @@ const (
 	ReasonOverLimit          = "over_limit"
 )
 
+// An upgraded connection's format and reason in its audit event and in
+// veil_proxy_uninspected_total.
+const (
+	FormatUpgrade = "upgrade"
+	ReasonUpgrade = "connection_upgrade"
+)
+
 // BodyFormat is how Veil reads a body labelled ct whose first bytes
 // (decoded from any Content-Encoding) are head. The label decides for the
 // structured types Veil reads (JSON, form, CSV, XML, multipart); any other

@@ -1,4 +1,7 @@
-package proxy
+// Package record feeds the audit trail, the behaviour watch, the data
+// inventory and the alert counters from what the pipeline decided: once per
+// message (Note), as a stream is sent (Chunk), and for failed logins.
+package record
 
 import (
 	"context"
@@ -9,14 +12,15 @@ import (
 	"github.com/veil-proxy/veil/proxy/audit"
 	"github.com/veil-proxy/veil/proxy/crm"
 	"github.com/veil-proxy/veil/proxy/inventory"
+	"github.com/veil-proxy/veil/proxy/metrics"
 	"github.com/veil-proxy/veil/proxy/pipeline"
 	"github.com/veil-proxy/veil/proxy/scope"
 	"github.com/veil-proxy/veil/proxy/watch"
 )
 
-// Recorder takes the audit events and alerts (proxy/audit's Recorder):
+// AuditLog takes the audit events and alerts (proxy/audit's Recorder):
 // it never blocks on I/O, and says when it can keep no more.
-type Recorder interface {
+type AuditLog interface {
 	Record(audit.Event) error
 	Alert(audit.Alert) error
 	Healthy() bool
@@ -38,11 +42,58 @@ type Inventory interface {
 	Cover(route, direction, format string, inspected bool, reason string, bytes int64)
 }
 
-// note records one message: its audit event, the policy's alerts, a
+// Options are what a Recorder feeds; each but Metrics and Log may be nil.
+type Options struct {
+	Audit     AuditLog
+	Watch     Watcher
+	Inventory Inventory
+	Metrics   *metrics.Metrics
+	Log       *zap.Logger
+}
+
+// Recorder records what happened to each message.
+type Recorder struct {
+	recorder AuditLog  // nil: no audit events or alerts
+	watch    Watcher   // nil: nothing watched
+	inv      Inventory // nil: no inventory
+	metrics  *metrics.Metrics
+	log      *zap.Logger
+}
+
+// New builds a Recorder.
+func New(o Options) *Recorder {
+	return &Recorder{recorder: o.Audit, watch: o.Watch, inv: o.Inventory, metrics: o.Metrics, log: o.Log}
+}
+
+// Healthy reports whether audit events can be kept (always without an
+// audit log).
+func (in *Recorder) Healthy() bool { return in.recorder == nil || in.recorder.Healthy() }
+
+// Fields gives the inventory what the pipeline learnt of a message's
+// fields (pipeline.Result.Fields), after each Process.
+func (in *Recorder) Fields(route, dir string, fields []pipeline.FieldCount) {
+	if in.inv == nil {
+		return
+	}
+	for _, c := range fields {
+		in.inv.Observe(route, dir, c.Object, c.Field, c.Category, c.N)
+	}
+}
+
+// Chunk counts for the watch the records a streamed chunk sends, as it
+// goes: the policy's next chunk sees them in input.stats.
+func (in *Recorder) Chunk(ctx context.Context, sc *scope.Scope, res *pipeline.Result) {
+	if w := in.watch; w != nil && res.Summary.PIIRecords > 0 {
+		w.Observe(ctx, watch.Observation{Principal: sc.Principal.ID, IP: sc.ClientIP, Route: sc.Route.Name,
+			Direction: pipeline.DirResponse, PIIRecords: res.Summary.PIIRecords, DecisionID: res.Decision.ID})
+	}
+}
+
+// Note records one message: its audit event, the policy's alerts, a
 // fail-open alert, what the watch counts, and the inventory's coverage.
 // status is the CRM's status for a response (0 for a request); res may be
 // nil when the message was never decided (a body that could not be read).
-func (in *Inspector) note(ctx context.Context, sc *scope.Scope, msg *pipeline.Message, res *pipeline.Result, outcome string, status int) {
+func (in *Recorder) Note(ctx context.Context, sc *scope.Scope, msg *pipeline.Message, res *pipeline.Result, outcome string, status int) {
 	var sum pipeline.Summary
 	var dec *policy.Decision
 	var e *crm.Error
@@ -131,7 +182,7 @@ func (in *Inspector) note(ctx context.Context, sc *scope.Scope, msg *pipeline.Me
 			in.alert(sc, audit.Alert{Kind: a.Kind, Severity: a.Severity, Message: text, DecisionID: dec.ID})
 		}
 	}
-	if outcome == audit.OutcomePassthrough && msg.Info.Reason != ReasonUpgrade { // an allowed upgrade is configured, not a fail-open
+	if outcome == audit.OutcomePassthrough && msg.Info.Reason != pipeline.ReasonUpgrade { // an allowed upgrade is configured, not a fail-open
 		in.alert(sc, audit.Alert{
 			Kind: audit.AlertFailOpen, Severity: audit.SeverityHigh,
 			Message: "a " + msg.Direction + " was forwarded uninspected (route on_error: allow): " + ev.Code,
@@ -141,7 +192,7 @@ func (in *Inspector) note(ctx context.Context, sc *scope.Scope, msg *pipeline.Me
 
 // alert sends a to the alert stream with the message's principal, address
 // and route, and counts it.
-func (in *Inspector) alert(sc *scope.Scope, a audit.Alert) {
+func (in *Recorder) alert(sc *scope.Scope, a audit.Alert) {
 	a.Principal, a.IP, a.Route = sc.Principal.ID, sc.ClientIP, sc.Route.Name
 	if a.Severity == "" {
 		a.Severity = audit.SeverityMedium

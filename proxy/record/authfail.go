@@ -1,4 +1,4 @@
-package proxy
+package record
 
 import (
 	"context"
@@ -18,7 +18,7 @@ import (
 // credential, a token, a password or a username) and an observation for
 // the watch, counted per client address and per principal, or per hashed
 // username when no principal holds it, towards watch.brute_force.
-func (in *Inspector) AuthFailure(ctx context.Context, sc *scope.Scope, f reverse.AuthFailure) {
+func (in *Recorder) AuthFailure(ctx context.Context, sc *scope.Scope, f reverse.AuthFailure) {
 	route := ""
 	if sc.Route != nil {
 		route = sc.Route.Name
@@ -46,4 +46,4 @@ func (in *Inspector) AuthFailure(ctx context.Context, sc *scope.Scope, f reverse
 	}
 }
 
-var _ reverse.AuthAuditor = (*Inspector)(nil)
+var _ reverse.AuthAuditor = (*Recorder)(nil)
