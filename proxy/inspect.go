@@ -248,7 +248,7 @@ func (in *Inspector) InspectResponse(res *http.Response) error {
 	if !bodied {
 		in.metrics.Requests.WithLabelValues(route.Name, pipeline.DirResponse, "passthrough").Inc()
 		// Nothing to decide, but every response leaves its event (status;
-		// no body, no bytes), and the watch (in note) counts the CRM's
+		// no body, no bytes), and the watch (record.Recorder.Note) counts the CRM's
 		// refusals.
 		msg.Info = policy.Body{Format: pipeline.FormatNone, Inspected: true}
 		in.rec.Note(ctx, sc, msg, nil, audit.OutcomeAllowed, status)

@@ -168,7 +168,7 @@ type leaf struct {
 	depth    int   // segments of pointer that name the record
 	name     bool  // the findings are in a form field's name (or a multipart part's), which Veil cannot rewrite
 	part     []int // a multipart body's part (and nested parts) the value is in; start and end are within it
-	from, to int   // its findings in msgState.findings
+	from, to int   // its findings in the message's findings (detect's finds)
 }
 
 // Process runs the message through the pipeline.

@@ -19,7 +19,7 @@ type Summary struct {
 	// A streamed response's (the root's stream.go): its chunks, and the record ids
 	// past the bound of its event.
 	Chunks, RecordIDsOmitted int
-	// Bytes is a streamed body's size, decoded, as read; note sizes a
+	// Bytes is a streamed body's size, decoded, as read; proxy/record sizes a
 	// body read whole itself.
 	Bytes int64
 }
