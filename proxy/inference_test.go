@@ -22,7 +22,18 @@ const ssnGuess = "123-45-6789"
 // idProperty.
 func TestQueriesOnProtectedFieldsAreRefused(t *testing.T) {
 	u := newUpstream(t, nil)
-	h, _ := startHostile(t, u)
+	// HubSpot's legacy contacts API, routed as a whole-host HubSpot route
+	// would route it.
+	legacy := func(c *config.Config, _ *proxy.Options) {
+		for _, r := range c.Routes {
+			if r.Dialect == config.DialectHubSpot {
+				r.Name, r.Prefix = "hubspot-legacy", "/contacts/"
+				c.Routes = append(c.Routes, r)
+				return
+			}
+		}
+	}
+	h, _ := startHostile(t, u, legacy)
 	like := "SELECT Id FROM Contact WHERE SSN__c LIKE '1%'"
 	guess := "SELECT Id FROM Contact WHERE SSN__c = '" + ssnGuess + "'"
 	soap := `<?xml version="1.0" encoding="utf-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body>` +
@@ -40,6 +51,12 @@ func TestQueriesOnProtectedFieldsAreRefused(t *testing.T) {
 		{"bulk 2.0 job", "demo-analyst", "POST", "/services/data/v62.0/jobs/query", "application/json", `{"operation":"query","query":"` + like + `"}`, 403, "policy_denied"},
 		{"composite subrequest", "demo-analyst", "POST", "/services/data/v62.0/composite", "application/json",
 			`{"compositeRequest":[{"method":"GET","referenceId":"r","url":"/services/data/v62.0/query?q=` + url.QueryEscape(like) + `"}]}`, 403, "policy_denied"},
+		{"composite batch, relative URL", "demo-analyst", "POST", "/services/data/v62.0/composite/batch", "application/json",
+			`{"batchRequests":[{"method":"GET","url":"v62.0/query?q=` + url.QueryEscape(like) + `"}]}`, 403, "policy_denied"},
+		{"report run filter", "demo-analyst", "POST", "/services/data/v62.0/analytics/reports/00OD0000001cw27MAA", "application/json",
+			`{"reportMetadata":{"reportFilters":[{"column":"EMAIL","operator":"startsWith","value":"jane.d"}]}}`, 403, "policy_denied"},
+		{"hubspot legacy search", "demo-analyst", "GET", "/contacts/v1/search/query?q=jane.d", "", "", 403, "policy_denied"},
+		{"hubspot legacy e-mail lookup", "demo-analyst", "GET", "/contacts/v1/contact/email/jane.doe@example.com/profile", "", "", 403, "policy_denied"},
 		{"bulk 1.0 batch", "demo-analyst", "POST", "/services/async/62.0/job/750x/batch", "text/csv", like, 403, "policy_denied"},
 		{"graphql", "demo-analyst", "POST", "/services/data/v62.0/graphql", "application/json",
 			`{"query":"query { uiapi { query { Contact(where: { SSN__c: { like: \"1%\" } }) { edges { node { Id } } } } } }"}`, 403, "policy_denied"},

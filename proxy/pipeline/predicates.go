@@ -26,7 +26,9 @@ func (m *Message) noteQuery(v []byte) {
 	switch {
 	case crm.LooksLikeQuery(v):
 		m.preds, m.predErr = crm.QueryPredicates(m.preds, string(v))
-	case bytes.HasPrefix(v, servicesData):
+	case bytes.HasPrefix(v, servicesData) || v[0] == 'v' && bytes.IndexByte(v, '/') > 0:
+		// A composite subrequest's URL, or a composite batch's relative
+		// one (v62.0/query?q=…): EmbeddedURLPredicates tells.
 		m.preds, _, m.predErr = crm.EmbeddedURLPredicates(m.preds, string(v))
 	}
 }
