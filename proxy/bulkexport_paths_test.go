@@ -51,6 +51,17 @@ func sfSearchXML(ids []string) string {
 	return b.String()
 }
 
+// hsSearchCase is a HubSpot search answering recs, whose ids are ids.
+func hsSearchCase(ids, recs []string) exportCase {
+	return exportCase{
+		name: "HubSpot search", method: "POST", path: "/crm/v3/objects/contacts/search", ctype: "application/json",
+		reqBody: `{"filterGroups":[],"properties":["email"],"limit":100}`,
+		route:   "hubspot", operation: "search", respType: "application/json",
+		resp: `{"total":` + fmt.Sprint(len(recs)) + `,"results":[` + strings.Join(recs, ",") + `]}`,
+		ids:  ids,
+	}
+}
+
 // exportCase is a response carrying records with personal data, read
 // through Veil: the watch must count each record, and the response's
 // audit event list the ids.
@@ -204,13 +215,7 @@ func TestBulkExportCountsEveryPath(t *testing.T) {
 			resp: strings.Join(xml, ""),
 			ids:  ids,
 		},
-		{
-			name: "HubSpot search", method: "POST", path: "/crm/v3/objects/contacts/search", ctype: "application/json",
-			reqBody: `{"filterGroups":[],"properties":["email"],"limit":100}`,
-			route:   "hubspot", operation: "search", respType: "application/json",
-			resp: `{"total":` + fmt.Sprint(n) + `,"results":[` + strings.Join(hsRecs, ",") + `]}`,
-			ids:  hsIDs,
-		},
+		hsSearchCase(hsIDs, hsRecs),
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -275,13 +280,7 @@ func TestBulkExportCountsStreamedSearches(t *testing.T) {
 			resp: `{"compositeResponse":[` + strings.Join(subs, ",") + `]}`,
 			ids:  ids,
 		},
-		{
-			name: "HubSpot search", method: "POST", path: "/crm/v3/objects/contacts/search", ctype: "application/json",
-			reqBody: `{"filterGroups":[],"properties":["email"],"limit":100}`,
-			route:   "hubspot", operation: "search", respType: "application/json",
-			resp: `{"total":` + fmt.Sprint(n) + `,"results":[` + strings.Join(hsRecs, ",") + `]}`,
-			ids:  hsIDs,
-		},
+		hsSearchCase(hsIDs, hsRecs),
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

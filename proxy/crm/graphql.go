@@ -534,9 +534,30 @@ func (w *gqlWalker) step() bool {
 	return w.steps <= w.limit
 }
 
+// add appends p, unless the work budget is spent.
 func (w *gqlWalker) add(p Predicate) (err error) {
+	if w.steps > w.limit {
+		return ErrTooManyPredicates
+	}
 	w.dst, err = addPredicate(w.dst, p)
 	return err
+}
+
+// each calls f for every node n stands for (a variable: its value), within
+// the depth bound and the work budget.
+func (w *gqlWalker) each(n *node, depth int, f func(n *node) error) error {
+	if depth > 2*maxDepth {
+		return ErrQuerySyntax
+	}
+	for n := range w.resolve(n) {
+		if !w.step() {
+			return ErrTooManyPredicates
+		}
+		if err := f(n); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // isOperatorKey reports whether a key of a field's filter is an operator
@@ -563,13 +584,7 @@ func gqlOp(k string) string {
 // filter reads a where filter on object: {and: […], or: […], not: {…},
 // Field: {op: value}, Relationship: {Field: {op: value}}}.
 func (w *gqlWalker) filter(n *node, object string, depth int) error {
-	if depth > 2*maxDepth {
-		return ErrQuerySyntax
-	}
-	for n := range w.resolve(n) {
-		if !w.step() {
-			return ErrTooManyPredicates
-		}
+	return w.each(n, depth, func(n *node) error {
 		switch n.kind {
 		case nArray:
 			for _, e := range n.vals {
@@ -590,19 +605,13 @@ func (w *gqlWalker) filter(n *node, object string, depth int) error {
 				}
 			}
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 // field reads the filter of one field (or relationship) name of object.
 func (w *gqlWalker) field(name string, n *node, object string, depth int) error {
-	if depth > 2*maxDepth {
-		return ErrQuerySyntax
-	}
-	for n := range w.resolve(n) {
-		if !w.step() {
-			return ErrTooManyPredicates
-		}
+	return w.each(n, depth, func(n *node) error {
 		switch n.kind {
 		case nObject:
 			var rel *node
@@ -633,9 +642,6 @@ func (w *gqlWalker) field(name string, n *node, object string, depth int) error 
 				default:
 					p.Values = w.values(v, nil, depth+1)
 				}
-				if w.steps > w.limit {
-					return ErrTooManyPredicates
-				}
 				if err := w.add(p); err != nil {
 					return err
 				}
@@ -652,16 +658,10 @@ func (w *gqlWalker) field(name string, n *node, object string, depth int) error 
 				}
 			}
 		default:
-			p := Predicate{Object: object, Field: name, Clause: ClauseWhere, Op: PredOther, Values: w.values(n, nil, depth+1)}
-			if w.steps > w.limit {
-				return ErrTooManyPredicates
-			}
-			if err := w.add(p); err != nil {
-				return err
-			}
+			return w.add(Predicate{Object: object, Field: name, Clause: ClauseWhere, Op: PredOther, Values: w.values(n, nil, depth+1)})
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 func (w *gqlWalker) semiJoin(n *node, depth int) error {
