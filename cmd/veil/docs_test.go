@@ -346,14 +346,7 @@ func startDocDemo(t *testing.T) *docDemo {
 		d.client.CloseIdleConnections()
 		d.fwdClient.CloseIdleConnections()
 		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("the demo ended with %v", err)
-			}
-		case <-time.After(20 * time.Second):
-			t.Error("the demo did not shut down")
-		}
+		demoEnded(t, done)
 	}
 	return d
 }
