@@ -175,3 +175,30 @@ func TestRepeatedProbesRaiseAnInferenceAlert(t *testing.T) {
 		t.Errorf("%d inference_probe alerts, want one per window", len(got))
 	}
 }
+
+// A field whose name hints nothing is protected once traffic has shown it
+// holds personal data: the data map (inventory) tells the predicates what
+// a field holds.
+func TestQueriesOnFieldsLearnedToHoldPersonalData(t *testing.T) {
+	u := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if strings.Contains(r.URL.Path, "/sobjects/") {
+			_, _ = w.Write([]byte(`{"attributes":{"type":"Contact"},"Id":"003A000000hostile","PayRef__c":"4111 1111 1111 1111"}`))
+			return
+		}
+		_, _ = w.Write([]byte(`{"totalSize":0,"done":true,"records":[]}`))
+	})
+	h, _ := startHostile(t, u)
+	probe := "/services/data/v62.0/query?q=" + url.QueryEscape("SELECT Id FROM Contact WHERE PayRef__c LIKE '4111%'")
+	if res := send(t, "GET", h.veil+probe, "demo-analyst", "", ""); res.status != 200 {
+		t.Fatalf("before Veil saw what PayRef__c holds: %d %s", res.status, res.body)
+	}
+	if res := send(t, "GET", h.veil+"/services/data/v62.0/sobjects/Contact/003A000000hostile", "demo-analyst", "", ""); res.status != 200 ||
+		strings.Contains(string(res.body), "4111 1111 1111 1111") {
+		t.Fatalf("the read: %d %s", res.status, res.body)
+	}
+	eventually(t, "the probe refused once PayRef__c is known to hold card numbers", func() bool {
+		res := send(t, "GET", h.veil+probe, "demo-analyst", "", "")
+		return res.status == 403 && strings.Contains(string(res.body), "protected_field_predicate")
+	})
+}

@@ -113,8 +113,12 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Server, error) {
 	}
 	ident.SetSessions(openSessions(cfg, stores))
 	soc := openSOC(cfg, stores, m, o.Logger, stores.alert)
+	var learned pipeline.Learned // what the data map has seen fields hold, for predicates
+	if soc.inv != nil {
+		learned = soc.inv
+	}
 	pipe := pipeline.New(pipeline.Options{Scanner: scanner, Decider: engine, Metrics: m, Log: o.Logger, Limits: cfg.Limits,
-		ConsentFields: cfg.Policy.ConsentFields, Vault: stores.Vault, Stats: soc.watcher(), Inventory: soc.inv != nil})
+		ConsentFields: cfg.Policy.ConsentFields, Vault: stores.Vault, Stats: soc.watcher(), Inventory: soc.inv != nil, Learned: learned})
 	insp := &Inspector{pipe: pipe, maxBody: cfg.Limits.MaxBodyBytes, log: o.Logger, streaming: newStreamLimits(cfg),
 		metrics: m, rec: record.New(record.Options{Audit: soc.recorder(stores), Watch: soc.watcher(), Inventory: soc.inventory(), Metrics: m, Log: o.Logger})}
 	h, err := reverse.New(reverse.Options{Config: cfg, Identity: ident, Inspector: insp, Metrics: m, Log: o.Logger})

@@ -58,7 +58,13 @@ type Inventory struct {
 
 	cover       map[coverKey]*coverRow // coverage.go
 	coverRoutes map[string]struct{}    // the route names cover keeps
+
+	// byField indexes the categories of m by route and lower-cased field
+	// name, across objects and directions (Categories).
+	byField map[fieldKey][]string
 }
+
+type fieldKey struct{ route, field string }
 
 // New returns an empty inventory keeping at most max combinations (max
 // <= 0: config.DefaultInventoryMax, 10000). gauge, if not nil, follows
@@ -70,7 +76,7 @@ func New(max int, gauge prometheus.Gauge) *Inventory {
 	if gauge != nil {
 		gauge.Set(0)
 	}
-	return &Inventory{max: max, gauge: gauge, now: time.Now, m: make(map[key]*entry),
+	return &Inventory{max: max, gauge: gauge, now: time.Now, m: make(map[key]*entry), byField: make(map[fieldKey][]string),
 		cover: make(map[coverKey]*coverRow), coverRoutes: make(map[string]struct{})}
 }
 
@@ -92,6 +98,21 @@ func (inv *Inventory) Observe(route, direction, object, field, category string, 
 	inv.mu.Lock()
 	inv.observe(key{route, object, field, category}, dirBit(direction), int64(n), now)
 	inv.mu.Unlock()
+}
+
+// Categories returns the categories the inventory has seen field hold on
+// route, in any object and either direction, the name matched in any
+// case: what traffic has taught Veil the field holds beyond its name's
+// hint (a TaxRef__c seen holding SSNs). nil when none; the slice is the
+// caller's.
+func (inv *Inventory) Categories(route, field string) []string {
+	if inv == nil {
+		return nil
+	}
+	fk := fieldKey{route, strings.ToLower(field)}
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
+	return slices.Clone(inv.byField[fk])
 }
 
 // ObserveBatch is Observe for every observation of one message, under
@@ -132,6 +153,10 @@ func (inv *Inventory) observe(k key, d uint8, n, now int64) {
 	// may have been cut from.
 	k = key{strings.Clone(k.route), strings.Clone(k.object), strings.Clone(k.field), strings.Clone(k.category)}
 	inv.m[k] = &entry{dirs: d, count: n, first: now, last: now}
+	fk := fieldKey{k.route, strings.ToLower(k.field)}
+	if cats := inv.byField[fk]; !slices.Contains(cats, k.category) {
+		inv.byField[fk] = append(cats, k.category)
+	}
 	if inv.gauge != nil {
 		inv.gauge.Set(float64(len(inv.m)))
 	}

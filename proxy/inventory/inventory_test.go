@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -243,5 +244,28 @@ func BenchmarkObserveBatch(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		inv.ObserveBatch("sf", "response", "Contact", obs)
+	}
+}
+
+// Categories tells what a field has been seen holding on a route, in any
+// object and either direction, the name in any case, each category once.
+func TestCategoriesOfAField(t *testing.T) {
+	inv := New(0, nil)
+	inv.Observe("salesforce", DirectionResponse, "Contact", "TaxRef__c", "us_ssn", 2)
+	inv.Observe("salesforce", DirectionRequest, "Lead", "TaxRef__c", "us_ssn", 1)
+	inv.Observe("salesforce", DirectionResponse, "Lead", "taxref__C", "us_itin", 1)
+	inv.Observe("hubspot", DirectionResponse, "contacts", "TaxRef__c", "email", 1)
+	if got := inv.Categories("salesforce", "TAXREF__c"); !slices.Equal(got, []string{"us_ssn", "us_itin"}) {
+		t.Errorf("salesforce TaxRef__c: %v", got)
+	}
+	if got := inv.Categories("hubspot", "TaxRef__c"); !slices.Equal(got, []string{"email"}) {
+		t.Errorf("hubspot TaxRef__c: %v", got)
+	}
+	if got := inv.Categories("salesforce", "Other__c"); got != nil {
+		t.Errorf("a field never seen: %v", got)
+	}
+	var none *Inventory
+	if got := none.Categories("salesforce", "TaxRef__c"); got != nil {
+		t.Errorf("nil inventory: %v", got)
 	}
 }

@@ -50,6 +50,7 @@ type Pipeline struct {
 	vault     Vault             // nil: tokenize refuses, detokenize masks, hash redacts
 	stats     Stats             // nil: no stats
 	inventory bool              // count findings per field (Result.Fields)
+	learned   Learned           // nil: predicates carry their names' hints only
 }
 
 // Stats are the behaviour watch's counts (proxy/watch) for the policy's
@@ -81,13 +82,22 @@ type Options struct {
 	Stats Stats
 	// Inventory: count each message's findings per field (Result.Fields).
 	Inventory bool
+	// Learned tells the categories traffic has shown a field to hold
+	// (inventory.Inventory): a request's predicates on it carry them
+	// beside its name's hint. nil: names' hints only.
+	Learned Learned
+}
+
+// Learned is the data map's knowledge of the categories a field holds.
+type Learned interface {
+	Categories(route, field string) []string
 }
 
 // New wires the stages.
 func New(o Options) *Pipeline {
 	return &Pipeline{scanner: o.Scanner, decider: o.Decider, metrics: o.Metrics, log: o.Log,
 		limits: body.Limits{MaxDepth: o.Limits.MaxJSONDepth}, maxFinds: DefaultMaxFindings, budget: o.Limits.Budget(),
-		consent: o.ConsentFields, vault: o.Vault, stats: o.Stats, inventory: o.Inventory}
+		consent: o.ConsentFields, vault: o.Vault, stats: o.Stats, inventory: o.Inventory, learned: o.Learned}
 }
 
 // Limits are the JSON and XML limits the pipeline reads bodies with.

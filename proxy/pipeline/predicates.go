@@ -80,8 +80,9 @@ var searchGroups = map[string][]string{
 }
 
 // predicates turns the request's predicates into the policy's: each with
-// the categories its field may hold (the name's hint, the search group's,
-// those the detectors find in the values compared with it), one entry per
+// the categories its field may hold (the name's hint, those traffic has
+// shown it to hold (Options.Learned), the search group's, those the
+// detectors find in the values compared with it), one entry per
 // distinct predicate, and none for a field that holds no category.
 func (p *Pipeline) predicates(m *Message) []policy.Predicate {
 	var (
@@ -100,6 +101,11 @@ func (p *Pipeline) predicates(m *Message) []policy.Predicate {
 			}
 		}
 		add(f.Hint)
+		if p.learned != nil {
+			for _, c := range p.learned.Categories(m.Route.Name, pr.Field) {
+				add(c)
+			}
+		}
 		if pr.Clause == crm.ClauseSearch {
 			for _, c := range searchGroups[pr.Field] {
 				add(c)
