@@ -12,8 +12,8 @@ import (
 	"github.com/veil-proxy/veil/proxy"
 	"github.com/veil-proxy/veil/proxy/benchdata"
 	"github.com/veil-proxy/veil/proxy/config"
+	"github.com/veil-proxy/veil/proxy/ingress"
 	"github.com/veil-proxy/veil/proxy/redistest"
-	"github.com/veil-proxy/veil/proxy/reverse"
 )
 
 // BenchmarkProxy measures, in one run and on one machine, the same
@@ -40,7 +40,7 @@ func BenchmarkProxy(b *testing.B) {
 	cfg := config.Demo("127.0.0.1:0", "127.0.0.1:1", h.crm)
 	bare := httptest.NewServer(&httputil.ReverseProxy{
 		Rewrite:   func(pr *httputil.ProxyRequest) { pr.SetURL(crmURL) },
-		Transport: reverse.NewTransport(cfg.Timeouts),
+		Transport: ingress.NewTransport(cfg.Timeouts),
 	})
 	defer bare.Close()
 
@@ -135,7 +135,7 @@ func BenchmarkProxySizes(b *testing.B) {
 	cfg := config.Demo("127.0.0.1:0", "127.0.0.1:1", crm.URL)
 	bare := httptest.NewServer(&httputil.ReverseProxy{
 		Rewrite:   func(pr *httputil.ProxyRequest) { pr.SetURL(crmURL) },
-		Transport: reverse.NewTransport(cfg.Timeouts),
+		Transport: ingress.NewTransport(cfg.Timeouts),
 	})
 	defer bare.Close()
 	tr := &http.Transport{MaxIdleConnsPerHost: 64, DisableCompression: true}

@@ -19,7 +19,7 @@ import (
 	"github.com/veil-proxy/veil/proxy"
 	"github.com/veil-proxy/veil/proxy/benchdata"
 	"github.com/veil-proxy/veil/proxy/config"
-	"github.com/veil-proxy/veil/proxy/reverse"
+	"github.com/veil-proxy/veil/proxy/ingress"
 )
 
 // BenchmarkProxyXML sends the same Contact query results (benchdata: the
@@ -81,7 +81,7 @@ func BenchmarkProxyXML(b *testing.B) {
 	cfg := config.Demo("127.0.0.1:0", "127.0.0.1:1", crm.URL)
 	bare := httptest.NewServer(&httputil.ReverseProxy{
 		Rewrite:   func(pr *httputil.ProxyRequest) { pr.SetURL(crmURL) },
-		Transport: reverse.NewTransport(cfg.Timeouts),
+		Transport: ingress.NewTransport(cfg.Timeouts),
 	})
 	defer bare.Close()
 	tr := &http.Transport{MaxIdleConnsPerHost: 64, DisableCompression: true}

@@ -19,10 +19,10 @@ import (
 	"github.com/veil-proxy/veil/proxy/body"
 	"github.com/veil-proxy/veil/proxy/config"
 	"github.com/veil-proxy/veil/proxy/crm"
+	"github.com/veil-proxy/veil/proxy/ingress"
 	"github.com/veil-proxy/veil/proxy/metrics"
 	"github.com/veil-proxy/veil/proxy/pipeline"
 	"github.com/veil-proxy/veil/proxy/record"
-	"github.com/veil-proxy/veil/proxy/reverse"
 	"github.com/veil-proxy/veil/proxy/scope"
 )
 
@@ -46,13 +46,13 @@ func (in *Inspector) process(ctx context.Context, msg *pipeline.Message) pipelin
 	return res
 }
 
-// AuthFailure records an authentication failure (reverse.AuthAuditor;
+// AuthFailure records an authentication failure (ingress.AuthAuditor;
 // record.Recorder.AuthFailure).
-func (in *Inspector) AuthFailure(ctx context.Context, sc *scope.Scope, f reverse.AuthFailure) {
+func (in *Inspector) AuthFailure(ctx context.Context, sc *scope.Scope, f ingress.AuthFailure) {
 	in.rec.AuthFailure(ctx, sc, f)
 }
 
-var _ reverse.AuthAuditor = (*Inspector)(nil)
+var _ ingress.AuthAuditor = (*Inspector)(nil)
 
 // InspectRequest runs the request through the pipeline. It may replace the
 // body (with a fresh Content-Length) or refuse the request with the

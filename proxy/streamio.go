@@ -72,7 +72,7 @@ func (s *sink) Write(p []byte) (int, error) {
 }
 
 // upstreamReader reads the CRM's body for a stream: a read that waits
-// longer than stall fails as a timeout (reverse.BoundBody bounds the
+// longer than stall fails as a timeout (ingress.BoundBody bounds the
 // first chunk's reads as a whole; after that the body streams for as
 // long as it keeps moving), and any failure is a wireError.
 type upstreamReader struct {

@@ -17,8 +17,8 @@ import (
 	"github.com/veil-proxy/veil/proxy/audit"
 	"github.com/veil-proxy/veil/proxy/config"
 	"github.com/veil-proxy/veil/proxy/forward"
+	"github.com/veil-proxy/veil/proxy/ingress"
 	"github.com/veil-proxy/veil/proxy/pipeline"
-	"github.com/veil-proxy/veil/proxy/reverse"
 )
 
 // echoUpgrades is an upstream that switches protocols on any upgrade and
@@ -96,8 +96,8 @@ func upgrade(t *testing.T, h *harness, path string) (*http.Response, net.Conn, *
 // so reverse mode refuses it as forward mode does (403 egress_refused);
 // nothing reaches the CRM, neither the handshake nor the card after it.
 func TestUpgradeIsRefusedByDefault(t *testing.T) {
-	if reverse.CodeUpgradeRefused != forward.CodeEgressRefused {
-		t.Fatalf("reverse mode's code %q is not forward mode's %q", reverse.CodeUpgradeRefused, forward.CodeEgressRefused)
+	if ingress.CodeUpgradeRefused != forward.CodeEgressRefused {
+		t.Fatalf("reverse mode's code %q is not forward mode's %q", ingress.CodeUpgradeRefused, forward.CodeEgressRefused)
 	}
 	u := newEchoUpgrades(t)
 	h, _ := startHostile(t, u.upstream)
@@ -105,7 +105,7 @@ func TestUpgradeIsRefusedByDefault(t *testing.T) {
 		res, c, br := upgrade(t, h, path)
 		b, _ := io.ReadAll(io.LimitReader(res.Body, 4096))
 		res.Body.Close()
-		refused(t, reply{res.StatusCode, res.Header, b}, http.StatusForbidden, reverse.CodeUpgradeRefused)
+		refused(t, reply{res.StatusCode, res.Header, b}, http.StatusForbidden, ingress.CodeUpgradeRefused)
 		// The client goes on as if it had been switched: its card must
 		// not reach the CRM.
 		_, _ = c.Write([]byte("\x81\x13" + card))
@@ -139,7 +139,7 @@ func TestUpgradeAllowedPerRouteIsAudited(t *testing.T) {
 	})
 	// Not on HubSpot's route.
 	res, _, _ := upgrade(t, h, "/crm/v3/objects/contacts/1")
-	if res.StatusCode != http.StatusForbidden || res.Header.Get("X-Veil-Error") != reverse.CodeUpgradeRefused {
+	if res.StatusCode != http.StatusForbidden || res.Header.Get("X-Veil-Error") != ingress.CodeUpgradeRefused {
 		t.Fatalf("hubspot: %d %q", res.StatusCode, res.Header.Get("X-Veil-Error"))
 	}
 	res, c, br := upgrade(t, h, "/services/data/v62.0/sobjects/Contact/003000000000001AAA")

@@ -18,7 +18,7 @@ import (
 	"time"
 
 	"github.com/veil-proxy/veil/proxy/config"
-	"github.com/veil-proxy/veil/proxy/reverse"
+	"github.com/veil-proxy/veil/proxy/ingress"
 )
 
 // The two servers the driver runs as child processes of its own binary,
@@ -205,7 +205,7 @@ func runBare(args []string) error {
 	cfg := config.Demo("127.0.0.1:0", "127.0.0.1:1", *upstream)
 	rp := &httputil.ReverseProxy{
 		Rewrite:   func(pr *httputil.ProxyRequest) { pr.SetURL(u) },
-		Transport: reverse.NewTransport(cfg.Timeouts),
+		Transport: ingress.NewTransport(cfg.Timeouts),
 	}
 	t := cfg.Timeouts
 	return serve("bare", *listen, &http.Server{

@@ -20,8 +20,8 @@ import (
 	"github.com/veil-proxy/veil/proxy/config"
 	"github.com/veil-proxy/veil/proxy/crm"
 	"github.com/veil-proxy/veil/proxy/identity"
+	"github.com/veil-proxy/veil/proxy/ingress"
 	"github.com/veil-proxy/veil/proxy/metrics"
-	"github.com/veil-proxy/veil/proxy/reverse"
 	"github.com/veil-proxy/veil/proxy/scope"
 )
 
@@ -38,7 +38,7 @@ type Auditor interface {
 type Options struct {
 	Config    *config.Config
 	Identity  *identity.Resolver
-	Inspector reverse.Inspector
+	Inspector ingress.Inspector
 	Metrics   *metrics.Metrics
 	Connects  *prometheus.CounterVec // veil_forward_connects_total{decision}; may be nil
 	Audit     Auditor                // may be nil
@@ -86,7 +86,7 @@ func New(o Options) (*Handler, error) {
 		o.Transport = NewTransport(o.Config, roots)
 	}
 	h := &Handler{opts: o, hosts: newHosts(o.Config), alerted: newRecent(alertWindow, 4096)}
-	h.inspectResponse = reverse.BoundBody(o.Config.Timeouts.UpstreamResponse, o.Inspector.InspectResponse)
+	h.inspectResponse = ingress.BoundBody(o.Config.Timeouts.UpstreamResponse, o.Inspector.InspectResponse)
 	h.mitm = &goproxy.ConnectAction{Action: goproxy.ConnectMitm, TLSConfig: o.TLSConfig}
 	p := goproxy.NewProxyHttpServer()
 	p.Logger = quietLogger{log: o.Log}
@@ -211,18 +211,18 @@ func (h *Handler) serve(r *http.Request, c *conn, sc *scope.Scope) *http.Respons
 		return h.login(r, sc)
 	}
 	var env *identity.SOAPEnvelope
-	if reverse.IsSOAPCall(rt.Dialect, r) {
+	if ingress.IsSOAPCall(rt.Dialect, r) {
 		var e *crm.Error
-		if env, e = reverse.PeekSOAP(r, h.opts.Config.Limits.MaxBodyBytes); e != nil {
+		if env, e = ingress.PeekSOAP(r, h.opts.Config.Limits.MaxBodyBytes); e != nil {
 			return h.fail(r, rt.Dialect, sc, e)
 		}
 		if env.IsLogin() {
 			return h.soapLogin(r, sc, env)
 		}
 	}
-	if e := reverse.Admit(r.Context(), h.opts.Identity, rt, sc, r.Header, env); e != nil {
-		if f, ok := reverse.AdmitFailure(e); ok {
-			reverse.AuditAuthFailure(r.Context(), h.opts.Inspector, sc, f)
+	if e := ingress.Admit(r.Context(), h.opts.Identity, rt, sc, r.Header, env); e != nil {
+		if f, ok := ingress.AdmitFailure(e); ok {
+			ingress.AuditAuthFailure(r.Context(), h.opts.Inspector, sc, f)
 		}
 		return h.fail(r, rt.Dialect, sc, e)
 	}
@@ -251,7 +251,7 @@ func (h *Handler) login(r *http.Request, sc *scope.Scope) *http.Response {
 			return h.loginRefusal(r, sc, false, le.Code, a.UsernameHash)
 		}
 		if le.Status != http.StatusServiceUnavailable {
-			reverse.AuditAuthFailure(r.Context(), h.opts.Inspector, sc, reverse.AuthFailure{Code: le.Code, UsernameHash: a.UsernameHash, Login: true, Status: le.Status})
+			ingress.AuditAuthFailure(r.Context(), h.opts.Inspector, sc, ingress.AuthFailure{Code: le.Code, UsernameHash: a.UsernameHash, Login: true, Status: le.Status})
 		}
 		return h.loginError(r, sc, le)
 	}
@@ -264,7 +264,7 @@ func (h *Handler) login(r *http.Request, sc *scope.Scope) *http.Response {
 		return h.upstreamError(r, sc, err)
 	}
 	res.Request = r
-	bind := reverse.BoundBody(h.opts.Config.Timeouts.UpstreamResponse, func(res *http.Response) error {
+	bind := ingress.BoundBody(h.opts.Config.Timeouts.UpstreamResponse, func(res *http.Response) error {
 		return h.opts.Identity.BindResponse(r.Context(), a.Principal, res, nil)
 	})
 	if err := bind(res); err != nil {
@@ -298,7 +298,7 @@ func (h *Handler) soapLogin(r *http.Request, sc *scope.Scope, env *identity.SOAP
 		return h.upstreamError(r, sc, err)
 	}
 	res.Request = r
-	bind := reverse.BoundBody(h.opts.Config.Timeouts.UpstreamResponse, func(res *http.Response) error {
+	bind := ingress.BoundBody(h.opts.Config.Timeouts.UpstreamResponse, func(res *http.Response) error {
 		return h.opts.Identity.BindSOAPLogin(r.Context(), a.Principal, res, nil)
 	})
 	if err := bind(res); err != nil {
@@ -327,27 +327,27 @@ func (h *Handler) loginAnswer(r *http.Request, sc *scope.Scope, res *http.Respon
 		return h.loginRefusal(r, sc, soap, identity.CodeCRMLoginFailed, a.UsernameHash)
 	}
 	sc.Outcome, sc.Code = "blocked", identity.CodeCRMLoginFailed
-	reverse.AuditAuthFailure(r.Context(), h.opts.Inspector, sc, reverse.AuthFailure{Code: identity.CodeCRMLoginFailed, UsernameHash: a.UsernameHash, Login: true, Status: res.StatusCode})
+	ingress.AuditAuthFailure(r.Context(), h.opts.Inspector, sc, ingress.AuthFailure{Code: identity.CodeCRMLoginFailed, UsernameHash: a.UsernameHash, Login: true, Status: res.StatusCode})
 	return res
 }
 
 // loginRefusal is the answer to a refused or failed login
-// (reverse.LoginRefusal: the same whoever refused it), audited.
+// (ingress.LoginRefusal: the same whoever refused it), audited.
 func (h *Handler) loginRefusal(r *http.Request, sc *scope.Scope, soap bool, code, usernameHash string) *http.Response {
-	status, ct, b := reverse.LoginRefusal(soap, code)
+	status, ct, b := ingress.LoginRefusal(soap, code)
 	if sc.Outcome != "blocked" {
 		h.opts.Metrics.Requests.WithLabelValues(sc.Route.Name, "request", "blocked").Inc()
 		h.opts.Metrics.Blocks.WithLabelValues(sc.Route.Name, "request", code).Inc()
 	}
 	sc.Outcome, sc.Code = "blocked", code
-	reverse.AuditAuthFailure(r.Context(), h.opts.Inspector, sc, reverse.AuthFailure{Code: code, UsernameHash: usernameHash, Login: true, Status: status})
+	ingress.AuditAuthFailure(r.Context(), h.opts.Inspector, sc, ingress.AuthFailure{Code: code, UsernameHash: usernameHash, Login: true, Status: status})
 	res := &http.Response{
 		StatusCode: status, Status: strconv.Itoa(status) + " " + http.StatusText(status),
 		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
 		Header: http.Header{}, Request: r, ContentLength: int64(len(b)),
 		Body: readCloser{strings.NewReader(string(b))},
 	}
-	reverse.SetLoginRefusalHeaders(res.Header, ct, len(b))
+	ingress.SetLoginRefusalHeaders(res.Header, ct, len(b))
 	return res
 }
 
@@ -388,7 +388,7 @@ func (h *Handler) outbound(r *http.Request) *http.Request {
 	if h.opts.Identity.StripHeader() {
 		out.Header.Del(h.opts.Identity.Header())
 	}
-	reverse.LimitAcceptEncoding(out.Header)
+	ingress.LimitAcceptEncoding(out.Header)
 	return out
 }
 

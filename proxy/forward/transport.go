@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/veil-proxy/veil/proxy/config"
-	"github.com/veil-proxy/veil/proxy/reverse"
+	"github.com/veil-proxy/veil/proxy/ingress"
 )
 
 // dialer dials upstreams, honouring forward.resolve (tests and demo only):
@@ -87,7 +87,7 @@ func rootCAs(file string) (*x509.CertPool, error) {
 // decompression) with verified TLS against roots and HTTP/2 forced back on
 // (a custom TLSClientConfig turns automatic HTTP/2 off).
 func NewTransport(cfg *config.Config, roots *x509.CertPool) *http.Transport {
-	t := reverse.NewTransport(cfg.Timeouts)
+	t := ingress.NewTransport(cfg.Timeouts)
 	t.Proxy = nil
 	t.DialContext = newDialer(cfg).DialContext
 	t.TLSClientConfig = &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}

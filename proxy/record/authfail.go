@@ -6,19 +6,19 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/veil-proxy/veil/proxy/audit"
+	"github.com/veil-proxy/veil/proxy/ingress"
 	"github.com/veil-proxy/veil/proxy/pipeline"
-	"github.com/veil-proxy/veil/proxy/reverse"
 	"github.com/veil-proxy/veil/proxy/scope"
 	"github.com/veil-proxy/veil/proxy/watch"
 )
 
-// AuthFailure records an authentication failure (reverse.AuthAuditor): an
+// AuthFailure records an authentication failure (ingress.AuthAuditor): an
 // auth_failure audit event (principal "" unless Veil knew who logged in,
 // the client's address, the code, a login's username hashed; never a
 // credential, a token, a password or a username) and an observation for
 // the watch, counted per client address and per principal, or per hashed
 // username when no principal holds it, towards watch.brute_force.
-func (in *Recorder) AuthFailure(ctx context.Context, sc *scope.Scope, f reverse.AuthFailure) {
+func (in *Recorder) AuthFailure(ctx context.Context, sc *scope.Scope, f ingress.AuthFailure) {
 	route := ""
 	if sc.Route != nil {
 		route = sc.Route.Name
@@ -46,4 +46,4 @@ func (in *Recorder) AuthFailure(ctx context.Context, sc *scope.Scope, f reverse.
 	}
 }
 
-var _ reverse.AuthAuditor = (*Recorder)(nil)
+var _ ingress.AuthAuditor = (*Recorder)(nil)

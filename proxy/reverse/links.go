@@ -16,6 +16,7 @@ import (
 	"github.com/veil-proxy/veil/proxy/config"
 	"github.com/veil-proxy/veil/proxy/crm"
 	"github.com/veil-proxy/veil/proxy/identity"
+	"github.com/veil-proxy/veil/proxy/ingress"
 	"github.com/veil-proxy/veil/proxy/scope"
 )
 
@@ -134,13 +135,13 @@ func (h *Handler) loginProxy(rp *httputil.ReverseProxy, bind loginBinder, refuse
 		rewrite(pr)
 		pr.Out.Header.Set("Accept-Encoding", "identity")
 	}
-	lp.ModifyResponse = BoundBody(h.opts.Config.Timeouts.UpstreamResponse, func(res *http.Response) error {
+	lp.ModifyResponse = ingress.BoundBody(h.opts.Config.Timeouts.UpstreamResponse, func(res *http.Response) error {
 		ctx := res.Request.Context()
 		sc := scope.From(ctx)
 		base := publicBase(ctx)
 		attempt, _ := identity.AttemptFrom(ctx)
 		failed := func(code string, status int) {
-			AuditAuthFailure(ctx, h.opts.Inspector, sc, AuthFailure{Code: code, UsernameHash: attempt.UsernameHash, Login: true, Status: status})
+			ingress.AuditAuthFailure(ctx, h.opts.Inspector, sc, ingress.AuthFailure{Code: code, UsernameHash: attempt.UsernameHash, Login: true, Status: status})
 		}
 		err := bind(ctx, sc.Principal, res, func(u string) string { return identity.Rebase(u, base) })
 		switch {
@@ -197,7 +198,7 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request, rt *route, sc *s
 		h.opts.Metrics.Requests.WithLabelValues(rt.cfg.Name, "request", "blocked").Inc()
 		h.opts.Metrics.Blocks.WithLabelValues(rt.cfg.Name, "request", le.Code).Inc()
 		if le.Status != http.StatusServiceUnavailable {
-			AuditAuthFailure(r.Context(), h.opts.Inspector, sc, AuthFailure{Code: le.Code, UsernameHash: a.UsernameHash, Login: true, Status: le.Status})
+			ingress.AuditAuthFailure(r.Context(), h.opts.Inspector, sc, ingress.AuthFailure{Code: le.Code, UsernameHash: a.UsernameHash, Login: true, Status: le.Status})
 		}
 		writeLoginError(w, le, sc.RequestID)
 		return
@@ -234,3 +235,55 @@ func replaceLogin(res *http.Response, le *identity.LoginError, sc *scope.Scope) 
 
 // isSalesforce reports whether logins on rc are Salesforce's.
 func isSalesforce(rc *config.Route) bool { return rc.Dialect == config.DialectSalesforce }
+
+// writeLoginRefusal answers a login Veil refuses and records it.
+func (h *Handler) writeLoginRefusal(w http.ResponseWriter, r *http.Request, rt *route, sc *scope.Scope, soap bool, code, usernameHash string) {
+	status, ct, b := ingress.LoginRefusal(soap, code)
+	sc.Outcome, sc.Code = "blocked", code
+	h.opts.Metrics.Requests.WithLabelValues(rt.cfg.Name, "request", "blocked").Inc()
+	h.opts.Metrics.Blocks.WithLabelValues(rt.cfg.Name, "request", code).Inc()
+	ingress.AuditAuthFailure(r.Context(), h.opts.Inspector, sc, ingress.AuthFailure{Code: code, UsernameHash: usernameHash, Login: true, Status: status})
+	ingress.SetLoginRefusalHeaders(w.Header(), ct, len(b))
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+// replaceLoginRefusal makes res the login refusal (LoginRefusal).
+func replaceLoginRefusal(res *http.Response, sc *scope.Scope, soap bool, code string) int {
+	status, ct, b := ingress.LoginRefusal(soap, code)
+	sc.Outcome, sc.Code = "blocked", code
+	res.StatusCode, res.Status = status, strconv.Itoa(status)+" "+http.StatusText(status)
+	res.Header = http.Header{}
+	ingress.SetLoginRefusalHeaders(res.Header, ct, len(b))
+	setBody(res, b)
+	return status
+}
+
+// soapLogin serves a SOAP login() on a Salesforce route: the principal is
+// the CRM user logging in; the call is not inspected (credentials, not
+// records) and never logged. The CRM's answer comes back with serverUrl
+// on Veil (loginProxy).
+func (h *Handler) soapLogin(w http.ResponseWriter, r *http.Request, rt *route, sc *scope.Scope, env *identity.SOAPEnvelope) {
+	a, e := h.opts.Identity.SOAPLoginAttempt(env)
+	if e != nil {
+		h.writeLoginRefusal(w, r, rt, sc, true, e.Code, a.UsernameHash)
+		return
+	}
+	sc.Principal, sc.Purpose = a.Principal, "authentication"
+	h.opts.Metrics.Requests.WithLabelValues(rt.cfg.Name, "request", "passthrough").Inc()
+	r = r.WithContext(identity.WithAttempt(r.Context(), a))
+	rt.soapLogin.ServeHTTP(w, h.withPublicBase(r))
+}
+
+// replaceResponse makes res Veil's refusal e, in the exchange's style.
+func replaceResponse(res *http.Response, e *crm.Error, dialect string, sc *scope.Scope) {
+	sc.Outcome, sc.Code = "blocked", e.Code
+	e.RequestID, e.Style = sc.RequestID, sc.Errors
+	status := e.HTTPStatus()
+	res.StatusCode, res.Status = status, strconv.Itoa(status)+" "+http.StatusText(status)
+	res.Header = http.Header{}
+	res.Header.Set("Content-Type", e.ContentType())
+	res.Header.Set("X-Veil-Error", e.Code)
+	res.Header.Set("Cache-Control", "no-store")
+	setBody(res, e.Body(dialect))
+}

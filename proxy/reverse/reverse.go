@@ -8,7 +8,6 @@ package reverse
 import (
 	"context"
 	"errors"
-	"io"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -16,36 +15,26 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"sync/atomic"
-	"time"
 
 	"go.uber.org/zap"
 
 	"github.com/veil-proxy/veil/proxy/config"
 	"github.com/veil-proxy/veil/proxy/crm"
 	"github.com/veil-proxy/veil/proxy/identity"
+	"github.com/veil-proxy/veil/proxy/ingress"
 	"github.com/veil-proxy/veil/proxy/metrics"
 	"github.com/veil-proxy/veil/proxy/scope"
 )
-
-// Inspector is the pipeline as the listener sees it.
-type Inspector interface {
-	InspectRequest(r *http.Request) *crm.Error
-	InspectResponse(res *http.Response) error
-}
 
 // Options wire a Handler.
 type Options struct {
 	Config    *config.Config
 	Identity  *identity.Resolver
-	Inspector Inspector
+	Inspector ingress.Inspector
 	Metrics   *metrics.Metrics
 	Log       *zap.Logger
-	Transport http.RoundTripper // nil → NewTransport(cfg.Timeouts)
+	Transport http.RoundTripper // nil → ingress.NewTransport(cfg.Timeouts)
 }
-
-// PurposeHeader carries the caller's declared purpose.
-const PurposeHeader = config.DefaultPurposeHeader
 
 type route struct {
 	cfg       *config.Route
@@ -64,7 +53,7 @@ type Handler struct {
 // New builds the handler for every configured route.
 func New(o Options) (*Handler, error) {
 	if o.Transport == nil {
-		o.Transport = NewTransport(o.Config.Timeouts)
+		o.Transport = ingress.NewTransport(o.Config.Timeouts)
 	}
 	h := &Handler{opts: o}
 	pool := newBufferPool()
@@ -90,7 +79,7 @@ func New(o Options) (*Handler, error) {
 				return h.rewriteLinks(res)
 			}
 		}
-		rp.ModifyResponse = BoundBody(o.Config.Timeouts.UpstreamResponse, rp.ModifyResponse)
+		rp.ModifyResponse = ingress.BoundBody(o.Config.Timeouts.UpstreamResponse, rp.ModifyResponse)
 		rt := route{cfg: rc, proxy: rp}
 		if isSalesforce(rc) {
 			rt.login = h.loginProxy(rp, o.Identity.BindResponse, refuseOAuthLogin, false)
@@ -115,7 +104,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	sc.Route = rt.cfg
 	sc.Errors = crm.StyleFor(rt.cfg.Dialect, r)
-	if IsUpgrade(r.Header) && !rt.cfg.AllowUpgrade {
+	if ingress.IsUpgrade(r.Header) && !rt.cfg.AllowUpgrade {
 		h.fail(w, rt.cfg.Dialect, sc, upgradeRefused())
 		return
 	}
@@ -124,9 +113,9 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var env *identity.SOAPEnvelope
-	if IsSOAPCall(rt.cfg.Dialect, r) {
+	if ingress.IsSOAPCall(rt.cfg.Dialect, r) {
 		var e *crm.Error
-		if env, e = PeekSOAP(r, h.opts.Config.Limits.MaxBodyBytes); e != nil {
+		if env, e = ingress.PeekSOAP(r, h.opts.Config.Limits.MaxBodyBytes); e != nil {
 			h.fail(w, rt.cfg.Dialect, sc, e)
 			return
 		}
@@ -135,9 +124,9 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if e := Admit(r.Context(), h.opts.Identity, rt.cfg, sc, r.Header, env); e != nil {
-		if f, ok := AdmitFailure(e); ok {
-			AuditAuthFailure(r.Context(), h.opts.Inspector, sc, f)
+	if e := ingress.Admit(r.Context(), h.opts.Identity, rt.cfg, sc, r.Header, env); e != nil {
+		if f, ok := ingress.AdmitFailure(e); ok {
+			ingress.AuditAuthFailure(r.Context(), h.opts.Inspector, sc, f)
 		}
 		h.fail(w, rt.cfg.Dialect, sc, e)
 		return
@@ -149,45 +138,13 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 	rt.proxy.ServeHTTP(w, h.withPublicBase(r))
 }
 
-// CodeAmbiguousCredentials is the stable code of a request that carries
-// more than one CRM credential (identity.ErrAmbiguousCredentials).
-const CodeAmbiguousCredentials = "ambiguous_credentials"
-
-// Admit identifies the caller and its purpose for route rc and records both
-// in sc, or returns the CRM-shaped refusal. Forward mode shares it. soap
-// is a SOAP call's envelope (PeekSOAP), nil for any other request: its
-// SessionHeader is a CRM session; so is X-SFDC-Session on a Salesforce
-// route (Bulk API 1.0).
-func Admit(ctx context.Context, id *identity.Resolver, rc *config.Route, sc *scope.Scope, hdr http.Header, soap *identity.SOAPEnvelope) *crm.Error {
-	p, err := id.ResolveRequest(ctx, hdr, identity.Credentials{SOAP: soap, SFDCSession: rc.Dialect == config.DialectSalesforce})
-	if err != nil {
-		if errors.Is(err, identity.ErrSessionsUnavailable) {
-			return &crm.Error{Status: http.StatusServiceUnavailable, Code: crm.CodeIdentityUnavailable, Message: "Veil cannot identify the caller right now (its session store is unreachable)"}
-		}
-		if errors.Is(err, identity.ErrAmbiguousCredentials) {
-			return &crm.Error{Status: http.StatusBadRequest, Code: CodeAmbiguousCredentials,
-				Message: "the request carries more than one CRM credential (Authorization, X-SFDC-Session, a SOAP SessionHeader): send one"}
-		}
-		code := crm.CodeUnknownPrincipal
-		if errors.Is(err, identity.ErrNoCredentials) {
-			code = crm.CodeUnauthenticated
-		}
-		// 403, never 401: a 401 makes jsforce refresh its token in a loop.
-		return &crm.Error{Status: http.StatusForbidden, Code: code, Message: "the caller is not a known Veil principal"}
-	}
-	sc.Principal = p
-	purpose := strings.TrimSpace(hdr.Get(PurposeHeader))
-	switch {
-	case purpose == "":
-		purpose = rc.Purpose
-	case !config.ValidIdent(purpose):
-		return &crm.Error{Status: http.StatusBadRequest, Code: crm.CodeInvalidPurpose, Message: "X-Veil-Purpose must be lower-case letters, digits, '_' or '-'"}
-	}
-	if purpose == "" && rc.RequirePurpose {
-		return &crm.Error{Status: http.StatusForbidden, Code: crm.CodePurposeRequired, Message: "this route requires an X-Veil-Purpose header"}
-	}
-	sc.Purpose = purpose
-	return nil
+// upgradeRefused is the refusal of an upgrade on a route without
+// allow_upgrade: what an upgraded connection carries (websocket frames, any
+// other protocol) is never inspected, so it is no silent channel around
+// the inspection.
+func upgradeRefused() *crm.Error {
+	return &crm.Error{Status: http.StatusForbidden, Code: ingress.CodeUpgradeRefused,
+		Message: "connection upgrades (websocket) are refused: what they carry cannot be inspected (routes[].allow_upgrade)"}
 }
 
 func (h *Handler) match(path string) *route {
@@ -215,32 +172,8 @@ func (h *Handler) rewrite(up *url.URL) func(*httputil.ProxyRequest) {
 		if strip {
 			pr.Out.Header.Del(idHeader)
 		}
-		LimitAcceptEncoding(pr.Out.Header)
+		ingress.LimitAcceptEncoding(pr.Out.Header)
 	}
-}
-
-// decodable are the content codings Veil can inspect (proxy/body).
-var decodable = map[string]bool{"gzip": true, "x-gzip": true, "deflate": true, "identity": true}
-
-// LimitAcceptEncoding keeps only the codings Veil can decode, so the CRM
-// never answers in one (br, zstd) that would have to be refused.
-func LimitAcceptEncoding(h http.Header) {
-	v := h.Get("Accept-Encoding")
-	if v == "" {
-		return
-	}
-	var keep []string
-	for _, part := range strings.Split(v, ",") {
-		coding, _, _ := strings.Cut(part, ";")
-		if decodable[strings.ToLower(strings.TrimSpace(coding))] {
-			keep = append(keep, strings.TrimSpace(part))
-		}
-	}
-	if len(keep) == 0 {
-		h.Del("Accept-Encoding")
-		return
-	}
-	h.Set("Accept-Encoding", strings.Join(keep, ", "))
 }
 
 // upstreamError answers a failed round trip in the CRM's format.
@@ -277,69 +210,6 @@ func isTimeout(err error) bool {
 	var ne net.Error
 	return errors.As(err, &ne) && ne.Timeout()
 }
-
-// NewTransport is the upstream transport: explicit timeouts, HTTP/2, no
-// proxy from the environment, no transparent decompression (Veil forwards
-// the client's Accept-Encoding and decodes what it inspects itself).
-func NewTransport(t config.Timeouts) *http.Transport {
-	d := &net.Dialer{Timeout: t.UpstreamDial, KeepAlive: 30 * time.Second}
-	return &http.Transport{
-		Proxy:                 nil,
-		DialContext:           d.DialContext,
-		ForceAttemptHTTP2:     true,
-		MaxIdleConns:          256,
-		MaxIdleConnsPerHost:   64,
-		IdleConnTimeout:       90 * time.Second,
-		TLSHandshakeTimeout:   t.UpstreamTLS,
-		ResponseHeaderTimeout: t.UpstreamResponse,
-		ExpectContinueTimeout: time.Second,
-		DisableCompression:    true,
-	}
-}
-
-// BoundBody bounds the reading of a response's body inside modify by d
-// (reverse and forward mode, timeouts.upstream_response):
-// the inspector reads a whole body before it answers, and a CRM that sends
-// its headers and then stalls must not hold the request (and a goroutine)
-// for ever. Past d reads fail as a timeout. A body modify leaves to stream
-// is not bounded once modify returns.
-func BoundBody(d time.Duration, modify func(*http.Response) error) func(*http.Response) error {
-	return func(res *http.Response) error {
-		if d <= 0 || res.Body == nil || res.Body == http.NoBody || res.StatusCode == http.StatusSwitchingProtocols {
-			return modify(res)
-		}
-		tb := &timedBody{ReadCloser: res.Body}
-		t := time.AfterFunc(d, func() {
-			tb.expired.Store(true)
-			_ = tb.ReadCloser.Close()
-		})
-		defer t.Stop()
-		res.Body = tb
-		return modify(res)
-	}
-}
-
-type timedBody struct {
-	io.ReadCloser
-	expired atomic.Bool
-}
-
-func (b *timedBody) Read(p []byte) (int, error) {
-	n, err := b.ReadCloser.Read(p)
-	if err != nil && b.expired.Load() {
-		err = errBodyTimeout{}
-	}
-	return n, err
-}
-
-// errBodyTimeout is a net.Error that timed out.
-type errBodyTimeout struct{}
-
-func (errBodyTimeout) Error() string {
-	return "reverse: the upstream body did not arrive within timeouts.upstream_response"
-}
-func (errBodyTimeout) Timeout() bool   { return true }
-func (errBodyTimeout) Temporary() bool { return true }
 
 type bufferPool struct{ p sync.Pool }
 

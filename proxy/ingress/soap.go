@@ -1,4 +1,4 @@
-package reverse
+package ingress
 
 import (
 	"bytes"
@@ -12,14 +12,12 @@ import (
 	"github.com/veil-proxy/veil/proxy/config"
 	"github.com/veil-proxy/veil/proxy/crm"
 	"github.com/veil-proxy/veil/proxy/identity"
-	"github.com/veil-proxy/veil/proxy/scope"
 )
 
 // Salesforce's SOAP API (jsforce's conn.login(user, pass) without an
 // OAuth client, Data Loader): a login() is identified by the CRM user
 // logging in and its session bound like an OAuth token's; every other
-// call by the session in its SOAP SessionHeader. Forward mode shares
-// IsSOAPCall and PeekSOAP.
+// call by the session in its SOAP SessionHeader.
 
 // IsSOAPCall reports whether r is a call to Salesforce's SOAP API on a
 // route of dialect: its envelope says who makes it.
@@ -88,33 +86,4 @@ func setRequestBody(r *http.Request, b []byte) {
 	r.Header.Set("Content-Length", strconv.Itoa(len(b)))
 	r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }
 	r.Header.Del("Expect")
-}
-
-// soapLogin serves a SOAP login() on a Salesforce route: the principal is
-// the CRM user logging in; the call is not inspected (credentials, not
-// records) and never logged. The CRM's answer comes back with serverUrl
-// on Veil (loginProxy).
-func (h *Handler) soapLogin(w http.ResponseWriter, r *http.Request, rt *route, sc *scope.Scope, env *identity.SOAPEnvelope) {
-	a, e := h.opts.Identity.SOAPLoginAttempt(env)
-	if e != nil {
-		h.writeLoginRefusal(w, r, rt, sc, true, e.Code, a.UsernameHash)
-		return
-	}
-	sc.Principal, sc.Purpose = a.Principal, "authentication"
-	h.opts.Metrics.Requests.WithLabelValues(rt.cfg.Name, "request", "passthrough").Inc()
-	r = r.WithContext(identity.WithAttempt(r.Context(), a))
-	rt.soapLogin.ServeHTTP(w, h.withPublicBase(r))
-}
-
-// replaceResponse makes res Veil's refusal e, in the exchange's style.
-func replaceResponse(res *http.Response, e *crm.Error, dialect string, sc *scope.Scope) {
-	sc.Outcome, sc.Code = "blocked", e.Code
-	e.RequestID, e.Style = sc.RequestID, sc.Errors
-	status := e.HTTPStatus()
-	res.StatusCode, res.Status = status, strconv.Itoa(status)+" "+http.StatusText(status)
-	res.Header = http.Header{}
-	res.Header.Set("Content-Type", e.ContentType())
-	res.Header.Set("X-Veil-Error", e.Code)
-	res.Header.Set("Cache-Control", "no-store")
-	setBody(res, e.Body(dialect))
 }

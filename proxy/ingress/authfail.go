@@ -1,4 +1,4 @@
-package reverse
+package ingress
 
 import (
 	"context"
@@ -29,7 +29,6 @@ type AuthAuditor interface {
 }
 
 // AuditAuthFailure hands f to in when it records authentication failures.
-// Forward mode shares it.
 func AuditAuthFailure(ctx context.Context, in Inspector, sc *scope.Scope, f AuthFailure) {
 	if a, ok := in.(AuthAuditor); ok {
 		a.AuthFailure(ctx, sc, f)
@@ -65,27 +64,4 @@ func SetLoginRefusalHeaders(h http.Header, contentType string, n int) {
 	h.Set("Content-Type", contentType)
 	h.Set("Content-Length", strconv.Itoa(n))
 	h.Set("Cache-Control", "no-store")
-}
-
-// writeLoginRefusal answers a login Veil refuses and records it.
-func (h *Handler) writeLoginRefusal(w http.ResponseWriter, r *http.Request, rt *route, sc *scope.Scope, soap bool, code, usernameHash string) {
-	status, ct, b := LoginRefusal(soap, code)
-	sc.Outcome, sc.Code = "blocked", code
-	h.opts.Metrics.Requests.WithLabelValues(rt.cfg.Name, "request", "blocked").Inc()
-	h.opts.Metrics.Blocks.WithLabelValues(rt.cfg.Name, "request", code).Inc()
-	AuditAuthFailure(r.Context(), h.opts.Inspector, sc, AuthFailure{Code: code, UsernameHash: usernameHash, Login: true, Status: status})
-	SetLoginRefusalHeaders(w.Header(), ct, len(b))
-	w.WriteHeader(status)
-	_, _ = w.Write(b)
-}
-
-// replaceLoginRefusal makes res the login refusal (LoginRefusal).
-func replaceLoginRefusal(res *http.Response, sc *scope.Scope, soap bool, code string) int {
-	status, ct, b := LoginRefusal(soap, code)
-	sc.Outcome, sc.Code = "blocked", code
-	res.StatusCode, res.Status = status, strconv.Itoa(status)+" "+http.StatusText(status)
-	res.Header = http.Header{}
-	SetLoginRefusalHeaders(res.Header, ct, len(b))
-	setBody(res, b)
-	return status
 }
