@@ -145,7 +145,7 @@ func (h *Handler) connect(host string, ctx *goproxy.ProxyCtx) (*goproxy.ConnectA
 // refuse counts, logs (host only) and audits a refused host.
 func (h *Handler) refuse(r *http.Request, host, decision string) {
 	h.count(decision)
-	ip := clientIP(r)
+	ip := ingress.ClientIP(r)
 	h.opts.Log.Warn("forward refused", zap.String("host", host), zap.String("decision", decision), zap.String("client_ip", ip))
 	if h.opts.Audit == nil {
 		return
@@ -174,7 +174,8 @@ func (h *Handler) request(r *http.Request, ctx *goproxy.ProxyCtx) (_ *http.Reque
 		return r, errorResponse(r, config.DialectGeneric, "", &crm.Error{Status: http.StatusForbidden, Code: CodeEgressRefused,
 			Message: "Veil does not allow this request (forward.egress)"})
 	}
-	sc := &scope.Scope{RequestID: scope.NewRequestID(), Start: time.Now(), Route: c.route, ClientIP: clientIP(r)}
+	sc := ingress.NewScope(r)
+	sc.Route = c.route
 	r = r.WithContext(scope.With(r.Context(), sc))
 	h.opts.Metrics.Inflight.Inc()
 	defer h.opts.Metrics.Inflight.Dec()
@@ -203,7 +204,7 @@ func (h *Handler) serve(r *http.Request, c *conn, sc *scope.Scope) *http.Respons
 		// another destination through a CRM tunnel.
 		return h.fail(r, rt.Dialect, sc, &crm.Error{Status: http.StatusMisdirectedRequest, Code: CodeEgressRefused, Message: "the request's host differs from the CONNECT host"})
 	}
-	if isUpgrade(r.Header) && !h.opts.Config.Forward.Websocket {
+	if ingress.IsUpgrade(r.Header) && !h.opts.Config.Forward.Websocket {
 		h.refuse(r, c.host, DecisionWebsocketRefused)
 		return h.fail(r, rt.Dialect, sc, &crm.Error{Status: http.StatusForbidden, Code: CodeEgressRefused, Message: "websocket upgrades to CRM hosts are refused: their frames cannot be inspected"})
 	}
@@ -382,7 +383,7 @@ func (h *Handler) outbound(r *http.Request) *http.Request {
 			delete(out.Header, k)
 		}
 	}
-	if !isUpgrade(r.Header) {
+	if !ingress.IsUpgrade(r.Header) {
 		removeHopByHop(out.Header) // an allowed upgrade keeps Connection and Upgrade
 	}
 	if h.opts.Identity.StripHeader() {
@@ -406,8 +407,7 @@ func cleanQuery(raw string) string {
 
 func (h *Handler) upstreamError(r *http.Request, sc *scope.Scope, err error) *http.Response {
 	kind, status := "transport", http.StatusBadGateway
-	var ne net.Error
-	if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout() {
+	if errors.Is(err, context.DeadlineExceeded) || ingress.IsTimeout(err) {
 		kind, status = "timeout", http.StatusGatewayTimeout
 	}
 	if errors.Is(err, context.Canceled) {
@@ -429,21 +429,9 @@ func (h *Handler) fail(r *http.Request, dialect string, sc *scope.Scope, e *crm.
 	return errorResponse(r, dialect, sc.RequestID, e)
 }
 
-// accessLog writes one line per exchange: never the path, the query or a body.
+// accessLog writes one line per exchange (ingress.LogRequest).
 func (h *Handler) accessLog(r *http.Request, sc *scope.Scope, res *http.Response) {
-	h.opts.Log.Info("request",
-		zap.String("mode", "forward"),
-		zap.String("request_id", sc.RequestID),
-		zap.String("route", sc.Route.Name),
-		zap.String("method", r.Method),
-		zap.Int("status", res.StatusCode),
-		zap.String("principal", sc.Principal.ID),
-		zap.String("purpose", sc.Purpose),
-		zap.String("outcome", sc.Outcome),
-		zap.String("code", sc.Code),
-		zap.Strings("decision_ids", sc.DecisionIDs),
-		zap.Float64("duration_ms", float64(time.Since(sc.Start).Microseconds())/1000),
-	)
+	ingress.LogRequest(h.opts.Log, "forward", r, sc, res.StatusCode, -1)
 }
 
 // errorResponse renders e as a response to r.
@@ -490,31 +478,6 @@ func removeHopByHop(h http.Header) {
 	for _, k := range hopByHop {
 		h.Del(k)
 	}
-}
-
-func isUpgrade(h http.Header) bool {
-	return h.Get("Upgrade") != "" || headerHas(h, "Connection", "upgrade")
-}
-
-func headerHas(h http.Header, name, token string) bool {
-	for _, v := range h.Values(name) {
-		for _, p := range strings.Split(v, ",") {
-			if strings.EqualFold(strings.TrimSpace(p), token) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-func clientIP(r *http.Request) string {
-	if r == nil {
-		return ""
-	}
-	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
-		return host
-	}
-	return ""
 }
 
 // quietLogger keeps goproxy's messages out of the logs' values: only the

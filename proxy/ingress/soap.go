@@ -37,7 +37,7 @@ func PeekSOAP(r *http.Request, limit int64) (*identity.SOAPEnvelope, *crm.Error)
 		raw, err = io.ReadAll(io.LimitReader(r.Body, limit+1))
 		_ = r.Body.Close()
 		if err != nil {
-			if isTimeout(err) {
+			if IsTimeout(err) {
 				return nil, &crm.Error{Status: http.StatusRequestTimeout, Code: crm.CodeRequestTimeout, Message: "the request body did not arrive in time"}
 			}
 			return nil, &crm.Error{Status: http.StatusBadRequest, Code: crm.CodeInvalidBody, Message: "the request body could not be read"}

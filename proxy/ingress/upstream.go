@@ -99,7 +99,8 @@ func (errBodyTimeout) Error() string {
 func (errBodyTimeout) Timeout() bool   { return true }
 func (errBodyTimeout) Temporary() bool { return true }
 
-func isTimeout(err error) bool {
+// IsTimeout reports whether err is a net.Error that timed out.
+func IsTimeout(err error) bool {
 	var ne net.Error
 	return errors.As(err, &ne) && ne.Timeout()
 }

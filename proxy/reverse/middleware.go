@@ -1,13 +1,12 @@
 package reverse
 
 import (
-	"net"
 	"net/http"
-	"time"
 
 	"go.uber.org/zap"
 
 	"github.com/veil-proxy/veil/proxy/crm"
+	"github.com/veil-proxy/veil/proxy/ingress"
 	"github.com/veil-proxy/veil/proxy/scope"
 )
 
@@ -17,10 +16,7 @@ import (
 // withScope creates the request's Scope and answers with its request id.
 func (h *Handler) withScope(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		sc := &scope.Scope{RequestID: scope.NewRequestID(), Start: time.Now()}
-		if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
-			sc.ClientIP = host
-		}
+		sc := ingress.NewScope(r)
 		w.Header().Set("X-Request-Id", sc.RequestID)
 		h.opts.Metrics.Inflight.Inc()
 		defer h.opts.Metrics.Inflight.Dec()
@@ -28,31 +24,12 @@ func (h *Handler) withScope(next http.Handler) http.Handler {
 	})
 }
 
-// withAccessLog writes one line per exchange. It logs neither the path (a
-// HubSpot path may hold an e-mail address) nor the query (SOQL holds
-// values): route, method, status and outcome say what happened.
+// withAccessLog writes one line per exchange (ingress.LogRequest).
 func (h *Handler) withAccessLog(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(rec, r)
-		sc := scope.From(r.Context())
-		route := ""
-		if sc.Route != nil {
-			route = sc.Route.Name
-		}
-		h.opts.Log.Info("request",
-			zap.String("request_id", sc.RequestID),
-			zap.String("route", route),
-			zap.String("method", r.Method),
-			zap.Int("status", rec.status),
-			zap.Int64("bytes_out", rec.bytes),
-			zap.String("principal", sc.Principal.ID),
-			zap.String("purpose", sc.Purpose),
-			zap.String("outcome", sc.Outcome),
-			zap.String("code", sc.Code),
-			zap.Strings("decision_ids", sc.DecisionIDs),
-			zap.Float64("duration_ms", float64(time.Since(sc.Start).Microseconds())/1000),
-		)
+		ingress.LogRequest(h.opts.Log, "", r, scope.From(r.Context()), rec.status, rec.bytes)
 	})
 }
 

@@ -8,7 +8,6 @@ package reverse
 import (
 	"context"
 	"errors"
-	"net"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
@@ -181,7 +180,7 @@ func (h *Handler) upstreamError(w http.ResponseWriter, r *http.Request, err erro
 	sc := scope.From(r.Context())
 	kind := "transport"
 	status := http.StatusBadGateway
-	if errors.Is(err, context.DeadlineExceeded) || isTimeout(err) {
+	if errors.Is(err, context.DeadlineExceeded) || ingress.IsTimeout(err) {
 		kind, status = "timeout", http.StatusGatewayTimeout
 	}
 	if errors.Is(err, context.Canceled) {
@@ -204,11 +203,6 @@ func (h *Handler) fail(w http.ResponseWriter, dialect string, sc *scope.Scope, e
 		h.opts.Metrics.Blocks.WithLabelValues(route, "request", e.Code).Inc()
 	}
 	e.Write(w, dialect)
-}
-
-func isTimeout(err error) bool {
-	var ne net.Error
-	return errors.As(err, &ne) && ne.Timeout()
 }
 
 type bufferPool struct{ p sync.Pool }
