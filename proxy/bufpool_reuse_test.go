@@ -14,7 +14,7 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/veil-proxy/veil/proxy"
+	"github.com/veil-proxy/veil/proxy/inspect"
 )
 
 // TestPooledBodiesNeverCross sends many responses of different sizes at
@@ -25,7 +25,7 @@ import (
 // buffer returned to its pool while a response still wrote from it would
 // show here as another page's marker or a torn body.
 func TestPooledBodiesNeverCross(t *testing.T) {
-	defer proxy.SetPoisonReleased(false)()
+	defer inspect.PoisonReleased(false)()
 	page := func(id, records int, pii bool) []byte {
 		var b strings.Builder
 		fmt.Fprintf(&b, `{"totalSize":%d,"done":true,"records":[`, records)

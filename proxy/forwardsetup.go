@@ -11,13 +11,14 @@ import (
 	"github.com/veil-proxy/veil/proxy/forward"
 	"github.com/veil-proxy/veil/proxy/forward/ca"
 	"github.com/veil-proxy/veil/proxy/identity"
+	"github.com/veil-proxy/veil/proxy/inspect"
 	"github.com/veil-proxy/veil/proxy/metrics"
 )
 
 // newForward builds the forward-mode handler: Veil's CA (never goproxy's),
 // a shared bounded leaf cache, its metrics, and the same identity,
 // inspector and audit recorder as reverse mode.
-func newForward(cfg *config.Config, log *zap.Logger, ident *identity.Resolver, insp *Inspector, m *metrics.Metrics,
+func newForward(cfg *config.Config, log *zap.Logger, ident *identity.Resolver, insp *inspect.Inspector, m *metrics.Metrics,
 	reg prometheus.Registerer, stores *Stores) (*forward.Handler, *ca.Cache, error) {
 	authority, err := ca.Load(cfg.Forward.CACert, cfg.Forward.CAKey)
 	if err != nil {

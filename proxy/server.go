@@ -26,6 +26,7 @@ import (
 	"github.com/veil-proxy/veil/proxy/forward"
 	"github.com/veil-proxy/veil/proxy/forward/ca"
 	"github.com/veil-proxy/veil/proxy/identity"
+	"github.com/veil-proxy/veil/proxy/inspect"
 	"github.com/veil-proxy/veil/proxy/metrics"
 	"github.com/veil-proxy/veil/proxy/pipeline"
 	"github.com/veil-proxy/veil/proxy/record"
@@ -119,8 +120,8 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Server, error) {
 	}
 	pipe := pipeline.New(pipeline.Options{Scanner: scanner, Decider: engine, Metrics: m, Log: o.Logger, Limits: cfg.Limits,
 		ConsentFields: cfg.Policy.ConsentFields, Vault: stores.Vault, Stats: soc.watcher(), Inventory: soc.inv != nil, Learned: learned})
-	insp := &Inspector{pipe: pipe, maxBody: cfg.Limits.MaxBodyBytes, log: o.Logger, streaming: newStreamLimits(cfg),
-		metrics: m, rec: record.New(record.Options{Audit: soc.recorder(stores), Watch: soc.watcher(), Inventory: soc.inventory(), Metrics: m, Log: o.Logger})}
+	insp := inspect.New(inspect.Options{Pipeline: pipe, Config: cfg, Log: o.Logger, Metrics: m,
+		Recorder: record.New(record.Options{Audit: soc.recorder(stores), Watch: soc.watcher(), Inventory: soc.inventory(), Metrics: m, Log: o.Logger})})
 	h, err := reverse.New(reverse.Options{Config: cfg, Identity: ident, Inspector: insp, Metrics: m, Log: o.Logger})
 	if err != nil {
 		soc.close()

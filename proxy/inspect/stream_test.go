@@ -1,4 +1,4 @@
-package proxy
+package inspect
 
 // Responses over limits.max_body_bytes, inspected a chunk at a time
 // (stream.go), held to what the in-memory path does with the same body:

@@ -1,4 +1,4 @@
-package proxy
+package inspect
 
 import (
 	"bytes"
@@ -20,13 +20,6 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// SetPoisonReleased switches the poisoning for one test (the reuse test
-// wants the pools as they run) and returns the switch back.
-func SetPoisonReleased(v bool) (restore func()) {
-	old := poisonReleased.Swap(v)
-	return func() { poisonReleased.Store(old) }
-}
-
 func TestBodyPoolClasses(t *testing.T) {
 	for _, tc := range []struct{ n, cap int }{
 		{0, 4 << 10}, {1, 4 << 10}, {4 << 10, 4 << 10}, {4<<10 + 1, 8 << 10},
@@ -39,7 +32,7 @@ func TestBodyPoolClasses(t *testing.T) {
 	}
 	// Only a class's own capacity goes back: a buffer that grew (or never
 	// came from a pool) is left to the collector.
-	defer SetPoisonReleased(true)()
+	defer PoisonReleased(true)()
 	for _, c := range []int{3000, 5000, 32 << 20, 1 << 11} {
 		b := bytes.Repeat([]byte{'x'}, c)
 		putBody(b)
@@ -56,7 +49,7 @@ func TestBodyPoolClasses(t *testing.T) {
 }
 
 func TestPooledBody(t *testing.T) {
-	defer SetPoisonReleased(true)()
+	defer PoisonReleased(true)()
 	b := append(getBody(6), "secret payload"...)
 	p := newPooledBody(b)
 	got, err := io.ReadAll(p)

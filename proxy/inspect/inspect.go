@@ -1,4 +1,4 @@
-package proxy
+package inspect
 
 import (
 	"bufio"
@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -36,6 +35,21 @@ type Inspector struct {
 	streaming streamLimits // responses over maxBody (stream.go)
 	metrics   *metrics.Metrics
 	rec       *record.Recorder // audit events, watch, inventory (proxy/record)
+}
+
+// Options wire an Inspector.
+type Options struct {
+	Pipeline *pipeline.Pipeline
+	Config   *config.Config // limits (body, streaming) and the upstream timeout
+	Log      *zap.Logger
+	Metrics  *metrics.Metrics
+	Recorder *record.Recorder
+}
+
+// New builds the Inspector.
+func New(o Options) *Inspector {
+	return &Inspector{pipe: o.Pipeline, maxBody: o.Config.Limits.MaxBodyBytes, log: o.Log, streaming: newStreamLimits(o.Config),
+		metrics: o.Metrics, rec: o.Recorder}
 }
 
 // process runs msg through the pipeline and gives the inventory what it
@@ -455,7 +469,7 @@ func (in *Inspector) readFailure(dir string, route *config.Route, err error) *cr
 	if errors.As(err, &we) {
 		// The message did not arrive whole: a transport failure, not a
 		// malformed body.
-		timeout := isTimeout(we.err)
+		timeout := ingress.IsTimeout(we.err)
 		switch {
 		case dir == pipeline.DirResponse && timeout:
 			return &crm.Error{Status: http.StatusGatewayTimeout, Code: crm.CodeUpstreamUnavailable, Message: "the CRM's answer did not arrive in time"}
@@ -504,11 +518,6 @@ type wireError struct{ err error }
 
 func (e *wireError) Error() string { return e.err.Error() }
 func (e *wireError) Unwrap() error { return e.err }
-
-func isTimeout(err error) bool {
-	var ne net.Error
-	return errors.As(err, &ne) && ne.Timeout()
-}
 
 // contentEncoding is every Content-Encoding line as one list: the codings
 // of a body declared over two lines are all of them, not the first line's.

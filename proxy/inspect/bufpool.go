@@ -1,4 +1,4 @@
-package proxy
+package inspect
 
 import (
 	"bytes"
@@ -35,6 +35,16 @@ var (
 )
 
 const poisonByte = 0xA5
+
+// PoisonReleased is for tests: on, a released body buffer is filled with
+// a poison byte and never reused, so that a read after its release shows
+// as garbage in what a test checks; off (production), buffers are
+// reused. The tests of every package that runs Veil turn it on in their
+// TestMain. It returns the switch back.
+func PoisonReleased(v bool) (restore func()) {
+	old := poisonReleased.Swap(v)
+	return func() { poisonReleased.Store(old) }
+}
 
 // pooledShift is the size class that holds n bytes, or -1 above the
 // largest.
