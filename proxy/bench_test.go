@@ -101,7 +101,7 @@ func BenchmarkProxy(b *testing.B) {
 // e-mails and phones masked, streets redacted; audit events and the watch
 // in memory). What to read is B/op and allocs/op against the size: the
 // allocations no longer grow with the payload; the body buffers come from
-// pools (bufpool.go), and the bytes that still grow are the per-finding
+// pools (proxy/inspect/bufpool.go), and the bytes that still grow are the per-finding
 // ones (see docs/performance.md).
 func BenchmarkProxySizes(b *testing.B) {
 	sizes := []int{1 << 10, 10 << 10, 100 << 10, 1 << 20}

@@ -1,4 +1,4 @@
-// Package proxy wires Veil together (New, Serve) and is the pipeline's HTTP
-// side (Inspector: formats, charsets, bounded reads, streaming, CRM-shaped
-// refusals); proxy/pipeline decides each message, proxy/record records it.
+// Package proxy wires Veil together: New builds every stage from the
+// configuration, Serve runs the listeners. proxy/inspect is the pipeline's
+// HTTP side, proxy/pipeline decides each message, proxy/record records it.
 package proxy

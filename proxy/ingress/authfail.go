@@ -22,7 +22,7 @@ type AuthFailure struct {
 }
 
 // AuthAuditor records authentication failures in the audit trail and
-// feeds them to the watch (brute force). The Inspector (proxy.Inspector)
+// feeds them to the watch (brute force). The Inspector (inspect.Inspector)
 // implements it; an Inspector that does not records nothing.
 type AuthAuditor interface {
 	AuthFailure(ctx context.Context, sc *scope.Scope, f AuthFailure)

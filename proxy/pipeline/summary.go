@@ -16,7 +16,7 @@ type Summary struct {
 	NoID       int            // records holding findings whose id the message does not carry
 	Path       string         // the URL path as audited (auditPath): known segments, "[category]", "[segment]"
 
-	// A streamed response's (the root's stream.go): its chunks, and the record ids
+	// A streamed response's (proxy/inspect/stream.go): its chunks, and the record ids
 	// past the bound of its event.
 	Chunks, RecordIDsOmitted int
 	// Bytes is a streamed body's size, decoded, as read; proxy/record sizes a

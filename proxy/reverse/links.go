@@ -57,7 +57,7 @@ func (h *Handler) rewriteLinks(res *http.Response) error {
 		return nil
 	}
 	if ee, ok := res.Body.(body.EnvelopeEditor); ok {
-		// A body over the limit streams (proxy/stream.go): its paging
+		// A body over the limit streams (proxy/inspect/stream.go): its paging
 		// links, in the members after the results, are rebased as they
 		// pass. Reading it here would cut it at the limit.
 		ee.EditEnvelope(func(doc []byte) []byte {
