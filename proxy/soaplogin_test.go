@@ -266,7 +266,7 @@ func TestSOAPLoginThroughVeil(t *testing.T) {
 	if res.header.Get("Content-Length") != strconv.Itoa(len(res.body)) || res.header.Get("Content-Encoding") != "" {
 		t.Errorf("login response headers %v", res.header)
 	}
-	if l := accessLine(t, h.logs, res.header.Get("X-Request-Id")); l["principal"] != "crm-analyst" || l["outcome"] != "login" {
+	if l := accessLine(t, h.logs, res.header.Get("X-Request-Id")); l["principal"] != "crm-analyst" || l["outcome"] != "passthrough" {
 		t.Errorf("login access log: %v", l)
 	}
 
@@ -418,7 +418,7 @@ func TestForwardSOAPLogin(t *testing.T) {
 	if string(res.body) != soapLoginResult(crm, lr.SessionID) {
 		t.Errorf("forward mode changed the login response: %s", res.body)
 	}
-	if l := accessLine(t, h.logs, res.header.Get("X-Request-Id")); l["principal"] != "crm-analyst" || l["outcome"] != "login" {
+	if l := accessLine(t, h.logs, res.header.Get("X-Request-Id")); l["principal"] != "crm-analyst" || l["outcome"] != "passthrough" {
 		t.Errorf("login access log: %v", l)
 	}
 	res = soapDo(t, c, "POST", lr.ServerURL, soapQueryEnvelope(lr.SessionID))

@@ -12,6 +12,8 @@ const (
 
 // Outcomes of a decision event (scope.Scope.Outcome).
 const (
+	// Outcomes of a message: the one vocabulary of audit events, the
+	// scope (and so the access log) and the metrics' outcome label.
 	OutcomeAllowed     = "allowed"     // forwarded unchanged
 	OutcomeTransformed = "transformed" // forwarded with values masked, redacted, tokenized …
 	OutcomeBlocked     = "blocked"     // refused with a CRM-shaped error

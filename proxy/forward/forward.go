@@ -320,14 +320,14 @@ func (h *Handler) soapLogin(r *http.Request, sc *scope.Scope, env *identity.SOAP
 // know), another failure as it is; every failure is audited.
 func (h *Handler) loginAnswer(r *http.Request, sc *scope.Scope, res *http.Response, soap bool, a identity.Attempt) *http.Response {
 	if res.StatusCode == http.StatusOK {
-		sc.Outcome = "login"
+		sc.Outcome = audit.OutcomePassthrough
 		return res
 	}
 	if identity.FailedLogin(res, soap) {
 		_ = res.Body.Close()
 		return h.loginRefusal(r, sc, soap, identity.CodeCRMLoginFailed, a.UsernameHash)
 	}
-	sc.Outcome, sc.Code = "blocked", identity.CodeCRMLoginFailed
+	sc.Outcome, sc.Code = audit.OutcomeBlocked, identity.CodeCRMLoginFailed
 	ingress.AuditAuthFailure(r.Context(), h.opts.Inspector, sc, ingress.AuthFailure{Code: identity.CodeCRMLoginFailed, UsernameHash: a.UsernameHash, Login: true, Status: res.StatusCode})
 	return res
 }
@@ -336,11 +336,11 @@ func (h *Handler) loginAnswer(r *http.Request, sc *scope.Scope, res *http.Respon
 // (ingress.LoginRefusal: the same whoever refused it), audited.
 func (h *Handler) loginRefusal(r *http.Request, sc *scope.Scope, soap bool, code, usernameHash string) *http.Response {
 	status, ct, b := ingress.LoginRefusal(soap, code)
-	if sc.Outcome != "blocked" {
-		h.opts.Metrics.Requests.WithLabelValues(sc.Route.Name, "request", "blocked").Inc()
+	if sc.Outcome != audit.OutcomeBlocked {
+		h.opts.Metrics.Requests.WithLabelValues(sc.Route.Name, "request", audit.OutcomeBlocked).Inc()
 		h.opts.Metrics.Blocks.WithLabelValues(sc.Route.Name, "request", code).Inc()
 	}
-	sc.Outcome, sc.Code = "blocked", code
+	sc.Outcome, sc.Code = audit.OutcomeBlocked, code
 	ingress.AuditAuthFailure(r.Context(), h.opts.Inspector, sc, ingress.AuthFailure{Code: code, UsernameHash: usernameHash, Login: true, Status: status})
 	res := &http.Response{
 		StatusCode: status, Status: strconv.Itoa(status) + " " + http.StatusText(status),
@@ -353,8 +353,8 @@ func (h *Handler) loginRefusal(r *http.Request, sc *scope.Scope, soap bool, code
 }
 
 func (h *Handler) loginError(r *http.Request, sc *scope.Scope, le *identity.LoginError) *http.Response {
-	sc.Outcome, sc.Code = "blocked", le.Code
-	h.opts.Metrics.Requests.WithLabelValues(sc.Route.Name, "request", "blocked").Inc()
+	sc.Outcome, sc.Code = audit.OutcomeBlocked, le.Code
+	h.opts.Metrics.Requests.WithLabelValues(sc.Route.Name, "request", audit.OutcomeBlocked).Inc()
 	h.opts.Metrics.Blocks.WithLabelValues(sc.Route.Name, "request", le.Code).Inc()
 	b := le.Body()
 	res := &http.Response{
@@ -420,9 +420,9 @@ func (h *Handler) upstreamError(r *http.Request, sc *scope.Scope, err error) *ht
 
 // fail counts a refusal like reverse mode and renders it in the dialect.
 func (h *Handler) fail(r *http.Request, dialect string, sc *scope.Scope, e *crm.Error) *http.Response {
-	if sc.Outcome != "blocked" {
-		sc.Outcome, sc.Code = "blocked", e.Code
-		h.opts.Metrics.Requests.WithLabelValues(sc.Route.Name, "request", "blocked").Inc()
+	if sc.Outcome != audit.OutcomeBlocked {
+		sc.Outcome, sc.Code = audit.OutcomeBlocked, e.Code
+		h.opts.Metrics.Requests.WithLabelValues(sc.Route.Name, "request", audit.OutcomeBlocked).Inc()
 		h.opts.Metrics.Blocks.WithLabelValues(sc.Route.Name, "request", e.Code).Inc()
 	}
 	e.Style = sc.Errors

@@ -251,7 +251,7 @@ func (in *Inspector) InspectResponse(res *http.Response) error {
 		// otherwise): what the connection carries next is never read.
 		// Audited and counted as such, never silent.
 		msg.Info = policy.Body{Format: pipeline.FormatUpgrade, Reason: pipeline.ReasonUpgrade}
-		in.metrics.Requests.WithLabelValues(route.Name, pipeline.DirResponse, "passthrough").Inc()
+		in.metrics.Requests.WithLabelValues(route.Name, pipeline.DirResponse, audit.OutcomePassthrough).Inc()
 		in.metrics.Uninspected.WithLabelValues(route.Name, pipeline.DirResponse, pipeline.FormatUpgrade).Inc()
 		sc.Outcome = audit.OutcomePassthrough
 		in.rec.Note(ctx, sc, msg, nil, audit.OutcomePassthrough, status)
@@ -260,7 +260,7 @@ func (in *Inspector) InspectResponse(res *http.Response) error {
 	bodied := hasBody(res.Body, res.ContentLength) && r.Method != http.MethodHead &&
 		status != http.StatusNoContent && status != http.StatusNotModified
 	if !bodied {
-		in.metrics.Requests.WithLabelValues(route.Name, pipeline.DirResponse, "passthrough").Inc()
+		in.metrics.Requests.WithLabelValues(route.Name, pipeline.DirResponse, audit.OutcomePassthrough).Inc()
 		// Nothing to decide, but every response leaves its event (status;
 		// no body, no bytes), and the watch (record.Recorder.Note) counts the CRM's
 		// refusals.
@@ -375,7 +375,7 @@ func (in *Inspector) passUnread(res *http.Response, msg *pipeline.Message, statu
 		replaceWithError(res, sc.Route.Dialect, in.refuse(sc, pipeline.DirResponse, out.Err), sc)
 		return nil
 	}
-	in.metrics.Requests.WithLabelValues(sc.Route.Name, pipeline.DirResponse, "passthrough").Inc()
+	in.metrics.Requests.WithLabelValues(sc.Route.Name, pipeline.DirResponse, audit.OutcomePassthrough).Inc()
 	in.rec.Note(ctx, sc, msg, &out, in.outcome(sc, msg, false), status)
 	return nil
 }
@@ -390,7 +390,7 @@ func (in *Inspector) failOpen(sc *scope.Scope, dir string, e *crm.Error) bool {
 	in.metrics.FailOpen.WithLabelValues(sc.Route.Name, dir, e.Code).Inc()
 	in.log.Warn("message forwarded uninspected (on_error: allow)", zap.String("request_id", sc.RequestID),
 		zap.String("route", sc.Route.Name), zap.String("direction", dir), zap.String("code", e.Code))
-	sc.Outcome, sc.Code = "fail_open", e.Code
+	sc.Outcome, sc.Code = audit.OutcomePassthrough, e.Code
 	return true
 }
 
@@ -489,16 +489,16 @@ func (in *Inspector) readFailure(dir string, route *config.Route, err error) *cr
 // refuse records a refusal on the scope and in metrics.
 func (in *Inspector) refuse(sc *scope.Scope, dir string, e *crm.Error) *crm.Error {
 	e.RequestID, e.Style = sc.RequestID, sc.Errors
-	sc.Outcome, sc.Code = "blocked", e.Code
-	in.metrics.Requests.WithLabelValues(sc.Route.Name, dir, "blocked").Inc()
+	sc.Outcome, sc.Code = audit.OutcomeBlocked, e.Code
+	in.metrics.Requests.WithLabelValues(sc.Route.Name, dir, audit.OutcomeBlocked).Inc()
 	in.metrics.Blocks.WithLabelValues(sc.Route.Name, dir, e.Code).Inc()
 	return e
 }
 
 func (in *Inspector) count(sc *scope.Scope, dir string, changed bool) {
-	outcome := "allowed"
+	outcome := audit.OutcomeAllowed
 	if changed {
-		outcome = "transformed"
+		outcome = audit.OutcomeTransformed
 		sc.Outcome = outcome
 	} else if sc.Outcome == "" {
 		sc.Outcome = outcome

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/veil-proxy/veil/proxy/audit"
 )
 
 const namespace = "veil"
@@ -13,7 +15,7 @@ const namespace = "veil"
 // absent-series alerts see zeros before the first event.
 var (
 	directions         = []string{"request", "response"}
-	outcomes           = []string{"allowed", "transformed", "blocked", "passthrough"}
+	outcomes           = []string{audit.OutcomeAllowed, audit.OutcomeTransformed, audit.OutcomeBlocked, audit.OutcomePassthrough}
 	policyResults      = []string{"allow", "deny", "error"}
 	upstreamErrorKinds = []string{"transport", "timeout", "canceled"}
 	vaultCallResults   = map[string][]string{"tokenize": {"ok", "error"}, "detokenize": {"ok", "error"}, "forget": {"ok", "error"}}

@@ -12,6 +12,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/veil-proxy/veil/proxy/audit"
 	"github.com/veil-proxy/veil/proxy/body"
 	"github.com/veil-proxy/veil/proxy/config"
 	"github.com/veil-proxy/veil/proxy/crm"
@@ -154,12 +155,12 @@ func (h *Handler) loginProxy(rp *httputil.ReverseProxy, bind loginBinder, refuse
 			h.opts.Log.Warn("login: the CRM's tokens could not be bound", zap.String("request_id", sc.RequestID), zap.String("principal", sc.Principal.ID), zap.Error(err))
 			refuse(res, sc)
 		case res.StatusCode == http.StatusOK:
-			sc.Outcome = "login"
+			sc.Outcome = audit.OutcomePassthrough
 		case identity.FailedLogin(res, soap):
 			// Bad credentials: the same answer as a user Veil does not know.
 			failed(identity.CodeCRMLoginFailed, replaceLoginRefusal(res, sc, soap, identity.CodeCRMLoginFailed))
 		default:
-			sc.Outcome, sc.Code = "blocked", identity.CodeCRMLoginFailed
+			sc.Outcome, sc.Code = audit.OutcomeBlocked, identity.CodeCRMLoginFailed
 			failed(identity.CodeCRMLoginFailed, res.StatusCode)
 		}
 		return nil
@@ -194,8 +195,8 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request, rt *route, sc *s
 			h.writeLoginRefusal(w, r, rt, sc, false, le.Code, a.UsernameHash)
 			return
 		}
-		sc.Outcome, sc.Code = "blocked", le.Code
-		h.opts.Metrics.Requests.WithLabelValues(rt.cfg.Name, "request", "blocked").Inc()
+		sc.Outcome, sc.Code = audit.OutcomeBlocked, le.Code
+		h.opts.Metrics.Requests.WithLabelValues(rt.cfg.Name, "request", audit.OutcomeBlocked).Inc()
 		h.opts.Metrics.Blocks.WithLabelValues(rt.cfg.Name, "request", le.Code).Inc()
 		if le.Status != http.StatusServiceUnavailable {
 			ingress.AuditAuthFailure(r.Context(), h.opts.Inspector, sc, ingress.AuthFailure{Code: le.Code, UsernameHash: a.UsernameHash, Login: true, Status: le.Status})
@@ -204,7 +205,7 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request, rt *route, sc *s
 		return
 	}
 	sc.Principal, sc.Purpose = a.Principal, "authentication"
-	h.opts.Metrics.Requests.WithLabelValues(rt.cfg.Name, "request", "passthrough").Inc()
+	h.opts.Metrics.Requests.WithLabelValues(rt.cfg.Name, "request", audit.OutcomePassthrough).Inc()
 	r = r.WithContext(identity.WithAttempt(r.Context(), a))
 	rt.login.ServeHTTP(w, h.withPublicBase(r))
 }
@@ -223,7 +224,7 @@ func writeLoginError(w http.ResponseWriter, le *identity.LoginError, requestID s
 }
 
 func replaceLogin(res *http.Response, le *identity.LoginError, sc *scope.Scope) {
-	sc.Outcome, sc.Code = "blocked", le.Code
+	sc.Outcome, sc.Code = audit.OutcomeBlocked, le.Code
 	b, _ := json.Marshal(map[string]string{"error": le.OAuth, "error_description": le.Description})
 	res.StatusCode, res.Status = le.Status, strconv.Itoa(le.Status)+" "+http.StatusText(le.Status)
 	res.Header = http.Header{}
@@ -239,8 +240,8 @@ func isSalesforce(rc *config.Route) bool { return rc.Dialect == config.DialectSa
 // writeLoginRefusal answers a login Veil refuses and records it.
 func (h *Handler) writeLoginRefusal(w http.ResponseWriter, r *http.Request, rt *route, sc *scope.Scope, soap bool, code, usernameHash string) {
 	status, ct, b := ingress.LoginRefusal(soap, code)
-	sc.Outcome, sc.Code = "blocked", code
-	h.opts.Metrics.Requests.WithLabelValues(rt.cfg.Name, "request", "blocked").Inc()
+	sc.Outcome, sc.Code = audit.OutcomeBlocked, code
+	h.opts.Metrics.Requests.WithLabelValues(rt.cfg.Name, "request", audit.OutcomeBlocked).Inc()
 	h.opts.Metrics.Blocks.WithLabelValues(rt.cfg.Name, "request", code).Inc()
 	ingress.AuditAuthFailure(r.Context(), h.opts.Inspector, sc, ingress.AuthFailure{Code: code, UsernameHash: usernameHash, Login: true, Status: status})
 	ingress.SetLoginRefusalHeaders(w.Header(), ct, len(b))
@@ -251,7 +252,7 @@ func (h *Handler) writeLoginRefusal(w http.ResponseWriter, r *http.Request, rt *
 // replaceLoginRefusal makes res the login refusal (LoginRefusal).
 func replaceLoginRefusal(res *http.Response, sc *scope.Scope, soap bool, code string) int {
 	status, ct, b := ingress.LoginRefusal(soap, code)
-	sc.Outcome, sc.Code = "blocked", code
+	sc.Outcome, sc.Code = audit.OutcomeBlocked, code
 	res.StatusCode, res.Status = status, strconv.Itoa(status)+" "+http.StatusText(status)
 	res.Header = http.Header{}
 	ingress.SetLoginRefusalHeaders(res.Header, ct, len(b))
@@ -270,14 +271,14 @@ func (h *Handler) soapLogin(w http.ResponseWriter, r *http.Request, rt *route, s
 		return
 	}
 	sc.Principal, sc.Purpose = a.Principal, "authentication"
-	h.opts.Metrics.Requests.WithLabelValues(rt.cfg.Name, "request", "passthrough").Inc()
+	h.opts.Metrics.Requests.WithLabelValues(rt.cfg.Name, "request", audit.OutcomePassthrough).Inc()
 	r = r.WithContext(identity.WithAttempt(r.Context(), a))
 	rt.soapLogin.ServeHTTP(w, h.withPublicBase(r))
 }
 
 // replaceResponse makes res Veil's refusal e, in the exchange's style.
 func replaceResponse(res *http.Response, e *crm.Error, dialect string, sc *scope.Scope) {
-	sc.Outcome, sc.Code = "blocked", e.Code
+	sc.Outcome, sc.Code = audit.OutcomeBlocked, e.Code
 	e.RequestID, e.Style = sc.RequestID, sc.Errors
 	status := e.HTTPStatus()
 	res.StatusCode, res.Status = status, strconv.Itoa(status)+" "+http.StatusText(status)

@@ -17,6 +17,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/veil-proxy/veil/proxy/audit"
 	"github.com/veil-proxy/veil/proxy/config"
 	"github.com/veil-proxy/veil/proxy/crm"
 	"github.com/veil-proxy/veil/proxy/identity"
@@ -193,13 +194,13 @@ func (h *Handler) upstreamError(w http.ResponseWriter, r *http.Request, err erro
 
 func (h *Handler) fail(w http.ResponseWriter, dialect string, sc *scope.Scope, e *crm.Error) {
 	e.RequestID, e.Style = sc.RequestID, sc.Errors
-	if sc.Outcome != "blocked" {
-		sc.Outcome, sc.Code = "blocked", e.Code
+	if sc.Outcome != audit.OutcomeBlocked {
+		sc.Outcome, sc.Code = audit.OutcomeBlocked, e.Code
 		route := "none"
 		if sc.Route != nil {
 			route = sc.Route.Name
 		}
-		h.opts.Metrics.Requests.WithLabelValues(route, "request", "blocked").Inc()
+		h.opts.Metrics.Requests.WithLabelValues(route, "request", audit.OutcomeBlocked).Inc()
 		h.opts.Metrics.Blocks.WithLabelValues(route, "request", e.Code).Inc()
 	}
 	e.Write(w, dialect)

@@ -26,8 +26,13 @@ type Scope struct {
 	Errors    crm.Style // the format Veil's refusals take on this exchange (crm.StyleFor)
 
 	// Filled by the pipeline, read by the access log.
-	Outcome     string   // "allowed", "transformed", "blocked", "error", "passthrough"
-	Code        string   // stable error code when blocked or failed
+	// Outcome is what Veil did with the exchange, in the one vocabulary
+	// of the audit events, the metrics' outcome label and the access
+	// log: audit.OutcomeAllowed, OutcomeTransformed, OutcomeBlocked or
+	// OutcomePassthrough (a body not read: a login, a download the
+	// policy let through, a fail-open, whose Code says why).
+	Outcome     string
+	Code        string   // stable error code when blocked, or why a passthrough failed open
 	DecisionIDs []string // one per inspected message
 	// SafePath is the request path with the segments holding personal
 	// data replaced by "[category]", set once the request's URL has been
