@@ -83,10 +83,6 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("policy: %w", err)
 	}
-	ident, err := identity.New(cfg.Identity)
-	if err != nil {
-		return nil, err
-	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m := metrics.New(reg, Version)
@@ -112,7 +108,11 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	ident.SetSessions(openSessions(cfg, stores))
+	ident, err := identity.New(cfg.Identity, identity.WithSessions(openSessions(cfg, stores)))
+	if err != nil {
+		stores.Close()
+		return nil, err
+	}
 	soc := openSOC(cfg, stores, m, o.Logger, stores.alert)
 	var learned pipeline.Learned // what the data map has seen fields hold, for predicates
 	if soc.inv != nil {

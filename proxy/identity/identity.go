@@ -47,8 +47,15 @@ type Resolver struct {
 	sessCfg  config.Sessions
 }
 
+// Option configures a Resolver at construction.
+type Option func(*Resolver)
+
+// WithSessions turns on CRM-session bindings (logins through Veil),
+// kept in s.
+func WithSessions(s Sessions) Option { return func(r *Resolver) { r.sessions = s } }
+
 // New builds a Resolver from validated config.
-func New(c config.Identity) (*Resolver, error) {
+func New(c config.Identity, opts ...Option) (*Resolver, error) {
 	r := &Resolver{
 		header:   http.CanonicalHeaderKey(c.Header),
 		strip:    !strings.EqualFold(c.Header, "Authorization"),
@@ -80,6 +87,9 @@ func New(c config.Identity) (*Resolver, error) {
 		e.principal = pr
 		r.entries = append(r.entries, e)
 	}
+	for _, o := range opts {
+		o(r)
+	}
 	return r, nil
 }
 
@@ -89,10 +99,6 @@ func (r *Resolver) Header() string { return r.header }
 // StripHeader reports whether the credentials header is Veil's own (and so
 // must not be forwarded to the CRM).
 func (r *Resolver) StripHeader() bool { return r.strip }
-
-// SetSessions turns on CRM-session bindings (logins through Veil); call it
-// before serving.
-func (r *Resolver) SetSessions(s Sessions) { r.sessions = s }
 
 // ErrAmbiguousCredentials is a request with more than one CRM
 // credential (two Authorization fields, Authorization and X-SFDC-Session,

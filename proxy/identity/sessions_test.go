@@ -102,11 +102,10 @@ func loginResolver(t testing.TB) *Resolver {
 	c := config.Identity{Header: "Authorization", Principals: append(config.DemoPrincipals[:1:1],
 		config.Principal{ID: "crm-sales", Roles: []string{"sales_rep"}, CRMUsers: []string{"Sales@Acme.example"}})}
 	c.Sessions = config.Sessions{TTL: time.Hour, RefreshTTL: 24 * time.Hour}
-	r, err := New(c)
+	r, err := New(c, WithSessions(NewMemorySessions(100)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.SetSessions(NewMemorySessions(100))
 	return r
 }
 
@@ -256,11 +255,10 @@ func TestResolveContextOrder(t *testing.T) {
 	}
 	// With Veil's own header, the CRM's Authorization still identifies a login.
 	c := config.Identity{Header: "X-Veil-Token", Principals: []config.Principal{{ID: "crm-sales", Roles: []string{"sales_rep"}, CRMUsers: []string{"s@a.example"}}}}
-	own, err := New(c)
+	own, err := New(c, WithSessions(NewMemorySessions(10)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	own.SetSessions(NewMemorySessions(10))
 	_ = own.sessions.Bind(ctx, "crm-tok", "crm-sales", time.Hour)
 	if p, err := own.ResolveContext(ctx, http.Header{"Authorization": {"Bearer crm-tok"}}); err != nil || p.ID != "crm-sales" {
 		t.Errorf("Veil header + CRM login: %+v %v", p, err)

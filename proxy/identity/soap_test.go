@@ -314,11 +314,10 @@ func TestResolveRequestSessions(t *testing.T) {
 	// With Veil's own header, a session is a session only: a Veil token
 	// does not go in a SessionHeader, and the Veil token wins.
 	own, err := New(config.Identity{Header: "X-Veil-Token", Principals: append(config.DemoPrincipals[:1:1],
-		config.Principal{ID: "crm-sales", Roles: []string{"sales_rep"}, CRMUsers: []string{"s@a.example"}})})
+		config.Principal{ID: "crm-sales", Roles: []string{"sales_rep"}, CRMUsers: []string{"s@a.example"}})}, WithSessions(NewMemorySessions(10)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	own.SetSessions(NewMemorySessions(10))
 	_ = own.sessions.Bind(ctx, "crm-tok", "crm-sales", time.Hour)
 	if _, err := own.ResolveRequest(ctx, http.Header{}, Credentials{SOAP: soap("demo-admin")}); !errors.Is(err, ErrUnknownToken) {
 		t.Errorf("a Veil token in a SessionHeader under X-Veil-Token: %v", err)

@@ -95,15 +95,14 @@ func TestPeekSOAP(t *testing.T) {
 // X-SFDC-Session as the CRM session; two different credentials are refused.
 func TestAdmitSessions(t *testing.T) {
 	ctx := context.Background()
+	sessions := identity.NewMemorySessions(10)
 	id, err := identity.New(config.Identity{Header: "X-Veil-Key", Principals: []config.Principal{
 		{ID: "p", Token: "t", Roles: []string{"admin"}},
 		{ID: "crm", Roles: []string{"analyst"}, CRMUsers: []string{"a@b.c"}},
-	}})
+	}}, identity.WithSessions(sessions))
 	if err != nil {
 		t.Fatal(err)
 	}
-	sessions := identity.NewMemorySessions(10)
-	id.SetSessions(sessions)
 	_ = sessions.Bind(ctx, "s-1", "crm", time.Hour)
 	sf := &config.Route{Name: "sf", Dialect: config.DialectSalesforce, Purpose: "support"}
 	hs := &config.Route{Name: "hs", Dialect: config.DialectHubSpot, Purpose: "marketing"}
