@@ -59,21 +59,10 @@ func classifySalesforce(method, path string, query url.Values) Call {
 	if strings.HasPrefix(path, "/services/oauth2/") {
 		return Call{Operation: OpToken}
 	}
-	rest, ok := strings.CutPrefix(path, "/services/data/")
-	if !ok {
+	seg := salesforcePath(path)
+	if seg == nil {
 		return Call{Operation: OpOther}
 	}
-	// Up to API v57 a .xml (or .json) suffix chose the format: the same call.
-	if r, ok := strings.CutSuffix(rest, ".xml"); ok {
-		rest = r
-	} else {
-		rest = strings.TrimSuffix(rest, ".json")
-	}
-	seg := splitPath(rest)
-	if len(seg) < 2 || !isSalesforceVersion(seg[0]) {
-		return Call{Operation: OpOther}
-	}
-	seg = seg[1:]
 	switch seg[0] {
 	case "query", "queryAll":
 		return Call{Operation: OpQuery, Object: salesforceObject(soqlObject(query.Get("q"))), Collection: true}
@@ -168,6 +157,26 @@ func classifyHubSpot(method, path string) Call {
 		c.Operation = OpOther
 	}
 	return c
+}
+
+// salesforcePath is the path of a Salesforce REST resource after
+// /services/data/vNN.N/, split; nil for another path. Up to API v57 a
+// .xml (or .json) suffix chose the format of the same resource: it is cut.
+func salesforcePath(path string) []string {
+	rest, ok := strings.CutPrefix(path, "/services/data/")
+	if !ok {
+		return nil
+	}
+	if r, ok := strings.CutSuffix(rest, ".xml"); ok {
+		rest = r
+	} else {
+		rest = strings.TrimSuffix(rest, ".json")
+	}
+	seg := splitPath(rest)
+	if len(seg) < 2 || !isSalesforceVersion(seg[0]) {
+		return nil
+	}
+	return seg[1:]
 }
 
 func splitPath(p string) []string {

@@ -821,20 +821,7 @@ func URLPredicates(dst []Predicate, dialect, method, path string, query url.Valu
 // salesforceResource is the path of a Salesforce REST resource after
 // /services/data/vNN.N/ (and tooling/), split; nil for another path.
 func salesforceResource(path string) []string {
-	rest, ok := strings.CutPrefix(path, "/services/data/")
-	if !ok {
-		return nil
-	}
-	if r, ok := strings.CutSuffix(rest, ".xml"); ok {
-		rest = r
-	} else {
-		rest = strings.TrimSuffix(rest, ".json")
-	}
-	seg := splitPath(rest)
-	if len(seg) < 2 || !isSalesforceVersion(seg[0]) {
-		return nil
-	}
-	seg = seg[1:]
+	seg := salesforcePath(path)
 	if len(seg) > 1 && seg[0] == "tooling" {
 		seg = seg[1:]
 	}

@@ -46,7 +46,7 @@ func PeekSOAP(r *http.Request, limit int64) (*identity.SOAPEnvelope, *crm.Error)
 	if int64(len(raw)) > limit {
 		return nil, tooLarge(limit)
 	}
-	setRequestBody(r, raw)
+	SetRequestBody(r, raw)
 	doc, err := raw, error(nil)
 	if enc := strings.Join(r.Header.Values("Content-Encoding"), ","); strings.Trim(enc, ", ") != "" {
 		doc, err = body.ReadAll(bytes.NewReader(raw), enc, limit)
@@ -76,10 +76,10 @@ func invalidEnvelope() *crm.Error {
 		Message: "the body is not a SOAP 1.1 envelope Veil reads (no DOCTYPE, one SessionHeader, one username)"}
 }
 
-// setRequestBody makes b r's body as the inspector does (proxy's
-// setRequestBody): its length, a GetBody for retries, no Expect (the
-// body is in hand).
-func setRequestBody(r *http.Request, b []byte) {
+// SetRequestBody makes b r's body: its length, a GetBody for retries, and
+// no Expect: the body is in hand (the client had its 100 Continue when
+// Veil read it), and waiting for the CRM's would only delay the request.
+func SetRequestBody(r *http.Request, b []byte) {
 	r.Body = io.NopCloser(bytes.NewReader(b))
 	r.ContentLength = int64(len(b))
 	r.TransferEncoding = nil

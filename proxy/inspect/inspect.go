@@ -134,7 +134,7 @@ func (in *Inspector) InspectRequest(r *http.Request) *crm.Error {
 	if err != nil {
 		e := in.readFailure(pipeline.DirRequest, route, err)
 		if raw != nil && in.failOpen(sc, pipeline.DirRequest, e) {
-			setRequestBody(r, raw)
+			ingress.SetRequestBody(r, raw)
 			in.rec.Note(ctx, sc, msg, &pipeline.Result{Err: e}, audit.OutcomePassthrough, 0)
 			return nil
 		}
@@ -151,7 +151,7 @@ func (in *Inspector) InspectRequest(r *http.Request) *crm.Error {
 	res := in.process(ctx, msg)
 	if res.Err != nil {
 		if in.failOpen(sc, pipeline.DirRequest, res.Err) {
-			setRequestBody(r, raw)
+			ingress.SetRequestBody(r, raw)
 			in.rec.Note(ctx, sc, msg, &res, audit.OutcomePassthrough, 0)
 			return nil
 		}
@@ -166,7 +166,7 @@ func (in *Inspector) InspectRequest(r *http.Request) *crm.Error {
 			return in.refuse(sc, pipeline.DirRequest, res.Err)
 		}
 	}
-	setRequestBody(r, out)
+	ingress.SetRequestBody(r, out)
 	in.count(sc, pipeline.DirRequest, res.Changed)
 	in.rec.Note(ctx, sc, msg, &res, in.outcome(sc, msg, res.Changed), 0)
 	return nil
@@ -558,17 +558,6 @@ func hasBody(b io.ReadCloser, n int64) bool { return b != nil && b != http.NoBod
 func isIdentity(enc string) bool {
 	enc = strings.TrimSpace(enc)
 	return enc == "" || strings.EqualFold(enc, "identity")
-}
-
-func setRequestBody(r *http.Request, b []byte) {
-	r.Body = io.NopCloser(bytes.NewReader(b))
-	r.ContentLength = int64(len(b))
-	r.TransferEncoding = nil
-	r.Header.Set("Content-Length", strconv.Itoa(len(b)))
-	r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }
-	// The body is in hand (the client had its 100 Continue when Veil read
-	// it): waiting for the CRM's would only delay the request.
-	r.Header.Del("Expect")
 }
 
 func setResponseBody(res *http.Response, b []byte) {
