@@ -85,8 +85,42 @@ type Counters struct {
 	Alerts      *prometheus.CounterVec   // {kind,severity}: the recorder's own events_dropped alerts
 }
 
-// Recorder writes audit events and alerts off the request path. See the
-// package documentation.
+// Recorder writes audit events and alerts off the request path
+// (docs/soc.md describes delivery, the chain and the checkpoints).
+//
+//	r, err := audit.Open(audit.Options{Redis: c, Log: log, ...}) // or OptionsFrom(cfg.Audit)
+//	err = r.Record(e)                  // never waits on I/O (unless Options.Sync); ErrFull only under on_full: block
+//	err = r.Alert(a)                   // alerts: own stream, file and chain
+//	e, err = r.RecordSync(ctx, e)      // waits until durable (vault erasures)
+//	ok := r.Healthy()                  // false: on_full block and no room (refuse traffic, /readyz)
+//	err = r.Close(ctx)                 // drain to Redis (or the spool) and fsync
+//
+// Record fills ID, Time (when empty), Instance, Seq, PrevHash and Hash,
+// and queues the event. One writer per stream takes batches of up to
+// Batch events: per event an XADD MAXLEN ~ MaxLen with one field, "event"
+// or "alert", holding the JSON, plus SET {<stream>}:writer:<instance>
+// "<seq> <hash>" EX 7 days, in one MULTI/EXEC. The writer believes a
+// marker only when one of its own records carries its seq and hash. Then
+// it appends the batch to the JSONL file, if any.
+//
+// The spool is SpoolDir/<stream>.spool (0600 in a 0700 directory; frames
+// of length, CRC-32C and JSON, see ReadSpool); each writer locks its own
+// file, <stream>.spool, then <stream>.1.spool … when several processes
+// share the directory. New events wait behind the spool until it is
+// replayed, retried every FlushInterval (doubling up to 1 s). The limit is
+// SpoolMaxBytes of bytes waiting (or twice that for the file, emptied only
+// once wholly replayed). Under on_full drop a refused event takes no seq
+// (the chain stays whole), is logged once and raises one events_dropped
+// alert per episode; under block Record and Alert return ErrFull. Events
+// accepted before the limit are never dropped, so the spool may exceed
+// SpoolMaxBytes by at most a queue's worth. RecordSync returns ErrFull
+// under either policy. A spool whose tail was cut by a crash is trimmed to
+// its last whole frame at Open; a corrupt frame sets the rest aside in
+// <spool>.corrupt-<unix> and says so in the log. Without Redis there is no
+// spool: events go to the JSONL files only (or nowhere), and a full queue
+// drops (reason queue_full) or blocks.
+//
+// Errors and logs name streams, files, offsets and counts, never a value.
 type Recorder struct {
 	sync      bool // Record and Alert wait for durability
 	instance  string

@@ -83,6 +83,13 @@ type Value struct {
 // what encoding/json's Valid accepts. A \u escape of a lone UTF-16 surrogate is
 // valid JSON syntax, so it is not refused; it reads as U+FFFD, as in
 // encoding/json (two names that differ only there count as duplicates).
+//
+// It is a hand-written byte tokenizer: no encoding/json, no reflection,
+// and no allocation per value once its pooled buffers are warm. It is the
+// first code to touch untrusted bytes, so it refuses what it cannot read
+// unambiguously rather than guessing the way the CRM behind it might, and
+// its errors carry a stable code and a byte offset, never the document's
+// bytes.
 func WalkJSON(doc []byte, lim Limits, fn func(v *Value) error) error {
 	w := getWalker(doc, lim)
 	defer putWalker(w)

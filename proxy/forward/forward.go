@@ -53,7 +53,11 @@ type Options struct {
 	Transport *http.Transport
 }
 
-// Handler is the forward-mode http.Handler (a goproxy server).
+// Handler is the forward-mode http.Handler (a goproxy server). It mints
+// leaf certificates with Veil's own CA, never goproxy's built-in one, and
+// runs each intercepted request through scope, identity, purpose
+// (ingress.Admit), Inspector.InspectRequest, the upstream and
+// InspectResponse.
 type Handler struct {
 	opts  Options
 	hosts *hosts

@@ -92,7 +92,31 @@ var regulatorClocks = []struct {
 	{"Vermont", "Vermont Attorney General (preliminary notice)", "Vt. Stat. tit. 9, § 2435", 0, 14, "Vermont residents affected"},
 }
 
-// clocks computes the clocks that apply to r and notes about them.
+// clocks computes the clocks that apply to r and notes about them, from
+// Query.AwareAt (default: now). A clock applies when a category that
+// triggers it was exposed; possibly exposed counts as exposed.
+//
+//   - GDPR / UK GDPR Art. 33(1): the supervisory authority within 72 hours,
+//     on any exposed personal data. Nothing exposed means no Art. 33
+//     clock: a breach "unlikely to result in a risk" is only documented
+//     (Art. 33(5)), and the notes say so. Art. 34: the data subjects
+//     without undue delay when the risk is high (gdprHighRisk).
+//   - HIPAA Breach Notification Rule (45 CFR 164.400-414), on us_mbi and
+//     us_npi (only if the records are patients' PHI, said in the
+//     condition); uk_nhs is UK GDPR special-category data, not HIPAA.
+//     Individuals within 60 calendar days of discovery; HHS within 60 days
+//     when 500 or more individuals, otherwise within 60 days after the end
+//     of the calendar year; media when more than 500 residents of a State.
+//   - California Civ. Code § 1798.82 (and CCPA/CPRA § 1798.150): residents
+//     in the most expedient time possible, no fixed day count; the
+//     Attorney General when more than 500 residents. Plus States and
+//     regulatorClocks on the usState elements; the person's name, which
+//     statutes usually require with the element, is assumed present in a
+//     CRM record.
+//   - PCI DSS: card numbers in clear go to the acquirer and the card brands
+//     immediately (PCI DSS v4 Req. 12.10.1).
+//   - Brazil LGPD Art. 48 (CD/ANPD Resolution 15/2024: 3 business days) on
+//     br_cpf; Canada PIPEDA s. 10.1 (as soon as feasible) on ca_sin.
 func clocks(r *Report) ([]Clock, []string) {
 	aware := r.Query.AwareAt.UTC()
 	exposed := r.exposedCategories()

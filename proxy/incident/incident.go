@@ -56,7 +56,9 @@ var personObjects = map[string]bool{
 func IsPersonObject(object string) bool { return personObjects[strings.ToLower(object)] }
 
 // Report is the incident report. JSON is its machine form; WriteText its
-// readable one.
+// readable one. It holds every distinct affected record (a few hundred
+// bytes each): a bulk export of a million records makes a report of some
+// hundred MB in memory.
 type Report struct {
 	Query      Query     `json:"query"`
 	FirstEvent time.Time `json:"first_event,omitzero"` // time span of the matching events
@@ -156,7 +158,10 @@ func NewBuilder(q Query) *Builder {
 	}
 }
 
-// Build reports on the events of q among events.
+// Build reports on the events of q among events: the decision events
+// (audit.KindDecision) whose Principal and/or IP equal the query's, with
+// Time in [Since, Until] (zero bounds are open). It is pure logic; the CLI
+// (veil incident) feeds it from the JSONL audit file or the Redis stream.
 func Build(q Query, events iter.Seq[audit.Event]) Report {
 	b := NewBuilder(q)
 	for e := range events {

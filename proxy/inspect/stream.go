@@ -18,36 +18,6 @@ import (
 	"github.com/veil-proxy/veil/proxy/scope"
 )
 
-// A response body over limits.max_body_bytes (a Bulk API 2.0 result of a
-// gigabyte, a long query page) is not refused when it can be cut into
-// whole records: it is inspected a chunk at a time as the client reads it.
-//
-//   - CSV is cut at record ends (body.CSVSplitter); each chunk is the
-//     header and whole rows. JSON is cut between the elements of its one
-//     big array: a Salesforce page's records, a HubSpot list's results, a
-//     top-level array (body.JSONSplitter); each batch is a document of the
-//     body's shape, the members before the array in the first and those
-//     after it in the last. A body that cannot be cut (one giant record,
-//     no list of records) is refused with body_too_large, as before.
-//   - Each chunk goes through Pipeline.Process exactly as a body in memory
-//     does (detect, one policy decision, transforms, vault); what it
-//     returns is sent on, without the chunk's repeated header or synthetic
-//     brackets, re-encoded in the CRM's Content-Encoding.
-//   - The first chunk is decided before the headers are sent: a refusal is
-//     the CRM-shaped error the in-memory path answers. A later refusal, or
-//     a chunk that cannot be read or inspected, ends the stream with an
-//     error: the listener aborts the transfer (no final chunk), so the
-//     client sees a broken body, never a short one that looks whole.
-//   - The work is done in Read: the client's reads drive the CRM's, so
-//     memory holds about a chunk whatever the body's size, and a slow
-//     client slows the CRM down. A CRM that stalls longer than
-//     timeouts.upstream_response fails the stream.
-//   - One audit event per response, when it ends: counts, actions and
-//     record ids (at most streamRecordIDs, the rest counted) of every
-//     chunk, the first decision's id (or the refusing one's). The watch
-//     counts each chunk's records as they are sent, so the policy's
-//     bulk-export limit can cut a long export short.
-
 // streamLimits bound the streaming of responses over the limit.
 type streamLimits struct {
 	chunk   int           // most decoded bytes of a chunk (at most maxBody)
@@ -155,7 +125,13 @@ var searchMembers = []string{"searchRecords", "results"}
 var compositeMembers = []string{"compositeResponse", "results", "records"}
 
 // streamBody is the body of a streamed response, as the listener copies
-// it to the client.
+// it to the client (docs/architecture.md, "Responses over the limit
+// stream"). The work is done in Read, so the client's reads drive the
+// CRM's. Each chunk goes through Pipeline.Process as a body in memory
+// does; what it returns is sent on without the chunk's repeated header or
+// synthetic brackets, re-encoded in the CRM's Content-Encoding. A failure
+// after the first chunk ends the stream with an error, so the listener
+// aborts the transfer.
 type streamBody struct {
 	in     *Inspector
 	ctx    context.Context

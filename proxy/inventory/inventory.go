@@ -42,7 +42,20 @@ type entry struct {
 }
 
 // Inventory is the data map learned from traffic. Its methods are safe
-// for concurrent use.
+// for concurrent use. It never holds a value: the pipeline hands it names
+// (the CRM's field names such as "Email", "SSN__c", "properties.email")
+// and counts; a name that does not look like a field name is recorded as
+// Unnamed. Observe and ObserveBatch sit on the request path: one mutex,
+// one map lookup per combination, no allocation once the combination is
+// known. At its maximum it refuses new combinations and counts the
+// refusals (Report.Truncated), while known combinations keep counting.
+// The coverage view (Cover) is bounded by closed sets of formats, reasons
+// and directions and by MaxCoverageRoutes route names; anything else
+// counts as "other". With WithRedis, Run flushes off the request path in
+// one MULTI/EXEC, and Handler serves the map and coverage merged across
+// replicas, falling back to this replica's own (saying so) when Redis
+// fails; WriteTable and WriteCoverageTable print the same tables for the
+// CLI.
 type Inventory struct {
 	max   int
 	gauge prometheus.Gauge

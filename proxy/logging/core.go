@@ -4,8 +4,38 @@ import "go.uber.org/zap/zapcore"
 
 // NewRedactingCore wraps inner so that nothing reaches it unredacted: the
 // message and every field, including fields added with With, are rewritten
-// first (see the package documentation). scrub replaces personal data in
-// a text that tripped the pre-check; it must be safe for concurrent use.
+// first, once for With fields, when attached. scrub replaces personal data
+// in a text that tripped the pre-check; it must be safe for concurrent use.
+// Layers, cheapest first:
+//
+//  1. Keys. A denylisted key (body, query, token, email, cookie, …;
+//     case-insensitive, also as a word of a compound key: req_body,
+//     body_json, accessToken, X-Api-Key) has its value, whatever its type,
+//     replaced by [Redacted]. A url/href/link key keeps only the scheme,
+//     host and path of its value.
+//  2. Values. The message, every string, byte-string, error and Stringer
+//     value, and every key go through the pre-check: an '@', a run of six
+//     or more digits, a '?' after a '/', "Bearer " or "eyJ" (a JWT). A text
+//     that trips it has URL userinfo, queries and fragments cut, the token
+//     after "Bearer " and JWTs redacted, and is then passed to scrub. Clean
+//     texts pass untouched and the clean path does not allocate. Errors
+//     keep only their message (zap's errorVerbose/errorCauses are dropped).
+//     A *url.URL value is cleaned like a url key.
+//  3. Numbers. Integers and float64s of six digits or more are scrubbed as
+//     decimal text: a card number logged as an int64 is still one. A hit
+//     turns the field into a string.
+//  4. Nested values. zap.Object, zap.Array, zap.Inline, zap.Dict,
+//     zap.Errors and zap.Any/zap.Reflect of maps, slices and structs are
+//     re-encoded into plain values (structs through encoding/json), walked
+//     with layers 1–3 down to maxDepth, and logged as JSON with sorted
+//     keys; nested times use RFC 3339 and nested durations nanoseconds, not
+//     the encoder's settings. zap.Binary fields are always redacted.
+//
+// Not covered: the logger name (zap.Named) and caller, which code sets;
+// stack traces (function names and file positions only); values under a
+// zap.Namespace with a denylisted name, which are scanned like any other;
+// personal data the pre-check cannot see, such as a bare name or street
+// address in free text.
 // When scrub is nil a crude built-in one redacts tokens holding an '@' and
 // runs of six or more digits, and numeric fields are not scanned.
 //

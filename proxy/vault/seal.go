@@ -55,7 +55,9 @@ func aad(category, token string) []byte {
 	return append(b, token...)
 }
 
-// envelope is a parsed envelope, not yet opened.
+// envelope is a parsed envelope, not yet opened. Sealed under its token
+// as associated data, an envelope moved under another token does not open,
+// and one that does not open reads as not found, never as a wrong value.
 type envelope struct {
 	keyID, category string
 	nonce, sealed   []byte

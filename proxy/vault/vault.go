@@ -58,6 +58,25 @@ type Vault interface {
 }
 
 // vault is the one Vault: the key ring's cryptography over a Store.
+//
+// An entry is never overwritten: the store puts if absent, and an entry
+// holding another value sends the value to its next counter (0, 1, 2 … up
+// to maxProbes), a deterministic sequence every replica walks alike. Every
+// call is batched: a message's values go in one round trip, plus one per
+// collision round. Detokenize looks a token up under every key's index
+// (active first) in one round trip.
+//
+// A token of the active key may already stand for another value under an
+// older one, and the CRM's copies of it must keep their meaning. So while
+// Tokenize claims its tokens under the active key it reads them under the
+// older keys in parallel (still one round trip of latency), and treats a
+// token held there for another value as a collision, deleting what it
+// just claimed. Detokenize reads a token held for two different values as
+// not found, never as either.
+//
+// ForgetValue derives the value's whole probe sequence under every key and
+// buries the entries holding it; each erasure of one value uses up one of
+// its probes.
 type vault struct {
 	keys  *Keyring
 	store Store

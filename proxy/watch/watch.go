@@ -112,7 +112,53 @@ func WithBackoff(min, max time.Duration) Option {
 }
 
 // Watch counts behaviour per principal and IP over sliding windows, raises
-// alerts above the thresholds, and gives the counts to the policy.
+// alerts above the thresholds, and gives the counts to the policy
+// (docs/soc.md, docs/configuration.md). A count reaches its threshold when
+// it is >= it, as the default bundle's rules compare stats. Severities:
+// brute_force, bulk_export and inference_probe high, category_spike medium.
+//
+// Stats returns all five keys (principal_pii_records,
+// principal_auth_failures, ip_auth_failures, principal_sensitive_values,
+// principal_probes), 0 for an empty principal or IP, as counted before the
+// current message, which Observe counts after.
+//
+// Alerts fire once per subject and kind per window: in memory per replica;
+// with Redis a SET NX EX key elects one replica. The brute-force units of
+// one message's principal and IP crossing together make one alert.
+// Evidence holds only the Stat* key of the count(s), "threshold" and
+// "window_seconds"; the message text holds no value. Alerts go to the
+// callback given to New and are counted in veil_alerts_total.
+//
+// A moment's bucket is its Unix time divided by the bucket's length, so
+// replicas sharing Redis need clocks that agree within a bucket. Each
+// replica keeps its own windows in a map bounded to DefaultMaxSubjects
+// units, least recently used evicted first, keyed by a truncated SHA-256
+// of the subject (about 360 bytes a unit measured, some 12 MB at the
+// default bound). A flood can evict a real subject's local counts, not
+// the shared ones.
+//
+// With Redis the shared windows are one key per sub-bucket,
+// <prefix>{<hex of 16 bytes of SHA-256 of the subject>}:<pa|ia|pr|ps|pp>:<bucket index>,
+// INCRBY then PEXPIRE window + one bucket (the braces are the Cluster hash
+// tag keeping one subject's keys in one slot). Keys carry no identifier,
+// but an unkeyed hash of an IP can be found again by trying every address.
+//
+//   - Stats makes at most one round trip (one MGET for the principal, one
+//     for the IP, pipelined) and returns, per key, the larger of the
+//     shared count and this replica's own (which covers increments not yet
+//     written, and a Redis that lost its keys).
+//   - Observe never waits for Redis: it updates the local windows and
+//     queues the increments (when the queue is full the observation is
+//     counted locally only, op="queue_full") for a writer goroutine that
+//     pipelines them in batches, reads the touched windows back in the
+//     same pipeline and elects the alerts.
+//   - A failure (op="stats" or "observe", logged once, without values)
+//     opens a breaker: no Redis call on the request path and no writes
+//     until the writer's PING succeeds, probed with a backoff doubling
+//     from 1 s to 30 s. Increments made meanwhile are not replayed.
+//
+// Disabled, Stats returns nil and Observe does nothing; a nil *Watch
+// behaves as disabled.
 type Watch struct {
 	disabled bool
 	win      [nCounters]time.Duration
