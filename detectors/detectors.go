@@ -1,7 +1,6 @@
 // Package detectors finds personal data in values: one detector per file,
-// pure functions over []byte, an explicit Default list, and a Scanner that
-// runs a cheap byte-class prefilter once per value so validators only see
-// candidates.
+// pure functions over []byte, an explicit Default list, and a Scanner whose
+// byte-class prefilter runs once per value so validators see candidates only.
 package detectors
 
 import (

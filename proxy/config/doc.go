@@ -1,5 +1,4 @@
-// Package config owns Veil's typed configuration: the YAML file of
-// `veil serve -c FILE`, its Default* constants, strict decoding (unknown keys
-// are errors) and Validate, which changes nothing and reports every problem
-// at once so `veil serve --check` can list them all.
+// Package config owns Veil's typed configuration: the YAML of `veil serve
+// -c FILE`, its Default* constants, strict decoding (unknown keys are
+// errors) and Validate, which reports every problem at once (--check).
 package config

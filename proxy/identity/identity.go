@@ -1,7 +1,6 @@
-// Package identity answers "who is asking": it maps the bearer token a client
-// presents to a principal (id, roles, mfa) configured in identity.principals.
-// Tokens are compared by SHA-256 digest, so the table never holds a plain
-// token and a lookup's timing does not depend on how much of a token matched.
+// Package identity answers "who is asking": a bearer token (compared by
+// SHA-256 digest, never held in plain) or a CRM login through Veil maps to a
+// principal (id, roles, mfa) configured in identity.principals.
 package identity
 
 import (

@@ -1,6 +1,5 @@
-// Package forwardtest makes throwaway certificate authorities for forward
-// mode's tests and `veil demo`: an ECDSA P-256 CA written as PEM files, and
-// leaf certificates it signs for a fake CRM serving TLS on loopback. Never
+// Package forwardtest makes throwaway ECDSA P-256 CAs and leaves for forward
+// mode's tests and `veil demo` (a fake CRM serving TLS on loopback). Never
 // for production: `veil ca init` makes Veil's CA.
 package forwardtest
 
