@@ -1038,6 +1038,13 @@ func EmbeddedURLPredicates(dst []Predicate, v string) ([]Predicate, bool, error)
 // valid JSON where one of these calls expects JSON is ErrQuerySyntax.
 // Numbers and booleans among the values are their JSON text.
 func BodyPredicates(dst []Predicate, dialect, method, path string, body []byte) ([]Predicate, error) {
+	if dialect == config.DialectHubSpot && hubSpotListFilters(method, path) {
+		root, err := parseJSON(body)
+		if err != nil {
+			return dst, err
+		}
+		return listFilterPredicates(dst, root)
+	}
 	if !strings.EqualFold(method, "POST") {
 		return dst, nil
 	}
@@ -1085,6 +1092,92 @@ func BodyPredicates(dst []Predicate, dialect, method, path string, body []byte) 
 		}
 	}
 	return dst, nil
+}
+
+// hubSpotListFilters reports whether a request defines a HubSpot list's
+// filters: creating a list (POST /crm/v3/lists) or changing its filters
+// (PUT /crm/v3/lists/{id}/update-list-filters). A dynamic list's members
+// are the records its filters match, so the filters are predicates.
+func hubSpotListFilters(method, path string) bool {
+	seg := splitPath(path)
+	if len(seg) < 3 || seg[0] != "crm" || seg[1] != "v3" || seg[2] != "lists" {
+		return false
+	}
+	switch {
+	case len(seg) == 3:
+		return strings.EqualFold(method, "POST")
+	case len(seg) == 5 && seg[4] == "update-list-filters":
+		return strings.EqualFold(method, "PUT") || strings.EqualFold(method, "POST")
+	}
+	return false
+}
+
+// listFilterPredicates are the predicates of a HubSpot list's filter
+// branches, at any depth: every {"property": name, "operation":
+// {"operator": …, "value"/"values": …}} filter, on the list's objectTypeId.
+func listFilterPredicates(dst []Predicate, root *node) (_ []Predicate, err error) {
+	object := ""
+	for t := range root.members("objectTypeId") {
+		if t.kind == nScalar {
+			object = hubSpotObject(t.text)
+		}
+	}
+	var walk func(n *node, depth int) error
+	walk = func(n *node, depth int) error {
+		if depth > maxDepth {
+			return ErrQuerySyntax
+		}
+		if n.kind == nObject {
+			for prop := range n.members("property") {
+				if prop.kind != nScalar {
+					continue
+				}
+				op, values := PredOther, []string(nil)
+				for o := range n.members("operation") {
+					for k := range o.members("operator") {
+						op = listOp(k.text)
+					}
+					if op != PredExists {
+						for _, name := range [...]string{"value", "values", "lowerBound", "upperBound"} {
+							for v := range o.members(name) {
+								values = v.scalars(values, 0)
+							}
+						}
+					}
+				}
+				if dst, err = addPredicate(dst, Predicate{Object: object, Field: prop.text, Clause: ClauseFilter, Op: op, Values: values}); err != nil {
+					return err
+				}
+			}
+		}
+		for _, v := range n.vals {
+			if err := walk(v, depth+1); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	err = walk(root, 0)
+	return dst, err
+}
+
+// listOp maps a HubSpot list filter operator to a Pred* operator.
+func listOp(o string) string {
+	o = strings.ToUpper(o)
+	switch {
+	case strings.Contains(o, "KNOWN"):
+		return PredExists
+	case strings.Contains(o, "NOT_EQUAL") || strings.Contains(o, "NONE_OF"):
+		return PredNe
+	case strings.Contains(o, "EQUAL") || strings.Contains(o, "ANY_OF") || strings.Contains(o, "ALL_OF"):
+		return PredEq
+	case strings.Contains(o, "CONTAIN") || strings.Contains(o, "STARTS") || strings.Contains(o, "ENDS"):
+		return PredLike
+	case strings.Contains(o, "GREATER") || strings.Contains(o, "LESS") || strings.Contains(o, "BETWEEN") ||
+		strings.Contains(o, "AFTER") || strings.Contains(o, "BEFORE"):
+		return PredRange
+	}
+	return PredOther
 }
 
 func hubSpotSearch(dst []Predicate, object string, root *node) (_ []Predicate, err error) {

@@ -318,6 +318,12 @@ const (
 )
 
 var bodyCases = []bodyCase{
+	// A HubSpot dynamic list's members are the contacts its filters match.
+	{config.DialectHubSpot, "/crm/v3/lists", `{"name": "x", "objectTypeId": "0-1", "processingType": "DYNAMIC",
+		"filterBranch": {"filterBranchType": "OR", "filterBranches": [{"filterBranchType": "AND", "filterBranches": [], "filters": [
+			{"filterType": "PROPERTY", "property": "email", "operation": {"operationType": "MULTISTRING", "operator": "CONTAINS", "values": ["jane.d"]}},
+			{"filterType": "PROPERTY", "property": "phone", "operation": {"operationType": "ALL_PROPERTY", "operator": "IS_KNOWN"}}]}], "filters": []}}`,
+		[]Predicate{pr("contacts", "email", ClauseFilter, PredLike, "jane.d"), pr("contacts", "phone", ClauseFilter, PredExists)}, nil},
 	// A Salesforce report run filters, sorts and groups by its columns.
 	{config.DialectSalesforce, "/services/data/v62.0/analytics/reports/00OD0000001cw27MAA", `{"reportMetadata": {
 		"reportFilters": [{"column": "EMAIL", "operator": "startsWith", "value": "jane.d"},
@@ -439,6 +445,12 @@ func TestBodyPredicates(t *testing.T) {
 		if tt.err == nil && !samePredicates(got, tt.want) {
 			t.Errorf("BodyPredicates(%s, %s) =\n%s\nwant\n%s", tt.path, tt.body, show(got), show(tt.want))
 		}
+	}
+	// A list's filters are changed with a PUT.
+	got, err := BodyPredicates(nil, config.DialectHubSpot, "PUT", "/crm/v3/lists/42/update-list-filters",
+		[]byte(`{"filterBranch": {"filters": [{"filterType": "PROPERTY", "property": "ssn", "operation": {"operator": "IS_EQUAL_TO", "value": "123-45-6789"}}]}}`))
+	if err != nil || !samePredicates(got, []Predicate{pr("", "ssn", ClauseFilter, PredEq, "123-45-6789")}) {
+		t.Errorf("list filters update: %s, %v", show(got), err)
 	}
 	// Only a POST states predicates in its body.
 	if got, err := BodyPredicates(nil, config.DialectHubSpot, "GET", hsSearch, []byte(`{"query":"x"}`)); got != nil || err != nil {
