@@ -259,3 +259,25 @@ veil_policy_shadow_decisions_total{result="skipped"} 4
 		t.Errorf("%s: %s", p.Metric, p.Text)
 	}
 }
+
+// PairCounts adds each pair's events up and writes each pair once, its
+// labels in the order given.
+func TestPairCounts(t *testing.T) {
+	v := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "pairs_total"}, []string{"a", "b"})
+	var c PairCounts
+	for _, p := range [][2]string{{"email", "regex"}, {"ssn", "ssn"}, {"email", "regex"}, {"regex", "email"}} {
+		c.Inc(p[0], p[1])
+	}
+	c.Add(v)
+	for _, want := range []struct {
+		a, b string
+		n    float64
+	}{{"email", "regex", 2}, {"ssn", "ssn", 1}, {"regex", "email", 1}} {
+		if got := testutil.ToFloat64(v.WithLabelValues(want.a, want.b)); got != want.n {
+			t.Errorf("%s/%s: %v, want %v", want.a, want.b, got, want.n)
+		}
+	}
+	if n := testutil.CollectAndCount(v); n != 3 {
+		t.Errorf("%d series, want 3", n)
+	}
+}

@@ -10,7 +10,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 
 	"github.com/veil-proxy/veil/detectors"
@@ -343,16 +342,16 @@ func (p *Pipeline) detect(ctx context.Context, m *Message, in *policy.Input, lea
 	records.finish()
 
 	var (
-		counted  pairCounts
+		counted  metrics.PairCounts
 		overflow findingSampler
 	)
-	defer counted.add(p.metrics.Findings)
+	defer counted.Add(p.metrics.Findings)
 	in.Findings = slices.Grow(in.Findings, min(len(finds), p.maxFinds))
 	for i := range leaves {
 		l := &leaves[i]
 		for j := l.from; j < l.to; j++ {
 			f := finds[j]
-			counted.inc(f.Category, f.Detector)
+			counted.Inc(f.Category, f.Detector)
 			pf := policy.Finding{
 				ID: j, Record: l.record, In: InBody, Pointer: l.pointer, Field: l.field,
 				Category: f.Category, Detector: f.Detector, Confidence: f.Confidence,
@@ -693,8 +692,8 @@ func refusal(dec *policy.Decision, leaves []leaf, findings []policy.Finding, url
 func (p *Pipeline) apply(ctx context.Context, m *Message, dec *policy.Decision, in *policy.Input, leaves []leaf, finds []detectors.Finding, work *vaultWork, sum *Summary) ([]byte, bool, *crm.Error) {
 	doc := m.Body
 	actions := make([]string, len(finds))
-	var counted pairCounts
-	defer counted.add(p.metrics.Actions)
+	var counted metrics.PairCounts
+	defer counted.Add(p.metrics.Actions)
 	for i := range leaves {
 		l := &leaves[i]
 		if l.name {
@@ -722,7 +721,7 @@ func (p *Pipeline) apply(ctx context.Context, m *Message, dec *policy.Decision, 
 				work.addDetokenize(j, l.value[f.Start:f.End])
 			}
 			actions[j] = action
-			counted.inc(action, f.Category)
+			counted.Inc(action, f.Category)
 			sum.addAction(action)
 		}
 	}
@@ -1002,35 +1001,6 @@ func pointerPrefix(p string, n int) string {
 		end += 1 + i
 	}
 	return p[:end]
-}
-
-// pairCounts adds up a message's counts per pair of labels, so that a
-// counter vector is looked up once per pair rather than once per finding;
-// a message has a handful of pairs.
-type pairCounts struct {
-	pairs []labelPair
-}
-
-type labelPair struct {
-	a, b string
-	n    int
-}
-
-func (c *pairCounts) inc(a, b string) {
-	for i := range c.pairs {
-		if c.pairs[i].a == a && c.pairs[i].b == b {
-			c.pairs[i].n++
-			return
-		}
-	}
-	c.pairs = append(c.pairs, labelPair{a, b, 1})
-}
-
-// add adds the counts to v (labels in the order given to inc).
-func (c *pairCounts) add(v *prometheus.CounterVec) {
-	for _, p := range c.pairs {
-		v.WithLabelValues(p.a, p.b).Add(float64(p.n))
-	}
 }
 
 // scratchBufs are a message's leaves and findings, kept between messages:
