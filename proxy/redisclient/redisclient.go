@@ -1,8 +1,6 @@
-// Package redisclient builds the go-redis client Veil shares between the
-// vault and the audit streams from the redis: section of the config:
-// standalone, Sentinel or Cluster through one redis.UniversalClient, tuned
-// so that a Redis that is down or hung costs a caller a bounded time
-// instead of go-redis's defaults (seconds of retries and dial retries).
+// Package redisclient builds the one go-redis client (standalone, Sentinel or
+// Cluster) that the vault, sessions, watch and audit share, tuned so that a
+// Redis down or hung costs a caller a bounded time, not go-redis's retries.
 package redisclient
 
 import (

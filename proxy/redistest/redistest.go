@@ -1,9 +1,6 @@
-// Package redistest runs a real redis-server for tests: on a free
-// 127.0.0.1 port, without persistence, stopped when the test ends, and
-// able to go down and come back on the same port (Stop, Restart) to test
-// what Veil does while Redis is away. Tests that matter run against the
-// real server, not a look-alike (miniredis differs on streams and SET
-// options).
+// Package redistest runs a real redis-server for tests (miniredis differs on
+// streams and SET options): on a free 127.0.0.1 port, without persistence,
+// able to go down and come back on the same port (Stop, Restart).
 package redistest
 
 import (

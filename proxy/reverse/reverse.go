@@ -1,8 +1,6 @@
-// Package reverse is Veil's reverse-mode listener: clients use Veil as the
-// CRM's base URL. Requests are matched to a route by path prefix, the caller
-// is identified, the request is inspected, and httputil.ReverseProxy (Rewrite,
-// never Director) forwards it; ModifyResponse inspects the answer. Bodies the
-// inspector leaves alone stream through with pooled buffers.
+// Package reverse is Veil's reverse-mode listener, for clients that use Veil
+// as the CRM's base URL: route by path prefix, identify, inspect, and forward
+// with httputil.ReverseProxy (Rewrite, never Director; ModifyResponse inspects).
 package reverse
 
 import (
@@ -43,7 +41,8 @@ type route struct {
 	soapLogin *httputil.ReverseProxy // Salesforce routes: SOAP's login()
 }
 
-// Handler is the reverse-mode http.Handler.
+// Handler is the reverse-mode http.Handler. Bodies the inspector leaves
+// alone stream through the reverse proxy's copy with pooled buffers.
 type Handler struct {
 	routes []route // longest prefix first
 	opts   Options
