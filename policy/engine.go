@@ -42,7 +42,13 @@ type Options struct {
 const DefaultRecent = 1024
 
 // Engine evaluates the bundle's data.veil.decision, prepared once. It is
-// safe for concurrent use; Reload swaps the prepared query atomically.
+// safe for concurrent use. A bundle comes from an fs.FS (the built-in
+// rules.FS or a directory): Rego v1 modules plus data.json, whose
+// configuration lives under data.veil_config. It is compiled once with the
+// network built-ins removed from the capabilities (http.send,
+// net.lookup_ip_addr, opa.runtime do not compile); Reload swaps the
+// prepared query through an atomic.Pointer, so a broken bundle never
+// replaces a working one.
 type Engine struct {
 	fsys, shadowFS fs.FS
 	noCache        bool
@@ -143,6 +149,12 @@ func (e *Engine) Reload(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
+// Decide converts the Input to an ast.Value directly (no JSON round trip),
+// evaluates, and decodes the output strictly: unknown keys, unknown
+// actions or a missing "allow" are errors, as are evaluation failures and
+// an undefined decision, and the caller fails closed. Errors carry error
+// codes and policy locations, never an input value.
+//
 // Decide evaluates the policy for one message, at most once: a message of
 // a shape decided before (same input but for what the bundle declares it
 // ignores) is answered from the decision cache. Every decision gets a

@@ -1,12 +1,6 @@
 // Package benchdata generates the Salesforce payloads Veil's benchmarks
-// send through it (cmd/veilbench, BenchmarkProxySizes): Contacts as the
-// REST API returns them in query results (about 1.26 KB of JSON each; the
-// same records in REST XML, about 1.6 KB each, in xml.go) and as Bulk API
-// 2.0 CSV rows (about 100 bytes), deterministic (record i is
-// always the same), each with PIIPerRecord personal values Veil detects:
-// FirstName, LastName (field hints), Email, Phone (a number libphonenumber
-// holds valid) and MailingStreet (field hint), among ids, dates,
-// picklists, a city and free text that hold none.
+// send through it (cmd/veilbench, BenchmarkProxySizes): deterministic query
+// pages of Contacts in JSON and REST XML, and Bulk API 2.0 CSV rows.
 package benchdata
 
 import (
@@ -214,7 +208,13 @@ const ContactSOQL = "SELECT Id, AccountId, OwnerId, Salutation, FirstName, LastN
 	"CreatedDate, CreatedById, LastModifiedDate, LastModifiedById, SystemModstamp, LastActivityDate, LastViewedDate, " +
 	"LastReferencedDate, Description FROM Contact ORDER BY LastModifiedDate DESC"
 
-// QueryPage returns the query result of Contacts 0..n-1.
+// QueryPage returns the query result of Contacts 0..n-1 as the REST API
+// returns them (about 1.26 KB of JSON each; the same records in REST XML,
+// about 1.6 KB each, in xml.go; as Bulk API 2.0 CSV rows, about 100
+// bytes). Record i is always the same, with PIIPerRecord personal values
+// Veil detects: FirstName, LastName (field hints), Email, Phone (a number
+// libphonenumber holds valid) and MailingStreet (field hint), among ids,
+// dates, picklists, a city and free text that hold none.
 func QueryPage(n int) []byte {
 	doc := fmt.Appendf(nil, `{"totalSize":%d,"done":true,"records":[`, n)
 	for i := range n {

@@ -45,6 +45,14 @@ const pageSize = 5
 // with Veil as the clients' base URL and once as their HTTPS proxy; a
 // script fails (non-zero exit) on its first failed assertion. One script in
 // one mode: -run 'TestClientsThroughVeil/reverse/soap'.
+// TestClientsThroughVeil runs the clients, pinned in
+// testdata/e2e/package-lock.json, under node against the fake CRM
+// (cmd/fakecrm/fakecrm) behind an in-process Veil, in reverse mode (Veil as
+// the clients' base URL) and in forward mode (Veil as their HTTPS proxy,
+// the fake CRM answering as login.salesforce.com and api.hubapi.com on
+// loopback). The scripts in testdata/e2e assert what each principal sees
+// and how refusals surface in each client. `make e2e` installs the clients
+// with npm ci.
 func TestClientsThroughVeil(t *testing.T) {
 	if os.Getenv("VEIL_E2E") != "1" {
 		t.Skip("skipped: set VEIL_E2E=1 to drive the real jsforce and @hubspot/api-client through Veil " +

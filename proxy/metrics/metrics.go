@@ -103,7 +103,12 @@ func counterVec(subsystem, name, help string, labels ...string) *prometheus.Coun
 	return prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: namespace, Subsystem: subsystem, Name: name, Help: help}, labels)
 }
 
-// New builds every collector and registers it on reg. Like MustRegister it
+// New builds every collector and registers it on reg (never the global
+// default), with a subsystem per stage (proxy, pipeline, detect, transform,
+// policy, upstream), units in the names (_total, _seconds, _bytes) and only
+// bounded labels: route, direction, outcome, stage, category, detector,
+// action, code, result, kind. Histograms carry classic buckets for the
+// text format and native buckets for scrapers that negotiate protobuf. Like MustRegister it
 // panics when reg already holds one of them (a second New on the same
 // registry is a programming error): build one Metrics per registry, and a
 // fresh registry per test. version is the build's version for

@@ -1,9 +1,6 @@
 // Package transform rewrites one detected value according to an action: it
 // knows what a masked card number or a redacted e-mail looks like and nothing
-// of policy or HTTP. Masks are shape-preserving (separators stay, letters and
-// digits become '*') and keep only what the regulations allow to show:
-// PCI DSS's last four of a PAN, an e-mail's domain, a date of birth's year
-// (HIPAA Safe Harbor keeps years), a postal code's first three characters.
+// of policy or HTTP.
 package transform
 
 import (
@@ -19,7 +16,11 @@ func Redacted(category string) []byte {
 	return []byte("[REDACTED:" + category + "]")
 }
 
-// Mask appends the masked form of text (a value of category) to dst.
+// Mask appends the masked form of text (a value of category) to dst. Masks
+// are shape-preserving (separators stay, letters and digits become '*') and
+// keep only what the regulations allow to show: PCI DSS's last four of a
+// PAN, an e-mail's domain, a date of birth's year (HIPAA Safe Harbor keeps
+// years), a postal code's first three characters.
 func Mask(dst []byte, category string, text []byte) []byte {
 	switch category {
 	case "credit_card", "us_ssn", "bank_account", "us_itin", "ca_sin", "br_cpf", "uk_nhs", "us_mbi", "us_npi":

@@ -1,17 +1,6 @@
 // Package fakecrm is a small Salesforce + HubSpot look-alike for the demo
-// and the tests. It serves the fixtures of testdata/crm from an in-memory,
-// mutex-protected store (writes mutate it), answers errors in each CRM's
-// real format, requires a bearer token on API paths (any non-empty one),
-// gzips responses for clients that accept it, and puts strong ETags on
-// single-record reads.
-//
-// Besides REST in JSON, Salesforce's REST API speaks XML (restxml.go), and
-// the SOAP API (soap.go: Partner and Enterprise, login included) and Bulk
-// API 1.0 (bulkv1.go) are served from the same store.
-//
-// HubSpot returns its default properties (firstname, lastname, email,
-// createdate, lastmodifieddate, hs_object_id) unless ?properties= (GET) or
-// "properties" (POST bodies) asks for others, as the real API does.
+// and the tests, serving testdata/crm from an in-memory store: REST (JSON
+// and XML), SOAP and Bulk API 1.0 for Salesforce, the CRM v3 API for HubSpot.
 package fakecrm
 
 import (
@@ -69,7 +58,16 @@ type Server struct {
 
 const maxBody = 8 << 20
 
-// New loads the fixtures in fsys (salesforce/<Object>.json, hubspot/contacts.json).
+// New loads the fixtures in fsys (salesforce/<Object>.json,
+// hubspot/contacts.json) into a mutex-protected store (writes mutate it).
+// The server answers errors in each CRM's real format, requires a bearer
+// token on API paths (any non-empty one), gzips responses for clients that
+// accept it and puts strong ETags on single-record reads. Besides REST in
+// JSON it speaks Salesforce's REST XML (restxml.go), the SOAP API (soap.go:
+// Partner and Enterprise, login included) and Bulk API 1.0 (bulkv1.go).
+// HubSpot returns its default properties (firstname, lastname, email,
+// createdate, lastmodifieddate, hs_object_id) unless ?properties= (GET) or
+// "properties" (POST bodies) asks for others, as the real API does.
 func New(fsys fs.FS, opts Options) (*Server, error) {
 	if opts.HubSpotBaseURL == "" {
 		opts.HubSpotBaseURL = "https://api.hubapi.com"

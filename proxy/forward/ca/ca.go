@@ -1,10 +1,6 @@
 // Package ca is forward mode's certificate authority: `veil ca init` makes
-// it (ECDSA P-256, so a leaf costs ~0.1 ms to mint, not the ~40 ms of
-// RSA-2048), `veil serve` loads it, and Cache keeps the leaves goproxy mints
-// with it, bounded and shared by every connection.
-//
-// The CA is name-constrained by default to the CRM domains forward mode
-// intercepts: should its key leak, it cannot vouch for any other site.
+// it, `veil serve` loads it, and Cache keeps the leaves goproxy mints with
+// it, bounded and shared by every connection.
 package ca
 
 import (
@@ -55,7 +51,10 @@ type Options struct {
 }
 
 // Init makes a new CA in o.Dir and returns the paths of its certificate and
-// key. It refuses to overwrite an existing one unless o.Force is set: every
+// key: ECDSA P-256, so a leaf costs ~0.1 ms to mint, not the ~40 ms of
+// RSA-2048, and name-constrained by default to the CRM domains forward mode
+// intercepts, so that should its key leak it cannot vouch for any other
+// site. It refuses to overwrite an existing one unless o.Force is set: every
 // client trusting the old CA would stop trusting Veil.
 func Init(o Options) (certPath, keyPath string, err error) {
 	if o.Dir == "" {
