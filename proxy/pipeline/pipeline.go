@@ -687,10 +687,35 @@ func refusal(dec *policy.Decision, leaves []leaf, findings []policy.Finding, url
 }
 
 // apply turns the decision into edits and rewrites the body. Actions are
-// settled per finding first, so that the vault is called once per message
-// for every value to tokenize and once for every token to reveal.
+// settled per finding first (actionsFor), so that the vault is called once
+// per message for every value to tokenize and once for every token to
+// reveal; then every leaf's replacement is built (edits).
 func (p *Pipeline) apply(ctx context.Context, m *Message, dec *policy.Decision, in *policy.Input, leaves []leaf, finds []detectors.Finding, work *vaultWork, sum *Summary) ([]byte, bool, *crm.Error) {
-	doc := m.Body
+	actions := p.actionsFor(m, dec, in, leaves, finds, work, sum)
+	if !work.empty() {
+		if e := p.vaultStage(ctx, m, dec, work); e != nil {
+			return nil, false, e
+		}
+	}
+	edits := p.edits(leaves, finds, actions, work, dec.Drop)
+	if edits.empty() {
+		return m.Body, false, nil
+	}
+	out, err := p.rewriteDoc(m, m.Body, &edits)
+	if err != nil {
+		return nil, false, Failure(m.Direction, crm.CodeInvalidBody, "the body could not be rewritten")
+	}
+	if out == nil {
+		return m.Body, false, nil
+	}
+	return out, true, nil
+}
+
+// actionsFor settles the action of every finding of the leaves (by its
+// index in finds), counts them, and queues the values to tokenize and the
+// tokens to reveal in work. A finding beyond the policy's view (past the
+// cap) is redacted: fail closed.
+func (p *Pipeline) actionsFor(m *Message, dec *policy.Decision, in *policy.Input, leaves []leaf, finds []detectors.Finding, work *vaultWork, sum *Summary) []string {
 	actions := make([]string, len(finds))
 	var counted metrics.PairCounts
 	defer counted.Add(p.metrics.Actions)
@@ -725,17 +750,17 @@ func (p *Pipeline) apply(ctx context.Context, m *Message, dec *policy.Decision, 
 			sum.addAction(action)
 		}
 	}
-	if !work.empty() {
-		if e := p.vaultStage(ctx, m, dec, work); e != nil {
-			return nil, false, e
-		}
-	}
+	return actions
+}
 
-	// The replacements of every leaf share one buffer; each leaf's new
-	// value is a slice of it (a slice kept from before it grew still
-	// holds its bytes).
+// edits builds every leaf's replacement from the actions of its findings:
+// a splice of the leaf's new value, or its removal (drop); drop adds the
+// members the policy removes by pointer. The replacements share one
+// buffer; each leaf's new value is a slice of it (a slice kept from
+// before it grew still holds its bytes).
+func (p *Pipeline) edits(leaves []leaf, finds []detectors.Finding, actions []string, work *vaultWork, drop []string) docEdits {
 	var repls []byte
-	edits := docEdits{splices: make([]body.Splice, 0, len(leaves)), dropPointers: dec.Drop}
+	edits := docEdits{splices: make([]body.Splice, 0, len(leaves)), dropPointers: drop}
 	for i := range leaves {
 		l := &leaves[i]
 		if l.name {
@@ -745,7 +770,6 @@ func (p *Pipeline) apply(ctx context.Context, m *Message, dec *policy.Decision, 
 		last, dropped, touched := 0, false, false
 		for j := l.from; j < l.to; j++ {
 			f := finds[j]
-			text := l.value[f.Start:f.End]
 			switch actions[j] {
 			case policy.ActionAllow:
 				continue
@@ -754,18 +778,7 @@ func (p *Pipeline) apply(ctx context.Context, m *Message, dec *policy.Decision, 
 				continue
 			}
 			repls = append(repls, l.value[last:f.Start]...)
-			switch actions[j] {
-			case policy.ActionMask:
-				repls = transform.Mask(repls, f.Category, text)
-			case policy.ActionHash:
-				repls = append(repls, p.hashed(f.Category, text)...)
-			case policy.ActionTokenize, policy.ActionDetokenize:
-				repls = append(repls, work.out[j]...)
-			default:
-				// redact, and any action this build does not know: never
-				// let the value through.
-				repls = append(repls, transform.Redacted(f.Category)...)
-			}
+			repls = p.replacement(repls, actions[j], f.Category, l.value[f.Start:f.End], work, j)
 			last, touched = f.End, true
 		}
 		e := edits.of(l.part)
@@ -781,17 +794,23 @@ func (p *Pipeline) apply(ctx context.Context, m *Message, dec *policy.Decision, 
 			e.splices = append(e.splices, body.Splice{Start: l.start, End: l.end, Contents: repls[at:len(repls):len(repls)]})
 		}
 	}
-	if edits.empty() {
-		return doc, false, nil
+	return edits
+}
+
+// replacement appends what replaces text, a value of category and finding
+// j, under action: its mask, its hash, the vault's token or revealed value
+// (work, from the vault stage), or, for redact and any action this build
+// does not know, the redaction: never the value itself.
+func (p *Pipeline) replacement(dst []byte, action, category string, text []byte, work *vaultWork, j int) []byte {
+	switch action {
+	case policy.ActionMask:
+		return transform.Mask(dst, category, text)
+	case policy.ActionHash:
+		return append(dst, p.hashed(category, text)...)
+	case policy.ActionTokenize, policy.ActionDetokenize:
+		return append(dst, work.out[j]...)
 	}
-	out, err := p.rewriteDoc(m, doc, &edits)
-	if err != nil {
-		return nil, false, Failure(m.Direction, crm.CodeInvalidBody, "the body could not be rewritten")
-	}
-	if out == nil {
-		return doc, false, nil
-	}
-	return out, true, nil
+	return append(dst, transform.Redacted(category)...)
 }
 
 // docEdits are the changes to one document: values replaced (splices, in
