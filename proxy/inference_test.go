@@ -55,6 +55,8 @@ func TestQueriesOnProtectedFieldsAreRefused(t *testing.T) {
 			`{"batchRequests":[{"method":"GET","url":"v62.0/query?q=` + url.QueryEscape(like) + `"}]}`, 403, "policy_denied"},
 		{"report run filter", "demo-analyst", "POST", "/services/data/v62.0/analytics/reports/00OD0000001cw27MAA", "application/json",
 			`{"reportMetadata":{"reportFilters":[{"column":"EMAIL","operator":"startsWith","value":"jane.d"}]}}`, 403, "policy_denied"},
+		{"multipart part", "demo-analyst", "POST", "/services/data/v62.0/jobs/query", "multipart/form-data; boundary=b",
+			"--b\r\nContent-Disposition: form-data; name=\"job\"\r\nContent-Type: application/json\r\n\r\n{\"operation\":\"query\",\"query\":\"" + like + "\"}\r\n--b\r\nContent-Disposition: form-data; name=\"soql\"\r\nContent-Type: text/plain\r\n\r\n" + guess + "\r\n--b--\r\n", 403, "policy_denied"},
 		{"hubspot dynamic list", "demo-analyst", "POST", "/crm/v3/lists", "application/json",
 			`{"name":"probe","objectTypeId":"0-1","processingType":"DYNAMIC","filterBranch":{"filterBranchType":"OR","filterBranches":[{"filterBranchType":"AND","filters":[{"filterType":"PROPERTY","property":"email","operation":{"operationType":"MULTISTRING","operator":"CONTAINS","values":["jane.d"]}}]}]}}`, 403, "policy_denied"},
 		{"hubspot legacy search", "demo-analyst", "GET", "/contacts/v1/search/query?q=jane.d", "", "", 403, "policy_denied"},

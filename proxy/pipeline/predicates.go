@@ -35,6 +35,25 @@ func (m *Message) noteQuery(v []byte) {
 
 var servicesData = []byte("/services/data/")
 
+// partPredicates makes a multipart part's predicates the message's: those
+// its walk met (in sub), and a part that is a query as a whole (a text or
+// CSV part holding SOQL).
+func (m *Message) partPredicates(sub *Message, text []byte) {
+	if m.Direction != DirRequest || m.predErr != nil {
+		return
+	}
+	if sub.predErr != nil {
+		m.predErr = sub.predErr
+		return
+	}
+	m.preds = append(m.preds, sub.preds...)
+	if len(m.preds) > crm.MaxPredicates {
+		m.predErr = crm.ErrTooManyPredicates
+		return
+	}
+	m.noteQuery(text)
+}
+
 // requestPredicates adds the predicates Process reads itself to those the
 // walk met: the URL's, a whole body that is a query (a Bulk API 1.0 query
 // batch), and those a JSON body's call states in its own structure.

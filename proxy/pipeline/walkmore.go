@@ -109,6 +109,7 @@ func (p *Pipeline) walkMultipart(m *Message, records *recordTable, leaves []leaf
 		if !sub.Info.Inspected {
 			m.notInspected(sub.Info.Reason)
 		}
+		m.partPredicates(sub, text)
 		for j := from; j < len(leaves); j++ {
 			l := &leaves[j]
 			l.pointer = prefix + l.pointer
