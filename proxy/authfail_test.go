@@ -1,7 +1,6 @@
 package proxy_test
 
 import (
-	"crypto/tls"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -15,7 +14,6 @@ import (
 	"github.com/veil-proxy/veil/proxy"
 	"github.com/veil-proxy/veil/proxy/audit"
 	"github.com/veil-proxy/veil/proxy/config"
-	"github.com/veil-proxy/veil/proxy/forward/forwardtest"
 )
 
 // confusables are usernames that lower-case or trim to a configured CRM
@@ -114,27 +112,7 @@ func TestLoginUsernamesExact(t *testing.T) {
 		}
 	})
 	t.Run("forward-soap", func(t *testing.T) {
-		up := newSOAPCRM()
-		upCA, err := forwardtest.NewCA("SOAP CRM CA")
-		if err != nil {
-			t.Fatal(err)
-		}
-		leaf, err := upCA.Leaf("acme.my.salesforce.com")
-		if err != nil {
-			t.Fatal(err)
-		}
-		upSrv := httptest.NewUnstartedServer(up)
-		upSrv.TLS = &tls.Config{Certificates: []tls.Certificate{leaf}}
-		upSrv.StartTLS()
-		t.Cleanup(upSrv.Close)
-		caFile := filepath.Join(t.TempDir(), "soap-ca.crt")
-		if err := os.WriteFile(caFile, upCA.CertPEM, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		h := startForward(t, withCRMUser("crm-analyst", "analyst", soapUser), func(c *config.Config, _ *proxy.Options) {
-			c.Forward.UpstreamCA = caFile
-			c.Forward.Resolve["acme.my.salesforce.com"] = strings.TrimPrefix(upSrv.URL, "https://")
-		})
+		_, h := startForwardSOAP(t)
 		c := h.client(h.veilCA, true)
 		u := "https://acme.my.salesforce.com/services/Soap/u/62.0"
 		unknown := soapDo(t, c, "POST", u, soapLoginEnvelope("mallory@acme.example", soapPassword))

@@ -381,11 +381,11 @@ func TestSOAPLoginBodyLimit(t *testing.T) {
 	}
 }
 
-// TestForwardSOAPLogin: forward mode. The SOAP login to an intercepted
-// Salesforce host is bound and its serverUrl stays the CRM's; the session
-// then identifies the principal in a SessionHeader and in X-SFDC-Session;
-// an unknown user and a DOCTYPE are refused without asking the CRM.
-func TestForwardSOAPLogin(t *testing.T) {
+// startForwardSOAP is Veil in forward mode, crm-analyst mapped to
+// soapUser, in front of a SOAP CRM served over TLS as
+// acme.my.salesforce.com (its CA trusted through forward.upstream_ca).
+func startForwardSOAP(t *testing.T) (*soapCRM, *fwdHarness) {
+	t.Helper()
 	up := newSOAPCRM()
 	upCA, err := forwardtest.NewCA("SOAP CRM CA")
 	if err != nil {
@@ -407,6 +407,15 @@ func TestForwardSOAPLogin(t *testing.T) {
 		c.Forward.UpstreamCA = caFile
 		c.Forward.Resolve["acme.my.salesforce.com"] = strings.TrimPrefix(upSrv.URL, "https://")
 	})
+	return up, h
+}
+
+// TestForwardSOAPLogin: forward mode. The SOAP login to an intercepted
+// Salesforce host is bound and its serverUrl stays the CRM's; the session
+// then identifies the principal in a SessionHeader and in X-SFDC-Session;
+// an unknown user and a DOCTYPE are refused without asking the CRM.
+func TestForwardSOAPLogin(t *testing.T) {
+	up, h := startForwardSOAP(t)
 	c := h.client(h.veilCA, true)
 	const crm = "https://acme.my.salesforce.com"
 
