@@ -245,24 +245,7 @@ func FuzzSeparatorsKeepFindings(f *testing.F) {
 		if prefix == "+" && plain.Len() < 16 {
 			prefix = ""
 		}
-		var b strings.Builder
-		b.WriteString(prefix)
-		start := b.Len()
-		for i, g := range kv.groups {
-			if i > 0 {
-				b.WriteString(sep)
-			}
-			for j := 0; j < len(g); j++ {
-				if isDigit(g[j]) {
-					b.WriteString(digit(g[j]))
-				} else {
-					b.WriteByte(g[j])
-				}
-			}
-		}
-		end := b.Len()
-		b.WriteString(suffix)
-		v := b.String()
+		v, start, end := keepValue(prefix, kv.groups, sep, digit, suffix)
 		got := s.Scan(nil, []byte(v), ClassifyField("Description"))
 		for _, fd := range got {
 			if fd.Category == kv.category && fd.Start == start && fd.End == end {
@@ -273,7 +256,30 @@ func FuzzSeparatorsKeepFindings(f *testing.F) {
 	})
 }
 
-// TestSeparatorsKeepFindingsSeeds runs the fuzz target's whole grid, not
+// keepValue writes prefix, the groups joined by sep with their digits in
+// digit's form, and suffix; start and end are where the groups stand.
+func keepValue(prefix string, groups []string, sep string, digit func(byte) string, suffix string) (v string, start, end int) {
+	var b strings.Builder
+	b.WriteString(prefix)
+	start = b.Len()
+	for i, g := range groups {
+		if i > 0 {
+			b.WriteString(sep)
+		}
+		for j := 0; j < len(g); j++ {
+			if isDigit(g[j]) {
+				b.WriteString(digit(g[j]))
+			} else {
+				b.WriteByte(g[j])
+			}
+		}
+	}
+	end = b.Len()
+	b.WriteString(suffix)
+	return b.String(), start, end
+}
+
+// TestSeparatorsKeepFindingsGrid runs the fuzz target's whole grid, not
 // only the seeds, so every combination is held in plain go test.
 func TestSeparatorsKeepFindingsGrid(t *testing.T) {
 	s := NewScanner(Default())
@@ -286,24 +292,7 @@ func TestSeparatorsKeepFindingsGrid(t *testing.T) {
 						if prefix == "+" && len(strings.Join(kv.groups, "")) < 16 {
 							continue
 						}
-						var b strings.Builder
-						b.WriteString(prefix)
-						start := b.Len()
-						for i, g := range kv.groups {
-							if i > 0 {
-								b.WriteString(sep)
-							}
-							for j := 0; j < len(g); j++ {
-								if isDigit(g[j]) {
-									b.WriteString(digit(g[j]))
-								} else {
-									b.WriteByte(g[j])
-								}
-							}
-						}
-						end := b.Len()
-						b.WriteString(suffix)
-						v := b.String()
+						v, start, end := keepValue(prefix, kv.groups, sep, digit, suffix)
 						ok := false
 						for _, fd := range s.Scan(nil, []byte(v), ClassifyField("Description")) {
 							ok = ok || fd.Category == kv.category && fd.Start == start && fd.End == end
