@@ -1,6 +1,7 @@
 package ingress
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"net"
@@ -103,4 +104,41 @@ func (errBodyTimeout) Temporary() bool { return true }
 func IsTimeout(err error) bool {
 	var ne net.Error
 	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// InMemory is implemented by a response body held whole in memory (an
+// answer Veil inspected, rewrote or refused): it is there to be written
+// at once, never something to stream as it arrives.
+type InMemory interface {
+	io.ReadCloser
+	InMemory()
+}
+
+// MemoryBody is b as an InMemory response body.
+func MemoryBody(b []byte) io.ReadCloser { return &memoryBody{Reader: bytes.NewReader(b)} }
+
+type memoryBody struct{ *bytes.Reader }
+
+func (*memoryBody) Close() error { return nil }
+func (*memoryBody) InMemory()    {}
+
+// StreamUnlessInMemory wraps a reverse proxy's ModifyResponse, for an
+// httputil.ReverseProxy whose FlushInterval is 0: a response body left
+// to stream from the CRM (unread, or inspected a chunk at a time) is
+// flushed to the client after every write, as it arrives, by marking its
+// ContentLength unknown, which httputil documents as flushing each write
+// (its Content-Length header, if any, is the one sent, unchanged). A body
+// held in memory (InMemory) is written whole when the copy ends, as a
+// bare proxy writes it: flushing a complete body a write at a time only
+// costs system calls.
+func StreamUnlessInMemory(modify func(*http.Response) error) func(*http.Response) error {
+	return func(res *http.Response) error {
+		if err := modify(res); err != nil {
+			return err
+		}
+		if _, ok := res.Body.(InMemory); !ok && res.Body != http.NoBody && res.Body != nil {
+			res.ContentLength = -1
+		}
+		return nil
+	}
 }

@@ -51,3 +51,33 @@ func TestBoundBodyTimesOutAStalledBody(t *testing.T) {
 		t.Fatalf("%q %v", b, err)
 	}
 }
+
+func TestStreamUnlessInMemory(t *testing.T) {
+	mark := func(body io.ReadCloser, n int64) int64 {
+		res := &http.Response{StatusCode: 200, Body: body, ContentLength: n}
+		if err := StreamUnlessInMemory(func(*http.Response) error { return nil })(res); err != nil {
+			t.Fatal(err)
+		}
+		return res.ContentLength
+	}
+	// Held in memory: written whole, its length kept.
+	if n := mark(MemoryBody([]byte("hello")), 5); n != 5 {
+		t.Errorf("an in-memory body's length became %d", n)
+	}
+	// Anything else streams from the CRM: flushed as it arrives.
+	if n := mark(io.NopCloser(strings.NewReader("hello")), 5); n != -1 {
+		t.Errorf("a streaming body's length is %d, want -1 (flushed after every write)", n)
+	}
+	if n := mark(http.NoBody, 0); n != 0 {
+		t.Errorf("no body: length %d", n)
+	}
+	// A refusal from modify is returned as it is.
+	want := errors.New("refused")
+	res := &http.Response{StatusCode: 200, Body: io.NopCloser(strings.NewReader("x")), ContentLength: 1}
+	if err := StreamUnlessInMemory(func(*http.Response) error { return want })(res); err != want || res.ContentLength != 1 {
+		t.Errorf("err %v, length %d", err, res.ContentLength)
+	}
+	if b, _ := io.ReadAll(MemoryBody([]byte("abc"))); string(b) != "abc" {
+		t.Errorf("MemoryBody reads %q", b)
+	}
+}

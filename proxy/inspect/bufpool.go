@@ -132,6 +132,9 @@ func (p *pooledBody) Read(q []byte) (int, error) {
 	return p.r.Read(q)
 }
 
+// InMemory: the body is whole in its buffer (ingress.InMemory).
+func (*pooledBody) InMemory() {}
+
 func (p *pooledBody) Close() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()

@@ -561,7 +561,7 @@ func isIdentity(enc string) bool {
 }
 
 func setResponseBody(res *http.Response, b []byte) {
-	setBody(res, io.NopCloser(bytes.NewReader(b)), len(b))
+	setBody(res, ingress.MemoryBody(b), len(b))
 }
 
 // setPooledBody is setResponseBody for a buffer that goes back to the body

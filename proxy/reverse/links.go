@@ -117,7 +117,7 @@ func (h *Handler) rebaseLinks(doc []byte, base string) ([]byte, bool) {
 }
 
 func setBody(res *http.Response, b []byte) {
-	res.Body = io.NopCloser(bytes.NewReader(b))
+	res.Body = ingress.MemoryBody(b)
 	res.ContentLength = int64(len(b))
 	res.TransferEncoding = nil
 	res.Header.Set("Content-Length", strconv.Itoa(len(b)))
@@ -136,7 +136,7 @@ func (h *Handler) loginProxy(rp *httputil.ReverseProxy, bind loginBinder, refuse
 		rewrite(pr)
 		pr.Out.Header.Set("Accept-Encoding", "identity")
 	}
-	lp.ModifyResponse = ingress.BoundBody(h.opts.Config.Timeouts.UpstreamResponse, func(res *http.Response) error {
+	lp.ModifyResponse = ingress.StreamUnlessInMemory(ingress.BoundBody(h.opts.Config.Timeouts.UpstreamResponse, func(res *http.Response) error {
 		ctx := res.Request.Context()
 		sc := scope.From(ctx)
 		base := publicBase(ctx)
@@ -164,7 +164,7 @@ func (h *Handler) loginProxy(rp *httputil.ReverseProxy, bind loginBinder, refuse
 			failed(identity.CodeCRMLoginFailed, res.StatusCode)
 		}
 		return nil
-	})
+	}))
 	return &lp
 }
 

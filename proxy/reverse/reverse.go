@@ -68,7 +68,10 @@ func New(o Options) (*Handler, error) {
 			ModifyResponse: o.Inspector.InspectResponse,
 			ErrorHandler:   h.upstreamError,
 			BufferPool:     pool,
-			FlushInterval:  -1, // stream what is not inspected as it arrives
+			// Bodies not held in memory stream as they arrive, flushed
+			// after every write (ingress.StreamUnlessInMemory); an
+			// inspected body is written whole.
+			FlushInterval: 0,
 		}
 		if rc.Dialect == config.DialectHubSpot {
 			rp.ModifyResponse = func(res *http.Response) error {
@@ -78,7 +81,7 @@ func New(o Options) (*Handler, error) {
 				return h.rewriteLinks(res)
 			}
 		}
-		rp.ModifyResponse = ingress.BoundBody(o.Config.Timeouts.UpstreamResponse, rp.ModifyResponse)
+		rp.ModifyResponse = ingress.StreamUnlessInMemory(ingress.BoundBody(o.Config.Timeouts.UpstreamResponse, rp.ModifyResponse))
 		rt := route{cfg: rc, proxy: rp}
 		if isSalesforce(rc) {
 			rt.login = h.loginProxy(rp, o.Identity.BindResponse, refuseOAuthLogin, false)

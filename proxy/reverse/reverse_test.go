@@ -5,7 +5,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
@@ -155,5 +157,72 @@ func TestUpstreamDown(t *testing.T) {
 	res, body := get(t, down.URL+"/crm/v3/objects/contacts", "Authorization", "Bearer t")
 	if res.StatusCode != 502 || !strings.Contains(body, `"category":"upstream_unavailable"`) {
 		t.Fatalf("%d %s", res.StatusCode, body)
+	}
+}
+
+// A body the inspector leaves to stream from the CRM (unread: a file) is
+// passed on as it arrives, whatever its Content-Length: the client reads
+// its first half before the CRM sends the rest.
+func TestUnreadBodyStreamsAsItArrives(t *testing.T) {
+	half := strings.Repeat("a", 1000)
+	got := make(chan struct{})
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/octet-stream")
+		w.Header().Set("Content-Length", "2000")
+		_, _ = io.WriteString(w, half)
+		w.(http.Flusher).Flush()
+		select {
+		case <-got:
+		case <-r.Context().Done():
+			return
+		}
+		_, _ = io.WriteString(w, half)
+	}))
+	defer up.Close()
+	cfg := &config.Config{
+		Identity: config.Identity{Header: "X-Veil-Key", Principals: []config.Principal{{ID: "p", Token: "t", Roles: []string{"admin"}}}},
+		Routes:   []config.Route{{Name: "wide", Prefix: "/", Upstream: up.URL}},
+	}
+	cfg.ApplyDefaults()
+	id, err := identity.New(cfg.Identity)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := New(Options{Config: cfg, Identity: id, Inspector: &stub{}, Metrics: metrics.New(prometheus.NewRegistry(), "test"), Log: zap.NewNop()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	release := sync.OnceFunc(func() { close(got) })
+	defer release() // before the servers close: the CRM's handler waits for it
+	req, _ := http.NewRequest("GET", srv.URL+"/file", nil)
+	req.Header.Set("X-Veil-Key", "Bearer t")
+	type answer struct {
+		res *http.Response
+		err error
+	}
+	first := make(chan answer, 1)
+	go func() { // the headers and the first half, before the CRM sends the rest
+		res, err := http.DefaultClient.Do(req)
+		if err == nil {
+			_, err = io.ReadFull(res.Body, make([]byte, len(half)))
+		}
+		first <- answer{res, err}
+	}()
+	var res *http.Response
+	select {
+	case a := <-first:
+		if a.err != nil {
+			t.Fatal(a.err)
+		}
+		res = a.res
+	case <-time.After(10 * time.Second): // a liveness guard: without the flush the first half never comes
+		t.Fatal("the first half was held back until the CRM sent the rest")
+	}
+	defer res.Body.Close()
+	release()
+	if rest, err := io.ReadAll(res.Body); err != nil || len(rest) != len(half) || res.ContentLength != 2000 {
+		t.Fatalf("rest %d bytes, %v; Content-Length %d", len(rest), err, res.ContentLength)
 	}
 }
