@@ -37,6 +37,28 @@ type slot struct {
 	gen  uint32
 }
 
+// duplicate records the name k of a member of the object at depth, finds
+// its shape (frame.last), and reports whether the object already had a
+// member of that name. While every name of the object has a shape, a name
+// met twice is a shape met twice (shape.go); from the first name without
+// one, every name is checked in keys as well.
+func (w *walker) duplicate(depth int, k keyRef, name []byte) bool {
+	f := &w.frames[depth]
+	s := w.shapes.member(f.shape, f.last, name, k.fp)
+	f.last = s
+	if s >= 0 && !f.unshaped {
+		n := &w.shapes.nodes[s]
+		if n.seen == f.serial {
+			return true
+		}
+		n.seen = f.serial
+		w.keys = append(w.keys, k)
+		return false
+	}
+	f.unshaped = true
+	return w.addKey(depth, k)
+}
+
 // addKey records the name k of a member of the object at depth, and
 // reports whether that object already had a member of that name.
 func (w *walker) addKey(depth int, k keyRef) bool {
@@ -49,7 +71,7 @@ func (w *walker) addKey(depth int, k keyRef) bool {
 			}
 		}
 		w.keys = append(w.keys, k)
-		if len(w.keys)-f.keysBase == linearKeys {
+		if len(w.keys)-f.keysBase >= linearKeys {
 			f.hashed = true
 			w.index(depth, f.keysBase)
 		}
@@ -77,8 +99,10 @@ func (w *walker) index(depth, base int) {
 		clear(t.slots)
 		t.gen = 1
 	}
-	if len(t.slots) < minSlots {
-		t.slots = make([]slot, minSlots)
+	// Room for the names at most half full: an object whose names had
+	// shapes until now comes here with more than linearKeys of them.
+	if n := max(minSlots, 1<<bits.Len(uint(4*(len(w.keys)-base)))); len(t.slots) < n {
+		t.slots = make([]slot, n)
 	}
 	t.n = 0
 	w.reindex(t, base)

@@ -75,11 +75,13 @@ func FuzzWalkJSON(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, doc []byte) {
 		prev := -1
+		var shapes shapeCheck
 		err := WalkJSON(doc, Limits{}, func(v *Value) error {
 			if v.Start <= prev || v.Start >= len(doc) {
 				t.Fatalf("start %d after %d, doc of %d bytes", v.Start, prev, len(doc))
 			}
 			prev = v.Start
+			shapes.check(t, v)
 			if v.Depth != v.Segments() || (v.Key != nil) == (v.Index >= 0) && v.Depth > 0 {
 				t.Fatalf("inconsistent path at %d", v.Start)
 			}

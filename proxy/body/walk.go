@@ -68,6 +68,12 @@ type Value struct {
 	// become U+FFFD) and the literal bytes of a number, true, false or
 	// null. It is nil for objects and arrays.
 	Str []byte
+	// Shape numbers the value's key path with array indices left out
+	// (records/*/Email is one shape for every record): values of one
+	// shape have the same Key and the same names above it. Shapes are
+	// numbered from 0 (the top value) per walk, densely, below
+	// maxShapes; NoShape past that bound.
+	Shape int32
 
 	w    *walker
 	item int // where the value's member or element starts: its key's quote for a member
@@ -106,6 +112,10 @@ type frame struct {
 	keysBase int    // where this object's names start in walker.keys
 	arena    int    // walker.arena's length when the object opened
 	hashed   bool   // the names are indexed in walker.tables[depth] too
+	shape    int32  // this container's shape
+	last     int32  // the shape of the member before the current one
+	serial   uint32 // the object's number, for shapeNode.seen
+	unshaped bool   // a name without a shape was met: names are checked in keys (dup.go)
 }
 
 // keyRef locates an unescaped member name: in the document when it had no
@@ -142,6 +152,7 @@ type walker struct {
 	arena   []byte     // unescaped names with escapes, of every open object
 	scratch []byte     // the current string value, unescaped
 	tables  []keyTable // per depth, for objects with many members
+	shapes  shapeTrie  // the key paths met, numbered (shape.go)
 	skip    int        // callbacks are skipped below this depth (SkipChildren); -1 for none
 	v       Value
 }
@@ -162,6 +173,7 @@ func (w *walker) reset(doc []byte, lim Limits) {
 		w.maxDepth = DefaultMaxDepth
 	}
 	w.skip = -1
+	w.shapes.reset()
 	w.frames, w.keys, w.arena, w.scratch = w.frames[:0], w.keys[:0], w.arena[:0], w.scratch[:0]
 }
 
@@ -186,6 +198,9 @@ func putWalker(w *walker) {
 	if cap(w.keys) > maxPooledKeys {
 		w.keys = nil
 	}
+	if len(w.shapes.slots) > 2*maxShapes { // never: the table stops at twice the nodes
+		w.shapes = shapeTrie{}
+	}
 	for i := range w.tables {
 		if len(w.tables[i].slots) > maxPooledKeys {
 			w.tables[i] = keyTable{}
@@ -197,7 +212,7 @@ func putWalker(w *walker) {
 
 func (w *walker) run() error {
 	i := skipSpace(w.doc, 0)
-	i, err := w.value(i, 0)
+	i, err := w.value(i, 0, 0)
 	if err != nil {
 		return err
 	}
@@ -207,9 +222,9 @@ func (w *walker) run() error {
 	return nil
 }
 
-// value parses the value starting at doc[i] at the given depth and returns
-// the offset just after it.
-func (w *walker) value(i, depth int) (int, error) {
+// value parses the value starting at doc[i] at the given depth and of the
+// given shape and returns the offset just after it.
+func (w *walker) value(i, depth int, shape int32) (int, error) {
 	doc := w.doc
 	if i >= len(doc) {
 		return i, &Error{Code: CodeInvalidJSON, Offset: i}
@@ -229,9 +244,9 @@ func (w *walker) value(i, depth int) (int, error) {
 			str = w.scratch[:len(w.scratch):len(w.scratch)]
 		}
 	case '{':
-		return w.object(i, depth)
+		return w.object(i, depth, shape)
 	case '[':
-		return w.array(i, depth)
+		return w.array(i, depth, shape)
 	case 't', 'f', 'n':
 		lit, k := literalTrue, KindBool
 		if c == 'f' {
@@ -257,13 +272,13 @@ func (w *walker) value(i, depth int) (int, error) {
 	if kind != KindString && i < len(doc) && !isDelim[doc[i]] {
 		return i, syntaxError(doc, i)
 	}
-	return i, w.visit(kind, start, i, str, depth)
+	return i, w.visit(kind, start, i, str, depth, shape)
 }
 
 // fill describes a value in w.v.
-func (w *walker) fill(kind Kind, start, end int, str []byte, depth int) *Value {
+func (w *walker) fill(kind Kind, start, end int, str []byte, depth int, shape int32) *Value {
 	v := &w.v
-	v.Kind, v.Start, v.End, v.Str, v.Depth, v.w = kind, start, end, str, depth, w
+	v.Kind, v.Start, v.End, v.Str, v.Depth, v.Shape, v.w = kind, start, end, str, depth, shape, w
 	v.Key, v.Index, v.item = nil, -1, start
 	if depth > 0 {
 		if p := &w.frames[depth-1]; p.kind == KindObject {
@@ -276,11 +291,11 @@ func (w *walker) fill(kind Kind, start, end int, str []byte, depth int) *Value {
 }
 
 // visit calls the callback for a value, unless it is skipped.
-func (w *walker) visit(kind Kind, start, end int, str []byte, depth int) error {
+func (w *walker) visit(kind Kind, start, end int, str []byte, depth int, shape int32) error {
 	if w.onValue == nil || (w.skip >= 0 && depth > w.skip) {
 		return nil
 	}
-	err := w.onValue(w.fill(kind, start, end, str, depth))
+	err := w.onValue(w.fill(kind, start, end, str, depth, shape))
 	if err == SkipChildren {
 		if kind == KindObject || kind == KindArray {
 			w.skip = depth
@@ -291,29 +306,33 @@ func (w *walker) visit(kind Kind, start, end int, str []byte, depth int) error {
 }
 
 // leave reports a closed container to onEnd and ends a SkipChildren.
-func (w *walker) leave(kind Kind, start, end, depth int) error {
+func (w *walker) leave(kind Kind, start, end, depth int, shape int32) error {
 	if w.skip == depth {
 		w.skip = -1
 	}
 	if w.onEnd == nil {
 		return nil
 	}
-	return w.onEnd(w.fill(kind, start, end, nil, depth))
+	return w.onEnd(w.fill(kind, start, end, nil, depth, shape))
 }
 
-func (w *walker) push(kind Kind, start, depth int) error {
+func (w *walker) push(kind Kind, start, depth int, shape int32) error {
 	if depth >= w.maxDepth {
 		return &Error{Code: CodeTooDeep, Offset: start}
 	}
-	w.frames = append(w.frames, frame{kind: kind, keysBase: len(w.keys), arena: len(w.arena)})
+	f := frame{kind: kind, keysBase: len(w.keys), arena: len(w.arena), shape: shape, last: NoShape}
+	if kind == KindObject {
+		f.serial = w.shapes.open()
+	}
+	w.frames = append(w.frames, f)
 	return nil
 }
 
-func (w *walker) object(start, depth int) (int, error) {
-	if err := w.push(KindObject, start, depth); err != nil {
+func (w *walker) object(start, depth int, shape int32) (int, error) {
+	if err := w.push(KindObject, start, depth, shape); err != nil {
 		return start, err
 	}
-	if err := w.visit(KindObject, start, -1, nil, depth); err != nil {
+	if err := w.visit(KindObject, start, -1, nil, depth, shape); err != nil {
 		return start, err
 	}
 	doc := w.doc
@@ -336,8 +355,9 @@ func (w *walker) object(start, depth int) (int, error) {
 				w.arena = unescape(w.arena, doc[ks+1:end-1])
 				k = keyRef{off: before, n: len(w.arena) - before, inArena: true}
 			}
-			k.fp = fingerprint(w.keyBytes(k))
-			if w.addKey(depth, k) {
+			name := w.keyBytes(k)
+			k.fp = fingerprint(name)
+			if w.duplicate(depth, k, name) {
 				return ks, &Error{Code: CodeDuplicateKey, Offset: ks}
 			}
 			f := &w.frames[depth]
@@ -345,7 +365,7 @@ func (w *walker) object(start, depth int) (int, error) {
 			if i = skipSpace(doc, end); i >= len(doc) || doc[i] != ':' {
 				return i, syntaxError(doc, i)
 			}
-			if i, err = w.value(skipSpace(doc, i+1), depth+1); err != nil {
+			if i, err = w.value(skipSpace(doc, i+1), depth+1, f.last); err != nil {
 				return i, err
 			}
 			w.frames[depth].n++
@@ -363,16 +383,17 @@ func (w *walker) object(start, depth int) (int, error) {
 	f := w.frames[depth]
 	w.frames = w.frames[:depth]
 	w.keys, w.arena = w.keys[:f.keysBase], w.arena[:f.arena]
-	return i, w.leave(KindObject, start, i, depth)
+	return i, w.leave(KindObject, start, i, depth, shape)
 }
 
-func (w *walker) array(start, depth int) (int, error) {
-	if err := w.push(KindArray, start, depth); err != nil {
+func (w *walker) array(start, depth int, shape int32) (int, error) {
+	if err := w.push(KindArray, start, depth, shape); err != nil {
 		return start, err
 	}
-	if err := w.visit(KindArray, start, -1, nil, depth); err != nil {
+	if err := w.visit(KindArray, start, -1, nil, depth, shape); err != nil {
 		return start, err
 	}
+	elem := w.shapes.elem(shape)
 	doc := w.doc
 	i := skipSpace(doc, start+1)
 	if i < len(doc) && doc[i] == ']' {
@@ -380,7 +401,7 @@ func (w *walker) array(start, depth int) (int, error) {
 	} else {
 		for {
 			var err error
-			if i, err = w.value(i, depth+1); err != nil {
+			if i, err = w.value(i, depth+1, elem); err != nil {
 				return i, err
 			}
 			w.frames[depth].n++
@@ -396,7 +417,7 @@ func (w *walker) array(start, depth int) (int, error) {
 		}
 	}
 	w.frames = w.frames[:depth]
-	return i, w.leave(KindArray, start, i, depth)
+	return i, w.leave(KindArray, start, i, depth, shape)
 }
 
 func (w *walker) keyBytes(k keyRef) []byte {

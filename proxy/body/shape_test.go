@@ -1,0 +1,153 @@
+package body
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// shapeCheck holds a walk's shapes to their definition: two values have
+// the same shape exactly when their paths are the same with array
+// indices left out (NoShape aside).
+type shapeCheck struct {
+	byShape map[int32]string
+	byPath  map[string]int32
+}
+
+func (c *shapeCheck) check(t testing.TB, v *Value) {
+	t.Helper()
+	if c.byShape == nil {
+		c.byShape, c.byPath = map[int32]string{}, map[string]int32{}
+	}
+	var b strings.Builder
+	for i := range v.Segments() {
+		k, _ := v.Segment(i)
+		if k == nil {
+			b.WriteString("/*")
+			continue
+		}
+		b.WriteString("/" + strconv.Quote(string(k)))
+	}
+	path := b.String()
+	if v.Shape == NoShape {
+		return
+	}
+	if v.Shape < 0 || v.Shape >= maxShapes {
+		t.Fatalf("%s: shape %d", path, v.Shape)
+	}
+	if p, ok := c.byShape[v.Shape]; ok && p != path {
+		t.Fatalf("shape %d is %s and %s", v.Shape, p, path)
+	}
+	if s, ok := c.byPath[path]; ok && s != v.Shape {
+		t.Fatalf("%s is shapes %d and %d", path, s, v.Shape)
+	}
+	c.byShape[v.Shape], c.byPath[path] = path, v.Shape
+}
+
+func TestShapesNameKeyPaths(t *testing.T) {
+	doc := `{"records":[{"attributes":{"type":"Contact"},"Id":"1","Email":"a@x.org","Tags":["a","b"]},` +
+		`{"attributes":{"type":"Contact"},"Email":"b@x.org","Id":"2","Tags":[]},` +
+		`{"Id":"3","Account":{"Name":"n","Id":"4"}},{"Email":{"a":1}},[1,{"Email":2}]],"":{"":{"":[]}},"Id":0}`
+	var c shapeCheck
+	shapes := map[string]int32{}
+	if err := WalkJSON([]byte(doc), Limits{}, func(v *Value) error {
+		c.check(t, v)
+		shapes[v.Pointer()] = v.Shape
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// Same path without indices, same shape, whatever the member order;
+	// another parent, another shape.
+	for _, same := range [][2]string{{"/records/0/Email", "/records/1/Email"}, {"/records/0/Id", "/records/2/Id"},
+		{"/records/0/Tags/1", "/records/0/Tags/0"}, {"/records/3/Email", "/records/0/Email"}} {
+		if shapes[same[0]] != shapes[same[1]] {
+			t.Errorf("%s and %s: shapes %d and %d", same[0], same[1], shapes[same[0]], shapes[same[1]])
+		}
+	}
+	for _, other := range [][2]string{{"/records/0/Id", "/records/2/Account/Id"}, {"/records/0/Id", "/Id"},
+		{"/records/4/1/Email", "/records/0/Email"}, {"/", "/~1"}} {
+		if shapes[other[0]] == shapes[other[1]] {
+			t.Errorf("%s and %s: both shape %d", other[0], other[1], shapes[other[0]])
+		}
+	}
+	if shapes[""] != 0 {
+		t.Errorf("the top value's shape is %d", shapes[""])
+	}
+}
+
+// Past maxShapes new paths have no shape, and duplicate names are still
+// refused however the object's names divide between shaped and not:
+// before the bound, across it, and after it, in objects wide enough to be
+// indexed (dup.go).
+func TestDuplicatesPastTheShapeBound(t *testing.T) {
+	filler := func(n int) string {
+		var b strings.Builder
+		b.WriteString(`"fill":{`)
+		for i := range n {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, `"f%d":0`, i)
+		}
+		b.WriteString(`}`)
+		return b.String()
+	}
+	wide := func(prefix string, n int, dup string) string {
+		var b strings.Builder
+		b.WriteString(`{`)
+		for i := range n {
+			fmt.Fprintf(&b, `"%s%d":0,`, prefix, i)
+		}
+		b.WriteString(`"` + dup + `":1}`)
+		return b.String()
+	}
+	for _, tc := range []struct {
+		name, doc string
+		dup       bool
+	}{
+		{"shaped, duplicate", `{"a":` + wide("k", 40, "k7") + `}`, true},
+		{"shaped, none", `{"a":` + wide("k", 40, "z") + `}`, false},
+		{"all unshaped, duplicate", `{` + filler(maxShapes) + `,"a":` + wide("k", 40, "k39") + `}`, true},
+		{"all unshaped, none", `{` + filler(maxShapes) + `,"a":` + wide("k", 40, "z") + `}`, false},
+		// "o" is shaped by its first record; the second, after the
+		// filler, adds names that are not, and repeats a shaped one.
+		{"mixed, shaped name repeated", `{"o":[` + wide("k", 3, "z") + `],` + filler(maxShapes) + `,"p":[` + wide("k", 2, "q") + `],"o2":{}}`, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := WalkJSON([]byte(tc.doc), Limits{}, nil)
+			if got := ErrorCode(err) == CodeDuplicateKey; got != tc.dup {
+				t.Fatalf("duplicate: %v, want %v", err, tc.dup)
+			}
+			valid, dup, _ := refValid([]byte(tc.doc))
+			if !valid || dup != tc.dup {
+				t.Fatalf("the reference reads valid %v, duplicate %v", valid, dup)
+			}
+		})
+	}
+	// One object whose names cross the bound: shaped names first, then
+	// unshaped ones, then a repeat of a shaped one and of an unshaped one.
+	var b strings.Builder
+	b.WriteString(`{"o":{`)
+	for i := range maxShapes + 50 {
+		fmt.Fprintf(&b, `"k%d":0,`, i)
+	}
+	cross := b.String()
+	for _, repeat := range []string{"k5", fmt.Sprintf("k%d", maxShapes+20)} {
+		doc := cross + `"` + repeat + `":1}}`
+		if err := WalkJSON([]byte(doc), Limits{}, nil); ErrorCode(err) != CodeDuplicateKey {
+			t.Errorf("%s repeated across the bound: %v", repeat, err)
+		}
+	}
+	if err := WalkJSON([]byte(cross+`"last":1}}`), Limits{}, func(v *Value) error {
+		if v.Depth == 2 && v.Shape != NoShape && strings.HasPrefix(string(v.Key), "k") {
+			if n, _ := strconv.Atoi(string(v.Key[1:])); n >= maxShapes {
+				t.Fatalf("%s has shape %d past the bound", v.Key, v.Shape)
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
