@@ -439,6 +439,7 @@ func (p *Pipeline) walkJSON(m *Message, records *recordTable, leaves []leaf, fin
 		base     = len(leaves) // leaves of earlier parts (multipart) keep their pointers
 	)
 	dialect := m.Route.Dialect
+	var roles shapeRoles
 	// named keeps a member name holding findings as a name leaf: it cannot
 	// be rewritten, so refusal refuses the message unless the policy
 	// allows it (wrappers.go).
@@ -463,7 +464,7 @@ func (p *Pipeline) walkJSON(m *Message, records *recordTable, leaves []leaf, fin
 		path := valuePath{v}
 		rec, depth := crm.RecordOf(m.Call, path)
 		if rec >= 0 {
-			switch role, ck := crm.Describe(dialect, path, depth, p.consent); {
+			switch role, ck := roles.describe(v, dialect, depth, p.consent); {
 			case v.Kind == body.KindNull && role != crm.RoleConsent:
 			case role == crm.RoleID:
 				records.setID(rec, v.Str)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/veil-proxy/veil/detectors"
 	"github.com/veil-proxy/veil/proxy/body"
+	"github.com/veil-proxy/veil/proxy/crm"
 )
 
 // ScanJSONFields walks a JSON document and scans every non-empty string and
@@ -27,12 +28,17 @@ func scanJSONNames(s *detectors.Scanner, doc []byte, lim body.Limits, fn func(v 
 		props   propertyNamed
 		scratch []detectors.Finding
 	)
+	plans := getPlans()
+	defer putPlans(plans)
 	return body.WalkJSON(doc, lim, func(v *body.Value) error {
-		if name != nil && len(v.Key) > 0 {
+		plan := plans.of(v)
+		if name != nil && len(v.Key) > 0 && (plan == nil || !plan.cleanName) {
 			if scratch = scanName(s, scratch[:0], v.Key); len(scratch) > 0 {
 				if err := name(v, scratch); err != nil {
 					return err
 				}
+			} else if plan != nil {
+				plan.cleanName = true
 			}
 		}
 		if v.Kind == body.KindObject || v.Kind == body.KindArray {
@@ -43,15 +49,68 @@ func scanJSONNames(s *detectors.Scanner, doc []byte, lim body.Limits, fn func(v 
 		var f detectors.Field
 		scratch = scratch[:0]
 		if (v.Kind == body.KindString || v.Kind == body.KindNumber) && len(v.Str) > 0 {
-			n := props.of(v)
-			if n == nil {
-				n = hintName(v)
+			switch n := props.of(v); {
+			case n != nil:
+				f = fields.classify(n)
+			case plan == nil:
+				f = fields.classify(hintName(v))
+			default:
+				f = plan.fieldOf(&fields, v)
 			}
-			f = fields.classify(n)
 			scratch = s.Scan(scratch, v.Str, f)
 		}
 		return fn(v, f, scratch)
 	})
+}
+
+// A shape's plan (body.Value.Shape: one key path, array indices left out)
+// holds what scanJSONNames works out from names alone, once per shape and
+// message: whether the member name is clean, and the field the value is
+// scanned as, for the object it was classified under (a page of mixed
+// objects, a SOSL result, classifies again when the object changes).
+type shapePlan struct {
+	cleanName  bool
+	classified bool
+	object     string
+	field      detectors.Field
+}
+
+func (p *shapePlan) fieldOf(c *fieldClassifier, v *body.Value) detectors.Field {
+	if !p.classified || p.object != c.object {
+		p.field, p.object, p.classified = c.classify(hintName(v)), c.object, true
+	}
+	return p.field
+}
+
+// shapePlans are a message's plans by shape, pooled.
+type shapePlans struct{ plans []shapePlan }
+
+var planPool = sync.Pool{New: func() any { return new(shapePlans) }}
+
+func getPlans() *shapePlans { return planPool.Get().(*shapePlans) }
+
+func putPlans(p *shapePlans) {
+	if cap(p.plans) > 1024 { // one page of unusual width is not kept alive
+		p.plans = nil
+	}
+	clear(p.plans)
+	p.plans = p.plans[:0]
+	planPool.Put(p)
+}
+
+// noPlans, for tests, works everything out per value, as without shapes.
+var noPlans bool
+
+// of is v's plan, nil for a value without a shape.
+func (p *shapePlans) of(v *body.Value) *shapePlan {
+	s := int(v.Shape)
+	if s < 0 || noPlans {
+		return nil
+	}
+	if s >= len(p.plans) {
+		p.plans = append(p.plans, make([]shapePlan, s+1-len(p.plans))...)
+	}
+	return &p.plans[s]
 }
 
 // fieldClassifier classifies member names knowing the object the current
@@ -110,3 +169,34 @@ func rememberField(key string, f detectors.Field) {
 	m[key] = f
 	fieldCache.Store(&m)
 }
+
+// shapeRoles keeps crm.Describe's answer by shape: it reads the names on
+// a value's path from its record's depth, which one shape has in every
+// record but not necessarily everywhere (a record nested at another
+// depth), so the depth is kept with it.
+type shapeRoles struct{ roles []shapeRole }
+
+type shapeRole struct {
+	depth   int // +1: 0 is no answer yet
+	role    int
+	consent string
+}
+
+func (r *shapeRoles) describe(v *body.Value, dialect string, depth int, extra map[string]string) (int, string) {
+	s := int(v.Shape)
+	if s < 0 || s >= maxShapeRoles || noPlans {
+		return crm.Describe(dialect, valuePath{v}, depth, extra)
+	}
+	if s >= len(r.roles) {
+		r.roles = append(r.roles, make([]shapeRole, s+1-len(r.roles))...)
+	}
+	c := &r.roles[s]
+	if c.depth != depth+1 {
+		role, ck := crm.Describe(dialect, valuePath{v}, depth, extra)
+		*c = shapeRole{depth: depth + 1, role: role, consent: ck}
+	}
+	return c.role, c.consent
+}
+
+// maxShapeRoles bounds the table: past it, roles are worked out per value.
+const maxShapeRoles = 1024

@@ -1,0 +1,117 @@
+package pipeline
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/veil-proxy/veil/policy"
+	"github.com/veil-proxy/veil/proxy/benchdata"
+	"github.com/veil-proxy/veil/proxy/body"
+	"github.com/veil-proxy/veil/proxy/config"
+	"github.com/veil-proxy/veil/proxy/crm"
+)
+
+// inputs records the policy input of every decision, as JSON.
+type inputs struct {
+	Decider
+	seen []string
+}
+
+func (r *inputs) Decide(ctx context.Context, in *policy.Input) (*policy.Decision, error) {
+	b, err := json.Marshal(in)
+	if err != nil {
+		return nil, err
+	}
+	r.seen = append(r.seen, string(b))
+	return r.Decider.Decide(ctx, in)
+}
+
+// What is worked out once per shape (field classifications, clean names,
+// member roles) is what working it out per value gives: the same policy
+// input, the same body, the same summary, on pages where one shape meets
+// other objects, wrappers, filters and nesting, and past the walk's bound
+// on shapes.
+func TestShapePlansMatchPerValue(t *testing.T) {
+	var wide strings.Builder
+	wide.WriteString(`{"records":[`)
+	for i := range 500 { // past maxShapes (nine new ones a record): the later values have none
+		if i > 0 {
+			wide.WriteByte(',')
+		}
+		fmt.Fprintf(&wide, `{"attributes":{"type":"Contact"},"Id":"003000000000%03dAAA","P%d":{"Email":"p%d@example.com","Name":"Ana Lima",`+
+			`"Phone":"+1 415 555 0199","A":"x","B":"y","C":"z","D":"w","E":"v"},"Email":"q%d@example.com"}`, i, i, i, i)
+	}
+	wide.WriteString(`],"totalSize":500,"done":true}`)
+	unshaped := 0
+	if err := body.WalkJSON([]byte(wide.String()), body.Limits{}, func(v *body.Value) error {
+		if v.Shape == body.NoShape {
+			unshaped++
+		}
+		return nil
+	}); err != nil || unshaped == 0 {
+		t.Fatalf("the wide page: %v, %d values without a shape", err, unshaped)
+	}
+	sosl := crm.Classify(config.DialectSalesforce, "GET", "/services/data/v62.0/search", nil)
+	query := crm.Classify(config.DialectSalesforce, "GET", "/services/data/v62.0/query", nil)
+	hsSearch := crm.Classify(config.DialectHubSpot, "POST", "/crm/v3/objects/contacts/search", nil)
+	hs := &config.Route{Name: "hubspot", Dialect: config.DialectHubSpot}
+	for _, tc := range []struct {
+		name  string
+		route *config.Route
+		dir   string
+		call  crm.Call
+		body  string
+	}{
+		{"query page", sfRoute, DirResponse, query, string(benchdata.QueryPage(12))},
+		{"mixed objects", sfRoute, DirResponse, sosl, `{"searchRecords":[` +
+			`{"attributes":{"type":"Account"},"Id":"001000000000001AAA","Name":"Acme Corp","Phone":"+1 415 555 0100"},` +
+			`{"attributes":{"type":"Contact"},"Id":"003000000000001AAA","Name":"Ana Lima","Phone":"+1 415 555 0101"},` +
+			`{"attributes":{"type":"Account"},"Id":"001000000000002AAA","Name":"Jane Roe","Phone":"+1 415 555 0102"},` +
+			`{"attributes":{"type":"Contact"},"Id":"003000000000002AAA","Name":"Acme Corp","HasOptedOutOfEmail":true}]}`},
+		{"parents and subqueries", sfRoute, DirResponse, crm.Call{Operation: crm.OpQuery, Object: "Case", Collection: true, Parents: true}, `{"records":[` +
+			`{"attributes":{"type":"Case"},"Id":"500000000000001AAA","Contact":{"attributes":{"type":"Contact"},"Email":"a@example.com","HasOptedOutOfEmail":true},"Subject":"a@example.com"},` +
+			`{"attributes":{"type":"Case"},"Id":"500000000000002AAA","Subject":"b@example.com","Contact":{"attributes":{"type":"Contact"},"HasOptedOutOfEmail":false,"Email":"b@example.com"},` +
+			`"CaseComments":{"records":[{"attributes":{"type":"CaseComment"},"CommentBody":"call 415 555 0199"}]}}]}`},
+		{"wrappers", sfRoute, DirResponse, crm.Call{Operation: crm.OpRetrieve, Object: "Contact"},
+			`{"fields":{"Birthdate":{"value":"1960-01-02","displayValue":"1/2/1960"},"Email":{"value":"a@example.com"},"Title":{"value":"1960-01-02"}}}`},
+		{"filters", hs, DirRequest, hsSearch, `{"filterGroups":[{"filters":[{"propertyName":"date_of_birth","operator":"EQ","value":"1960-01-02"},` +
+			`{"propertyName":"email","operator":"EQ","value":"a@example.com"},{"value":"1960-01-02","propertyName":"city","operator":"EQ"}]}],` +
+			`"properties":["email"],"4111111111111111":"name"}`},
+		{"hubspot consent", hs, DirResponse, hsSearch, `{"results":[{"id":"1","properties":{"email":"a@example.com","hs_email_optout":"true"}},` +
+			`{"id":"2","properties":{"hs_email_optout":null,"email":"b@example.com"}}]}`},
+		{"past the bound", sfRoute, DirResponse, query, wide.String()},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			run := func(plans bool) (Result, []string) {
+				noPlans = !plans
+				defer func() { noPlans = false }()
+				p := realPipe(t, config.Limits{})
+				rec := &inputs{Decider: p.decider}
+				p.decider = rec
+				m := &Message{Direction: tc.dir, Route: tc.route, Method: "GET", Path: "/x", Call: tc.call,
+					Scope: principal("analyst"), Body: []byte(tc.body)}
+				res := p.Process(context.Background(), m)
+				return res, rec.seen
+			}
+			want, wantIn := run(false)
+			got, gotIn := run(true)
+			if !reflect.DeepEqual(gotIn, wantIn) {
+				t.Fatalf("policy input by shape:\n%s\nper value:\n%s", gotIn, wantIn)
+			}
+			if len(wantIn) == 0 || !strings.Contains(wantIn[0], `"findings":[{`) {
+				t.Fatalf("no findings reached the policy: %s", wantIn)
+			}
+			if (got.Err == nil) != (want.Err == nil) || got.Err != nil && (got.Err.Code != want.Err.Code || got.Err.Message != want.Err.Message) {
+				t.Fatalf("refusal by shape %+v, per value %+v", got.Err, want.Err)
+			}
+			if string(got.Body) != string(want.Body) || got.Changed != want.Changed ||
+				!reflect.DeepEqual(got.Summary, want.Summary) || !reflect.DeepEqual(got.Fields, want.Fields) {
+				t.Fatalf("result by shape %+v, per value %+v", got, want)
+			}
+		})
+	}
+}
