@@ -2,6 +2,8 @@ package body
 
 import (
 	"bytes"
+	"encoding/binary"
+	"math/bits"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -66,6 +68,18 @@ func syntaxError(doc []byte, i int) error {
 func scanString(doc []byte, i int) (end int, escaped bool, err error) {
 	i++
 	for i < len(doc) {
+		// Strings are mostly plain ASCII: pass it eight bytes at a time and
+		// stop at the first byte that needs a look.
+		for i+8 <= len(doc) {
+			if m := notPlain8(binary.LittleEndian.Uint64(doc[i:])); m != 0 {
+				i += bits.TrailingZeros64(m) / 8
+				break
+			}
+			i += 8
+		}
+		if i >= len(doc) {
+			break
+		}
 		c := doc[i]
 		if strPlain[c] {
 			i++
@@ -92,6 +106,18 @@ func scanString(doc []byte, i int) (end int, escaped bool, err error) {
 		}
 	}
 	return i, false, &Error{Code: CodeInvalidJSON, Offset: i}
+}
+
+// notPlain8 sets the high bit of each byte of x (eight bytes of a string,
+// little-endian) that is not strPlain: below 0x20, '"', '\\' or 0x80 and
+// up. A byte's high bit can also be set by a borrow from a lower flagged
+// byte, never by a plain one, so the lowest bit set is the first byte that
+// is not plain, and x is all plain exactly when the result is 0.
+func notPlain8(x uint64) uint64 {
+	const ones, hi = 0x0101010101010101, 0x8080808080808080
+	q := x ^ '"'*ones
+	b := x ^ '\\'*ones
+	return ((x - 0x20*ones) | (q - ones) | (b - ones) | x) & hi
 }
 
 // escapeLen returns the length of the valid escape sequence b starts with,
