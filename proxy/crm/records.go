@@ -44,13 +44,35 @@ type Numberer interface {
 // Without c.Records (nil) a nested record's values are its outermost
 // record's, as a path alone can say.
 func RecordOf(c Call, p Path) (record, depth int) {
-	depth, index, nested := RecordAt(c, p)
-	if depth < 0 {
+	return SiteOf(c, p).Record(c, p)
+}
+
+// A Site is where a value's record sits on its path. It is read from the
+// names on the path and from which segments are array indices, never
+// from the indices themselves, so it is the same for every value of one
+// key path (body.Value.Shape) in one message: worked out once, it gives
+// each value's record through Record.
+type Site struct {
+	depth   int  // as RecordAt's
+	indexAt int  // the segment holding the record's index; -1: index 0; -2: none (nested)
+	nested  bool // as RecordAt's
+}
+
+// SiteOf is the site of the value at p.
+func SiteOf(c Call, p Path) Site {
+	depth, indexAt, nested := recordSite(c, p)
+	return Site{depth: depth, indexAt: indexAt, nested: nested}
+}
+
+// Record is RecordOf for a value at p, whose site s is.
+func (s Site) Record(c Call, p Path) (record, depth int) {
+	if s.depth < 0 {
 		return -1, 0
 	}
-	if !nested {
-		return index, depth
+	if !s.nested {
+		return s.index(p), s.depth
 	}
+	depth = s.depth
 	if c.Records != nil {
 		return c.Records.Nested(p, depth), depth
 	}
@@ -86,47 +108,68 @@ func outer(c Call, p Path) (record, depth int) {
 // found inside one of those, or in a composite graph, is nested, and its
 // index is for a Numberer to give.
 func RecordAt(c Call, p Path) (depth, idx int, nested bool) {
-	n := p.Len()
-	if n == 0 {
+	s := SiteOf(c, p)
+	if s.depth < 0 {
 		return -1, -1, false
 	}
-	depth, idx = -1, -1
+	return s.depth, s.index(p), s.nested
+}
+
+func (s Site) index(p Path) int {
+	switch s.indexAt {
+	case -1:
+		return 0
+	case -2:
+		return -1
+	}
+	_, i := p.Seg(s.indexAt)
+	return i
+}
+
+// recordSite is RecordAt with the segment the index is read from
+// (Site.indexAt) in place of the index.
+func recordSite(c Call, p Path) (depth, idx int, nested bool) {
+	n := p.Len()
+	if n == 0 {
+		return -1, -2, false
+	}
+	depth, idx = -1, -2
 	body := false // the record found is a composite subresponse's body, which may hold records
-	k0, i0 := p.Seg(0)
+	k0, _ := p.Seg(0)
 	switch {
 	case k0 == nil: // top-level array
-		depth, idx = 1, i0
+		depth, idx = 1, 0
 	case c.Operation == OpSearch && !c.Collection:
 		// Salesforce SOSL and parameterized search:
 		// {"searchRecords":[{"attributes":{"type":…},"Id":…}],"metadata":{…}}.
 		// Any other body (a POST parameterizedSearch's request) is the
 		// single object it was before.
 		if string(k0) == "searchRecords" {
-			if i, ok := index(p, 1); ok {
-				depth, idx = 2, i
+			if _, ok := index(p, 1); ok {
+				depth, idx = 2, 1
 			}
 		} else {
-			depth, idx = 0, 0
+			depth, idx = 0, -1
 		}
 	case !c.Collection:
-		depth, idx = 0, 0
+		depth, idx = 0, -1
 	default:
 		switch string(k0) {
 		case "records", "inputs":
-			if i, ok := index(p, 1); ok {
-				depth, idx = 2, i
+			if _, ok := index(p, 1); ok {
+				depth, idx = 2, 1
 			}
 		case "results":
-			if i, ok := index(p, 1); ok {
-				depth, idx = 2, i
+			if _, ok := index(p, 1); ok {
+				depth, idx = 2, 1
 				if c.Operation == OpComposite && isKey(p, 2, "result") {
 					// composite/batch: {"results":[{"statusCode":200,"result":{…}}]}
 					depth, body = 3, true
 				}
 			}
 		case "compositeResponse", "compositeRequest":
-			if i, ok := index(p, 1); ok && c.Operation == OpComposite && isKey(p, 2, "body") {
-				depth, idx, body = 3, i, true
+			if _, ok := index(p, 1); ok && c.Operation == OpComposite && isKey(p, 2, "body") {
+				depth, idx, body = 3, 1, true
 			}
 		case "graphs":
 			// composite/graph: graphs[g].graphResponse.compositeResponse[i].body
@@ -145,7 +188,7 @@ func RecordAt(c Call, p Path) (depth, idx int, nested bool) {
 		}
 	}
 	if depth < 0 {
-		return -1, -1, false
+		return -1, -2, false
 	}
 	if body {
 		// A subresponse's body: a record, a list of records (sObject

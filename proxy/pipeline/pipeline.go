@@ -447,7 +447,7 @@ func (p *Pipeline) walkJSON(m *Message, records *recordTable, leaves []leaf, fin
 		if err := records.tick(); err != nil { // the client gone, the budget spent (budget.go)
 			return err
 		}
-		rec, depth := crm.RecordOf(m.Call, valuePath{v})
+		rec, depth := roles.record(m.Call, v)
 		at := len(values)
 		values = append(values, v.Key...)
 		pointers = v.AppendPointer(pointers)
@@ -461,8 +461,7 @@ func (p *Pipeline) walkJSON(m *Message, records *recordTable, leaves []leaf, fin
 		if err := records.tick(); err != nil { // the client gone, the budget spent (budget.go)
 			return err
 		}
-		path := valuePath{v}
-		rec, depth := crm.RecordOf(m.Call, path)
+		rec, depth := roles.record(m.Call, v)
 		if rec >= 0 {
 			switch role, ck := roles.describe(v, dialect, depth, p.consent); {
 			case v.Kind == body.KindNull && role != crm.RoleConsent:

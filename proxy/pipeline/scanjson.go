@@ -170,32 +170,56 @@ func rememberField(key string, f detectors.Field) {
 	fieldCache.Store(&m)
 }
 
-// shapeRoles keeps crm.Describe's answer by shape: it reads the names on
-// a value's path from its record's depth, which one shape has in every
-// record but not necessarily everywhere (a record nested at another
-// depth), so the depth is kept with it.
+// shapeRoles keeps, by shape, a value's record site (crm.Site) and
+// crm.Describe's answer. Describe reads the names on a value's path from
+// its record's depth, which one shape has in every record but not
+// necessarily everywhere (a record nested at another depth), so the
+// depth is kept with it.
 type shapeRoles struct{ roles []shapeRole }
 
 type shapeRole struct {
+	site    crm.Site
+	sited   bool
 	depth   int // +1: 0 is no answer yet
 	role    int
 	consent string
 }
 
-func (r *shapeRoles) describe(v *body.Value, dialect string, depth int, extra map[string]string) (int, string) {
+// of is v's entry, nil past the table's bound or without a shape.
+func (r *shapeRoles) of(v *body.Value) *shapeRole {
 	s := int(v.Shape)
 	if s < 0 || s >= maxShapeRoles || noPlans {
-		return crm.Describe(dialect, valuePath{v}, depth, extra)
+		return nil
 	}
 	if s >= len(r.roles) {
 		r.roles = append(r.roles, make([]shapeRole, s+1-len(r.roles))...)
 	}
-	c := &r.roles[s]
-	if c.depth != depth+1 {
-		role, ck := crm.Describe(dialect, valuePath{v}, depth, extra)
-		*c = shapeRole{depth: depth + 1, role: role, consent: ck}
+	return &r.roles[s]
+}
+
+// record is crm.RecordOf for v.
+func (r *shapeRoles) record(c crm.Call, v *body.Value) (record, depth int) {
+	e := r.of(v)
+	if e == nil {
+		return crm.RecordOf(c, valuePath{v})
 	}
-	return c.role, c.consent
+	if !e.sited {
+		e.site, e.sited = crm.SiteOf(c, valuePath{v}), true
+	}
+	return e.site.Record(c, valuePath{v})
+}
+
+// describe is crm.Describe for v, in its record at depth.
+func (r *shapeRoles) describe(v *body.Value, dialect string, depth int, extra map[string]string) (int, string) {
+	e := r.of(v)
+	if e == nil {
+		return crm.Describe(dialect, valuePath{v}, depth, extra)
+	}
+	if e.depth != depth+1 {
+		e.role, e.consent = crm.Describe(dialect, valuePath{v}, depth, extra)
+		e.depth = depth + 1
+	}
+	return e.role, e.consent
 }
 
 // maxShapeRoles bounds the table: past it, roles are worked out per value.
