@@ -61,3 +61,21 @@ func BenchmarkStatsRedis(b *testing.B) {
 		_ = w.Stats(ctx, "user-"+strconv.Itoa(i%1000), "10.0.0.1")
 	}
 }
+
+// BenchmarkExchangeMemory is one exchange as the pipeline sees it: the
+// request's Stats and Observe, then the response's, for one principal
+// and address (an integration's steady traffic).
+func BenchmarkExchangeMemory(b *testing.B) {
+	w := New(config.Watch{}, nil, nil, testCounters(), nil)
+	defer w.Close()
+	ctx := context.Background()
+	cats := map[string]int{"email": 1, "person_name": 2}
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = w.Stats(ctx, "analyst", "10.1.2.3")
+		w.Observe(ctx, Observation{Principal: "analyst", IP: "10.1.2.3", Route: "salesforce", Direction: "request"})
+		_ = w.Stats(ctx, "analyst", "10.1.2.3")
+		w.Observe(ctx, Observation{Principal: "analyst", IP: "10.1.2.3", Route: "salesforce", Direction: "response",
+			Status: 200, PIIRecords: 1, Categories: cats})
+	}
+}

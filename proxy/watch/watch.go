@@ -3,7 +3,9 @@ package watch
 import (
 	"context"
 	"crypto/sha256"
+	"hash/maphash"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -171,6 +173,7 @@ type Watch struct {
 	m        Counters
 	log      *zap.Logger
 	rs       *store // nil: memory windows only
+	ids      subjectCache
 }
 
 // New builds a Watch. A nil client keeps the windows in this process's
@@ -193,7 +196,7 @@ func New(cfg config.Watch, c redis.UniversalClient, alert func(audit.Alert), m C
 	if alert == nil {
 		alert = func(audit.Alert) {}
 	}
-	w := &Watch{now: o.now, mem: newMemory(max(o.maxSubjects, 1)), alert: alert, m: m, log: log.Named("watch"),
+	w := &Watch{ids: newSubjectCache(), now: o.now, mem: newMemory(max(o.maxSubjects, 1)), alert: alert, m: m, log: log.Named("watch"),
 		spike: make(map[string]struct{})}
 	bf := orDefault(cfg.BruteForce.Window, config.DefaultBruteForceWindow)
 	w.win = [nCounters]time.Duration{bf, bf,
@@ -247,19 +250,59 @@ func hash(kind byte, v string) subject {
 	return subject(sum[:16])
 }
 
+// subjectCache remembers the subject ids of the principals and addresses
+// met last: SHA-256 was most of what Stats and Observe cost, and a
+// message's principal and address are hashed up to three times. It is a
+// direct-mapped table of subjectSlots entries: a slot holds one (kind,
+// value) and its id, replaced by the next value that maps to it, and is
+// used only for the very kind and value it was made of. A miss costs
+// what hashing cost before, and allocates nothing.
+type subjectCache struct {
+	seed  maphash.Seed
+	slots [subjectSlots]subjectSlot
+}
+
+const subjectSlots = 256
+
+type subjectSlot struct {
+	mu   sync.Mutex
+	kind byte
+	v    string
+	s    subject
+}
+
+func newSubjectCache() subjectCache { return subjectCache{seed: maphash.MakeSeed()} }
+
+// id is hash(kind, v), from the table when it holds it.
+func (c *subjectCache) id(kind byte, v string) subject {
+	e := &c.slots[(maphash.String(c.seed, v)+uint64(kind))%subjectSlots]
+	e.mu.Lock()
+	if e.kind == kind && e.v == v {
+		s := e.s
+		e.mu.Unlock()
+		return s
+	}
+	e.mu.Unlock()
+	s := hash(kind, v)
+	e.mu.Lock()
+	e.kind, e.v, e.s = kind, v, s
+	e.mu.Unlock()
+	return s
+}
+
 // who is a message's principal and IP, hashed.
 type who struct {
 	p, i       subject
 	hasP, hasI bool
 }
 
-func newWho(principal, ip string) who {
+func (w *Watch) newWho(principal, ip string) who {
 	var k who
 	if principal != "" {
-		k.p, k.hasP = hash('p', principal), true
+		k.p, k.hasP = w.ids.id('p', principal), true
 	}
 	if ip != "" {
-		k.i, k.hasI = hash('i', ip), true
+		k.i, k.hasI = w.ids.id('i', ip), true
 	}
 	return k
 }
@@ -282,7 +325,7 @@ func (w *Watch) Stats(ctx context.Context, principal, ip string) map[string]int6
 		return nil
 	}
 	now := w.now().UnixNano()
-	k := newWho(principal, ip)
+	k := w.newWho(principal, ip)
 	v := w.localSums(k, now)
 	if w.rs != nil && !w.rs.b.isOpen() {
 		switch g, err := w.rs.freshStats(ctx, k, now); {
@@ -335,35 +378,44 @@ func (w *Watch) Observe(_ context.Context, o Observation) {
 	if w == nil || w.disabled {
 		return
 	}
-	it := &item{principal: o.Principal, ip: o.IP, route: o.Route, decisionID: o.DecisionID,
-		k: newWho(o.Principal, o.IP)}
-	if o.Principal == "" && o.UsernameHash != "" {
-		it.usernameHash = o.UsernameHash
-		it.k.p, it.k.hasP = hash('u', o.UsernameHash), true
-	}
+	// What the message adds, counted before anything is hashed or
+	// allocated: most messages (a request, a response without personal
+	// data) add nothing.
+	var d [nCounters]int64
+	hasP, hasI := o.Principal != "" || o.UsernameHash != "", o.IP != ""
 	if o.AuthFailure || o.Status == http.StatusUnauthorized || o.Status == http.StatusForbidden {
-		it.d[cPrincipalAuth], it.d[cIPAuth] = 1, 1
+		d[cPrincipalAuth], d[cIPAuth] = 1, 1
 	}
 	if o.Direction == "response" && o.PIIRecords > 0 {
-		it.d[cPII] = int64(o.PIIRecords)
+		d[cPII] = int64(o.PIIRecords)
 	}
 	if o.Probes > 0 {
-		it.d[cProbe] = int64(o.Probes)
+		d[cProbe] = int64(o.Probes)
 	}
 	for cat, n := range o.Categories {
 		if _, ok := w.spike[cat]; ok && n > 0 {
-			it.d[cSensitive] += int64(n)
+			d[cSensitive] += int64(n)
 		}
 	}
 	some := false
-	for c := range it.d {
-		if _, ok := it.k.unit(counter(c)); !ok {
-			it.d[c] = 0
+	for c := range d {
+		has := hasP // the units who.unit gives
+		if counter(c) == cIPAuth {
+			has = hasI
 		}
-		some = some || it.d[c] > 0
+		if !has {
+			d[c] = 0
+		}
+		some = some || d[c] > 0
 	}
 	if !some {
 		return
+	}
+	it := &item{principal: o.Principal, ip: o.IP, route: o.Route, decisionID: o.DecisionID,
+		k: w.newWho(o.Principal, o.IP), d: d}
+	if o.Principal == "" && o.UsernameHash != "" {
+		it.usernameHash = o.UsernameHash
+		it.k.p, it.k.hasP = w.ids.id('u', o.UsernameHash), true
 	}
 	it.at = w.now().UnixNano()
 	w.mem.mu.Lock()
