@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/veil-proxy/veil/detectors"
 	"github.com/veil-proxy/veil/policy"
 	"github.com/veil-proxy/veil/proxy/benchdata"
 	"github.com/veil-proxy/veil/proxy/body"
@@ -114,4 +115,39 @@ func TestShapePlansMatchPerValue(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzShapePlans: on any document, the scan by shape finds what the scan
+// per value finds, value by value and name by name, with the same fields.
+func FuzzShapePlans(f *testing.F) {
+	for _, d := range []string{
+		string(benchdata.QueryPage(3)),
+		`{"searchRecords":[{"attributes":{"type":"Account"},"Name":"Jane Roe"},{"attributes":{"type":"Contact"},"Name":"Jane Roe"}]}`,
+		`{"fields":{"Birthdate":{"value":"1960-01-02"}},"x":[{"value":"1960-01-02"},{"propertyName":"date_of_birth","value":"1960-01-02"}]}`,
+		`{"a":{"4111111111111111":1},"b":[{"4111111111111111":2},{"c":"4111 1111 1111 1111"}]}`,
+	} {
+		f.Add([]byte(d))
+	}
+	s := detectors.NewScanner(detectors.Default())
+	lim := body.Limits{MaxDepth: 64}
+	scan := func(doc []byte, plans bool) ([]string, error) {
+		noPlans = !plans
+		defer func() { noPlans = false }()
+		var out []string
+		err := scanJSONNames(s, doc, lim, func(v *body.Value, fd detectors.Field, finds []detectors.Finding) error {
+			out = append(out, fmt.Sprintf("%s %+v %+v", v.Pointer(), fd, finds))
+			return nil
+		}, func(v *body.Value, finds []detectors.Finding) error {
+			out = append(out, fmt.Sprintf("name %s %+v", v.Pointer(), finds))
+			return nil
+		})
+		return out, err
+	}
+	f.Fuzz(func(t *testing.T, doc []byte) {
+		want, werr := scan(doc, false)
+		got, gerr := scan(doc, true)
+		if (werr == nil) != (gerr == nil) || !reflect.DeepEqual(got, want) {
+			t.Fatalf("by shape (%v):\n%q\nper value (%v):\n%q", gerr, got, werr, want)
+		}
+	})
 }
