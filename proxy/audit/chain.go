@@ -23,7 +23,8 @@ func chainHash(prev string, canonical []byte) string {
 	h := sha256.New()
 	h.Write([]byte(prev))
 	h.Write(canonical)
-	return hex.EncodeToString(h.Sum(nil))
+	var sum [sha256.Size]byte
+	return hex.EncodeToString(h.Sum(sum[:0]))
 }
 
 // withHash turns the canonical JSON (ending in '}', Hash absent) into the

@@ -276,16 +276,19 @@ func (r *Recorder) record(e Event, done chan error) (Event, error) {
 	e.Time = e.Time.UTC()
 	e.Instance = r.instance
 	e.Seq, e.PrevHash, e.Hash, e.KeyID, e.Mac = 0, "", "", r.keyID, ""
-	body, err := appendEvent(make([]byte, 0, encodeSize), &e) // off the lock
+	bp := getEncodeBuf()
+	defer putEncodeBuf(bp)
+	body, err := appendEvent((*bp)[:0], &e) // off the lock
 	if err != nil {
 		r.events.encodeFailed()
 		return e, fmt.Errorf("audit: encode: %w", err)
 	}
-	splice := splicer(body, r.instTok, r.macKey)
+	*bp = body // grown, if it had to
+	sp, spliced := newSplice(body, r.instTok, r.macKey)
 	err = r.events.accept(done, func(seq uint64, prev string) ([]byte, string, error) {
 		e.Seq, e.PrevHash = seq, prev
-		if splice != nil {
-			b, h := splice(seq, prev)
+		if spliced {
+			b, h := sp.fill(seq, prev)
 			e.Hash = h
 			if r.macKey != nil {
 				e.Mac = string(b[len(b)-2-2*32 : len(b)-2]) // the splice ends in `"mac":"<hex>"}`
@@ -326,16 +329,19 @@ func (r *Recorder) alert(a Alert, done chan error) (Alert, error) {
 	a.Time = a.Time.UTC()
 	a.Instance = r.instance
 	a.Seq, a.PrevHash, a.Hash, a.KeyID, a.Mac = 0, "", "", r.keyID, ""
-	body, err := appendAlert(make([]byte, 0, encodeSize), &a)
+	bp := getEncodeBuf()
+	defer putEncodeBuf(bp)
+	body, err := appendAlert((*bp)[:0], &a)
 	if err != nil {
 		r.alerts.encodeFailed()
 		return a, fmt.Errorf("audit: encode: %w", err)
 	}
-	splice := splicer(body, r.instTok, r.macKey)
+	*bp = body
+	sp, spliced := newSplice(body, r.instTok, r.macKey)
 	err = r.alerts.accept(done, func(seq uint64, prev string) ([]byte, string, error) {
 		a.Seq, a.PrevHash = seq, prev
-		if splice != nil {
-			b, h := splice(seq, prev)
+		if spliced {
+			b, h := sp.fill(seq, prev)
 			a.Hash = h
 			if r.macKey != nil {
 				a.Mac = string(b[len(b)-2-2*32 : len(b)-2]) // the splice ends in `"mac":"<hex>"}`
@@ -399,6 +405,22 @@ func (r *Recorder) mac(hash string) string {
 		return ""
 	}
 	return macOf(r.macKey, hash)
+}
+
+// encodeBufs hold the records as encoded off the lock: the chain's fill
+// copies one into the record's own buffer (splice.fill), and it is free
+// again once accept returns.
+var encodeBufs = sync.Pool{New: func() any { b := make([]byte, 0, encodeSize); return &b }}
+
+func getEncodeBuf() *[]byte { return encodeBufs.Get().(*[]byte) }
+
+// putEncodeBuf returns b unless a huge record grew it: those are rare and
+// left to the collector.
+func putEncodeBuf(b *[]byte) {
+	if cap(*b) <= 64<<10 {
+		*b = (*b)[:0]
+		encodeBufs.Put(b)
+	}
 }
 
 func randomHex(n int) string {
