@@ -1,6 +1,7 @@
 package body
 
 import (
+	"bytes"
 	"strconv"
 	"strings"
 )
@@ -49,6 +50,9 @@ func (v *Value) AppendPrefixPointer(dst []byte, n int) []byte {
 // appendEscaped appends a member name as an RFC 6901 segment: "~" as
 // "~0", "/" as "~1".
 func appendEscaped(dst, k []byte) []byte {
+	if bytes.IndexByte(k, '~') < 0 && bytes.IndexByte(k, '/') < 0 {
+		return append(dst, k...) // nearly every name
+	}
 	for _, c := range k {
 		switch c {
 		case '~':
