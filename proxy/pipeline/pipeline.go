@@ -439,7 +439,8 @@ func (p *Pipeline) walkJSON(m *Message, records *recordTable, leaves []leaf, fin
 		base     = len(leaves) // leaves of earlier parts (multipart) keep their pointers
 	)
 	dialect := m.Route.Dialect
-	var roles shapeRoles
+	roles := getMemo()
+	defer putMemo(roles)
 	// named keeps a member name holding findings as a name leaf: it cannot
 	// be rewritten, so refusal refuses the message unless the policy
 	// allows it (wrappers.go).

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -28,8 +29,8 @@ func scanJSONNames(s *detectors.Scanner, doc []byte, lim body.Limits, fn func(v 
 		props   propertyNamed
 		scratch []detectors.Finding
 	)
-	plans := getPlans()
-	defer putPlans(plans)
+	plans := getMemo()
+	defer putMemo(plans)
 	return body.WalkJSON(doc, lim, func(v *body.Value) error {
 		plan := plans.of(v)
 		if name != nil && len(v.Key) > 0 && (plan == nil || !plan.cleanName) {
@@ -82,35 +83,50 @@ func (p *shapePlan) fieldOf(c *fieldClassifier, v *body.Value) detectors.Field {
 	return p.field
 }
 
-// shapePlans are a message's plans by shape, pooled.
-type shapePlans struct{ plans []shapePlan }
+// shapeMemo is what a walk keeps by shape: plans (scanJSONNames) or
+// roles (walkJSON), each walk its own, pooled.
+type shapeMemo struct {
+	plans []shapePlan
+	roles []shapeRole
+}
 
-var planPool = sync.Pool{New: func() any { return new(shapePlans) }}
+var memoPool = sync.Pool{New: func() any { return new(shapeMemo) }}
 
-func getPlans() *shapePlans { return planPool.Get().(*shapePlans) }
+func getMemo() *shapeMemo { return memoPool.Get().(*shapeMemo) }
 
-func putPlans(p *shapePlans) {
-	if cap(p.plans) > 1024 { // one page of unusual width is not kept alive
-		p.plans = nil
+func putMemo(m *shapeMemo) {
+	m.plans, m.roles = reuse(m.plans), reuse(m.roles)
+	memoPool.Put(m)
+}
+
+// reuse empties s for the next walk; one page of unusual width is not
+// kept alive.
+func reuse[T any](s []T) []T {
+	if cap(s) > 1024 {
+		return nil
 	}
-	clear(p.plans)
-	p.plans = p.plans[:0]
-	planPool.Put(p)
+	clear(s)
+	return s[:0]
+}
+
+// at is &(*s)[i], growing *s with zero entries to hold it.
+func at[T any](s *[]T, i int) *T {
+	if n := len(*s); i >= n {
+		*s = slices.Grow(*s, i+1-n)[:i+1]
+		clear((*s)[n:])
+	}
+	return &(*s)[i]
 }
 
 // noPlans, for tests, works everything out per value, as without shapes.
 var noPlans bool
 
 // of is v's plan, nil for a value without a shape.
-func (p *shapePlans) of(v *body.Value) *shapePlan {
-	s := int(v.Shape)
-	if s < 0 || noPlans {
+func (m *shapeMemo) of(v *body.Value) *shapePlan {
+	if v.Shape < 0 || noPlans {
 		return nil
 	}
-	if s >= len(p.plans) {
-		p.plans = append(p.plans, make([]shapePlan, s+1-len(p.plans))...)
-	}
-	return &p.plans[s]
+	return at(&m.plans, int(v.Shape))
 }
 
 // fieldClassifier classifies member names knowing the object the current
@@ -170,13 +186,11 @@ func rememberField(key string, f detectors.Field) {
 	fieldCache.Store(&m)
 }
 
-// shapeRoles keeps, by shape, a value's record site (crm.Site) and
+// shapeMemo.roles keeps, by shape, a value's record site (crm.Site) and
 // crm.Describe's answer. Describe reads the names on a value's path from
 // its record's depth, which one shape has in every record but not
 // necessarily everywhere (a record nested at another depth), so the
 // depth is kept with it.
-type shapeRoles struct{ roles []shapeRole }
-
 type shapeRole struct {
 	site    crm.Site
 	sited   bool
@@ -185,21 +199,17 @@ type shapeRole struct {
 	consent string
 }
 
-// of is v's entry, nil past the table's bound or without a shape.
-func (r *shapeRoles) of(v *body.Value) *shapeRole {
-	s := int(v.Shape)
-	if s < 0 || s >= maxShapeRoles || noPlans {
+// role is v's entry, nil past the table's bound or without a shape.
+func (m *shapeMemo) role(v *body.Value) *shapeRole {
+	if v.Shape < 0 || v.Shape >= maxShapeRoles || noPlans {
 		return nil
 	}
-	if s >= len(r.roles) {
-		r.roles = append(r.roles, make([]shapeRole, s+1-len(r.roles))...)
-	}
-	return &r.roles[s]
+	return at(&m.roles, int(v.Shape))
 }
 
 // record is crm.RecordOf for v.
-func (r *shapeRoles) record(c crm.Call, v *body.Value) (record, depth int) {
-	e := r.of(v)
+func (m *shapeMemo) record(c crm.Call, v *body.Value) (record, depth int) {
+	e := m.role(v)
 	if e == nil {
 		return crm.RecordOf(c, valuePath{v})
 	}
@@ -210,8 +220,8 @@ func (r *shapeRoles) record(c crm.Call, v *body.Value) (record, depth int) {
 }
 
 // describe is crm.Describe for v, in its record at depth.
-func (r *shapeRoles) describe(v *body.Value, dialect string, depth int, extra map[string]string) (int, string) {
-	e := r.of(v)
+func (m *shapeMemo) describe(v *body.Value, dialect string, depth int, extra map[string]string) (int, string) {
+	e := m.role(v)
 	if e == nil {
 		return crm.Describe(dialect, valuePath{v}, depth, extra)
 	}
