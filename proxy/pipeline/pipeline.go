@@ -320,18 +320,17 @@ func (s *Summary) addAction(a string) {
 // message's inspection budget is spent (budget.go), with the error
 // stopped() turns into the refusal.
 func (p *Pipeline) detect(ctx context.Context, m *Message, in *policy.Input, leaves []leaf, finds []detectors.Finding) ([]leaf, []detectors.Finding, error) {
-	var (
-		records recordTable
-		err     error
-	)
+	records := getRecords()
+	defer putRecords(records)
+	var err error
 	records.budget = newBudget(ctx, p.budget)
 	if err := records.budget.check(); err != nil { // a client gone before its body is read
 		return nil, nil, err
 	}
 	// The walk numbers nested records (composite subresponses,
 	// subqueries) in the table: crm.RecordOf asks it through the call.
-	m.Call.Records = &records
-	leaves, finds, err = p.walkFormat(m, &records, leaves, finds)
+	m.Call.Records = records
+	leaves, finds, err = p.walkFormat(m, records, leaves, finds)
 	m.Call.Records = nil
 	if err == nil {
 		err = records.budget.check() // the walk's last values, and a walk that never ticks
@@ -432,15 +431,16 @@ func (p *Pipeline) walkFormat(m *Message, records *recordTable, leaves []leaf, f
 // one string, so a message costs a few allocations, not a few per
 // finding.
 func (p *Pipeline) walkJSON(m *Message, records *recordTable, leaves []leaf, finds []detectors.Finding) ([]leaf, []detectors.Finding, error) {
-	var (
-		values   []byte // every leaf's value, in turn
-		pointers []byte // every leaf's pointer, in turn
-		ends     = make([]int, 0, cap(leaves))
-		base     = len(leaves) // leaves of earlier parts (multipart) keep their pointers
-	)
-	dialect := m.Route.Dialect
 	roles := getMemo()
 	defer putMemo(roles)
+	var (
+		values   []byte               // every leaf's value, in turn
+		pointers = roles.pointers[:0] // every leaf's pointer, in turn; one string in the end
+		ends     = roles.ends[:0]     // where each ends in pointers
+		base     = len(leaves)        // leaves of earlier parts (multipart) keep their pointers
+	)
+	defer func() { roles.pointers, roles.ends = pointers, ends }()
+	dialect := m.Route.Dialect
 	// named keeps a member name holding findings as a name leaf: it cannot
 	// be rewritten, so refusal refuses the message unless the policy
 	// allows it (wrappers.go).
@@ -1033,9 +1033,12 @@ type scratchBufs struct {
 
 var scratchPool = sync.Pool{New: func() any { return new(scratchBufs) }}
 
-// maxPooledLeaves bounds what a pooled buffer keeps: one huge message
-// must not pin its buffers for ever.
-const maxPooledLeaves = 1 << 14
+// maxPooledLeaves and maxPooledBytes bound what a pooled buffer keeps
+// (elements, bytes): one huge message must not pin its buffers for ever.
+const (
+	maxPooledLeaves = 1 << 14
+	maxPooledBytes  = 1 << 20
+)
 
 // put returns the grown buffers to the pool, emptied.
 func (b *scratchBufs) put(leaves *[]leaf, finds *[]detectors.Finding) {

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/veil-proxy/veil/proxy/body"
 	"github.com/veil-proxy/veil/proxy/crm"
@@ -43,6 +44,24 @@ type recordTable struct {
 	lastN  int
 
 	budget *inspectBudget // nil: no budget, no context (budget.go)
+}
+
+// records are recordTables kept between messages: a page's table grows
+// to its records, its ids and its flags, and the next page reuses it.
+var recordTables = sync.Pool{New: func() any { return new(recordTable) }}
+
+func getRecords() *recordTable { return recordTables.Get().(*recordTable) }
+
+// putRecords empties t (nothing of a message is left in it) and keeps
+// it, unless one huge message grew it.
+func putRecords(t *recordTable) {
+	if cap(t.recs) > maxPooledLeaves || cap(t.ids) > maxPooledBytes || cap(t.idEnds) > maxPooledLeaves || cap(t.flags) > maxPooledLeaves {
+		return
+	}
+	clear(t.recs[:cap(t.recs)])
+	clear(t.flags[:cap(t.flags)])
+	*t = recordTable{recs: t.recs[:0], ids: t.ids[:0], idEnds: t.idEnds[:0], flags: t.flags[:0], last: t.last[:0], names: t.names[:0]}
+	recordTables.Put(t)
 }
 
 // nestedBase is the first index of a nested record: far above any index

@@ -88,6 +88,9 @@ func (p *shapePlan) fieldOf(c *fieldClassifier, v *body.Value) detectors.Field {
 type shapeMemo struct {
 	plans []shapePlan
 	roles []shapeRole
+	// walkJSON's pointers, before they become one string, and their ends.
+	pointers []byte
+	ends     []int
 }
 
 var memoPool = sync.Pool{New: func() any { return new(shapeMemo) }}
@@ -96,6 +99,10 @@ func getMemo() *shapeMemo { return memoPool.Get().(*shapeMemo) }
 
 func putMemo(m *shapeMemo) {
 	m.plans, m.roles = reuse(m.plans), reuse(m.roles)
+	if cap(m.pointers) > maxPooledBytes || cap(m.ends) > maxPooledLeaves {
+		m.pointers, m.ends = nil, nil
+	}
+	m.pointers, m.ends = m.pointers[:0], m.ends[:0]
 	memoPool.Put(m)
 }
 

@@ -151,3 +151,42 @@ func FuzzShapePlans(f *testing.F) {
 		}
 	})
 }
+
+// Nothing of one message is left in the buffers the next one reuses (the
+// record table, the pointers, the plans): messages of different shapes,
+// taken in turn, each get the policy input they get alone.
+func TestPooledBuffersCarryNothingOver(t *testing.T) {
+	query := crm.Classify(config.DialectSalesforce, "GET", "/services/data/v62.0/query", nil)
+	msgs := []struct {
+		dir  string
+		call crm.Call
+		body string
+	}{
+		{DirResponse, query, string(benchdata.QueryPage(20))},
+		{DirRequest, crm.Call{Operation: crm.OpCreate, Object: "Contact"}, `{"Email":"x@example.com","HasOptedOutOfEmail":true}`},
+		{DirResponse, query, `{"records":[{"attributes":{"type":"Lead"},"Phone":"+1 415 555 0100"}]}`},
+		{DirResponse, query, `{"records":[{"Id":"003000000000009AAA","Email":"y@example.com","HasOptedOutOfEmail":false},{"Email":"z@example.com"}]}`},
+	}
+	p := realPipe(t, config.Limits{})
+	rec := &inputs{Decider: p.decider}
+	p.decider = rec
+	// Each message follows a different one in each order.
+	first := make([]string, len(msgs))
+	for round, order := range [][]int{{0, 1, 2, 3}, {3, 2, 1, 0}, {1, 3, 0, 2}, {2, 0, 3, 1}} {
+		for _, i := range order {
+			mc := msgs[i]
+			rec.seen = rec.seen[:0]
+			m := &Message{Direction: mc.dir, Route: sfRoute, Method: "GET", Path: "/x", Call: mc.call,
+				Scope: principal("analyst"), Body: []byte(mc.body)}
+			p.Process(context.Background(), m)
+			if len(rec.seen) != 1 {
+				t.Fatalf("message %d: %d decisions", i, len(rec.seen))
+			}
+			if round == 0 {
+				first[i] = rec.seen[0]
+			} else if rec.seen[0] != first[i] {
+				t.Fatalf("message %d, round %d:\n%s\nwas\n%s", i, round, rec.seen[0], first[i])
+			}
+		}
+	}
+}
