@@ -67,10 +67,10 @@ func skippedOf(ignore map[string]bool) skipped {
 // "stat >= L" for a declared L decides the same on the rounded value, and
 // the cache sees a handful of values instead of a counter that moves with
 // every message. Stats without levels pass exact. It returns m itself
-// when nothing changes, a new map otherwise.
-func (s *cacheSpec) quantize(m map[string]int64) map[string]int64 {
+// when nothing changes, a new map otherwise (made reports which).
+func (s *cacheSpec) quantize(m map[string]int64) (q map[string]int64, made bool) {
 	if len(s.levels) == 0 || len(m) == 0 {
-		return m
+		return m, false
 	}
 	var out map[string]int64
 	for k, v := range m {
@@ -92,9 +92,9 @@ func (s *cacheSpec) quantize(m map[string]int64) map[string]int64 {
 		}
 	}
 	if out == nil {
-		return m
+		return m, false
 	}
-	return out
+	return out, true
 }
 
 type cacheKey [2]uint64
@@ -217,7 +217,8 @@ func (c *decisionCache) encode(b []byte, in *Input) []byte {
 		}
 	}
 	if !ig.stats {
-		keys := make([]string, 0, len(in.Stats))
+		var small [8]string // the watch's five stats: sorted without allocating
+		keys := small[:0]
 		for k := range in.Stats {
 			if !c.spec.ignore["stats."+k] {
 				keys = append(keys, k)

@@ -172,7 +172,8 @@ func (e *Engine) Decide(ctx context.Context, in *Input) (*Decision, error) {
 		return nil, fmt.Errorf("%w: %w", ErrEvaluation, err)
 	}
 	c := e.cur.Load()
-	in.Stats = c.spec.quantize(in.Stats)
+	var rounded bool // in.Stats is then a map of the engine's own
+	in.Stats, rounded = c.spec.quantize(in.Stats)
 	d, cached, err := c.decide(ctx, in)
 	if err != nil {
 		e.stats.errors.Add(1)
@@ -187,7 +188,7 @@ func (e *Engine) Decide(ctx context.Context, in *Input) (*Decision, error) {
 	out.ID, out.Revision = newID(), c.revision
 	if e.recent != nil {
 		k := &kept{x: Explanation{DecisionID: out.ID, Time: time.Now().UTC(), Revision: out.Revision, Cached: cached, Rules: out.Rules}}
-		k.summarize(in)
+		k.summarize(in, rounded)
 		k.result(&out, in)
 		e.recent.add(k)
 	}

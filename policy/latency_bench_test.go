@@ -106,3 +106,36 @@ func BenchmarkDecideLatency(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkDecideExchange is the two cached decisions of one exchange of
+// a 1 KB page, as the pipeline makes them: the request (its query, no
+// body) and the response (one Contact, five findings), each with a
+// fresh input.stats as the watch gives it, rounded to the bundle's
+// stats_levels.
+func BenchmarkDecideExchange(b *testing.B) {
+	ctx := context.Background()
+	e, err := New(ctx, Options{FS: rules.FS})
+	if err != nil {
+		b.Fatal(err)
+	}
+	stats := func() map[string]int64 {
+		return map[string]int64{"principal_pii_records": 12, "principal_auth_failures": 0, "ip_auth_failures": 0,
+			"principal_sensitive_values": 0, "principal_probes": 0}
+	}
+	p := Principal{ID: "analyst", Roles: []string{"analyst"}, IP: "10.1.2.3"}
+	req := Input{Direction: "request", Route: "salesforce", Dialect: "salesforce", Method: "GET",
+		Path: "/services/data/v62.0/query", Operation: "query", Object: "Contact", Principal: p, Purpose: "support",
+		Records: []Record{}, Findings: []Finding{}, Body: Body{Format: "none", Inspected: true}}
+	res := *latencyInput(5, 0)
+	res.Principal = p
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, tmpl := range []*Input{&req, &res} {
+			in := *tmpl
+			in.Stats = stats()
+			if _, err := e.Decide(ctx, &in); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}

@@ -62,7 +62,7 @@ type Result struct {
 // Summarize reduces an input to its summary.
 func Summarize(in *Input) InputSummary {
 	var k kept
-	k.summarize(in)
+	k.summarize(in, false)
 	return k.explanation().Input
 }
 
@@ -105,12 +105,19 @@ func (k *kept) count(of uint8, key string) {
 	k.tally = append(k.tally, tally{of: of, key: key, n: 1})
 }
 
-func (k *kept) summarize(in *Input) {
+// summarize counts in. ownStats says in.Stats is a map Decide made
+// (quantize's rounding), which nobody writes to: the summary shares it
+// instead of copying it.
+func (k *kept) summarize(in *Input, ownStats bool) {
+	stats := in.Stats
+	if !ownStats {
+		stats = maps.Clone(stats)
+	}
 	k.x.Input = InputSummary{
 		Direction: in.Direction, Route: in.Route, Dialect: in.Dialect, Method: in.Method,
 		Operation: in.Operation, Object: in.Object, Principal: in.Principal.ID,
 		Roles: slices.Clone(in.Principal.Roles), MFA: in.Principal.MFA, Purpose: in.Purpose,
-		Records: len(in.Records), Stats: maps.Clone(in.Stats), Truncated: in.Truncated,
+		Records: len(in.Records), Stats: stats, Truncated: in.Truncated,
 		BodyFormat: in.Body.Format, BodyInspected: in.Body.Inspected, BodyReason: in.Body.Reason, BodyDownload: in.Body.Download,
 	}
 	if k.x.Input.Roles == nil {

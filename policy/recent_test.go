@@ -52,7 +52,7 @@ func TestExplanationCounts(t *testing.T) {
 			acts[d.ActionFor(f)]++
 		}
 		var k kept
-		k.summarize(in)
+		k.summarize(in, false)
 		k.result(d, in)
 		x := k.explanation()
 		for name, pair := range map[string][2]map[string]int{
