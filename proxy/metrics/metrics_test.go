@@ -281,3 +281,16 @@ func TestPairCounts(t *testing.T) {
 		t.Errorf("%d series, want 3", n)
 	}
 }
+
+// A message's handful of pairs costs one allocation, not one per doubling.
+func TestPairCountsAllocateOnce(t *testing.T) {
+	n := testing.AllocsPerRun(100, func() {
+		var c PairCounts
+		for _, a := range []string{"email", "phone", "person_name", "street_address", "email", "phone"} {
+			c.Inc(a, "mask")
+		}
+	})
+	if n > 1 {
+		t.Errorf("%v allocations for four pairs, want 1", n)
+	}
+}

@@ -23,6 +23,9 @@ func (c *PairCounts) Inc(a, b string) {
 			return
 		}
 	}
+	if c.pairs == nil {
+		c.pairs = make([]labelPair, 0, 8) // a message's pairs, at once rather than by doublings
+	}
 	c.pairs = append(c.pairs, labelPair{a, b, 1})
 }
 
