@@ -109,6 +109,7 @@ type options struct {
 	openDuration time.Duration
 	openConns    int
 	loadFraction float64
+	rate         float64 // open loop, pages/s; 0: loadFraction of Veil's saturation
 	phases       map[string]bool
 
 	streamBytes   int64
@@ -141,7 +142,9 @@ func parseOptions(args []string) (options, error) {
 	fs.DurationVar(&o.duration, "duration", 5*time.Second, "measured interval of each saturation run")
 	fs.DurationVar(&o.openDuration, "open-duration", 5*time.Second, "measured interval of each open-loop run")
 	fs.IntVar(&o.openConns, "open-conns", 64, "most connections in flight in the open loop")
-	fs.Float64Var(&o.loadFraction, "load", 0.5, "open-loop rate as a fraction of Veil's saturation throughput for the size")
+	fs.Float64Var(&o.rate, "rate", 1000, "open-loop rate in pages per second, the same for both proxies and every size whose Veil saturation "+
+		"throughput is at least rate/0.8 (the others run at -load of it); 0: -load for every size")
+	fs.Float64Var(&o.loadFraction, "load", 0.5, "open-loop rate as a fraction of Veil's saturation throughput for a size -rate does not fit")
 	phases := fs.String("phases", "saturation,open,stream", "phases to run: saturation, open (needs saturation), stream")
 	streamSize := fs.String("stream-bytes", "1GiB", "size of each result of the stream phase")
 	formats := fs.String("stream-formats", "csv,xml", "results the stream phase downloads: csv (a Bulk API 2.0 query result), xml (a Bulk API 1.0 one)")
@@ -231,6 +234,8 @@ func parseOptions(args []string) (options, error) {
 		return o, errors.New("-duration and -open-duration must be positive, -warmup not negative")
 	case o.loadFraction <= 0 || o.loadFraction > 1:
 		return o, errors.New("-load must be in (0, 1]")
+	case o.rate < 0:
+		return o, errors.New("-rate must not be negative")
 	}
 	return o, nil
 }

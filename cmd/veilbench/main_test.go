@@ -47,10 +47,26 @@ func TestParseOptionsQuick(t *testing.T) {
 		t.Errorf("defaults: %+v", o)
 	}
 	for _, bad := range [][]string{
-		{"-phases", "open"}, {"-phases", "saturation,warp"}, {"-load", "1.5"}, {"-conns", "0"}, {"-rounds", "0"}, {"-sizes", "1KB,x"}, {"extra"},
+		{"-phases", "open"}, {"-phases", "saturation,warp"}, {"-load", "1.5"}, {"-rate", "-1"}, {"-conns", "0"}, {"-rounds", "0"}, {"-sizes", "1KB,x"}, {"extra"},
 	} {
 		if _, err := parseOptions(bad); err == nil {
 			t.Errorf("%q: want an error", bad)
+		}
+	}
+}
+
+// The open loop runs at -rate where Veil's saturation leaves room for it,
+// at -load of that saturation elsewhere.
+func TestOpenRate(t *testing.T) {
+	for _, c := range []struct{ rate, load, veil, want float64 }{
+		{1000, 0.5, 4300, 1000}, // 10 KB: the fixed rate
+		{1000, 0.5, 1250, 1000}, // exactly 0.8 of it
+		{1000, 0.5, 1249, 624.5},
+		{1000, 0.5, 160, 80}, // 1 MB: half of Veil's saturation
+		{0, 0.5, 4300, 2150},
+	} {
+		if got := openRate(options{rate: c.rate, loadFraction: c.load}, c.veil); got != c.want {
+			t.Errorf("rate %v, load %v, Veil at %v/s: %v, want %v", c.rate, c.load, c.veil, got, c.want)
 		}
 	}
 }

@@ -226,15 +226,15 @@ func roundOf(n, total int) string {
 	return fmt.Sprintf(", round %d of %d", n, total)
 }
 
-// openPhase runs the bare proxy and then Veil at the same constant rate,
-// a fraction of Veil's saturation throughput for the size.
+// openPhase runs the bare proxy and then Veil at the same constant rate
+// (openRate).
 func openPhase(ctx context.Context, e *env, o options, rep *report, out io.Writer) error {
 	for _, sc := range rep.Sizes {
 		sat := medianRun(rep.Saturation, sc.Label, "veil")
 		if sat == nil {
 			return fmt.Errorf("open loop %s: no saturation run of Veil", sc.Label)
 		}
-		rate := o.loadFraction * sat.Result.rps()
+		rate := openRate(o, sat.Result.rps())
 		for _, t := range e.targets()[1:] { // bare, veil
 			progress("open loop: %s %s at %.0f/s (%s + %s)", sc.Label, t.name, rate, o.warmup, o.openDuration)
 			x := exchange{url: t.base + queryPath(sc.Records), token: benchToken, accept: acceptOf(sc.Format), expectLen: t.expectLen(sc)}
@@ -250,6 +250,20 @@ func openPhase(ctx context.Context, e *env, o options, rep *report, out io.Write
 	}
 	printOpen(out, rep.Open)
 	return nil
+}
+
+// maxOpenShare is the largest share of Veil's saturation throughput a
+// fixed open-loop rate may be: above it the run would measure a queue.
+const maxOpenShare = 0.8
+
+// openRate is the open loop's rate for a size Veil serves at veilRPS when
+// saturated: -rate, the same on every run and machine, where it fits
+// under maxOpenShare of that; -load of it otherwise.
+func openRate(o options, veilRPS float64) float64 {
+	if o.rate > 0 && o.rate <= maxOpenShare*veilRPS {
+		return o.rate
+	}
+	return o.loadFraction * veilRPS
 }
 
 // auditTotals waits (up to 10 s) for Veil's audit writer to catch up and

@@ -90,7 +90,7 @@ func busyCores(d time.Duration) float64 {
 func settingsOf(o options) map[string]any {
 	return map[string]any{
 		"conns": o.conns, "warmup": o.warmup.String(), "duration": o.duration.String(),
-		"open_duration": o.openDuration.String(), "open_conns": o.openConns, "load": o.loadFraction,
+		"open_duration": o.openDuration.String(), "open_conns": o.openConns, "load": o.loadFraction, "rate": o.rate,
 		"phases": slices.Sorted(maps.Keys(o.phases)), "stream_bytes": o.streamBytes,
 		"stream_formats":  slices.Sorted(maps.Keys(o.streamFormats)),
 		"principal_roles": []string{"analyst"}, "quiet_wait": o.quietWait.String(), "rounds": o.rounds,
@@ -259,7 +259,7 @@ func median(xs []float64) float64 {
 
 // printOpen prints the open-loop runs and the p99 Veil adds.
 func printOpen(out io.Writer, runs []measured) {
-	fmt.Fprintln(out, "Half load (open loop at a fixed rate, latency from the intended send time)")
+	fmt.Fprintln(out, "Open loop (a fixed rate, latency from the intended send time)")
 	t := newTable(out, "size", "rate/s", "target", "p50 ms", "p99 ms", "p99.9 ms", "n", "proxy µs/req", "busy cores", "irq cores", "other cores", "p99 added ms")
 	for _, r := range runs {
 		res := r.Result
