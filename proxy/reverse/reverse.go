@@ -137,7 +137,10 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, rt.cfg.Dialect, sc, e)
 		return
 	}
-	rt.proxy.ServeHTTP(w, h.withPublicBase(r))
+	if rt.cfg.Dialect == config.DialectHubSpot {
+		r = h.withPublicBase(r) // rewriteLinks rebases the paging links on it
+	}
+	rt.proxy.ServeHTTP(w, r)
 }
 
 // upgradeRefused is the refusal of an upgrade on a route without
