@@ -183,6 +183,7 @@ const (
 	maxPooledBytes  = 64 << 10
 	maxPooledKeys   = 4 << 10
 	maxPooledFrames = 256
+	maxPooledShapes = 1024 // a page of records has tens
 )
 
 func putWalker(w *walker) {
@@ -198,7 +199,7 @@ func putWalker(w *walker) {
 	if cap(w.keys) > maxPooledKeys {
 		w.keys = nil
 	}
-	if len(w.shapes.slots) > 2*maxShapes { // never: the table stops at twice the nodes
+	if cap(w.shapes.nodes) > maxPooledShapes { // one document of unusual width
 		w.shapes = shapeTrie{}
 	}
 	for i := range w.tables {
