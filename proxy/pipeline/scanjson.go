@@ -206,9 +206,9 @@ type shapeRole struct {
 	consent string
 }
 
-// role is v's entry, nil past the table's bound or without a shape.
+// role is v's entry, nil for a value without a shape.
 func (m *shapeMemo) role(v *body.Value) *shapeRole {
-	if v.Shape < 0 || v.Shape >= maxShapeRoles || noPlans {
+	if v.Shape < 0 || noPlans {
 		return nil
 	}
 	return at(&m.roles, int(v.Shape))
@@ -238,6 +238,3 @@ func (m *shapeMemo) describe(v *body.Value, dialect string, depth int, extra map
 	}
 	return e.role, e.consent
 }
-
-// maxShapeRoles bounds the table: past it, roles are worked out per value.
-const maxShapeRoles = 1024
