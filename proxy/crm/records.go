@@ -126,19 +126,19 @@ func (s Site) index(p Path) int {
 	return i
 }
 
-// recordSite is RecordAt with the segment the index is read from
-// (Site.indexAt) in place of the index.
-func recordSite(c Call, p Path) (depth, idx int, nested bool) {
+// recordSite is RecordAt with at, the segment the index is read from
+// (Site.indexAt), in place of the index.
+func recordSite(c Call, p Path) (depth, at int, nested bool) {
 	n := p.Len()
 	if n == 0 {
 		return -1, -2, false
 	}
-	depth, idx = -1, -2
+	depth, at = -1, -2
 	body := false // the record found is a composite subresponse's body, which may hold records
 	k0, _ := p.Seg(0)
 	switch {
 	case k0 == nil: // top-level array
-		depth, idx = 1, 0
+		depth, at = 1, 0
 	case c.Operation == OpSearch && !c.Collection:
 		// Salesforce SOSL and parameterized search:
 		// {"searchRecords":[{"attributes":{"type":…},"Id":…}],"metadata":{…}}.
@@ -146,22 +146,22 @@ func recordSite(c Call, p Path) (depth, idx int, nested bool) {
 		// single object it was before.
 		if string(k0) == "searchRecords" {
 			if _, ok := index(p, 1); ok {
-				depth, idx = 2, 1
+				depth, at = 2, 1
 			}
 		} else {
-			depth, idx = 0, -1
+			depth, at = 0, -1
 		}
 	case !c.Collection:
-		depth, idx = 0, -1
+		depth, at = 0, -1
 	default:
 		switch string(k0) {
 		case "records", "inputs":
 			if _, ok := index(p, 1); ok {
-				depth, idx = 2, 1
+				depth, at = 2, 1
 			}
 		case "results":
 			if _, ok := index(p, 1); ok {
-				depth, idx = 2, 1
+				depth, at = 2, 1
 				if c.Operation == OpComposite && isKey(p, 2, "result") {
 					// composite/batch: {"results":[{"statusCode":200,"result":{…}}]}
 					depth, body = 3, true
@@ -169,7 +169,7 @@ func recordSite(c Call, p Path) (depth, idx int, nested bool) {
 			}
 		case "compositeResponse", "compositeRequest":
 			if _, ok := index(p, 1); ok && c.Operation == OpComposite && isKey(p, 2, "body") {
-				depth, idx, body = 3, 1, true
+				depth, at, body = 3, 1, true
 			}
 		case "graphs":
 			// composite/graph: graphs[g].graphResponse.compositeResponse[i].body
@@ -224,7 +224,7 @@ func recordSite(c Call, p Path) (depth, idx int, nested bool) {
 		}
 		break
 	}
-	return depth, idx, nested
+	return depth, at, nested
 }
 
 // IsParentMember reports whether a Salesforce record's member (or XML
