@@ -503,6 +503,37 @@ func graphQLPredicates(dst []Predicate, doc string, vars []*node) ([]Predicate, 
 	return w.dst, nil
 }
 
+// graphQLFilter appends the predicates of a filter written on its own in
+// GraphQL input syntax, as the UI API's list views take one in their
+// where parameter ({and: [{StageName: {eq: "x"}}, {Account: {Name: {eq:
+// "y"}}}]}), on object ("" when unknown). It is read as a where argument
+// of a GraphQL query is. A text that is not one GraphQL input value, or
+// that names a variable, is ErrQuerySyntax; a blank text has none.
+func graphQLFilter(dst []Predicate, filter, object string) ([]Predicate, error) {
+	toks, err := gqlTokenize(filter)
+	if err != nil || len(toks) == 0 {
+		return dst, err
+	}
+	v, next, err := gqlValue(toks, 0, 0, true)
+	if err != nil {
+		return dst, err
+	}
+	if next != len(toks) {
+		return dst, ErrQuerySyntax
+	}
+	w := gqlWalker{dst: dst, limit: 4*len(toks) + 1024}
+	err = w.filter(v, object, 0)
+	return w.dst, err
+}
+
+// graphQLFilterNode appends the predicates of a where filter given as a
+// JSON value rather than as a text: the same shape, read the same way.
+func graphQLFilterNode(dst []Predicate, n *node, object string) ([]Predicate, error) {
+	w := gqlWalker{dst: dst, limit: 4*n.size(0) + 1024}
+	err := w.filter(n, object, 0)
+	return w.dst, err
+}
+
 // resolve yields a node, or for a variable its values: the request's
 // and its default values.
 func (w *gqlWalker) resolve(n *node) iter.Seq[*node] {

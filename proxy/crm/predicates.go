@@ -1,6 +1,7 @@
 package crm
 
 import (
+	"bytes"
 	"errors"
 	"net/url"
 	"slices"
@@ -65,8 +66,9 @@ const MaxPredicates = 512
 
 // ErrQuerySyntax is returned for a query or body whose predicates cannot be
 // read: an unterminated literal or brace, unbalanced parentheses, a GraphQL
-// document that does not tokenize, nesting deeper than 64 levels, or a body
-// that is not the JSON its call expects.
+// document that does not tokenize, a UI API list view's where that is not
+// one GraphQL input value, nesting deeper than 64 levels, or a body that is
+// not the JSON its call expects.
 var ErrQuerySyntax = errors.New("crm: malformed query")
 
 // ErrTooManyPredicates is returned when a message names more than
@@ -803,11 +805,13 @@ func (p *soqlParser) list() ([]string, error) {
 // config.DialectSalesforce) they are the q of /query, /queryAll and
 // /search (and any q that LooksLikeQuery, whatever the path), the term,
 // <Object>.where and <Object>.orderBy of /parameterizedSearch, the qs of
-// /search, and the field and value of a /sobjects/{Object}/{Field}/{value}
-// external-id lookup or upsert. For HubSpot (config.DialectHubSpot) they
-// are the idProperty and id of /crm/v3/objects/{object}/{id} (or the
-// date-versioned /crm/objects/{yyyy-mm}/…). Every method counts: an
-// upsert or a delete names its record as a read does.
+// /search, the field and value of a /sobjects/{Object}/{Field}/{value}
+// external-id lookup or upsert, and the where, sortBy and searchTerm of a
+// UI API list view (ui-api/list-records/…, related-list-records/…). For
+// HubSpot (config.DialectHubSpot) they are the idProperty and id of
+// /crm/v3/objects/{object}/{id} (or the date-versioned
+// /crm/objects/{yyyy-mm}/…). Every method counts: an upsert or a delete
+// names its record as a read does.
 func URLPredicates(dst []Predicate, dialect, method, path string, query url.Values) ([]Predicate, error) {
 	switch dialect {
 	case config.DialectSalesforce:
@@ -843,6 +847,9 @@ func salesforceURLPredicates(dst []Predicate, path string, query url.Values) ([]
 		if err != nil {
 			return dst, err
 		}
+	}
+	if object, ok := uiAPIList(seg); ok {
+		return uiAPIListURL(dst, object, query)
 	}
 	switch {
 	case resource == "parameterizedSearch":
@@ -1032,11 +1039,13 @@ func EmbeddedURLPredicates(dst []Predicate, v string) ([]Predicate, bool, error)
 // BodyPredicates appends the predicates a JSON request body states in a
 // call's own structure: a HubSpot search's filters, sorts and query; the
 // idProperty and ids of a HubSpot batch read; a Salesforce parameterized
-// search's term and its sobjects' where and orderBy; and the where,
+// search's term and its sobjects' where and orderBy; the where,
 // orderBy and groupBy arguments of a Salesforce GraphQL query, given
-// literally or by variable. Other bodies have none. A body that is not
-// valid JSON where one of these calls expects JSON is ErrQuerySyntax.
-// Numbers and booleans among the values are their JSON text.
+// literally or by variable; and the where, sortBy and searchTerm of a UI
+// API list view's records (a related list batch's for each list). Other
+// bodies have none. A body that is not valid JSON where one of these calls
+// expects JSON is ErrQuerySyntax. Numbers and booleans among the values
+// are their JSON text.
 func BodyPredicates(dst []Predicate, dialect, method, path string, body []byte) ([]Predicate, error) {
 	if dialect == config.DialectHubSpot && hubSpotListFilters(method, path) {
 		root, err := parseJSON(body)
@@ -1051,6 +1060,17 @@ func BodyPredicates(dst []Predicate, dialect, method, path string, body []byte) 
 	switch dialect {
 	case config.DialectSalesforce:
 		seg := salesforceResource(path)
+		if object, ok := uiAPIList(seg); ok {
+			// The body is optional: a list view read without one.
+			if len(bytes.TrimSpace(body)) == 0 {
+				return dst, nil
+			}
+			root, err := parseJSON(body)
+			if err != nil {
+				return dst, err
+			}
+			return uiAPIListBody(dst, root, object)
+		}
 		switch {
 		case len(seg) == 1 && seg[0] == "parameterizedSearch":
 			root, err := parseJSON(body)

@@ -2,6 +2,7 @@ package crm
 
 import (
 	"encoding/json"
+	"net/url"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -64,11 +65,33 @@ func FuzzQueryPredicates(f *testing.F) {
 	}
 	f.Add("SELECT Id FROM Contact WHERE Id IN ((SELECT Id FROM Lead))")
 	f.Add("SELECT a FROM b c, c.d e WHERE e.f = 1 AND COUNT(x) IN (1, (2))")
+	// A UI API list view's where, sortBy and searchTerm.
+	for _, c := range urlCases {
+		if !strings.Contains(c.path, "/ui-api/") {
+			continue
+		}
+		if query, err := url.ParseQuery(c.query); err == nil {
+			for _, name := range [...]string{"where", "sortBy", "searchTerm"} {
+				for _, v := range query[name] {
+					f.Add(v)
+				}
+			}
+		}
+	}
+	f.Add(`{not: {Account: {Owner: {Email: {in: ["a", "b"]}}}}, Phone: {ne: null}, X: [{eq: 1}, 2]}`)
+	f.Add("Contacts:-Contact.Email; Opportunities:Amount,,.,a.b.")
 	f.Fuzz(func(t *testing.T, q string) {
 		got, _ := QueryPredicates(nil, q)
 		checkPredicates(t, got, q)
 		// A parameterized search's where and orderBy parse the same way.
 		got, _ = clausePredicates(nil, q, "Contact", clWhere)
+		checkPredicates(t, got, q)
+		// A list view's parameters: the text as a where, a sortBy and a
+		// searchTerm.
+		got, err := uiAPIListURL(nil, "Contact", url.Values{"where": {q}, "sortBy": {q}, "searchTerm": {q}})
+		if err != nil && err != ErrQuerySyntax && err != ErrTooManyPredicates {
+			t.Fatalf("unexpected error %v", err)
+		}
 		checkPredicates(t, got, q)
 	})
 }
@@ -87,10 +110,12 @@ var fuzzBodyPaths = []struct{ dialect, path string }{
 	{config.DialectHubSpot, hsSearch},
 	{config.DialectHubSpot, "/crm/v3/objects/contacts/batch/read"},
 	{config.DialectSalesforce, "/services/data/v62.0/parameterizedSearch"},
+	{config.DialectSalesforce, uiList + "Account/AllAccounts"},
+	{config.DialectSalesforce, uiRelated + "batch/001RM000003UNu6YAG"},
 }
 
-// FuzzBodyPredicates: any JSON body of a search, batch read or
-// parameterized search, and any GraphQL document with any variables,
+// FuzzBodyPredicates: any JSON body of a search, batch read,
+// parameterized search or UI API list view, and any GraphQL document with any variables,
 // reads without panicking into a bounded list of predicates whose values
 // come from the body.
 func FuzzBodyPredicates(f *testing.F) {
@@ -111,6 +136,7 @@ func FuzzBodyPredicates(f *testing.F) {
 	}
 	f.Add(byte(0), `query($a: X = {B: {eq: "1"}}) { Q(where: {and: [$a, $a, $a]}, orderBy: $o) { x } }`, `{"o": {"A": {"order": "ASC"}}}`)
 	f.Add(byte(0), `{ Q(where: """block "x" """) }`, `{}`)
+	f.Add(byte(4), `{"where": {"and": [{"Email": {"eq": "a"}}, {"Owner": {"Phone": {"like": "1%"}}}]}, "sortBy": "Name,-Email", "searchTerm": ["x", 1]}`, "")
 	f.Fuzz(func(t *testing.T, sel byte, doc, vars string) {
 		p := fuzzBodyPaths[int(sel)%len(fuzzBodyPaths)]
 		if p.path != sfGraphQL {

@@ -166,6 +166,11 @@ func TestTooManyPredicates(t *testing.T) {
 	if !errors.Is(err, ErrTooManyPredicates) || len(got) != MaxPredicates {
 		t.Fatalf("got %d predicates, %v", len(got), err)
 	}
+	// A list view's sort keys are bounded as a query's predicates are.
+	sortBy := url.Values{"sortBy": {strings.Repeat("Email,", MaxPredicates+1)}}
+	if got, err := URLPredicates(nil, config.DialectSalesforce, "GET", uiList+"Contact/AllContacts", sortBy); !errors.Is(err, ErrTooManyPredicates) || len(got) != MaxPredicates {
+		t.Fatalf("list view sortBy: got %d predicates, %v", len(got), err)
+	}
 	// All calls of a message append to one dst.
 	if _, err := QueryPredicates(got, "SELECT Id FROM Contact WHERE Email = 'x'"); !errors.Is(err, ErrTooManyPredicates) {
 		t.Fatalf("a full dst: %v", err)
@@ -257,6 +262,70 @@ var urlCases = []urlCase{
 	{config.DialectHubSpot, "GET", "/crm/v3/objects/contacts/51", "", nil, nil},
 	{config.DialectHubSpot, "GET", "/crm/v3/objects/contacts", "idProperty=email", nil, nil},
 	{config.DialectGeneric, "GET", "/services/data/v62.0/query", "q=SELECT+Id+FROM+Contact+WHERE+Email='a'", nil, nil},
+	// A UI API list view: where (GraphQL filter syntax), sortBy and
+	// searchTerm, on the object its path names, in the canonical case.
+	{config.DialectSalesforce, "GET", uiList + "contact/AllContacts",
+		uiQuery("where", `{SSN__c: {like: "1%"}}`, "sortBy", "-Email", "searchTerm", "jane*", "fields", "Contact.Phone", "pageSize", "10"),
+		[]Predicate{
+			pr("Contact", "SSN__c", ClauseWhere, PredLike, "1%"),
+			pr("Contact", "Email", ClauseOrderBy, PredSort),
+			pr("Contact", "ALL FIELDS", ClauseSearch, PredSearch, "jane*"),
+		}, nil},
+	// A list named by id: its object is unknown.
+	{config.DialectSalesforce, "GET", uiList + "00BR0000000Wc0rMAC",
+		uiQuery("where", `{ and: [ { StageName: { eq: "Prospecting" } }, { Account: { Name: { eq: "Dickenson plc" } } } ] }`),
+		[]Predicate{
+			pr("", "StageName", ClauseWhere, PredEq, "Prospecting"),
+			pr("Account", "Name", ClauseWhere, PredEq, "Dickenson plc"),
+		}, nil},
+	// Every sort key counts; a relationship path's field is its relationship's.
+	{config.DialectSalesforce, "GET", uiList + "Account/AllAccounts", uiQuery("sortBy", "Name, -Owner.Alias,,", "where", "{AnnualRevenue: { gt: 1000000}}"),
+		[]Predicate{
+			pr("Account", "AnnualRevenue", ClauseWhere, PredRange, "1000000"),
+			pr("Account", "Name", ClauseOrderBy, PredSort),
+			pr("Owner", "Alias", ClauseOrderBy, PredSort),
+		}, nil},
+	{config.DialectSalesforce, "GET", "/services/data/v62.0/ui-api/mru-list-records/Lead", uiQuery("sortBy", "-Phone"),
+		[]Predicate{pr("Lead", "Phone", ClauseOrderBy, PredSort)}, nil},
+	// A related list is named by its relationship: its object is unknown.
+	{config.DialectSalesforce, "GET", uiRelated + "001RM000003UNu6YAG/Contacts",
+		uiQuery("where", `{Email: {like: "j%"}}`, "sortBy", "-Contact.Birthdate", "searchTerm", "Doe"),
+		[]Predicate{
+			pr("", "Email", ClauseWhere, PredLike, "j%"),
+			pr("Contact", "Birthdate", ClauseOrderBy, PredSort),
+			pr("", "ALL FIELDS", ClauseSearch, PredSearch, "Doe"),
+		}, nil},
+	// A batch of related lists: each list's sort keys after its id.
+	{config.DialectSalesforce, "GET", uiRelated + "batch/001RM000003UNu6YAG/Contacts,Opportunities",
+		uiQuery("sortBy", "Contacts:Contact.Email;Opportunities:-Amount"),
+		[]Predicate{pr("Contact", "Email", ClauseOrderBy, PredSort), pr("", "Amount", ClauseOrderBy, PredSort)}, nil},
+	// Blank parameters state nothing; other UI API resources take no predicates.
+	{config.DialectSalesforce, "GET", uiList + "Contact/AllContacts", uiQuery("where", " ", "searchTerm", "", "sortBy", "-"), nil, nil},
+	{config.DialectSalesforce, "GET", "/services/data/v62.0/ui-api/records/003000000000001AAA", uiQuery("where", `{Email: {eq: "a"}}`, "sortBy", "Email"), nil, nil},
+	// A where that is not one GraphQL input value cannot be read.
+	{config.DialectSalesforce, "GET", uiList + "Contact/AllContacts", uiQuery("where", `{SSN__c: {like: "1%"}`), nil, ErrQuerySyntax},
+	{config.DialectSalesforce, "GET", uiList + "Contact/AllContacts", uiQuery("where", `{SSN__c: {like: "1%}}`), nil, ErrQuerySyntax},
+	{config.DialectSalesforce, "GET", uiList + "Contact/AllContacts", uiQuery("where", `{Email: {eq: "a"}} {SSN__c: {eq: "1"}}`), nil, ErrQuerySyntax},
+	{config.DialectSalesforce, "GET", uiList + "Contact/AllContacts", uiQuery("where", `{SSN__c: {eq: $guess}}`), nil, ErrQuerySyntax},
+	{config.DialectSalesforce, "GET", uiRelated + "001RM000003UNu6YAG/Contacts", uiQuery("where", `{Email ~ "a"}`), nil, ErrQuerySyntax},
+	{config.DialectSalesforce, "GET", uiList + "Contact/AllContacts", uiQuery("where", strings.Repeat("{and: ", 100)+"{}"+strings.Repeat("}", 100)), nil, ErrQuerySyntax},
+}
+
+const (
+	uiList    = "/services/data/v62.0/ui-api/list-records/"
+	uiRelated = "/services/data/v62.0/ui-api/related-list-records/"
+)
+
+// uiQuery is a URL query of name, value pairs, in order.
+func uiQuery(kv ...string) string {
+	var b strings.Builder
+	for i := 0; i+1 < len(kv); i += 2 {
+		if i > 0 {
+			b.WriteByte('&')
+		}
+		b.WriteString(url.QueryEscape(kv[i]) + "=" + url.QueryEscape(kv[i+1]))
+	}
+	return b.String()
 }
 
 func TestURLPredicates(t *testing.T) {
@@ -298,6 +367,9 @@ func TestEmbeddedURLPredicates(t *testing.T) {
 		{"v62.0/sobjects/Contact/SSN__c/123-45-6789", true,
 			[]Predicate{pr("Contact", "SSN__c", ClauseLookup, PredEq, "123-45-6789")}, nil},
 		{"vx/query?q=SELECT+Id+FROM+Contact+WHERE+Email+%3D+%27a%27", false, nil, nil},
+		// A composite subrequest reading a list view.
+		{"/services/data/v62.0/ui-api/list-records/Contact/AllContacts?sortBy=-Email&where=" + url.QueryEscape(`{SSN__c: {like: "1%"}}`), true,
+			[]Predicate{pr("Contact", "SSN__c", ClauseWhere, PredLike, "1%"), pr("Contact", "Email", ClauseOrderBy, PredSort)}, nil},
 	} {
 		got, ok, err := EmbeddedURLPredicates(nil, tt.v)
 		if ok != tt.ok || !errors.Is(err, tt.err) || !samePredicates(got, tt.want) {
@@ -433,6 +505,47 @@ var bodyCases = []bodyCase{
 	{config.DialectSalesforce, sfGraphQL, `{"query": "{ uiapi ~ }"}`, nil, ErrQuerySyntax},
 	{config.DialectSalesforce, sfGraphQL, `{"query": `, nil, ErrQuerySyntax},
 	{config.DialectSalesforce, "/services/data/v62.0/sobjects/Contact", `{"Email": "a@b.c"}`, nil, nil},
+	// A UI API list view's POST body: where a string in GraphQL filter
+	// syntax, sortBy an array.
+	{config.DialectSalesforce, uiList + "Account/AllAccounts",
+		`{"fields": ["Name", "Type", "AnnualRevenue", "CreatedDate"], "pageSize": 10, "sortBy": ["CreatedDate"], "searchTerm": "United", "where": "{AnnualRevenue: { gt: 1000000}}"}`,
+		[]Predicate{
+			pr("Account", "AnnualRevenue", ClauseWhere, PredRange, "1000000"),
+			pr("Account", "CreatedDate", ClauseOrderBy, PredSort),
+			pr("Account", "ALL FIELDS", ClauseSearch, PredSearch, "United"),
+		}, nil},
+	{config.DialectSalesforce, uiList + "00BR0000000Wc0rMAC", `{"where": "{or: [{SSN__c: {like: \"1%\"}}, {Phone: {eq: null}}]}", "sortBy": ["-Email"]}`,
+		[]Predicate{
+			pr("", "SSN__c", ClauseWhere, PredLike, "1%"),
+			pr("", "Phone", ClauseWhere, PredExists),
+			pr("", "Email", ClauseOrderBy, PredSort),
+		}, nil},
+	// A filter sent as a JSON object is read as one too.
+	{config.DialectSalesforce, uiList + "Contact/AllContacts", `{"where": {"Email": {"like": "jane%"}}}`,
+		[]Predicate{pr("Contact", "Email", ClauseWhere, PredLike, "jane%")}, nil},
+	{config.DialectSalesforce, uiRelated + "001RM000003UNu6YAG/Contacts",
+		`{"fields": ["Contact.Name"], "where": "{Birthdate: {lt: {value: \"1980-01-01\"}}}", "sortBy": ["-Contact.Email"], "searchTerm": "Doe"}`,
+		[]Predicate{
+			pr("", "Birthdate", ClauseWhere, PredRange, "1980-01-01"),
+			pr("Contact", "Email", ClauseOrderBy, PredSort),
+			pr("", "ALL FIELDS", ClauseSearch, PredSearch, "Doe"),
+		}, nil},
+	// A batch of related lists: each list's own parameters.
+	{config.DialectSalesforce, uiRelated + "batch/001RM000003UNu6YAG",
+		`{"relatedListParameters": [
+			{"relatedListId": "Contacts", "fields": ["Contact.Name"], "where": "{SSN__c: {eq: \"123-45-6789\"}}", "sortBy": ["Contact.Phone"]},
+			{"relatedListId": "Opportunities", "sortBy": ["-Amount"], "pageSize": 5}]}`,
+		[]Predicate{
+			pr("", "SSN__c", ClauseWhere, PredEq, "123-45-6789"),
+			pr("Contact", "Phone", ClauseOrderBy, PredSort),
+			pr("", "Amount", ClauseOrderBy, PredSort),
+		}, nil},
+	{config.DialectSalesforce, uiList + "Account/__Recent", ``, nil, nil},
+	{config.DialectSalesforce, uiList + "Account/AllAccounts", `{"pageSize": 10}`, nil, nil},
+	{config.DialectSalesforce, uiList + "Account/AllAccounts", `{"where": "{AnnualRevenue: { gt: 1000000}"}`, nil, ErrQuerySyntax},
+	{config.DialectSalesforce, uiRelated + "batch/001RM000003UNu6YAG",
+		`{"relatedListParameters": [{"relatedListId": "Contacts", "where": "{SSN__c: {eq: $x}}"}]}`, nil, ErrQuerySyntax},
+	{config.DialectSalesforce, uiList + "Account/AllAccounts", `{"where": `, nil, ErrQuerySyntax},
 }
 
 func TestBodyPredicates(t *testing.T) {
@@ -483,4 +596,22 @@ func show(ps []Predicate) string {
 		fmt.Fprintf(&b, "\t%q %q %s %s %q\n", p.Object, p.Field, p.Clause, p.Op, p.Values)
 	}
 	return b.String()
+}
+
+// Reading a list view's sort keys and search term allocates nothing past
+// the predicates themselves, and a resource that is no list view costs
+// nothing more than before.
+func TestUIAPIListAllocations(t *testing.T) {
+	dst := make([]Predicate, 0, 8)
+	sortBy := url.Values{"sortBy": {"Name, -Owner.Alias"}, "pageSize": {"10"}}
+	if n := testing.AllocsPerRun(100, func() {
+		_, _ = URLPredicates(dst[:0], config.DialectSalesforce, "GET", uiList+"Account/AllAccounts", sortBy)
+	}); n > 2 { // the path's split, the object name's lower case
+		t.Errorf("a list view's sortBy: %v allocations", n)
+	}
+	if n := testing.AllocsPerRun(100, func() {
+		_, _ = URLPredicates(dst[:0], config.DialectSalesforce, "GET", "/services/data/v62.0/ui-api/records/003000000000001AAA", sortBy)
+	}); n > 1 {
+		t.Errorf("another UI API resource: %v allocations", n)
+	}
 }
