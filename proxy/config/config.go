@@ -338,6 +338,12 @@ type Identity struct {
 	// Sessions bind the tokens a CRM issues at a login through Veil to
 	// the principal whose crm_users logged in.
 	Sessions Sessions `yaml:"sessions"`
+	// UsernameHashKeyFile keys the hash that stands for a login's
+	// username in auth_failure events and brute_force alerts
+	// (UsernameHashKey): without a key whoever reads the audit trail can
+	// reverse it by hashing a dictionary of likely usernames. "" keeps
+	// the unkeyed hash, which Veil warns about at start.
+	UsernameHashKeyFile string `yaml:"username_hash_key_file"`
 }
 
 // Sessions configures the CRM-session bindings (identity.sessions).

@@ -13,6 +13,7 @@ func (c *Config) resolvePaths(dir string) {
 		&c.Vault.KeysFile,
 		&c.Audit.File, &c.Audit.AlertFile, &c.Audit.SpoolDir,
 		&c.Audit.ChainKeyFile, &c.Audit.SigningKeyFile, &c.Audit.HeadFile,
+		&c.Identity.UsernameHashKeyFile,
 		&c.Admin.TokenFile,
 		&c.Admin.TLS.CertFile, &c.Admin.TLS.KeyFile, &c.Admin.TLS.ClientCAFile,
 		&c.TLS.CertFile, &c.TLS.KeyFile, &c.TLS.ClientCAFile,

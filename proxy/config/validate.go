@@ -139,6 +139,11 @@ func (id *Identity) validate(p *Problems) {
 	if len(id.Principals) == 0 {
 		p.add("identity.principals: at least one principal is required")
 	}
+	if id.UsernameHashKeyFile != "" {
+		if _, err := id.UsernameHashKey(); err != nil {
+			p.add("%v", err)
+		}
+	}
 	ids := map[string]bool{}
 	tokens := map[string]bool{}
 	for i, pr := range id.Principals {
