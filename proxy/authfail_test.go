@@ -1,6 +1,10 @@
 package proxy_test
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -284,6 +288,101 @@ func TestAuthFailuresAudited(t *testing.T) {
 	for _, s := range secrets {
 		if strings.Contains(string(alerts), s) {
 			t.Errorf("the alerts hold %q", s)
+		}
+	}
+}
+
+// TestAuthFailureUsernameHashKeyed: with identity.username_hash_key_file,
+// a failed login's auth_failure event and the brute_force alert on its
+// username carry the HMAC-SHA-256 under that key of the username's ASCII
+// case fold, not the unkeyed SHA-256 a dictionary reverses, and Veil does
+// not warn; without a key it warns once, with no value in the warning.
+func TestAuthFailureUsernameHashKeyed(t *testing.T) {
+	const user = "Mallory@ACME.example" // no principal holds it: its failures are counted per hashed username
+	folded := "veil-username\x00mallory@acme.example"
+	key := make([]byte, 32)
+	for i := range key {
+		key[i] = byte(0xa0 + i)
+	}
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(folded))
+	keyed := hex.EncodeToString(m.Sum(nil))
+	sum := sha256.Sum256([]byte(folded))
+	unkeyed := hex.EncodeToString(sum[:])
+
+	dir := t.TempDir()
+	keyFile := filepath.Join(dir, "username-hash.key")
+	if err := os.WriteFile(keyFile, []byte("uh1 "+base64.StdEncoding.EncodeToString(key)+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	up := newSOAPCRM()
+	upSrv := httptest.NewServer(up)
+	t.Cleanup(upSrv.Close)
+	h := start(t, withUpstream(upSrv.URL), withAuditFiles(dir), func(c *config.Config, _ *proxy.Options) {
+		c.Identity.UsernameHashKeyFile = keyFile
+		c.Watch.BruteForce.Failures = 3
+	})
+	for i := range 2 {
+		if r := oauthLogin(t, h.veil, user, "pw"); r.status != 400 {
+			t.Fatalf("OAuth login %d: %d", i, r.status)
+		}
+		if r := soapDo(t, client, "POST", h.veil+"/services/Soap/u/62.0", soapLoginEnvelope(strings.ToLower(user), soapPassword)); r.status != 500 {
+			t.Fatalf("SOAP login %d: %d", i, r.status)
+		}
+	}
+	auditFile := filepath.Join(dir, "audit.jsonl")
+	var evs []audit.Event
+	eventually(t, "4 auth_failure events", func() bool {
+		evs = evs[:0]
+		for _, e := range readJSONL[audit.Event](t, auditFile) {
+			if e.Kind == audit.KindAuthFailure {
+				evs = append(evs, e)
+			}
+		}
+		return len(evs) >= 4
+	})
+	for _, e := range evs {
+		if e.UsernameHash != keyed {
+			t.Errorf("%s %s: username_hash %s, want the HMAC under the key %s (unkeyed: %s)", e.Operation, e.Code, e.UsernameHash, keyed, unkeyed)
+		}
+	}
+	eventually(t, "a brute_force alert on the username", func() bool {
+		for _, a := range readJSONL[audit.Alert](t, filepath.Join(dir, "alerts.jsonl")) {
+			if a.Kind == audit.AlertBruteForce && a.UsernameHash != "" {
+				if a.UsernameHash != keyed {
+					t.Errorf("the alert's username_hash %s, want %s", a.UsernameHash, keyed)
+				}
+				return true
+			}
+		}
+		return false
+	})
+	for _, f := range []string{auditFile, filepath.Join(dir, "alerts.jsonl")} {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range []string{unkeyed, base64.StdEncoding.EncodeToString(key), strings.ToLower(user)} {
+			if strings.Contains(string(raw), s) {
+				t.Errorf("%s holds %q", f, s)
+			}
+		}
+	}
+	const warning = "identity.username_hash_key_file is not set"
+	if strings.Contains(h.logs.String(), warning) {
+		t.Errorf("a keyed Veil warns: %s", h.logs.String())
+	}
+	if strings.Contains(h.logs.String(), base64.StdEncoding.EncodeToString(key)) {
+		t.Error("the log holds the key")
+	}
+
+	plain := start(t)
+	if n := strings.Count(plain.logs.String(), warning); n != 1 {
+		t.Errorf("without a key: %d warnings, want 1:\n%s", n, plain.logs.String())
+	}
+	for _, l := range strings.Split(plain.logs.String(), "\n") {
+		if strings.Contains(l, warning) && !strings.Contains(l, `"level":"warn"`) {
+			t.Errorf("the warning is not at Warn: %s", l)
 		}
 	}
 }

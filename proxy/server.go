@@ -113,6 +113,12 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Server, error) {
 		stores.Close()
 		return nil, err
 	}
+	if !ident.UsernameHasher().Keyed() {
+		// Once per process, so that veil serve and veil serve --check say it.
+		o.Logger.Warn("identity.username_hash_key_file is not set: the username_hash of auth_failure events and brute_force alerts " +
+			"is an unkeyed SHA-256 that whoever reads the audit trail can reverse by hashing likely usernames; " +
+			"set it to a key of its own (veil audit keygen --chain-key)")
+	}
 	soc := openSOC(cfg, stores, m, o.Logger, stores.alert)
 	var learned pipeline.Learned // what the data map has seen fields hold, for predicates
 	if soc.inv != nil {

@@ -3,10 +3,12 @@ package identity
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -28,23 +30,63 @@ const (
 // Attempt is a login through Veil: the principal it logs in (when Veil
 // knows it) and the username as typed, for the check of the CRM's answer.
 // UsernameHash is what the audit trail and the watch keep of the username
-// (HashUsername); the username itself is never recorded.
+// (UsernameHasher); the username itself is never recorded.
 type Attempt struct {
 	Principal    Principal
 	Username     string // a valid CRM username (config.ValidCRMUsername); "" for a refresh grant or an invalid one
 	UsernameHash string // "" when there was no username
 }
 
-// HashUsername is the hex SHA-256 of the username's ASCII case fold under
-// a fixed domain ("veil-username\x00"): the SOC correlates the attempts
-// on one username, whatever its case, without the username. It is not
-// keyed: a dictionary of likely usernames can be hashed too.
-func HashUsername(u string) string {
+// usernameDomain separates the username hash from every other hash or
+// HMAC Veil computes, keyed or not.
+const usernameDomain = "veil-username\x00"
+
+// UsernameHasher makes the hash that stands for a login's username in
+// auth_failure events and brute_force alerts, so that the SOC correlates
+// the attempts on one username, whatever its ASCII case, without the
+// username. With a key (identity.username_hash_key_file) it is the hex
+// HMAC-SHA-256 under that key of "veil-username\x00" and the username's
+// ASCII case fold: whoever reads the audit trail without the key cannot
+// reverse it by hashing a dictionary of likely usernames. Without one it
+// is the hex SHA-256 of the same bytes, which such a dictionary reverses;
+// every replica then still hashes a username alike, so the watch's
+// counts shared through Redis stay per username. A nil *UsernameHasher is
+// the unkeyed one. It is immutable and safe for concurrent use.
+type UsernameHasher struct {
+	key []byte // nil: unkeyed
+}
+
+// NewUsernameHasher is the hasher keyed with key (copied), or the unkeyed
+// one when key is empty. A key shorter than
+// config.MinUsernameHashKeyBytes is an error: a short key could be
+// guessed before the usernames are.
+func NewUsernameHasher(key []byte) (*UsernameHasher, error) {
+	if len(key) == 0 {
+		return &UsernameHasher{}, nil
+	}
+	if len(key) < config.MinUsernameHashKeyBytes {
+		return nil, fmt.Errorf("identity: the username hash key is %d bytes, shorter than %d", len(key), config.MinUsernameHashKeyBytes)
+	}
+	return &UsernameHasher{key: bytes.Clone(key)}, nil
+}
+
+// Keyed reports whether the hash is an HMAC under a key.
+func (h *UsernameHasher) Keyed() bool { return h != nil && h.key != nil }
+
+// HashUsername is the hash of username u ("" for ""): hex, 64 digits,
+// keyed or not.
+func (h *UsernameHasher) HashUsername(u string) string {
 	if u == "" {
 		return ""
 	}
-	sum := sha256.Sum256([]byte("veil-username\x00" + config.FoldCRMUsername(u)))
-	return hex.EncodeToString(sum[:])
+	msg := []byte(usernameDomain + config.FoldCRMUsername(u))
+	if !h.Keyed() {
+		sum := sha256.Sum256(msg)
+		return hex.EncodeToString(sum[:])
+	}
+	m := hmac.New(sha256.New, h.key)
+	m.Write(msg)
+	return hex.EncodeToString(m.Sum(nil))
 }
 
 type attemptKey struct{}

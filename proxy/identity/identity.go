@@ -44,6 +44,7 @@ type Resolver struct {
 	userIDs  map[string][]string // principal id → its Salesforce user ids (15 characters), when declared
 	sessions Sessions            // nil: no CRM-session bindings
 	sessCfg  config.Sessions
+	users    *UsernameHasher // the hash of a login's username (Attempt.UsernameHash)
 }
 
 // Option configures a Resolver at construction.
@@ -53,9 +54,20 @@ type Option func(*Resolver)
 // kept in s.
 func WithSessions(s Sessions) Option { return func(r *Resolver) { r.sessions = s } }
 
-// New builds a Resolver from validated config.
+// New builds a Resolver from validated config. It reads the username
+// hash key (c.UsernameHashKeyFile): a key that cannot be read is an
+// error, never an unkeyed hash.
 func New(c config.Identity, opts ...Option) (*Resolver, error) {
+	key, err := c.UsernameHashKey()
+	if err != nil {
+		return nil, err
+	}
+	users, err := NewUsernameHasher(key)
+	if err != nil {
+		return nil, err
+	}
 	r := &Resolver{
+		users:    users,
 		header:   http.CanonicalHeaderKey(c.Header),
 		strip:    !strings.EqualFold(c.Header, "Authorization"),
 		byID:     map[string]Principal{},
@@ -91,6 +103,11 @@ func New(c config.Identity, opts ...Option) (*Resolver, error) {
 	}
 	return r, nil
 }
+
+// UsernameHasher is what hashes the usernames of logins
+// (Attempt.UsernameHash): keyed when identity.username_hash_key_file is
+// set.
+func (r *Resolver) UsernameHasher() *UsernameHasher { return r.users }
 
 // Header is the request header the credentials are read from.
 func (r *Resolver) Header() string { return r.header }

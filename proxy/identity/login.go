@@ -93,7 +93,7 @@ func (r *Resolver) LoginAttempt(ctx context.Context, req *http.Request) (Attempt
 	if err != nil {
 		return a, &LoginError{http.StatusBadRequest, "invalid_request", "the token request is not a valid form", "invalid_body"}
 	}
-	a.UsernameHash = HashUsername(form.Get("username"))
+	a.UsernameHash = r.users.HashUsername(form.Get("username"))
 	// RFC 6749 3.2: a parameter is sent once. A second username or
 	// refresh_token, or one in the URL, could name a user to the CRM other
 	// than the one Veil bound the login to: refused.

@@ -36,7 +36,7 @@ func (r *Resolver) SOAPLoginAttempt(env *SOAPEnvelope) (Attempt, *crm.Error) {
 	if env == nil || !env.IsLogin() {
 		return a, InvalidLoginFault(CodeUnknownPrincipal)
 	}
-	a.UsernameHash = HashUsername(env.Username)
+	a.UsernameHash = r.users.HashUsername(env.Username)
 	if !config.ValidCRMUsername(env.Username) {
 		return a, InvalidLoginFault(CodeInvalidUsername)
 	}
