@@ -69,6 +69,8 @@ type Handler struct {
 	// alerted keeps a client retrying a refused host from flooding the
 	// alert stream: one alert per client, host and decision per window.
 	alerted *recent
+	// pace makes Veil's own login refusals as slow as the CRM's logins.
+	pace ingress.LoginPace
 }
 
 // conn is what a CONNECT decided, carried to the requests inside it.
@@ -253,6 +255,7 @@ func (h *Handler) login(r *http.Request, sc *scope.Scope) *http.Response {
 	a, le := h.opts.Identity.LoginAttempt(r.Context(), r)
 	if le != nil {
 		if le.OAuth == "invalid_grant" {
+			h.pace.Wait(r.Context(), sc.Start)
 			return h.loginRefusal(r, sc, false, le.Code, a.UsernameHash)
 		}
 		if le.Status != http.StatusServiceUnavailable {
@@ -268,6 +271,7 @@ func (h *Handler) login(r *http.Request, sc *scope.Scope) *http.Response {
 	if err != nil {
 		return h.upstreamError(r, sc, err)
 	}
+	h.pace.Observe(time.Since(sc.Start))
 	res.Request = r
 	bind := ingress.BoundBody(h.opts.Config.Timeouts.UpstreamResponse, func(res *http.Response) error {
 		return h.opts.Identity.BindResponse(r.Context(), a.Principal, res, nil)
@@ -292,6 +296,7 @@ func (h *Handler) login(r *http.Request, sc *scope.Scope) *http.Response {
 func (h *Handler) soapLogin(r *http.Request, sc *scope.Scope, env *identity.SOAPEnvelope) *http.Response {
 	a, e := h.opts.Identity.SOAPLoginAttempt(env)
 	if e != nil {
+		h.pace.Wait(r.Context(), sc.Start)
 		return h.loginRefusal(r, sc, true, e.Code, a.UsernameHash)
 	}
 	sc.Principal, sc.Purpose = a.Principal, "authentication"
@@ -302,6 +307,7 @@ func (h *Handler) soapLogin(r *http.Request, sc *scope.Scope, env *identity.SOAP
 	if err != nil {
 		return h.upstreamError(r, sc, err)
 	}
+	h.pace.Observe(time.Since(sc.Start))
 	res.Request = r
 	bind := ingress.BoundBody(h.opts.Config.Timeouts.UpstreamResponse, func(res *http.Response) error {
 		return h.opts.Identity.BindSOAPLogin(r.Context(), a.Principal, res, nil)

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"strconv"
+	"time"
 
 	"go.uber.org/zap"
 
@@ -139,6 +140,7 @@ func (h *Handler) loginProxy(rp *httputil.ReverseProxy, bind loginBinder, refuse
 	lp.ModifyResponse = ingress.StreamUnlessInMemory(ingress.BoundBody(h.opts.Config.Timeouts.UpstreamResponse, func(res *http.Response) error {
 		ctx := res.Request.Context()
 		sc := scope.From(ctx)
+		h.pace.Observe(time.Since(sc.Start))
 		base := publicBase(ctx)
 		attempt, _ := identity.AttemptFrom(ctx)
 		failed := func(code string, status int) {
@@ -237,9 +239,11 @@ func replaceLogin(res *http.Response, le *identity.LoginError, sc *scope.Scope) 
 // isSalesforce reports whether logins on rc are Salesforce's.
 func isSalesforce(rc *config.Route) bool { return rc.Dialect == config.DialectSalesforce }
 
-// writeLoginRefusal answers a login Veil refuses and records it.
+// writeLoginRefusal answers a login Veil refuses and records it, once a
+// login to the CRM would have been answered (ingress.LoginPace).
 func (h *Handler) writeLoginRefusal(w http.ResponseWriter, r *http.Request, rt *route, sc *scope.Scope, soap bool, code, usernameHash string) {
 	status, ct, b := ingress.LoginRefusal(soap, code)
+	h.pace.Wait(r.Context(), sc.Start)
 	sc.Outcome, sc.Code = audit.OutcomeBlocked, code
 	h.opts.Metrics.Requests.WithLabelValues(rt.cfg.Name, "request", audit.OutcomeBlocked).Inc()
 	h.opts.Metrics.Blocks.WithLabelValues(rt.cfg.Name, "request", code).Inc()

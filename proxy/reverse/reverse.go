@@ -47,6 +47,8 @@ type Handler struct {
 	routes []route // longest prefix first
 	opts   Options
 	chain  http.Handler
+	// pace makes Veil's own login refusals as slow as the CRM's logins.
+	pace ingress.LoginPace
 }
 
 // New builds the handler for every configured route.
