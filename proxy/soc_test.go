@@ -41,10 +41,17 @@ func eventually(t *testing.T, what string, f func() bool) {
 	t.Fatalf("timed out waiting for %s", what)
 }
 
+// readJSONL reads the whole lines of a JSON-lines file the proxy may be
+// writing still: a last line not yet ended is left for the next read.
 func readJSONL[T any](t *testing.T, path string) []T {
 	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	b = b[:bytes.LastIndexByte(b, '\n')+1]
 	var out []T
-	if err := audit.ReadFile(path, func(v T) error { out = append(out, v); return nil }); err != nil && !os.IsNotExist(err) {
+	if err := audit.ReadLines(bytes.NewReader(b), func(v T) error { out = append(out, v); return nil }); err != nil {
 		t.Fatal(err)
 	}
 	return out

@@ -22,6 +22,7 @@ const (
 	OpBatchUpdate = "batch_update"
 	OpBatchOther  = "batch_other"
 	OpToken       = "token"
+	OpLogin       = "login" // a login through Veil (an OAuth token request, a SOAP login()): the audit trail's word
 	OpOther       = "other"
 )
 

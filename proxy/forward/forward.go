@@ -252,6 +252,7 @@ func (h *Handler) serve(r *http.Request, c *conn, sc *scope.Scope) *http.Respons
 // principal is the CRM user logging in (crm_users); the CRM's tokens are
 // bound to it. URLs stay the CRM's: the client is behind HTTPS_PROXY.
 func (h *Handler) login(r *http.Request, sc *scope.Scope) *http.Response {
+	sc.Call = crm.Call{Operation: crm.OpLogin}
 	a, le := h.opts.Identity.LoginAttempt(r.Context(), r)
 	if le != nil {
 		if le.OAuth == "invalid_grant" {
@@ -294,6 +295,7 @@ func (h *Handler) login(r *http.Request, sc *scope.Scope) *http.Response {
 // answers with is bound to it. serverUrl stays the CRM's: the client is
 // behind HTTPS_PROXY. The call is not inspected (credentials).
 func (h *Handler) soapLogin(r *http.Request, sc *scope.Scope, env *identity.SOAPEnvelope) *http.Response {
+	sc.Call = crm.Call{Operation: crm.OpLogin}
 	a, e := h.opts.Identity.SOAPLoginAttempt(env)
 	if e != nil {
 		h.pace.Wait(r.Context(), sc.Start)
@@ -439,8 +441,11 @@ func (h *Handler) fail(r *http.Request, dialect string, sc *scope.Scope, e *crm.
 	return errorResponse(r, dialect, sc.RequestID, e)
 }
 
-// accessLog writes one line per exchange (ingress.LogRequest).
+// accessLog writes one line per exchange (ingress.LogRequest), after the
+// audit event of what no stage audited (ingress.AuditRest): a response
+// the inspector took is audited when it ends, streamed or not.
 func (h *Handler) accessLog(r *http.Request, sc *scope.Scope, res *http.Response) {
+	ingress.AuditRest(r.Context(), h.opts.Inspector, sc, r.Method, res.StatusCode)
 	ingress.LogRequest(h.opts.Log, "forward", r, sc, res.StatusCode, -1)
 }
 

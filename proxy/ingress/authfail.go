@@ -8,12 +8,13 @@ import (
 	"github.com/veil-proxy/veil/proxy/config"
 	"github.com/veil-proxy/veil/proxy/crm"
 	"github.com/veil-proxy/veil/proxy/identity"
+	"github.com/veil-proxy/veil/proxy/pipeline"
 	"github.com/veil-proxy/veil/proxy/scope"
 )
 
 // AuthFailure is one authentication failure: a request whose credentials
 // name no principal, a login Veil refused or the CRM failed. It never
-// holds a credential or a username: UsernameHash is identity.HashUsername.
+// holds a credential or a username: UsernameHash is identity.UsernameHasher's.
 type AuthFailure struct {
 	Code         string // unknown_principal, unauthenticated, invalid_username, crm_login_failed, crm_identity_mismatch…
 	UsernameHash string // a login's username, hashed; "" otherwise
@@ -64,4 +65,31 @@ func SetLoginRefusalHeaders(h http.Header, contentType string, n int) {
 	h.Set("Content-Type", contentType)
 	h.Set("Content-Length", strconv.Itoa(n))
 	h.Set("Cache-Control", "no-store")
+}
+
+// ExchangeAuditor records a direction of an exchange that no stage
+// audited (record.Recorder.Unaudited). The Inspector implements it.
+type ExchangeAuditor interface {
+	Unaudited(ctx context.Context, sc *scope.Scope, direction, method string, status int)
+}
+
+// AuditRest records, when an exchange ends, what no stage audited of it:
+// the request, when nothing took charge of it (a refusal before the
+// pipeline, a login), or else the response, when the inspector never saw
+// one (the CRM could not be reached). status is what the client was
+// answered. Every exchange so leaves at least one audit event.
+func AuditRest(ctx context.Context, in Inspector, sc *scope.Scope, method string, status int) {
+	if sc.RequestAudited && sc.ResponseAudited {
+		return
+	}
+	a, ok := in.(ExchangeAuditor)
+	if !ok {
+		return
+	}
+	direction := pipeline.DirRequest
+	if sc.RequestAudited {
+		direction = pipeline.DirResponse
+	}
+	sc.RequestAudited, sc.ResponseAudited = true, true
+	a.Unaudited(ctx, sc, direction, method, status)
 }

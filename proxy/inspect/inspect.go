@@ -69,6 +69,14 @@ func (in *Inspector) AuthFailure(ctx context.Context, sc *scope.Scope, f ingress
 
 var _ ingress.AuthAuditor = (*Inspector)(nil)
 
+// Unaudited records a direction of an exchange no stage audited
+// (ingress.ExchangeAuditor; record.Recorder.Unaudited).
+func (in *Inspector) Unaudited(ctx context.Context, sc *scope.Scope, direction, method string, status int) {
+	in.rec.Unaudited(ctx, sc, direction, method, status)
+}
+
+var _ ingress.ExchangeAuditor = (*Inspector)(nil)
+
 // InspectRequest runs the request through the pipeline. It may replace the
 // body (with a fresh Content-Length) or refuse the request with the
 // returned error, which the caller writes in the route's CRM format.
@@ -76,6 +84,7 @@ var _ ingress.AuthAuditor = (*Inspector)(nil)
 // or, when Veil cannot read it, the policy decides knowing that.
 func (in *Inspector) InspectRequest(r *http.Request) *crm.Error {
 	sc := scope.From(r.Context())
+	sc.RequestAudited = true // every path below records the request's event
 	route := sc.Route
 	// Parsed once: the call's class and the scan read it. A query that
 	// does not parse whole (a raw ';', a bad '%' escape) would be scanned
@@ -238,6 +247,7 @@ func outcomeOf(changed bool) string {
 // read streams through untouched only when the policy, told so, allows it.
 func (in *Inspector) InspectResponse(res *http.Response) error {
 	sc := scope.From(res.Request.Context())
+	sc.ResponseAudited = true // every path below records the response's event, a streamed one when it ends
 	route := sc.Route
 	r := res.Request
 	ctx, status := r.Context(), res.StatusCode
@@ -515,6 +525,9 @@ func (in *Inspector) readFailure(dir string, route *config.Route, err error) *cr
 func (in *Inspector) refuse(sc *scope.Scope, dir string, e *crm.Error) *crm.Error {
 	e.RequestID, e.Style = sc.RequestID, sc.Errors
 	sc.Outcome, sc.Code = audit.OutcomeBlocked, e.Code
+	if dir == pipeline.DirRequest {
+		sc.ResponseAudited = true // never sent: the request's event is the exchange's
+	}
 	in.metrics.Requests.WithLabelValues(sc.Route.Name, dir, audit.OutcomeBlocked).Inc()
 	in.metrics.Blocks.WithLabelValues(sc.Route.Name, dir, e.Code).Inc()
 	return e

@@ -6,6 +6,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/veil-proxy/veil/proxy/audit"
+	"github.com/veil-proxy/veil/proxy/crm"
 	"github.com/veil-proxy/veil/proxy/ingress"
 	"github.com/veil-proxy/veil/proxy/pipeline"
 	"github.com/veil-proxy/veil/proxy/scope"
@@ -19,10 +20,8 @@ import (
 // the watch, counted per client address and per principal, or per hashed
 // username when no principal holds it, towards watch.brute_force.
 func (in *Recorder) AuthFailure(ctx context.Context, sc *scope.Scope, f ingress.AuthFailure) {
-	route := ""
-	if sc.Route != nil {
-		route = sc.Route.Name
-	}
+	sc.RequestAudited, sc.ResponseAudited = true, true // the refusal is the exchange's answer
+	route := routeName(sc)
 	if in.watch != nil {
 		in.watch.Observe(ctx, watch.Observation{
 			Principal: sc.Principal.ID, IP: sc.ClientIP, Route: route, Direction: pipeline.DirRequest,
@@ -39,7 +38,7 @@ func (in *Recorder) AuthFailure(ctx context.Context, sc *scope.Scope, f ingress.
 		UsernameHash: f.UsernameHash,
 	}
 	if f.Login {
-		ev.Operation = "login"
+		ev.Operation = crm.OpLogin
 	}
 	if err := in.recorder.Record(ev); err != nil {
 		in.log.Error("audit event not recorded", zap.String("request_id", sc.RequestID), zap.Error(err))

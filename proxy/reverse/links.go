@@ -191,6 +191,7 @@ func refuseSOAPLogin(res *http.Response, sc *scope.Scope) {
 // the CRM user logging in; the request is not inspected (credentials, not
 // records) and never logged.
 func (h *Handler) login(w http.ResponseWriter, r *http.Request, rt *route, sc *scope.Scope) {
+	sc.Call = crm.Call{Operation: crm.OpLogin}
 	a, le := h.opts.Identity.LoginAttempt(r.Context(), r)
 	if le != nil {
 		if le.OAuth == "invalid_grant" {
@@ -269,6 +270,7 @@ func replaceLoginRefusal(res *http.Response, sc *scope.Scope, soap bool, code st
 // records) and never logged. The CRM's answer comes back with serverUrl
 // on Veil (loginProxy).
 func (h *Handler) soapLogin(w http.ResponseWriter, r *http.Request, rt *route, sc *scope.Scope, env *identity.SOAPEnvelope) {
+	sc.Call = crm.Call{Operation: crm.OpLogin}
 	a, e := h.opts.Identity.SOAPLoginAttempt(env)
 	if e != nil {
 		h.writeLoginRefusal(w, r, rt, sc, true, e.Code, a.UsernameHash)

@@ -24,12 +24,15 @@ func (h *Handler) withScope(next http.Handler) http.Handler {
 	})
 }
 
-// withAccessLog writes one line per exchange (ingress.LogRequest).
+// withAccessLog writes one line per exchange (ingress.LogRequest), after
+// the audit event of what no stage audited (ingress.AuditRest).
 func (h *Handler) withAccessLog(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(rec, r)
-		ingress.LogRequest(h.opts.Log, "", r, scope.From(r.Context()), rec.status, rec.bytes)
+		sc := scope.From(r.Context())
+		ingress.AuditRest(r.Context(), h.opts.Inspector, sc, r.Method, rec.status)
+		ingress.LogRequest(h.opts.Log, "", r, sc, rec.status, rec.bytes)
 	})
 }
 

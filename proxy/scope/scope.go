@@ -38,6 +38,12 @@ type Scope struct {
 	// data replaced by "[category]", set once the request's URL has been
 	// scanned: the audit events of the request and its response carry it.
 	SafePath string
+	// RequestAudited and ResponseAudited mark the directions a stage has
+	// taken charge of auditing: the inspector on entry (it records an
+	// event on every path it takes), an authentication failure for the
+	// whole exchange. What no stage took, ingress.AuditRest records when
+	// the exchange ends, so every exchange leaves at least one event.
+	RequestAudited, ResponseAudited bool
 }
 
 type key struct{}
