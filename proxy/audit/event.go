@@ -92,9 +92,9 @@ type Event struct {
 	// Forward mode.
 	Host string `json:"host,omitempty"`
 
-	// Authentication failures (KindAuthFailure): the hex SHA-256 of a
-	// login's username (identity.HashUsername), never the username, a
-	// password or a token.
+	// Authentication failures (KindAuthFailure): a login's username
+	// hashed (identity.UsernameHasher: an HMAC under the configured key),
+	// never the username, a password or a token.
 	UsernameHash string `json:"username_hash,omitempty"`
 
 	// The chain (keep these last, in this order: the writer splices them
@@ -144,7 +144,7 @@ type Alert struct {
 	Message    string           `json:"message"`
 	Evidence   map[string]int64 `json:"evidence,omitempty"`
 	// UsernameHash: a brute-force alert on a username no principal holds
-	// (identity.HashUsername).
+	// (identity.UsernameHasher).
 	UsernameHash string `json:"username_hash,omitempty"`
 	KeyID        string `json:"key_id,omitempty"` // as Event's
 	PrevHash     string `json:"prev_hash,omitempty"`

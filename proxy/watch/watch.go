@@ -64,7 +64,7 @@ type Observation struct {
 	Categories                       map[string]int // findings by category in the message
 	// AuthFailure counts the message as an authentication failure (as a
 	// 401/403 from the CRM): credentials that name no principal, a login
-	// refused or failed. UsernameHash (identity.HashUsername) stands for
+	// refused or failed. UsernameHash (identity.UsernameHasher) stands for
 	// the principal of a failed login whose username no principal holds:
 	// its failures are counted per hashed username.
 	AuthFailure  bool
