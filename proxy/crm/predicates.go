@@ -1041,10 +1041,13 @@ func EmbeddedURLPredicates(dst []Predicate, v string) ([]Predicate, bool, error)
 // idProperty and ids of a HubSpot batch read; a Salesforce parameterized
 // search's term and its sobjects' where and orderBy; the where,
 // orderBy and groupBy arguments of a Salesforce GraphQL query, given
-// literally or by variable; and the where, sortBy and searchTerm of a UI
-// API list view's records (a related list batch's for each list). Other
-// bodies have none. A body that is not valid JSON where one of these calls
-// expects JSON is ErrQuerySyntax. Numbers and booleans among the values
+// literally or by variable; the where, sortBy and searchTerm of a UI
+// API list view's records (a related list batch's for each list); and
+// the saved filter and order a UI API list view is made or changed with
+// (list-info, list-preferences, related-list-info and
+// related-list-preferences, by POST, PATCH or PUT). Other bodies have
+// none. A body that is not valid JSON where one of these calls expects
+// JSON is ErrQuerySyntax. Numbers and booleans among the values
 // are their JSON text.
 func BodyPredicates(dst []Predicate, dialect, method, path string, body []byte) ([]Predicate, error) {
 	if dialect == config.DialectHubSpot && hubSpotListFilters(method, path) {
@@ -1053,6 +1056,15 @@ func BodyPredicates(dst []Predicate, dialect, method, path string, body []byte) 
 			return dst, err
 		}
 		return listFilterPredicates(dst, root)
+	}
+	if dialect == config.DialectSalesforce {
+		if object, ok := uiAPISavedList(method, path); ok {
+			root, err := parseJSON(body)
+			if err != nil {
+				return dst, err
+			}
+			return savedListBody(dst, root, object)
+		}
 	}
 	if !strings.EqualFold(method, "POST") {
 		return dst, nil

@@ -105,19 +105,24 @@ func parseQ(raw string) (string, error) {
 	return "", nil
 }
 
-var fuzzBodyPaths = []struct{ dialect, path string }{
-	{config.DialectSalesforce, sfGraphQL},
-	{config.DialectHubSpot, hsSearch},
-	{config.DialectHubSpot, "/crm/v3/objects/contacts/batch/read"},
-	{config.DialectSalesforce, "/services/data/v62.0/parameterizedSearch"},
-	{config.DialectSalesforce, uiList + "Account/AllAccounts"},
-	{config.DialectSalesforce, uiRelated + "batch/001RM000003UNu6YAG"},
+var fuzzBodyPaths = []struct{ dialect, method, path string }{
+	{config.DialectSalesforce, "POST", sfGraphQL},
+	{config.DialectHubSpot, "POST", hsSearch},
+	{config.DialectHubSpot, "POST", "/crm/v3/objects/contacts/batch/read"},
+	{config.DialectSalesforce, "POST", "/services/data/v62.0/parameterizedSearch"},
+	{config.DialectSalesforce, "POST", uiList + "Account/AllAccounts"},
+	{config.DialectSalesforce, "POST", uiRelated + "batch/001RM000003UNu6YAG"},
+	// A list view's saved filter and order.
+	{config.DialectSalesforce, "POST", uiListInfo + "Contact"},
+	{config.DialectSalesforce, "PATCH", uiListInfo + "Contact/AllContacts"},
+	{config.DialectSalesforce, "PATCH", uiListPrefs + "Contact/AllContacts"},
+	{config.DialectSalesforce, "PATCH", "/services/data/v62.0/ui-api/related-list-info/Account/Contacts"},
 }
 
 // FuzzBodyPredicates: any JSON body of a search, batch read,
-// parameterized search or UI API list view, and any GraphQL document with any variables,
-// reads without panicking into a bounded list of predicates whose values
-// come from the body.
+// parameterized search, UI API list view or list view definition, and
+// any GraphQL document with any variables, reads without panicking into a
+// bounded list of predicates whose values come from the body.
 func FuzzBodyPredicates(f *testing.F) {
 	for _, c := range bodyCases {
 		var req struct {
@@ -137,10 +142,20 @@ func FuzzBodyPredicates(f *testing.F) {
 	f.Add(byte(0), `query($a: X = {B: {eq: "1"}}) { Q(where: {and: [$a, $a, $a]}, orderBy: $o) { x } }`, `{"o": {"A": {"order": "ASC"}}}`)
 	f.Add(byte(0), `{ Q(where: """block "x" """) }`, `{}`)
 	f.Add(byte(4), `{"where": {"and": [{"Email": {"eq": "a"}}, {"Owner": {"Phone": {"like": "1%"}}}]}, "sortBy": "Name,-Email", "searchTerm": ["x", 1]}`, "")
+	for _, c := range savedListCases {
+		for i, p := range fuzzBodyPaths {
+			if p.method == c.method && p.path == c.path {
+				f.Add(byte(i), c.body, "")
+			}
+		}
+	}
+	f.Add(byte(7), `{"filteredByInfo": {"fieldApiName": "a.b.", "operandLabels": [[1, {"x": "y"}], null, true], "operator": ["Equals"]},
+		"FilteredByInfo": [{"FIELDAPINAME": ".", "fieldApiName": "x", "fieldApiName": "y", "operator": "within"}],
+		"orderedBy": {"fieldApiName": "Owner.Email"}, "orderedByInfo": [null, 1, {"fieldApiName": ["z"]}]}`, "")
 	f.Fuzz(func(t *testing.T, sel byte, doc, vars string) {
 		p := fuzzBodyPaths[int(sel)%len(fuzzBodyPaths)]
 		if p.path != sfGraphQL {
-			got, _ := BodyPredicates(nil, p.dialect, "POST", p.path, []byte(doc))
+			got, _ := BodyPredicates(nil, p.dialect, p.method, p.path, []byte(doc))
 			if utf8.ValidString(doc) {
 				checkPredicates(t, got, doc)
 			} else if len(got) > MaxPredicates {
@@ -157,7 +172,7 @@ func FuzzBodyPredicates(f *testing.F) {
 			body += `, "variables": ` + vars
 		}
 		body += "}"
-		got, err := BodyPredicates(nil, p.dialect, "POST", p.path, []byte(body))
+		got, err := BodyPredicates(nil, p.dialect, p.method, p.path, []byte(body))
 		if err != nil && err != ErrQuerySyntax && err != ErrTooManyPredicates {
 			t.Fatalf("unexpected error %v", err)
 		}

@@ -615,3 +615,141 @@ func TestUIAPIListAllocations(t *testing.T) {
 		t.Errorf("another UI API resource: %v allocations", n)
 	}
 }
+
+// savedListCase is a request that writes a UI API list view's saved
+// filter or order.
+type savedListCase struct {
+	method, path, body string
+	want               []Predicate
+	err                error
+}
+
+const (
+	uiListInfo  = "/services/data/v62.0/ui-api/list-info/"
+	uiListPrefs = "/services/data/v62.0/ui-api/list-preferences/"
+)
+
+var savedListCases = []savedListCase{
+	// A list view made filtered by a protected field: reading it later
+	// needs no where.
+	{"POST", uiListInfo + "contact", `{"listViewApiName": "Probe", "label": "Probe",
+		"filteredByInfo": [{"fieldApiName": "SSN__c", "operandLabels": ["1"], "operator": "StartsWith"},
+			{"fieldApiName": "Name", "operandLabels": ["This", "That"], "operator": "Equals"},
+			{"fieldApiName": "AnnualRevenue__c", "operandLabels": [1000000], "operator": "GreaterThan"}],
+		"filterLogicString": "(1 OR 2) AND 3", "displayColumns": ["Name", "Email"],
+		"scope": {"apiName": "everything"}, "visibility": "Private"}`,
+		[]Predicate{
+			pr("Contact", "SSN__c", ClauseWhere, PredLike, "1"),
+			pr("Contact", "Name", ClauseWhere, PredEq, "This", "That"),
+			pr("Contact", "AnnualRevenue__c", ClauseWhere, PredRange, "1000000"),
+		}, nil},
+	// Changing one; a relationship path's field is its relationship's.
+	{"PATCH", uiListInfo + "Opportunity/MyOpps", `{"filteredByInfo": [
+			{"fieldApiName": "Account.Owner.Email", "operandLabels": ["@x.com"], "operator": "Contains"},
+			{"fieldApiName": " Contact.Birthdate ", "operandLabels": ["1980-01-01"], "operator": "LessThan"}],
+		"orderedBy": [{"fieldApiName": "Account.Phone", "isAscending": false}]}`,
+		[]Predicate{
+			pr("Owner", "Email", ClauseWhere, PredLike, "@x.com"),
+			pr("Contact", "Birthdate", ClauseWhere, PredRange, "1980-01-01"),
+			pr("Account", "Phone", ClauseOrderBy, PredSort),
+		}, nil},
+	// Every operator, in any case; one it does not know is other.
+	{"PATCH", uiListInfo + "Contact/AllContacts", `{"filteredByInfo": [
+			{"fieldApiName": "A", "operandLabels": ["a"], "operator": "Equals"},
+			{"fieldApiName": "B", "operandLabels": ["b"], "operator": "NotEqual"},
+			{"fieldApiName": "C", "operandLabels": ["c"], "operator": "LessThan"},
+			{"fieldApiName": "D", "operandLabels": ["d"], "operator": "GreaterThan"},
+			{"fieldApiName": "E", "operandLabels": ["e"], "operator": "LessOrEqual"},
+			{"fieldApiName": "F", "operandLabels": ["f"], "operator": "GreaterOrEqual"},
+			{"fieldApiName": "G", "operandLabels": ["g"], "operator": "Contains"},
+			{"fieldApiName": "H", "operandLabels": ["h"], "operator": "NotContain"},
+			{"fieldApiName": "I", "operandLabels": ["i"], "operator": "StartsWith"},
+			{"fieldApiName": "J", "operandLabels": ["j", "k"], "operator": "Includes"},
+			{"fieldApiName": "K", "operandLabels": ["l"], "operator": "Excludes"},
+			{"fieldApiName": "L", "operandLabels": ["10"], "operator": "Within"},
+			{"fieldApiName": "M", "operandLabels": ["m"], "operator": "equals"},
+			{"fieldApiName": "N", "operandLabels": ["n"], "operator": "STARTSWITH"},
+			{"fieldApiName": "O", "operandLabels": ["o"], "operator": "Matches"},
+			{"fieldApiName": "P", "operandLabels": ["p"]},
+			{"fieldApiName": "Q", "operandLabels": ["q"], "operator": {"x": 1}}]}`,
+		[]Predicate{
+			pr("Contact", "A", ClauseWhere, PredEq, "a"),
+			pr("Contact", "B", ClauseWhere, PredNe, "b"),
+			pr("Contact", "C", ClauseWhere, PredRange, "c"),
+			pr("Contact", "D", ClauseWhere, PredRange, "d"),
+			pr("Contact", "E", ClauseWhere, PredRange, "e"),
+			pr("Contact", "F", ClauseWhere, PredRange, "f"),
+			pr("Contact", "G", ClauseWhere, PredLike, "g"),
+			pr("Contact", "H", ClauseWhere, PredLike, "h"),
+			pr("Contact", "I", ClauseWhere, PredLike, "i"),
+			pr("Contact", "J", ClauseWhere, PredEq, "j", "k"),
+			pr("Contact", "K", ClauseWhere, PredNe, "l"),
+			pr("Contact", "L", ClauseWhere, PredRange, "10"),
+			pr("Contact", "M", ClauseWhere, PredEq, "m"),
+			pr("Contact", "N", ClauseWhere, PredLike, "n"),
+			pr("Contact", "O", ClauseWhere, PredOther, "o"),
+			pr("Contact", "P", ClauseWhere, PredOther, "p"),
+			pr("Contact", "Q", ClauseWhere, PredOther, "q"),
+		}, nil},
+	// A filter with no operand still names its field.
+	{"PATCH", uiListInfo + "Contact/AllContacts", `{"filteredByInfo": [{"fieldApiName": "Email", "operandLabels": [], "operator": "Equals"},
+			{"fieldApiName": "Phone", "operator": "NotEqual"}, {"fieldApiName": "", "operator": "Equals"}, {"fieldApiName": ["SSN__c"]}, {"operandLabels": ["x"]}]}`,
+		[]Predicate{pr("Contact", "Email", ClauseWhere, PredEq), pr("Contact", "Phone", ClauseWhere, PredNe)}, nil},
+	// A POST that changes a list view (_HttpMethod=PATCH), and a PUT.
+	{"POST", uiListInfo + "Contact/AllContacts", `{"filteredByInfo": [{"fieldApiName": "SSN__c", "operandLabels": ["123-45-6789"], "operator": "Equals"}]}`,
+		[]Predicate{pr("Contact", "SSN__c", ClauseWhere, PredEq, "123-45-6789")}, nil},
+	{"PUT", uiListInfo + "Contact/AllContacts", `{"orderedByInfo": [{"fieldApiName": "SSN__c"}]}`,
+		[]Predicate{pr("Contact", "SSN__c", ClauseOrderBy, PredSort)}, nil},
+	// A list view's order preference, and a related list's.
+	{"PATCH", uiListPrefs + "Contact/AllContacts", `{"columnWidths": {"Name": 200}, "columnWrap": {"Name": false},
+		"orderedBy": [{"fieldApiName": "Email", "isAscending": true}, {"fieldApiName": "Owner.Phone", "isAscending": false}]}`,
+		[]Predicate{pr("Contact", "Email", ClauseOrderBy, PredSort), pr("Owner", "Phone", ClauseOrderBy, PredSort)}, nil},
+	{"PATCH", "/services/data/v62.0/ui-api/related-list-info/Account/Contacts", `{"orderedByInfo": [{"fieldApiName": "Birthdate", "isAscending": true}],
+		"userPreferences": {"columnWidths": {"Name": -1}, "columnWrap": {"Name": false}}}`,
+		[]Predicate{pr("", "Birthdate", ClauseOrderBy, PredSort)}, nil},
+	{"PATCH", "/services/data/v62.0/ui-api/related-list-preferences/Account.RelatedContactList", `{"orderedBy": [{"fieldApiName": "Contact.Email", "isAscending": true}]}`,
+		[]Predicate{pr("Contact", "Email", ClauseOrderBy, PredSort)}, nil},
+	// Neither filter nor order: a label, columns, a scope, sharing.
+	{"PATCH", uiListInfo + "Contact/AllContacts", `{"label": "x", "displayColumns": ["SSN__c"], "scope": {"apiName": "mine"}, "visibility": "Shared", "listShares": ["Role.CEO"], "filterLogicString": "1 OR 2"}`, nil, nil},
+	{"PATCH", uiListInfo + "Contact/AllContacts", `null`, nil, nil},
+	{"PATCH", uiListInfo + "Contact/AllContacts", `[{"filteredByInfo": [{"fieldApiName": "SSN__c"}]}]`, nil, nil},
+	// A body that is not JSON cannot be read.
+	{"POST", uiListInfo + "Contact", `{"filteredByInfo": [{"fieldApiName": "SSN__c", "operandLabels": ["1"], "operator": "StartsWith"}`, nil, ErrQuerySyntax},
+	{"PATCH", uiListInfo + "Contact/AllContacts", `filteredByInfo=SSN__c`, nil, ErrQuerySyntax},
+	{"PATCH", uiListPrefs + "Contact/AllContacts", ``, nil, ErrQuerySyntax},
+	{"PATCH", uiListInfo + "Contact/AllContacts", `{"filteredByInfo": ` + strings.Repeat("[", 100) + strings.Repeat("]", 100) + `}`, nil, ErrQuerySyntax},
+	// Reading or deleting a list view, and other list resources, state none.
+	{"GET", uiListInfo + "Contact/AllContacts", `{"filteredByInfo": [{"fieldApiName": "SSN__c", "operator": "Equals"}]}`, nil, nil},
+	{"DELETE", uiListInfo + "Contact/AllContacts", `not json`, nil, nil},
+	{"PATCH", "/services/data/v62.0/ui-api/list-info", `{"filteredByInfo": [{"fieldApiName": "SSN__c"}]}`, nil, nil},
+	{"PATCH", uiListPrefs + "Contact", `{"orderedBy": [{"fieldApiName": "SSN__c"}]}`, nil, nil},
+	{"PATCH", "/services/data/v62.0/ui-api/records/003000000000001AAA", `{"fields": {"SSN__c": "x"}}`, nil, nil},
+	{"PATCH", "/services/data/v62.0/sobjects/ListView/00BR0000000Wc0rMAC", `{"filteredByInfo": [{"fieldApiName": "SSN__c"}]}`, nil, nil},
+}
+
+func TestSavedListPredicates(t *testing.T) {
+	for _, tt := range savedListCases {
+		got, err := BodyPredicates(nil, config.DialectSalesforce, tt.method, tt.path, []byte(tt.body))
+		if !errors.Is(err, tt.err) {
+			t.Errorf("BodyPredicates(%s %s, %s) error = %v, want %v", tt.method, tt.path, tt.body, err, tt.err)
+			continue
+		}
+		if tt.err == nil && !samePredicates(got, tt.want) {
+			t.Errorf("BodyPredicates(%s %s, %s) =\n%s\nwant\n%s", tt.method, tt.path, tt.body, show(got), show(tt.want))
+		}
+	}
+	// The same path on a HubSpot route is no list view.
+	if got, err := BodyPredicates(nil, config.DialectHubSpot, "PATCH", uiListInfo+"Contact/AllContacts", []byte(`{"filteredByInfo": [{"fieldApiName": "SSN__c"}]}`)); got != nil || err != nil {
+		t.Errorf("HubSpot: %v, %v", got, err)
+	}
+	// A saved list's filters and sorts are bounded as a query's are.
+	body := `{"filteredByInfo": [` + strings.Repeat(`{"fieldApiName": "Email", "operator": "Equals"},`, MaxPredicates) + `{}],
+		"orderedBy": [{"fieldApiName": "Email"}]}`
+	if got, err := BodyPredicates(nil, config.DialectSalesforce, "PATCH", uiListInfo+"Contact/AllContacts", []byte(body)); !errors.Is(err, ErrTooManyPredicates) || len(got) != MaxPredicates {
+		t.Errorf("many filters: got %d predicates, %v", len(got), err)
+	}
+	body = `{"orderedBy": [` + strings.Repeat(`{"fieldApiName": "Email"},`, MaxPredicates) + `{"fieldApiName": "Phone"}]}`
+	if got, err := BodyPredicates(nil, config.DialectSalesforce, "PATCH", uiListPrefs+"Contact/AllContacts", []byte(body)); !errors.Is(err, ErrTooManyPredicates) || len(got) != MaxPredicates {
+		t.Errorf("many sorts: got %d predicates, %v", len(got), err)
+	}
+}

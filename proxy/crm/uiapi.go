@@ -14,6 +14,18 @@ import (
 // full-text search over the list), given as URL parameters or in a POST
 // body (where a string, sortBy an array of strings); a batch of related
 // lists gives them for each list in its body's relatedListParameters[].
+//
+// A list view's saved filter and order are predicates too: its members
+// are the records the filter matches, in the saved order, so a list
+// filtered by a field the caller may not read in clear, once made, tells
+// that field's value to whoever reads the list, with no where at all.
+// They are written by creating a list view (POST
+// list-info/{objectApiName}), changing one (PATCH
+// list-info/{objectApiName}/{listViewApiName}), setting its order
+// preference (PATCH list-preferences/{objectApiName}/{listViewApiName})
+// and a related list's (PATCH
+// related-list-info/{parentObjectApiName}/{relatedListId}, PATCH
+// related-list-preferences/{preferencesId}).
 
 // uiAPIList reports whether seg (a Salesforce REST resource, split) reads
 // the records of a UI API list view, and the object they are of when the
@@ -137,11 +149,7 @@ func sortKeys(dst []Predicate, s, object string) (_ []Predicate, err error) {
 		}
 		key = key[strings.LastIndexByte(key, ':')+1:]
 		key = strings.TrimSpace(strings.TrimLeft(strings.TrimSpace(key), "+-"))
-		o, f := object, key
-		if dot := strings.LastIndexByte(key, '.'); dot >= 0 {
-			path := key[:dot]
-			o, f = path[strings.LastIndexByte(path, '.')+1:], key[dot+1:]
-		}
+		o, f := fieldRef(object, key)
 		if f == "" {
 			continue
 		}
@@ -160,4 +168,130 @@ func listSearch(dst []Predicate, term, object string) ([]Predicate, error) {
 		return dst, nil
 	}
 	return addPredicate(dst, Predicate{Object: object, Field: "ALL FIELDS", Clause: ClauseSearch, Op: PredSearch, Values: []string{term}})
+}
+
+// fieldRef splits a field API name met on object into its object and
+// field: a relationship path's field is its last relationship's, as in
+// SOQL (Owner.Alias → Owner, Alias; Account.Owner.Email → Owner, Email).
+func fieldRef(object, name string) (o, f string) {
+	dot := strings.LastIndexByte(name, '.')
+	if dot < 0 {
+		return object, name
+	}
+	path := name[:dot]
+	return path[strings.LastIndexByte(path, '.')+1:], name[dot+1:]
+}
+
+// uiAPISavedList reports whether a request (its method and the URL's
+// decoded path) writes a UI API list view's saved filter or order, and
+// the object of the list's records when the path names it:
+// list-info/{objectApiName} and list-info/{objectApiName}/{listViewApiName}
+// (a list view made or changed) and
+// list-preferences/{objectApiName}/{listViewApiName} (its order
+// preference) do, in the canonical case;
+// related-list-info/{parentObjectApiName}/{relatedListId} and
+// related-list-preferences/{preferencesId} do too, and their object is
+// "", a related list being named by its relationship. POST, PATCH and
+// PUT all count, whatever the CRM documents for the resource: a POST
+// with _HttpMethod=PATCH changes a list view as a PATCH does, and reading
+// a body the CRM will refuse costs nothing.
+func uiAPISavedList(method, path string) (object string, ok bool) {
+	if !strings.Contains(path, "/ui-api/") {
+		return "", false
+	}
+	switch {
+	case strings.EqualFold(method, "POST"), strings.EqualFold(method, "PATCH"), strings.EqualFold(method, "PUT"):
+	default:
+		return "", false
+	}
+	seg := salesforceResource(path)
+	if len(seg) < 3 || seg[0] != "ui-api" {
+		return "", false
+	}
+	switch {
+	case seg[1] == "list-info" && (len(seg) == 3 || len(seg) == 4),
+		seg[1] == "list-preferences" && len(seg) == 4:
+		return salesforceObject(seg[2]), true
+	case seg[1] == "related-list-info" && len(seg) == 4,
+		seg[1] == "related-list-preferences" && len(seg) == 3:
+		return "", true
+	}
+	return "", false
+}
+
+// savedListBody appends the predicates of a list view's saved filter and
+// order, on object: each filteredByInfo[] entry ({fieldApiName,
+// operandLabels, operator}) filters by its field, compared with its
+// operand labels; each orderedBy[] and orderedByInfo[] entry
+// ({fieldApiName, isAscending}) sorts by its field. Both order members
+// are read on every route (the preferences document orderedBy,
+// related-list-info orderedByInfo, list-info's input neither), since the
+// reader might take either. filterLogicString only combines the filters
+// by their positions, and displayColumns, label, scope, visibility and
+// listShares choose what is shown and to whom, not by which field's
+// value: none of them is a predicate.
+func savedListBody(dst []Predicate, root *node, object string) (_ []Predicate, err error) {
+	for filters := range root.members("filteredByInfo") {
+		for f := range filters.elements() {
+			op := PredOther
+			for o := range f.members("operator") {
+				if o.kind == nScalar {
+					op = listViewOp(o.text)
+				}
+			}
+			var values []string
+			for v := range f.members("operandLabels") {
+				values = v.scalars(values, 0)
+			}
+			for name := range f.members("fieldApiName") {
+				if name.kind != nScalar {
+					continue
+				}
+				o, field := fieldRef(object, strings.TrimSpace(name.text))
+				if field == "" {
+					continue
+				}
+				if dst, err = addPredicate(dst, Predicate{Object: o, Field: field, Clause: ClauseWhere, Op: op, Values: values}); err != nil {
+					return dst, err
+				}
+			}
+		}
+	}
+	for _, member := range [...]string{"orderedBy", "orderedByInfo"} {
+		for orders := range root.members(member) {
+			for s := range orders.elements() {
+				for name := range s.members("fieldApiName") {
+					if name.kind != nScalar {
+						continue
+					}
+					o, field := fieldRef(object, strings.TrimSpace(name.text))
+					if field == "" {
+						continue
+					}
+					if dst, err = addPredicate(dst, Predicate{Object: o, Field: field, Clause: ClauseOrderBy, Op: PredSort}); err != nil {
+						return dst, err
+					}
+				}
+			}
+		}
+	}
+	return dst, nil
+}
+
+// listViewOp maps a list view filter's operator (the Metadata API's
+// FilterOperation, in any case) to a Pred* operator: Within, a
+// geolocation's distance, is a range; an operator it does not know is
+// PredOther, which the policy refuses on a protected field all the same.
+func listViewOp(o string) string {
+	switch strings.ToLower(strings.TrimSpace(o)) {
+	case "equals", "includes":
+		return PredEq
+	case "notequal", "excludes":
+		return PredNe
+	case "lessthan", "greaterthan", "lessorequal", "greaterorequal", "within":
+		return PredRange
+	case "contains", "notcontain", "startswith":
+		return PredLike
+	}
+	return PredOther
 }
