@@ -729,6 +729,10 @@ func produceDocExamples(t *testing.T) map[string]string {
 			os.WriteFile(filepath.Join(dir, "veil.yaml"), []byte(strings.ReplaceAll(string(raw), docCADir+"/", dir+"/")), 0o600)); err != nil {
 			t.Fatal(err)
 		}
+		cli("audit", "keygen", "--out", filepath.Join(dir, "audit"))
+		if err := os.WriteFile(filepath.Join(dir, "audit", "username-hash.key"), []byte(cli("audit", "keygen", "--chain-key")), 0o600); err != nil {
+			t.Fatal(err)
+		}
 		t.Setenv("VEIL_VAULT_KEYS", strings.TrimSpace(cli("vault", "keygen")))
 		t.Setenv("VEIL_REDIS_PASSWORD", "docs")
 		var out bytes.Buffer
