@@ -1045,7 +1045,9 @@ func EmbeddedURLPredicates(dst []Predicate, v string) ([]Predicate, bool, error)
 // API list view's records (a related list batch's for each list); and
 // the saved filter and order a UI API list view is made or changed with
 // (list-info, list-preferences, related-list-info and
-// related-list-preferences, by POST, PATCH or PUT). Other bodies have
+// related-list-preferences, by POST, PATCH or PUT); and the filters,
+// sorts and groupings of a Salesforce report, run or saved (savedReport).
+// Other bodies have
 // none. A body that is not valid JSON where one of these calls expects
 // JSON is ErrQuerySyntax. Numbers and booleans among the values
 // are their JSON text.
@@ -1064,6 +1066,13 @@ func BodyPredicates(dst []Predicate, dialect, method, path string, body []byte) 
 				return dst, err
 			}
 			return savedListBody(dst, root, object)
+		}
+		if savedReport(method, path) {
+			root, err := parseJSON(body)
+			if err != nil {
+				return dst, err
+			}
+			return reportPredicates(dst, root)
 		}
 	}
 	if !strings.EqualFold(method, "POST") {
@@ -1362,6 +1371,26 @@ func parameterizedSearchBody(dst []Predicate, root *node) (_ []Predicate, err er
 		}
 	}
 	return dst, nil
+}
+
+// savedReport reports whether a Salesforce Reports API request saves a
+// report's definition: creating one (POST analytics/reports, a clone
+// too) or changing one (PATCH or PUT analytics/reports/{id}). A saved
+// report's filters apply at every later run, which names none: they are
+// the predicates of the request that saves them, as a run's are of the
+// run (POST analytics/reports/{id}, read with the other POST bodies).
+func savedReport(method, path string) bool {
+	seg := salesforceResource(path)
+	if len(seg) < 2 || seg[0] != "analytics" || seg[1] != "reports" {
+		return false
+	}
+	switch {
+	case len(seg) == 2:
+		return strings.EqualFold(method, "POST")
+	case len(seg) == 3 && seg[2] != "query":
+		return strings.EqualFold(method, "PATCH") || strings.EqualFold(method, "PUT")
+	}
+	return false
 }
 
 // reportPredicates are the predicates of a Salesforce Reports API run:

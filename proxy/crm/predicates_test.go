@@ -565,6 +565,33 @@ func TestBodyPredicates(t *testing.T) {
 	if err != nil || !samePredicates(got, []Predicate{pr("", "ssn", ClauseFilter, PredEq, "123-45-6789")}) {
 		t.Errorf("list filters update: %s, %v", show(got), err)
 	}
+	// A report's filters are saved with it, created or changed: a later
+	// run names none.
+	report := []byte(`{"reportMetadata": {"name": "probe", "reportFilters": [{"column": "Contact.SSN__c", "operator": "startsWith", "value": "1"}],
+		"sortBy": [{"sortColumn": "EMAIL", "sortOrder": "Asc"}]}}`)
+	reportPreds := []Predicate{pr("Contact", "SSN__c", ClauseWhere, PredLike, "1"), pr("", "EMAIL", ClauseOrderBy, PredSort)}
+	for _, c := range []struct{ method, path string }{
+		{"POST", "/services/data/v62.0/analytics/reports"},
+		{"PATCH", "/services/data/v62.0/analytics/reports/00OD0000001cw27MAA"},
+		{"put", "/services/data/v62.0/analytics/reports/00OD0000001cw27MAA"},
+	} {
+		got, err := BodyPredicates(nil, config.DialectSalesforce, c.method, c.path, report)
+		if err != nil || !samePredicates(got, reportPreds) {
+			t.Errorf("%s %s: %s, %v", c.method, c.path, show(got), err)
+		}
+	}
+	if _, err := BodyPredicates(nil, config.DialectSalesforce, "PATCH", "/services/data/v62.0/analytics/reports/00OD0000001cw27MAA", []byte("name=x")); !errors.Is(err, ErrQuerySyntax) {
+		t.Errorf("a saved report that is not JSON: %v", err)
+	}
+	for _, c := range []struct{ method, path string }{
+		{"GET", "/services/data/v62.0/analytics/reports"},
+		{"DELETE", "/services/data/v62.0/analytics/reports/00OD0000001cw27MAA"},
+		{"PATCH", "/services/data/v62.0/analytics/reports/query"},
+	} {
+		if got, err := BodyPredicates(nil, config.DialectSalesforce, c.method, c.path, report); got != nil || err != nil {
+			t.Errorf("%s %s: %s, %v", c.method, c.path, show(got), err)
+		}
+	}
 	// Only a POST states predicates in its body.
 	if got, err := BodyPredicates(nil, config.DialectHubSpot, "GET", hsSearch, []byte(`{"query":"x"}`)); got != nil || err != nil {
 		t.Errorf("GET search: %v, %v", got, err)
