@@ -14,7 +14,10 @@ import data.veil_config as cfg
 # (rule.objects; every object when the rule names none) counts as opted
 # out when the message does not say, as when a client reads a contact
 # without selecting HasOptedOutOfEmail or hs_email_optout. A record whose
-# object is unknown is treated as one that carries the flag.
+# object is unknown is treated as one that carries the flag, and object
+# names match in any case: the CRMs read them so (a custom object's
+# patient__C is Patient__c), and Veil canonicalises only the objects it
+# knows.
 actions contains {"finding": f.id, "action": rule.action, "rule": rule.rule} if {
 	some rule in cfg.consent
 	rule.direction == input.direction
@@ -47,7 +50,7 @@ carries_flag(_, rule) if not "objects" in object.keys(rule)
 
 carries_flag("", _)
 
-carries_flag(obj, rule) if obj in rule.objects
+carries_flag(obj, rule) if lower(obj) in {lower(o) | some o in rule.objects}
 
 # Consent changes. On a request, a record's consent holds exactly the flags
 # the body writes, with the value written (any value but true reads as

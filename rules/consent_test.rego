@@ -51,6 +51,21 @@ test_consent_missing_flag_by_object if {
 	count(unknown("companies", {}).actions) == 0
 	count(unknown("Case", {"email_opt_out": true}).actions) == 1
 	count(unknown("Contact", {"email_opt_out": false}).actions) == 0
+	count(unknown("CONTACT", {}).actions) == 1
+	count(unknown("LEAD", {"call_opt_out": false}).actions) == 1
+}
+
+# A custom object's name matches in any case, as Salesforce reads it.
+test_consent_custom_object_in_any_case if {
+	rule := {
+		"rule": "consent_patient_opt_out", "direction": "response", "consent": "email_opt_out",
+		"categories": ["email"], "roles": ["marketing"], "action": "redact", "objects": ["Patient__c"],
+	}
+	every obj in ["Patient__c", "patient__c", "PATIENT__C"] {
+		count(unknown(obj, {}).actions) == 1 with data.veil_config.consent as [rule]
+	}
+	count(unknown("Patient__c", {"email_opt_out": false}).actions) == 0 with data.veil_config.consent as [rule]
+	count(unknown("Doctor__c", {}).actions) == 0 with data.veil_config.consent as [rule]
 }
 
 # A rule that names no objects treats every record as carrying its flag.
