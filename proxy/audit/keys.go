@@ -1,7 +1,6 @@
 package audit
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/ed25519"
 	"crypto/hmac"
@@ -17,6 +16,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/veil-proxy/veil/proxy/config"
 )
 
 // Keys of a tamper-evident trail (see doc.go, "Keyed chain and
@@ -94,9 +95,7 @@ func GenerateChainKey(id string) (ChainKey, error) {
 }
 
 func checkKeyID(id string) error {
-	if id == "" || len(id) > 64 || strings.ContainsFunc(id, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.')
-	}) {
+	if !config.ValidKeyID(id) {
 		return fmt.Errorf("audit key id %q: 1 to 64 of [A-Za-z0-9._-]", id)
 	}
 	return nil
@@ -116,35 +115,23 @@ func ParseChainKeys(r io.Reader) (*ChainKeys, error) {
 }
 
 func (kr *ChainKeys) add(r io.Reader, name string, activate bool) error {
-	sc := bufio.NewScanner(r)
-	for n := 1; sc.Scan(); n++ {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		f := strings.Fields(line)
-		if len(f) != 2 {
-			return fmt.Errorf("audit chain keys%s: line %d: want \"<id> <base64 secret>\", got %d fields", name, n, len(f))
-		}
-		if err := checkKeyID(f[0]); err != nil {
-			return fmt.Errorf("audit chain keys%s: line %d: %w", name, n, err)
-		}
-		secret, err := base64.StdEncoding.DecodeString(f[1])
-		if err != nil {
-			return fmt.Errorf("audit chain keys%s: line %d: key %s: the secret is not valid base64", name, n, f[0])
-		}
+	err := config.ReadKeyLines(r, func(n int, id string, secret []byte) error {
 		if len(secret) != ChainKeySize {
-			return fmt.Errorf("audit chain keys%s: line %d: key %s: the secret must be %d bytes, not %d", name, n, f[0], ChainKeySize, len(secret))
+			return fmt.Errorf("line %d: key %s: the secret must be %d bytes, not %d", n, id, ChainKeySize, len(secret))
 		}
-		if old, ok := kr.keys[f[0]]; ok && !bytes.Equal(old, secret) {
-			return fmt.Errorf("audit chain keys%s: line %d: key %s defined twice with different secrets", name, n, f[0])
+		if old, ok := kr.keys[id]; ok && !bytes.Equal(old, secret) {
+			return fmt.Errorf("line %d: key %s defined twice with different secrets", n, id)
 		}
-		kr.keys[f[0]] = secret
+		kr.keys[id] = secret
 		if activate {
-			kr.active = f[0]
+			kr.active = id
 		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("audit chain keys%s: %w", name, err)
 	}
-	return sc.Err()
+	return nil
 }
 
 // LoadChainKeys reads a key file, or every regular file of a directory

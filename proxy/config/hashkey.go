@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 )
@@ -45,29 +46,14 @@ func (id Identity) UsernameHashKey() ([]byte, error) {
 		return nil, fmt.Errorf("identity.username_hash_key_file: %w", err)
 	}
 	var key []byte
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	for n := 1; sc.Scan(); n++ {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		f := strings.Fields(line)
-		if len(f) != 2 {
-			return nil, fmt.Errorf("%s: line %d: want \"<id> <base64 secret>\" (veil audit keygen --chain-key), got %d fields", at, n, len(f))
-		}
-		if !validKeyID(f[0]) {
-			return nil, fmt.Errorf("%s: line %d: the key id must be 1 to 64 of [A-Za-z0-9._-]", at, n)
-		}
-		secret, err := base64.StdEncoding.DecodeString(f[1])
-		if err != nil {
-			return nil, fmt.Errorf("%s: line %d: the secret is not valid base64", at, n)
-		}
+	err = ReadKeyLines(bytes.NewReader(b), func(n int, _ string, secret []byte) error {
 		if len(secret) < MinUsernameHashKeyBytes {
-			return nil, fmt.Errorf("%s: line %d: the secret is %d bytes, shorter than %d (veil audit keygen --chain-key)", at, n, len(secret), MinUsernameHashKeyBytes)
+			return fmt.Errorf("line %d: the secret is %d bytes, shorter than %d (veil audit keygen --chain-key)", n, len(secret), MinUsernameHashKeyBytes)
 		}
 		key = secret
-	}
-	if err := sc.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return nil, fmt.Errorf("%s: %w", at, err)
 	}
 	if key == nil {
@@ -76,9 +62,40 @@ func (id Identity) UsernameHashKey() ([]byte, error) {
 	return key, nil
 }
 
-// validKeyID reports whether s names a key as audit.chain_key_file's ids
+// ReadKeyLines calls fn with the line number, id and decoded secret of
+// each "<id> <base64 secret>" line of r (audit.chain_key_file's format;
+// blank lines and # comments skipped), in order, and stops at fn's first
+// error. An id is 1 to 64 of [A-Za-z0-9._-]. Its errors name a line by
+// number, never a field of it: a line whose fields are swapped would put
+// the secret where the id belongs.
+func ReadKeyLines(r io.Reader, fn func(n int, id string, secret []byte) error) error {
+	sc := bufio.NewScanner(r)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		f := strings.Fields(line)
+		if len(f) != 2 {
+			return fmt.Errorf("line %d: want \"<id> <base64 secret>\" (veil audit keygen --chain-key), got %d fields", n, len(f))
+		}
+		if !ValidKeyID(f[0]) {
+			return fmt.Errorf("line %d: the key id must be 1 to 64 of [A-Za-z0-9._-]", n)
+		}
+		secret, err := base64.StdEncoding.DecodeString(f[1])
+		if err != nil {
+			return fmt.Errorf("line %d: the secret is not valid base64", n)
+		}
+		if err := fn(n, f[0], secret); err != nil {
+			return err
+		}
+	}
+	return sc.Err()
+}
+
+// ValidKeyID reports whether s names a key as audit.chain_key_file's ids
 // do: 1 to 64 of [A-Za-z0-9._-].
-func validKeyID(s string) bool {
+func ValidKeyID(s string) bool {
 	if s == "" || len(s) > 64 {
 		return false
 	}
