@@ -1418,7 +1418,7 @@ func reportPredicates(dst []Predicate, root *node) (_ []Predicate, err error) {
 			for f := range filters.elements() {
 				op := PredOther
 				for o := range f.members("operator") {
-					op = reportOp(o.text)
+					op = filterOp(o.text)
 				}
 				var values []string
 				for v := range f.members("value") {
@@ -1455,14 +1455,18 @@ func reportPredicates(dst []Predicate, root *node) (_ []Predicate, err error) {
 	return dst, nil
 }
 
-// reportOp maps a Reports API filter operator to a Pred* operator.
-func reportOp(o string) string {
-	switch strings.ToLower(o) {
+// filterOp maps the operator of a Reports API filter or of a list view's
+// saved filter (the Metadata API's FilterOperation), in any case, to a
+// Pred* operator: Between and Within (a geolocation's distance) are
+// ranges; an operator it does not know is PredOther, which the policy
+// refuses on a protected field all the same.
+func filterOp(o string) string {
+	switch strings.ToLower(strings.TrimSpace(o)) {
 	case "equals", "includes":
 		return PredEq
 	case "notequal", "excludes":
 		return PredNe
-	case "lessthan", "greaterthan", "lessorequal", "greaterorequal", "between":
+	case "lessthan", "greaterthan", "lessorequal", "greaterorequal", "between", "within":
 		return PredRange
 	case "contains", "notcontain", "startswith":
 		return PredLike

@@ -236,7 +236,7 @@ func savedListBody(dst []Predicate, root *node, object string) (_ []Predicate, e
 			op := PredOther
 			for o := range f.members("operator") {
 				if o.kind == nScalar {
-					op = listViewOp(o.text)
+					op = filterOp(o.text)
 				}
 			}
 			var values []string
@@ -276,22 +276,4 @@ func savedListBody(dst []Predicate, root *node, object string) (_ []Predicate, e
 		}
 	}
 	return dst, nil
-}
-
-// listViewOp maps a list view filter's operator (the Metadata API's
-// FilterOperation, in any case) to a Pred* operator: Within, a
-// geolocation's distance, is a range; an operator it does not know is
-// PredOther, which the policy refuses on a protected field all the same.
-func listViewOp(o string) string {
-	switch strings.ToLower(strings.TrimSpace(o)) {
-	case "equals", "includes":
-		return PredEq
-	case "notequal", "excludes":
-		return PredNe
-	case "lessthan", "greaterthan", "lessorequal", "greaterorequal", "within":
-		return PredRange
-	case "contains", "notcontain", "startswith":
-		return PredLike
-	}
-	return PredOther
 }
