@@ -72,6 +72,8 @@ func TestQueriesOnProtectedFieldsAreRefused(t *testing.T) {
 		{"sosl on masked e-mails", "demo-analyst", "GET", "/services/data/v62.0/search?q=" + url.QueryEscape("FIND {jane.d*} IN EMAIL FIELDS"), "", "", 403, "policy_denied"},
 		{"parameterized search", "demo-analyst", "GET", "/services/data/v62.0/parameterizedSearch?q=jane&in=ALL", "", "", 403, "policy_denied"},
 		{"external id lookup", "demo-analyst", "GET", "/services/data/v62.0/sobjects/Contact/SSN__c/" + ssnGuess, "", "", 403, "policy_denied"},
+		{"apex rest parameter", "demo-sales", "GET", "/services/apexrest/ssnLookup?ssn=" + ssnGuess, "", "", 403, "policy_denied"},
+		{"apex rest path", "demo-analyst", "GET", "/services/apexrest/contacts/jane.doe@example.com", "", "", 403, "policy_denied"},
 		{"hubspot contains token", "demo-analyst", "POST", "/crm/v3/objects/contacts/search", "application/json",
 			`{"filterGroups":[{"filters":[{"propertyName":"email","operator":"CONTAINS_TOKEN","value":"jane.d*"}]}]}`, 403, "policy_denied"},
 		{"hubspot sort", "demo-analyst", "POST", "/crm/v3/objects/contacts/search", "application/json", `{"sorts":[{"propertyName":"email","direction":"ASCENDING"}]}`, 403, "policy_denied"},
@@ -125,6 +127,8 @@ func TestQueriesOnReadableFieldsPass(t *testing.T) {
 		{"analyst tests presence", "demo-analyst", "GET", "/services/data/v62.0/query?q=" + url.QueryEscape("SELECT Id FROM Contact WHERE Phone != null"), "", ""},
 		{"analyst by a field without personal data", "demo-analyst", "POST", "/crm/v3/objects/contacts/search", "application/json",
 			`{"filterGroups":[{"filters":[{"propertyName":"lifecyclestage","operator":"EQ","value":"lead"}]}],"sorts":["createdate"]}`},
+		{"analyst calls an apex rest service by status and id", "demo-analyst", "GET", "/services/apexrest/cases/500000000000001AAA?status=open", "", ""},
+		{"admin looks up by SSN through apex rest", "demo-admin", "GET", "/services/apexrest/ssnLookup?ssn=" + ssnGuess, "", ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			u.reset()

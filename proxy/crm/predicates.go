@@ -3,6 +3,7 @@ package crm
 import (
 	"bytes"
 	"errors"
+	"maps"
 	"net/url"
 	"slices"
 	"strings"
@@ -851,6 +852,9 @@ func salesforceURLPredicates(dst []Predicate, path string, query url.Values) ([]
 	if object, ok := uiAPIList(seg); ok {
 		return uiAPIListURL(dst, object, query)
 	}
+	if rest, ok := strings.CutPrefix(path, "/services/apexrest/"); ok {
+		return apexRESTLookups(dst, rest, query)
+	}
 	switch {
 	case resource == "parameterizedSearch":
 		return parameterizedSearchURL(dst, query)
@@ -864,6 +868,35 @@ func salesforceURLPredicates(dst []Predicate, path string, query url.Values) ([]
 		// /sobjects/{Object}/{Field}/{value}: a record by external id.
 		return addPredicate(dst, Predicate{Object: seg[1], Field: seg[2], Clause: ClauseLookup, Op: PredEq,
 			Values: []string{strings.Join(seg[3:], "/")}})
+	}
+	return dst, nil
+}
+
+// apexRESTLookups appends the lookups of a call to an Apex REST service
+// (/services/apexrest/{service}/…): what it does with its values is the
+// org's own code, so each value the URL hands it is taken for a lookup,
+// the most it can be: each query parameter's values (a q that is SOQL
+// is read as a query instead) by the parameter's name, and the path's
+// segments after the service's name, joined, by that name. A service
+// that finds a record by a value tells whether a guess is right, as a
+// lookup by external id does.
+func apexRESTLookups(dst []Predicate, rest string, query url.Values) (_ []Predicate, err error) {
+	seg := splitPath(rest)
+	if len(seg) > 1 {
+		if dst, err = addPredicate(dst, Predicate{Field: seg[0], Clause: ClauseLookup, Op: PredEq,
+			Values: []string{strings.Join(seg[1:], "/")}}); err != nil {
+			return dst, err
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(query)) {
+		for _, v := range query[name] {
+			if v == "" || name == "q" && looksLikeQuery(v) {
+				continue
+			}
+			if dst, err = addPredicate(dst, Predicate{Field: name, Clause: ClauseLookup, Op: PredEq, Values: []string{v}}); err != nil {
+				return dst, err
+			}
+		}
 	}
 	return dst, nil
 }

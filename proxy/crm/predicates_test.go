@@ -232,6 +232,13 @@ var urlCases = []urlCase{
 	// Any q that looks like a query is one, whatever the path.
 	{config.DialectSalesforce, "GET", "/services/apexrest/find", "q=SELECT+Id+FROM+Contact+WHERE+Email='a'",
 		[]Predicate{pr("Contact", "Email", ClauseWhere, PredEq, "a")}, nil},
+	// An Apex REST service's values are lookups: its parameters by name,
+	// the path past the service's name by the service's.
+	{config.DialectSalesforce, "GET", "/services/apexrest/ssnLookup", "ssn=123-45-6789&limit=1&empty=",
+		[]Predicate{pr("", "limit", ClauseLookup, PredEq, "1"), pr("", "ssn", ClauseLookup, PredEq, "123-45-6789")}, nil},
+	{config.DialectSalesforce, "GET", "/services/apexrest/v1/contacts/jane.doe@example.com", "q=jane",
+		[]Predicate{pr("", "v1", ClauseLookup, PredEq, "contacts/jane.doe@example.com"), pr("", "q", ClauseLookup, PredEq, "jane")}, nil},
+	{config.DialectSalesforce, "GET", "/services/apexrest/status", "", nil, nil},
 	{config.DialectSalesforce, "GET", "/services/data/v62.0/query", "q=SELECT+Id+FROM+Contact+WHERE+Email='a",
 		nil, ErrQuerySyntax},
 	{config.DialectSalesforce, "GET", "/services/data/v62.0/parameterizedSearch",
