@@ -136,6 +136,10 @@ type Message struct {
 	// (the HTTP side's body pools: it returns the buffer once sent); nil:
 	// a fresh one.
 	Alloc func(n int) []byte
+
+	// scratch is Process's pooled buffers while it runs (nil: none, a
+	// multipart part's own message), which nothing of the Result keeps.
+	scratch *scratchBufs
 }
 
 // notInspected marks the body as not (wholly) read, for reason.
@@ -206,7 +210,8 @@ func (p *Pipeline) Process(ctx context.Context, m *Message) Result {
 		t0 := time.Now()
 		var err error
 		sb := scratchPool.Get().(*scratchBufs)
-		defer sb.put(&leaves, &finds)
+		m.scratch = sb
+		defer func() { m.scratch = nil; sb.put(&leaves, &finds) }()
 		leaves, finds, err = p.detect(ctx, m, in, sb.leaves, sb.finds)
 		p.observe(route, dir, "detect", t0)
 		if e := stopped(dir, err); e != nil {
@@ -434,12 +439,16 @@ func (p *Pipeline) walkJSON(m *Message, records *recordTable, leaves []leaf, fin
 	roles := getMemo()
 	defer putMemo(roles)
 	var (
-		values   []byte               // every leaf's value, in turn
+		values   []byte               // every leaf's value, in turn (after an earlier part's, pooled)
 		pointers = roles.pointers[:0] // every leaf's pointer, in turn; one string in the end
 		ends     = roles.ends[:0]     // where each ends in pointers
 		base     = len(leaves)        // leaves of earlier parts (multipart) keep their pointers
 	)
 	defer func() { roles.pointers, roles.ends = pointers, ends }()
+	if m.scratch != nil {
+		values = m.scratch.values
+		defer func() { m.scratch.values = values }()
+	}
 	dialect := m.Route.Dialect
 	// named keeps a member name holding findings as a name leaf: it cannot
 	// be rewritten, so refusal refuses the message unless the policy
@@ -698,7 +707,7 @@ func (p *Pipeline) apply(ctx context.Context, m *Message, dec *policy.Decision, 
 			return nil, false, e
 		}
 	}
-	edits := p.edits(leaves, finds, actions, work, dec.Drop)
+	edits := p.edits(m.scratch, leaves, finds, actions, work, dec.Drop)
 	if edits.empty() {
 		return m.Body, false, nil
 	}
@@ -717,7 +726,13 @@ func (p *Pipeline) apply(ctx context.Context, m *Message, dec *policy.Decision, 
 // tokens to reveal in work. A finding beyond the policy's view (past the
 // cap) is redacted: fail closed.
 func (p *Pipeline) actionsFor(m *Message, dec *policy.Decision, in *policy.Input, leaves []leaf, finds []detectors.Finding, work *vaultWork, sum *Summary) []string {
-	actions := make([]string, len(finds))
+	var actions []string
+	if m.scratch != nil {
+		actions = slices.Grow(m.scratch.actions[:0], len(finds))[:len(finds)]
+		m.scratch.actions = actions
+	} else {
+		actions = make([]string, len(finds))
+	}
 	var counted metrics.PairCounts
 	defer counted.Add(p.metrics.Actions)
 	for i := range leaves {
@@ -759,9 +774,19 @@ func (p *Pipeline) actionsFor(m *Message, dec *policy.Decision, in *policy.Input
 // members the policy removes by pointer. The replacements share one
 // buffer; each leaf's new value is a slice of it (a slice kept from
 // before it grew still holds its bytes).
-func (p *Pipeline) edits(leaves []leaf, finds []detectors.Finding, actions []string, work *vaultWork, drop []string) docEdits {
-	var repls []byte
-	edits := docEdits{splices: make([]body.Splice, 0, len(leaves)), dropPointers: drop}
+func (p *Pipeline) edits(sb *scratchBufs, leaves []leaf, finds []detectors.Finding, actions []string, work *vaultWork, drop []string) docEdits {
+	var (
+		repls   []byte
+		splices []body.Splice
+	)
+	if sb != nil { // pooled: the rewrite copies them out
+		repls, splices = sb.repls[:0], sb.splices[:0]
+		defer func() { sb.repls = repls }()
+	}
+	edits := docEdits{splices: slices.Grow(splices, len(leaves)), dropPointers: drop}
+	if sb != nil {
+		defer func() { sb.splices = edits.splices }()
+	}
 	for i := range leaves {
 		l := &leaves[i]
 		if l.name {
@@ -1029,6 +1054,12 @@ func pointerPrefix(p string, n int) string {
 type scratchBufs struct {
 	leaves []leaf
 	finds  []detectors.Finding
+	// Buffers of one Process only: walkJSON's leaf values, actionsFor's
+	// actions, edits' replacements and splices.
+	values  []byte
+	actions []string
+	repls   []byte
+	splices []body.Splice
 }
 
 var scratchPool = sync.Pool{New: func() any { return new(scratchBufs) }}
@@ -1047,5 +1078,11 @@ func (b *scratchBufs) put(leaves *[]leaf, finds *[]detectors.Finding) {
 	}
 	clear((*leaves)[:cap(*leaves)])
 	b.leaves, b.finds = (*leaves)[:0], (*finds)[:0]
+	if cap(b.values) > maxPooledBytes || cap(b.repls) > maxPooledBytes || cap(b.actions) > maxPooledLeaves || cap(b.splices) > maxPooledLeaves {
+		b.values, b.repls, b.actions, b.splices = nil, nil, nil, nil
+	}
+	clear(b.actions[:cap(b.actions)])
+	clear(b.splices[:cap(b.splices)])
+	b.values, b.repls, b.actions, b.splices = b.values[:0], b.repls[:0], b.actions[:0], b.splices[:0]
 	scratchPool.Put(b)
 }
