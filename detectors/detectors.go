@@ -78,6 +78,7 @@ const (
 	trigHinted                      // the field's name hints a category (set by Scan)
 	trigAny                         // always
 	trigNine                        // nine digits or more in the value, however written: cards, SSNs
+	trigFive                        // five digits or more in the value, however written: a date's day and year
 	numTriggers                     // not a trigger: how many there are
 )
 
@@ -171,7 +172,7 @@ func (s *Scanner) Scan(dst []Finding, value []byte, field Field) []Finding {
 		seen |= prefilter(cv.b)
 	}
 	if s.exhaustive {
-		seen = trigAny<<1 - 1 | trigNine
+		seen = numTriggers - 1 // every trigger bit
 	}
 	if len(value) >= genericMin {
 		seen |= trigLong
@@ -240,21 +241,24 @@ func prefilter(v []byte) trigger {
 				t |= wide.end(v, i) | narrow.end(v, i)
 			}
 			switch c { // clsHead: a letter that may start a secret's or a token's head
+			// The heads are compared byte by byte: 'e' is the commonest
+			// letter, and a call to compare two or three bytes costs more
+			// than reading them.
 			case 'A':
-				if bytes.HasPrefix(v[i:], awsAKIA) || bytes.HasPrefix(v[i:], awsASIA) {
-					t |= trigSecret
+				if i+3 < len(v) && v[i+1] == 'K' && v[i+2] == 'I' && v[i+3] == 'A' || i+3 < len(v) && v[i+1] == 'S' && v[i+2] == 'I' && v[i+3] == 'A' {
+					t |= trigSecret // AKIA, ASIA
 				}
 			case 'e':
-				if bytes.HasPrefix(v[i:], jwtHead) {
-					t |= trigSecret
+				if i+2 < len(v) && v[i+1] == 'y' && v[i+2] == 'J' {
+					t |= trigSecret // eyJ
 				}
 			case 'x':
-				if bytes.HasPrefix(v[i:], slackHead) {
-					t |= trigSecret
+				if i+2 < len(v) && v[i+1] == 'o' && v[i+2] == 'x' {
+					t |= trigSecret // xox
 				}
 			case 'v':
-				if bytes.HasPrefix(v[i+1:], tokenHead) {
-					t |= trigToken
+				if i+2 < len(v) && v[i+1] == 't' && v[i+2] == '.' {
+					t |= trigToken // vt.
 				}
 			}
 			for i+1 < len(v) && byteClass[v[i+1]] == clsPlain {
@@ -297,7 +301,11 @@ func prefilter(v []byte) trigger {
 					t |= trigIP
 				}
 			}
-			t |= wide.sep(v, i, c) | narrow.sep(v, i, c)
+			// A separator outside a strict run (most are the spaces
+			// between words) changes nothing: sep returns at once.
+			if wide.digits|narrow.digits != 0 {
+				t |= wide.sep(v, i, c) | narrow.sep(v, i, c)
+			}
 		default: // clsSpecial: ends a strict run, and may start something
 			if c != '+' && c != '/' { // both join a loose run (02/03/1980)
 				loose = 0
@@ -321,8 +329,11 @@ func prefilter(v []byte) trigger {
 			}
 		}
 	}
-	if total >= 9 {
-		t |= trigNine
+	if total >= 5 {
+		t |= trigFive
+		if total >= 9 {
+			t |= trigNine
+		}
 	}
 	return t | wide.end(v, len(v)) | narrow.end(v, len(v))
 }
@@ -425,11 +436,6 @@ func (r *strictRun) end(v []byte, i int) trigger {
 
 var (
 	pemDashes    = []byte("-----")
-	awsAKIA      = []byte("AKIA")
-	awsASIA      = []byte("ASIA")
-	jwtHead      = []byte("eyJ")
-	slackHead    = []byte("xox")
-	tokenHead    = []byte("t.")
 	tokenPhoneCC = []byte("999")
 )
 

@@ -20,9 +20,12 @@ func (DateOfBirth) Name() string     { return "date_of_birth" }
 func (DateOfBirth) Category() string { return CategoryDateOfBirth }
 func (DateOfBirth) canonical()       {} // a date in full-width digits or with Unicode spaces is one
 
-// No trigger: a date in words may have no run of five digits ("DOB Jan 2,
-// 1960": the comma splits it) and be shorter than trigLong; Find reads
-// such a value's words itself, and returns at once when it has none.
+// trigFive, not a run of five: a date in words may have no run of five
+// digits ("DOB Jan 2, 1960": the comma splits it) and be shorter than
+// trigLong; but every date it reads has a day and a four-digit year, so
+// five digits at least in the value. Find reads a short value's words
+// itself, and returns at once when it has none.
+func (DateOfBirth) trigger() trigger { return trigFive }
 
 // dobContext are the words that make a date a birth date when they come
 // at most 32 bytes before it, with no other date between them ("DOB

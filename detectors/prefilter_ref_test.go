@@ -92,11 +92,23 @@ func prefilterRef(v []byte) trigger {
 			}
 		}
 	}
+	if total >= 5 {
+		t |= trigFive
+	}
 	if total >= 9 {
 		t |= trigNine
 	}
 	return t | wide.end(v, len(v)) | narrow.end(v, len(v))
 }
+
+// The heads the reference compares with bytes.HasPrefix.
+var (
+	awsAKIA   = []byte("AKIA")
+	awsASIA   = []byte("ASIA")
+	jwtHead   = []byte("eyJ")
+	slackHead = []byte("xox")
+	tokenHead = []byte("t.")
+)
 
 // contextMaskRef is contextMask before its second-letter gate.
 func contextMaskRef(v []byte) uint64 {
