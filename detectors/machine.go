@@ -34,23 +34,47 @@ func machineValue(v []byte) bool {
 
 // salesforceID: 18 bytes, letters and digits, the checksum right. Each
 // five characters of the 15-character id give one checksum character: a
-// bit per uppercase letter, as an index into A-Z0-5.
+// bit per uppercase letter, as an index into A-Z0-5. One table lookup a
+// byte both checks it and gives its bit (ids are a third of a record's
+// values); the three checksum characters are letters or digits when
+// they are right.
 func salesforceID(v []byte) bool {
 	if len(v) != 18 {
 		return false
 	}
-	for _, c := range v {
-		if !isDigit(c) && !isUpperOrLower(c) {
-			return false
+	for chunk := 0; chunk < 15; chunk += 5 {
+		five := v[chunk : chunk+5 : chunk+5]
+		n := 0
+		for k := 4; k >= 0; k-- {
+			c := idClass[five[k]]
+			if c == 0 {
+				return false
+			}
+			n = n<<1 | int(c>>1)
 		}
-	}
-	for chunk := range 3 {
-		if v[15+chunk] != idChecksum(v[chunk*5:chunk*5+5]) {
+		if v[15+chunk/5] != idChecksumChars[n] {
 			return false
 		}
 	}
 	return true
 }
+
+// idClass is, by byte, 0 for what no id holds, 1 for a digit or a
+// lowercase letter, 2 for an uppercase letter (its checksum bit, shifted).
+var idClass = func() (t [256]uint8) {
+	for c := '0'; c <= '9'; c++ {
+		t[c] = 1
+	}
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] = 1
+	}
+	for c := 'A'; c <= 'Z'; c++ {
+		t[c] = 2
+	}
+	return t
+}()
+
+const idChecksumChars = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
 
 // idChecksum is the checksum character of five characters of an id.
 func idChecksum(five []byte) byte {
@@ -61,7 +85,7 @@ func idChecksum(five []byte) byte {
 			n |= 1
 		}
 	}
-	return "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"[n]
+	return idChecksumChars[n]
 }
 
 // AppendSalesforceID appends the 18-character form of a 15-character
@@ -75,15 +99,18 @@ func AppendSalesforceID(dst, id []byte) []byte {
 }
 
 // isoTime: yyyy-mm-dd, optionally Thh:mm:ss[.f{1,9}][Z|±hhmm|±hh:mm].
+// The fixed fields are read two digits at a time (timestamps are a fifth
+// of a record's values).
 func isoTime(v []byte) bool {
-	if len(v) < 10 || !digitsIn(v[0:4], 0, 9999) || v[4] != '-' || !digitsIn(v[5:7], 1, 12) || v[7] != '-' || !digitsIn(v[8:10], 1, 31) {
+	if len(v) < 10 || v[4] != '-' || v[7] != '-' || !num2In(v[0], v[1], 0, 99) || !num2In(v[2], v[3], 0, 99) ||
+		!num2In(v[5], v[6], 1, 12) || !num2In(v[8], v[9], 1, 31) {
 		return false
 	}
 	v = v[10:]
 	if len(v) == 0 {
 		return true
 	}
-	if len(v) < 9 || v[0] != 'T' || !digitsIn(v[1:3], 0, 23) || v[3] != ':' || !digitsIn(v[4:6], 0, 59) || v[6] != ':' || !digitsIn(v[7:9], 0, 60) {
+	if len(v) < 9 || v[0] != 'T' || v[3] != ':' || v[6] != ':' || !num2In(v[1], v[2], 0, 23) || !num2In(v[4], v[5], 0, 59) || !num2In(v[7], v[8], 0, 60) {
 		return false
 	}
 	v = v[9:]
@@ -105,22 +132,20 @@ func isoTime(v []byte) bool {
 	case v[0] != '+' && v[0] != '-':
 		return false
 	case len(v) == 5:
-		return digitsIn(v[1:3], 0, 14) && digitsIn(v[3:5], 0, 59)
+		return num2In(v[1], v[2], 0, 14) && num2In(v[3], v[4], 0, 59)
 	case len(v) == 6:
-		return digitsIn(v[1:3], 0, 14) && v[3] == ':' && digitsIn(v[4:6], 0, 59)
+		return num2In(v[1], v[2], 0, 14) && v[3] == ':' && num2In(v[4], v[5], 0, 59)
 	}
 	return false
 }
 
-// digitsIn reports whether b is all digits, their number in [lo, hi].
-func digitsIn(b []byte, lo, hi int) bool {
-	n := 0
-	for _, c := range b {
-		if !isDigit(c) {
-			return false
-		}
-		n = n*10 + int(c-'0')
+// num2In reports whether a and b are digits whose number is in [lo, hi].
+func num2In(a, b byte, lo, hi int) bool {
+	x, y := uint(a)-'0', uint(b)-'0'
+	if x > 9 || y > 9 {
+		return false
 	}
+	n := int(x*10 + y)
 	return n >= lo && n <= hi
 }
 

@@ -212,3 +212,93 @@ func TestMachineValuesAreNotMisread(t *testing.T) {
 		}
 	}
 }
+
+// salesforceIDRef and isoTimeRef are salesforceID and isoTime before their
+// table and two-digit fast paths: the reference FuzzMachineValueMatchesReference
+// holds them to.
+// salesforceIDRef: 18 bytes, letters and digits, the checksum right. Each
+// five characters of the 15-character id give one checksum character: a
+// bit per uppercase letter, as an index into A-Z0-5.
+func salesforceIDRef(v []byte) bool {
+	if len(v) != 18 {
+		return false
+	}
+	for _, c := range v {
+		if !isDigit(c) && !isUpperOrLower(c) {
+			return false
+		}
+	}
+	for chunk := range 3 {
+		if v[15+chunk] != idChecksum(v[chunk*5:chunk*5+5]) {
+			return false
+		}
+	}
+	return true
+}
+
+// isoTimeRef: yyyy-mm-dd, optionally Thh:mm:ss[.f{1,9}][Z|±hhmm|±hh:mm].
+func isoTimeRef(v []byte) bool {
+	if len(v) < 10 || !digitsIn(v[0:4], 0, 9999) || v[4] != '-' || !digitsIn(v[5:7], 1, 12) || v[7] != '-' || !digitsIn(v[8:10], 1, 31) {
+		return false
+	}
+	v = v[10:]
+	if len(v) == 0 {
+		return true
+	}
+	if len(v) < 9 || v[0] != 'T' || !digitsIn(v[1:3], 0, 23) || v[3] != ':' || !digitsIn(v[4:6], 0, 59) || v[6] != ':' || !digitsIn(v[7:9], 0, 60) {
+		return false
+	}
+	v = v[9:]
+	if len(v) > 0 && v[0] == '.' {
+		n := 1
+		for n < len(v) && isDigit(v[n]) {
+			n++
+		}
+		if n == 1 || n > 10 {
+			return false
+		}
+		v = v[n:]
+	}
+	switch {
+	case len(v) == 0:
+		return true
+	case len(v) == 1:
+		return v[0] == 'Z'
+	case v[0] != '+' && v[0] != '-':
+		return false
+	case len(v) == 5:
+		return digitsIn(v[1:3], 0, 14) && digitsIn(v[3:5], 0, 59)
+	case len(v) == 6:
+		return digitsIn(v[1:3], 0, 14) && v[3] == ':' && digitsIn(v[4:6], 0, 59)
+	}
+	return false
+}
+
+// FuzzMachineValueMatchesReference: the fast salesforceID and isoTime say
+// what the references say, on any bytes.
+func FuzzMachineValueMatchesReference(f *testing.F) {
+	for _, s := range []string{"003Dn0000000007IAA", "003dn0000000007IAA", "2024-03-08T09:21:44.000+0000", "2025-07-08",
+		"2025-13-08", "2025-06-08T24:00:00Z", "2025-06-08T21:14:02+14:59", "0000-01-01", "2025-06-08T21:14:02.1234567890Z"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, v []byte) {
+		if got, want := salesforceID(v), salesforceIDRef(v); got != want {
+			t.Fatalf("salesforceID(%q) = %v, the reference says %v", v, got, want)
+		}
+		if got, want := isoTime(v), isoTimeRef(v); got != want {
+			t.Fatalf("isoTime(%q) = %v, the reference says %v", v, got, want)
+		}
+	})
+}
+
+// digitsIn reports whether b is all digits, their number in [lo, hi].
+func digitsIn(b []byte, lo, hi int) bool {
+	n := 0
+	for _, c := range b {
+		if !isDigit(c) {
+			return false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n >= lo && n <= hi
+}
