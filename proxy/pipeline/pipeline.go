@@ -1,10 +1,10 @@
 package pipeline
 
 import (
+	"cmp"
 	"context"
 	"net/url"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -267,7 +267,15 @@ func (p *Pipeline) Process(ctx context.Context, m *Message) Result {
 		m.Scope.DecisionIDs = append(m.Scope.DecisionIDs, dec.ID)
 	}
 	sum := summarize(in, m, urls)
-	if !dec.Allow || hasBlock(dec, in.Findings) {
+	// Each finding's action, asked of the decision once: for block here,
+	// then for the rewrite (actionsFor).
+	var decided []string
+	if m.scratch != nil {
+		decided = m.scratch.decided[:0]
+		defer func() { m.scratch.decided = decided }()
+	}
+	decided = decidedActions(decided, dec, in.Findings)
+	if !dec.Allow || slices.Contains(decided, "block") {
 		p.metrics.PolicyEvals.WithLabelValues("deny").Inc()
 		return Result{Decision: dec, Summary: sum, Fields: fields, Err: &crm.Error{Status: 403, Code: crm.CodePolicyDenied, DecisionID: dec.ID, Message: denyMessage(dec)}}
 	}
@@ -291,7 +299,7 @@ func (p *Pipeline) Process(ctx context.Context, m *Message) Result {
 	}
 
 	t0 = time.Now()
-	out, changed, e := p.apply(ctx, m, dec, in, leaves, finds, &work, &sum)
+	out, changed, e := p.apply(ctx, m, dec, in, decided, leaves, finds, &work, &sum)
 	p.observe(route, dir, "transform", t0)
 	if e != nil {
 		return Result{Decision: dec, Summary: sum, Fields: fields, Err: e}
@@ -378,6 +386,16 @@ func (p *Pipeline) detect(ctx context.Context, m *Message, in *policy.Input, lea
 	// A request's records that carry a consent flag are the exception:
 	// their consent is the flags the write sets (consent.rego,
 	// consent_opt_out_cleared), with or without personal data beside it.
+	n, last := 0, -1 // the records to list, at most: one a run of findings, and the flagged
+	for i := range in.Findings {
+		if r := in.Findings[i].Record; r >= 0 && r != last {
+			n, last = n+1, r
+		}
+	}
+	if m.Direction == DirRequest {
+		n += len(records.flags)
+	}
+	in.Records = slices.Grow(in.Records, n)
 	var noConsent map[string]bool // shared by records without flags
 	list := func(idx int, r *recordInfo) {
 		if r.listed {
@@ -411,7 +429,7 @@ func (p *Pipeline) detect(ctx context.Context, m *Message, in *policy.Input, lea
 			}
 		}
 	}
-	sort.Slice(in.Records, func(i, j int) bool { return in.Records[i].Index < in.Records[j].Index })
+	slices.SortFunc(in.Records, func(a, b policy.Record) int { return cmp.Compare(a.Index, b.Index) })
 	return leaves, finds, nil
 }
 
@@ -700,8 +718,8 @@ func refusal(dec *policy.Decision, leaves []leaf, findings []policy.Finding, url
 // settled per finding first (actionsFor), so that the vault is called once
 // per message for every value to tokenize and once for every token to
 // reveal; then every leaf's replacement is built (edits).
-func (p *Pipeline) apply(ctx context.Context, m *Message, dec *policy.Decision, in *policy.Input, leaves []leaf, finds []detectors.Finding, work *vaultWork, sum *Summary) ([]byte, bool, *crm.Error) {
-	actions := p.actionsFor(m, dec, in, leaves, finds, work, sum)
+func (p *Pipeline) apply(ctx context.Context, m *Message, dec *policy.Decision, in *policy.Input, decided []string, leaves []leaf, finds []detectors.Finding, work *vaultWork, sum *Summary) ([]byte, bool, *crm.Error) {
+	actions := p.actionsFor(m, in, decided, leaves, finds, work, sum)
 	if !work.empty() {
 		if e := p.vaultStage(ctx, m, dec, work); e != nil {
 			return nil, false, e
@@ -722,10 +740,11 @@ func (p *Pipeline) apply(ctx context.Context, m *Message, dec *policy.Decision, 
 }
 
 // actionsFor settles the action of every finding of the leaves (by its
-// index in finds), counts them, and queues the values to tokenize and the
-// tokens to reveal in work. A finding beyond the policy's view (past the
-// cap) is redacted: fail closed.
-func (p *Pipeline) actionsFor(m *Message, dec *policy.Decision, in *policy.Input, leaves []leaf, finds []detectors.Finding, work *vaultWork, sum *Summary) []string {
+// index in finds), from the decision's for in.Findings (decided), counts
+// them, and queues the values to tokenize and the tokens to reveal in
+// work. A finding beyond the policy's view (past the cap) is redacted:
+// fail closed.
+func (p *Pipeline) actionsFor(m *Message, in *policy.Input, decided []string, leaves []leaf, finds []detectors.Finding, work *vaultWork, sum *Summary) []string {
 	var actions []string
 	if m.scratch != nil {
 		actions = slices.Grow(m.scratch.actions[:0], len(finds))[:len(finds)]
@@ -733,8 +752,12 @@ func (p *Pipeline) actionsFor(m *Message, dec *policy.Decision, in *policy.Input
 	} else {
 		actions = make([]string, len(finds))
 	}
-	var counted metrics.PairCounts
+	var (
+		counted metrics.PairCounts
+		tally   actionTally
+	)
 	defer counted.Add(p.metrics.Actions)
+	defer tally.addTo(sum)
 	for i := range leaves {
 		l := &leaves[i]
 		if l.name {
@@ -744,7 +767,7 @@ func (p *Pipeline) actionsFor(m *Message, dec *policy.Decision, in *policy.Input
 			f := finds[j]
 			action := policy.ActionRedact // beyond the policy's view (truncated): fail closed
 			if j < len(in.Findings) && j < p.maxFinds && in.Findings[j].ID == j {
-				action = dec.ActionFor(in.Findings[j])
+				action = decided[j]
 			}
 			// detokenize reveals a Veil token; anything else is already
 			// in the clear, and a write carries tokens as they are.
@@ -763,7 +786,7 @@ func (p *Pipeline) actionsFor(m *Message, dec *policy.Decision, in *policy.Input
 			}
 			actions[j] = action
 			counted.Inc(action, f.Category)
-			sum.addAction(action)
+			tally.inc(action)
 		}
 	}
 	return actions
@@ -991,13 +1014,44 @@ func tokenCategory(f detectors.Finding, value []byte) string {
 	return detectors.TokenCategory(value[f.Start:f.End])
 }
 
-func hasBlock(dec *policy.Decision, finds []policy.Finding) bool {
-	for _, f := range finds {
-		if dec.ActionFor(f) == "block" {
-			return true
+// decidedActions appends the decision's action for each of finds.
+func decidedActions(dst []string, dec *policy.Decision, finds []policy.Finding) []string {
+	dst = slices.Grow(dst, len(finds))
+	for i := range finds {
+		dst = append(dst, dec.ActionFor(finds[i]))
+	}
+	return dst
+}
+
+// actionTally counts a message's actions (a handful of kinds) in a short
+// list rather than a map per finding; addTo puts them in a Summary.
+type actionTally struct{ counts []labelCount }
+
+type labelCount struct {
+	label string
+	n     int
+}
+
+func (t *actionTally) inc(label string) {
+	for i := range t.counts {
+		if t.counts[i].label == label {
+			t.counts[i].n++
+			return
 		}
 	}
-	return false
+	t.counts = append(t.counts, labelCount{label, 1})
+}
+
+func (t *actionTally) addTo(s *Summary) {
+	if len(t.counts) == 0 {
+		return
+	}
+	if s.Actions == nil {
+		s.Actions = make(map[string]int, max(4, len(t.counts)))
+	}
+	for _, c := range t.counts {
+		s.Actions[c.label] += c.n
+	}
 }
 
 // denyMessage names the rules that denied, never a value.
@@ -1058,6 +1112,7 @@ type scratchBufs struct {
 	// actions, edits' replacements and splices.
 	values  []byte
 	actions []string
+	decided []string
 	repls   []byte
 	splices []body.Splice
 }
@@ -1081,7 +1136,12 @@ func (b *scratchBufs) put(leaves *[]leaf, finds *[]detectors.Finding) {
 	if cap(b.values) > maxPooledBytes || cap(b.repls) > maxPooledBytes || cap(b.actions) > maxPooledLeaves || cap(b.splices) > maxPooledLeaves {
 		b.values, b.repls, b.actions, b.splices = nil, nil, nil, nil
 	}
+	if cap(b.decided) > maxPooledLeaves {
+		b.decided = nil
+	}
 	clear(b.actions[:cap(b.actions)])
+	clear(b.decided[:cap(b.decided)])
+	b.decided = b.decided[:0]
 	clear(b.splices[:cap(b.splices)])
 	b.values, b.repls, b.actions, b.splices = b.values[:0], b.repls[:0], b.actions[:0], b.splices[:0]
 	scratchPool.Put(b)

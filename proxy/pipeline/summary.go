@@ -28,10 +28,23 @@ type Summary struct {
 func summarize(in *policy.Input, m *Message, urls []urlFind) Summary {
 	s := Summary{Path: auditPath(m.Route, m.Path, urls)} // safepath.go
 	if len(in.Findings) > 0 {
-		s.Categories = make(map[string]int, 4)
-		for _, f := range in.Findings {
-			s.Categories[f.Category]++
+		var t actionTally // by category: a handful, counted in a list, then one map
+		for i := range in.Findings {
+			t.inc(in.Findings[i].Category)
 		}
+		s.Categories = make(map[string]int, max(4, len(t.counts)))
+		for _, c := range t.counts {
+			s.Categories[c.label] += c.n
+		}
+	}
+	ids := 0
+	for i := range in.Records {
+		if in.Records[i].ID != "" {
+			ids++
+		}
+	}
+	if ids > 0 {
+		s.RecordIDs = make([]string, 0, ids)
 	}
 	for _, r := range in.Records {
 		s.PIIRecords++
