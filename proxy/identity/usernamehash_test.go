@@ -78,7 +78,7 @@ func TestUsernameHasher(t *testing.T) {
 		t.Error("two keys hash a username alike")
 	}
 	again, _ := NewUsernameHasher(hashKey(1))
-	if again.HashUsername(user) != k1.HashUsername(user) || k1.HashUsername(user) != k1.HashUsername(user) {
+	if again.HashUsername(user) != k1.HashUsername(user) {
 		t.Error("one key hashes a username differently")
 	}
 	for _, h := range []*UsernameHasher{unkeyed, k1} {
