@@ -46,7 +46,9 @@ func (e *Engine) runShadow(job shadowJob) {
 	ctx, cancel := context.WithTimeout(context.Background(), shadowTimeout)
 	defer cancel()
 	d, _, err := c.decide(ctx, job.in)
-	e.stats.shadowEvaluations.Add(1)
+	// Counted last: whoever reads n evaluations in Stats finds their
+	// errors, differences and explanations already recorded.
+	defer e.stats.shadowEvaluations.Add(1)
 	diff := &ShadowDiff{Revision: c.revision}
 	if err != nil {
 		e.stats.shadowErrors.Add(1)
