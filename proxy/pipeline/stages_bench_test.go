@@ -44,7 +44,7 @@ func BenchmarkStages(b *testing.B) {
 	call := crm.Classify(config.DialectSalesforce, "GET", "/services/data/v62.0/query",
 		url.Values{"q": {"SELECT Id, Name, Email, Phone, Title FROM Contact"}})
 	lim := body.Limits{MaxDepth: 64}
-	for _, kb := range []int{10, 1024} {
+	for _, kb := range []int{1, 10, 1024} {
 		page := benchdata.QueryPage(benchdata.RecordsFor(kb << 10))
 		values := 0
 		if err := body.WalkJSON(page, lim, func(v *body.Value) error {
