@@ -74,7 +74,7 @@ func registered(t *testing.T) catalogue {
 	for _, c := range rec.collectors {
 		var histogram bool
 		switch c.(type) {
-		case *prometheus.HistogramVec, prometheus.Histogram:
+		case *prometheus.HistogramVec, *HistogramVec, prometheus.Histogram:
 			histogram = true
 		}
 		for _, d := range describe(c) {

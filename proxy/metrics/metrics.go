@@ -24,17 +24,17 @@ var (
 
 // Metrics holds every collector. Label names are given per field.
 type Metrics struct {
-	Requests       *prometheus.CounterVec   // veil_proxy_requests_total{route,direction,outcome}
-	StageDuration  *prometheus.HistogramVec // veil_pipeline_stage_duration_seconds{route,direction,stage}
-	Findings       *prometheus.CounterVec   // veil_detect_findings_total{category,detector}
-	Actions        *prometheus.CounterVec   // veil_transform_actions_total{action,category}
-	PolicyEvals    *prometheus.CounterVec   // veil_policy_evaluations_total{result}
+	Requests       *CounterVec              // veil_proxy_requests_total{route,direction,outcome}
+	StageDuration  *HistogramVec            // veil_pipeline_stage_duration_seconds{route,direction,stage}
+	Findings       *CounterVec              // veil_detect_findings_total{category,detector}
+	Actions        *CounterVec              // veil_transform_actions_total{action,category}
+	PolicyEvals    *CounterVec              // veil_policy_evaluations_total{result}
 	PolicyDuration prometheus.Histogram     // veil_policy_evaluation_duration_seconds
 	Blocks         *prometheus.CounterVec   // veil_proxy_blocked_total{route,direction,code}
 	FailOpen       *prometheus.CounterVec   // veil_proxy_fail_open_total{route,direction,code}
 	Uninspected    *prometheus.CounterVec   // veil_proxy_uninspected_total{route,direction,format}
 	UpstreamErrors *prometheus.CounterVec   // veil_upstream_errors_total{route,kind}
-	BodyBytes      *prometheus.HistogramVec // veil_proxy_inspected_body_bytes{route,direction}
+	BodyBytes      *HistogramVec            // veil_proxy_inspected_body_bytes{route,direction}
 	Streamed       *prometheus.CounterVec   // veil_proxy_streamed_total{route,outcome}
 	StreamChunks   *prometheus.CounterVec   // veil_proxy_stream_chunks_total{route}
 	Inflight       prometheus.Gauge         // veil_proxy_inflight_requests
@@ -115,21 +115,23 @@ func counterVec(subsystem, name, help string, labels ...string) *prometheus.Coun
 // veil_build_info.
 func New(reg prometheus.Registerer, version string) *Metrics {
 	m := &Metrics{
-		Requests: counterVec("proxy", "requests_total",
+		// The vectors every message counts in remember their children
+		// (children.go).
+		Requests: &CounterVec{CounterVec: counterVec("proxy", "requests_total",
 			"Messages handled, by route, direction and outcome (allowed, transformed, blocked, passthrough).",
-			"route", "direction", "outcome"),
-		StageDuration: prometheus.NewHistogramVec(histogramOpts("pipeline", "stage_duration_seconds",
+			"route", "direction", "outcome")},
+		StageDuration: &HistogramVec{HistogramVec: prometheus.NewHistogramVec(histogramOpts("pipeline", "stage_duration_seconds",
 			"Time spent in one pipeline stage (decode, detect, decide, transform, encode) for one message.",
-			durationBuckets), []string{"route", "direction", "stage"}),
-		Findings: counterVec("detect", "findings_total",
+			durationBuckets), []string{"route", "direction", "stage"})},
+		Findings: &CounterVec{CounterVec: counterVec("detect", "findings_total",
 			"Personal data found, by category and detector.",
-			"category", "detector"),
-		Actions: counterVec("transform", "actions_total",
+			"category", "detector")},
+		Actions: &CounterVec{CounterVec: counterVec("transform", "actions_total",
 			"Actions applied to findings, by action and category.",
-			"action", "category"),
-		PolicyEvals: counterVec("policy", "evaluations_total",
+			"action", "category")},
+		PolicyEvals: &CounterVec{CounterVec: counterVec("policy", "evaluations_total",
 			"Policy evaluations by result (allow, deny, error).",
-			"result"),
+			"result")},
 		PolicyDuration: prometheus.NewHistogram(histogramOpts("policy", "evaluation_duration_seconds",
 			"Time of one policy evaluation.", durationBuckets)),
 		Blocks: counterVec("proxy", "blocked_total",
@@ -144,8 +146,8 @@ func New(reg prometheus.Registerer, version string) *Metrics {
 		UpstreamErrors: counterVec("upstream", "errors_total",
 			"Failed round trips to the CRM, by route and kind (transport, timeout, canceled).",
 			"route", "kind"),
-		BodyBytes: prometheus.NewHistogramVec(histogramOpts("proxy", "inspected_body_bytes",
-			"Decoded size of inspected bodies.", bodyBuckets), []string{"route", "direction"}),
+		BodyBytes: &HistogramVec{HistogramVec: prometheus.NewHistogramVec(histogramOpts("proxy", "inspected_body_bytes",
+			"Decoded size of inspected bodies.", bodyBuckets), []string{"route", "direction"})},
 		Streamed: counterVec("proxy", "streamed_total",
 			"Responses over limits.max_body_bytes inspected a chunk at a time, by route and outcome (allowed, transformed, blocked: refused before or during the stream).",
 			"route", "outcome"),

@@ -263,7 +263,7 @@ veil_policy_shadow_decisions_total{result="skipped"} 4
 // PairCounts adds each pair's events up and writes each pair once, its
 // labels in the order given.
 func TestPairCounts(t *testing.T) {
-	v := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "pairs_total"}, []string{"a", "b"})
+	v := &CounterVec{CounterVec: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "pairs_total"}, []string{"a", "b"})}
 	var c PairCounts
 	for _, p := range [][2]string{{"email", "regex"}, {"ssn", "ssn"}, {"email", "regex"}, {"regex", "email"}} {
 		c.Inc(p[0], p[1])

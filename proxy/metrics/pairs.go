@@ -1,7 +1,5 @@
 package metrics
 
-import "github.com/prometheus/client_golang/prometheus"
-
 // PairCounts adds up a message's counts per pair of labels, so that a
 // counter vector is looked up once per pair rather than once per event
 // (a finding, an action); a message has a handful of pairs. The zero
@@ -31,7 +29,7 @@ func (c *PairCounts) Inc(a, b string) {
 
 // Add adds the counts to v, whose two labels take the pairs in the order
 // given to Inc.
-func (c *PairCounts) Add(v *prometheus.CounterVec) {
+func (c *PairCounts) Add(v *CounterVec) {
 	for _, p := range c.pairs {
 		v.WithLabelValues(p.a, p.b).Add(float64(p.n))
 	}
