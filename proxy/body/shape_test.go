@@ -151,3 +151,72 @@ func TestDuplicatesPastTheShapeBound(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// Shapes kept across walks: a key path keeps its number from one document
+// to the next (and the shapes stay true to their paths across all of
+// them), a name met in an earlier document is no duplicate in a later
+// one, a duplicate is still refused, and Reset starts the numbering anew.
+func TestShapesKeptAcrossWalks(t *testing.T) {
+	var s Shapes
+	var c shapeCheck
+	first := map[string]int32{}
+	docs := []string{
+		`{"records":[{"Id":"1","Email":"a@x.org"},{"Id":"2","Email":"b@x.org"}]}`,
+		`{"records":[{"Email":"c@x.org","Id":"3","Phone":"1"}],"done":true}`,
+		`{"totalSize":1,"records":[{"Id":"4","Email":"d@x.org","Account":{"Id":"5"}}]}`,
+	}
+	for i, doc := range docs {
+		if err := WalkJSONShapes([]byte(doc), Limits{}, &s, func(v *Value) error {
+			c.check(t, v)
+			p := v.Pointer()
+			if len(p) > len("/records/0") && strings.HasPrefix(p, "/records/") {
+				p = "/records/*" + p[len("/records/0"):]
+			}
+			if n, ok := first[p]; ok && n != v.Shape {
+				t.Errorf("document %d: %s is shape %d, was %d", i, p, v.Shape, n)
+			}
+			first[p] = v.Shape
+			return nil
+		}); err != nil {
+			t.Fatalf("document %d: %v", i, err)
+		}
+	}
+	if err := WalkJSONShapes([]byte(`{"records":[{"Id":"6","Email":"e","Id":"7"}]}`), Limits{}, &s, func(*Value) error { return nil }); err == nil {
+		t.Error("a duplicate name in a later document passed")
+	}
+	if s.Full() {
+		t.Error("a few paths fill the numbering")
+	}
+	s.Reset()
+	var top int32 = -2
+	if err := WalkJSONShapes([]byte(`{"x":1}`), Limits{}, &s, func(v *Value) error {
+		if v.Pointer() == "/x" {
+			top = v.Shape
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if top != 1 {
+		t.Errorf("after Reset the first member is shape %d, want 1", top)
+	}
+}
+
+// Full says so before new paths would go without a shape.
+func TestShapesFull(t *testing.T) {
+	var s Shapes
+	for i := 0; !s.Full(); i++ {
+		if i > maxShapes {
+			t.Fatal("never full")
+		}
+		doc := fmt.Sprintf(`{"k%d":1}`, i)
+		if err := WalkJSONShapes([]byte(doc), Limits{}, &s, func(v *Value) error {
+			if v.Pointer() != "" && v.Shape == NoShape {
+				t.Fatalf("%s: no shape before Full", doc)
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

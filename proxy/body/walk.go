@@ -103,6 +103,41 @@ func WalkJSON(doc []byte, lim Limits, fn func(v *Value) error) error {
 	return w.run()
 }
 
+// Shapes is a numbering of key paths that outlives one walk: a caller
+// that walks documents of one kind one after another (the pages of one
+// API call) hands the same Shapes to each, so a key path keeps its
+// number and what the caller worked out by shape stays good. Not safe
+// for concurrent use. The zero value is ready to use.
+type Shapes struct {
+	t shapeTrie
+}
+
+// Reset forgets every shape: the numbers given so far mean nothing.
+func (s *Shapes) Reset() { s.t.reset() }
+
+// Full reports whether the numbering is near its bounds, past which new
+// key paths would have no shape: time to Reset.
+func (s *Shapes) Full() bool {
+	return len(s.t.nodes) >= maxShapes/2 || len(s.t.names) >= maxShapeBytes/2
+}
+
+// WalkJSONShapes is WalkJSON numbering key paths in s, which the walk
+// extends rather than starting afresh; a nil s is WalkJSON.
+func WalkJSONShapes(doc []byte, lim Limits, s *Shapes, fn func(v *Value) error) error {
+	if s == nil {
+		return WalkJSON(doc, lim, fn)
+	}
+	if len(s.t.nodes) == 0 {
+		s.t.reset()
+	}
+	w := getWalker(doc, lim)
+	defer putWalker(w)
+	w.shapes, s.t = s.t, w.shapes
+	defer func() { w.shapes, s.t = s.t, w.shapes }()
+	w.onValue = fn
+	return w.run()
+}
+
 // frame is an open object or array.
 type frame struct {
 	kind     Kind
