@@ -50,6 +50,7 @@ type Pipeline struct {
 	stats     Stats             // nil: no stats
 	inventory bool              // count findings per field (Result.Fields)
 	learned   Learned           // nil: predicates carry their names' hints only
+	kept      sync.Pool         // *shapesKept: shapes and their plans, from message to message (scanjson.go)
 }
 
 // Stats are the behaviour watch's counts (proxy/watch) for the policy's
@@ -454,8 +455,9 @@ func (p *Pipeline) walkFormat(m *Message, records *recordTable, leaves []leaf, f
 // one string, so a message costs a few allocations, not a few per
 // finding.
 func (p *Pipeline) walkJSON(m *Message, records *recordTable, leaves []leaf, finds []detectors.Finding) ([]leaf, []detectors.Finding, error) {
-	roles := getMemo()
-	defer putMemo(roles)
+	kept := p.getKept(kindOf(m))
+	defer p.putKept(kept)
+	roles := &kept.memo
 	var (
 		values   []byte               // every leaf's value, in turn (after an earlier part's, pooled)
 		pointers = roles.pointers[:0] // every leaf's pointer, in turn; one string in the end
@@ -535,7 +537,7 @@ func (p *Pipeline) walkJSON(m *Message, records *recordTable, leaves []leaf, fin
 		l.to = len(finds)
 		leaves = append(leaves, l)
 		return nil
-	}, named)
+	}, named, kept)
 	// One string for every pointer; each leaf's is a slice of it. A value
 	// slice kept from before values grew still points at the bytes it had.
 	all, from := string(pointers), 0

@@ -16,22 +16,30 @@ import (
 // scanned or not, with its field and findings (valid only during the
 // call).
 func ScanJSONFields(s *detectors.Scanner, doc []byte, lim body.Limits, fn func(v *body.Value, f detectors.Field, finds []detectors.Finding) error) error {
-	return scanJSONNames(s, doc, lim, fn, nil)
+	return scanJSONNames(s, doc, lim, fn, nil, nil)
 }
 
 // scanJSONNames is ScanJSONFields that scans member names too (scanName), and
 // calls name, unless nil, for every member whose name holds findings, with
-// them (valid only during the call), before fn for its value.
+// them (valid only during the call), before fn for its value. With kept,
+// the shapes and their plans are kept's, from earlier messages of its
+// kind; without, this walk's own.
 func scanJSONNames(s *detectors.Scanner, doc []byte, lim body.Limits, fn func(v *body.Value, f detectors.Field, finds []detectors.Finding) error,
-	name func(v *body.Value, finds []detectors.Finding) error) error {
+	name func(v *body.Value, finds []detectors.Finding) error, kept *shapesKept) error {
 	var (
 		fields  fieldClassifier
 		props   propertyNamed
 		scratch []detectors.Finding
+		plans   *shapeMemo
+		shapes  *body.Shapes
 	)
-	plans := getMemo()
-	defer putMemo(plans)
-	return body.WalkJSON(doc, lim, func(v *body.Value) error {
+	if kept != nil {
+		plans, shapes = &kept.memo, &kept.shapes
+	} else {
+		plans = getMemo()
+		defer putMemo(plans)
+	}
+	return body.WalkJSONShapes(doc, lim, shapes, func(v *body.Value) error {
 		plan := plans.of(v)
 		if name != nil && len(v.Key) > 0 && (plan == nil || !plan.cleanName) {
 			if scratch = scanName(s, scratch[:0], v.Key); len(scratch) > 0 {
@@ -123,6 +131,65 @@ func at[T any](s *[]T, i int) *T {
 		clear((*s)[n:])
 	}
 	return &(*s)[i]
+}
+
+// shapesKept is a numbering of key paths and what was worked out by shape
+// (shapeMemo), kept from one message to the next of one kind (shapeKind),
+// so that a page of one record does not work out its names again: the
+// trie's lookups, field classifications, clean names, record sites and
+// roles. Everything kept depends on the names on a key path and on the
+// kind alone (a classification also on the object, which its plan keeps
+// and checks); a message of another kind, or a numbering near its bounds,
+// starts afresh. Pooled by the Pipeline; one message at a time.
+type shapesKept struct {
+	kind   shapeKind
+	shapes body.Shapes
+	memo   shapeMemo
+}
+
+// shapeKind is what a record's site (crm.SiteOf) and a member's role
+// (crm.Describe) read besides the names on the path. The scanner and the
+// consent fields are the Pipeline's, whose pool the kept shapes are in.
+type shapeKind struct {
+	dialect    string
+	operation  string
+	collection bool
+	parents    bool
+	numbered   bool // Call.Records is set
+}
+
+func kindOf(m *Message) shapeKind {
+	return shapeKind{dialect: m.Route.Dialect, operation: m.Call.Operation, collection: m.Call.Collection,
+		parents: m.Call.Parents, numbered: m.Call.Records != nil}
+}
+
+// getKept is kept shapes for a message of kind k.
+func (p *Pipeline) getKept(k shapeKind) *shapesKept {
+	kept, _ := p.kept.Get().(*shapesKept)
+	if kept == nil {
+		kept = new(shapesKept)
+	}
+	if kept.kind != k || kept.shapes.Full() || cap(kept.memo.plans) > maxShapePlans || cap(kept.memo.roles) > maxShapePlans {
+		kept.kind = k
+		kept.shapes.Reset()
+		kept.memo.plans, kept.memo.roles = kept.memo.plans[:0], kept.memo.roles[:0]
+		if cap(kept.memo.plans) > maxShapePlans || cap(kept.memo.roles) > maxShapePlans {
+			kept.memo.plans, kept.memo.roles = nil, nil
+		}
+	}
+	return kept
+}
+
+// maxShapePlans bounds the plans kept by shape (body.Shapes.Full bounds
+// the shapes themselves at half the walk's).
+const maxShapePlans = 2048
+
+func (p *Pipeline) putKept(kept *shapesKept) {
+	if cap(kept.memo.pointers) > maxPooledBytes || cap(kept.memo.ends) > maxPooledLeaves {
+		kept.memo.pointers, kept.memo.ends = nil, nil
+	}
+	kept.memo.pointers, kept.memo.ends = kept.memo.pointers[:0], kept.memo.ends[:0]
+	p.kept.Put(kept)
 }
 
 // noPlans, for tests, works everything out per value, as without shapes.

@@ -128,26 +128,58 @@ func FuzzShapePlans(f *testing.F) {
 	} {
 		f.Add([]byte(d))
 	}
-	s := detectors.NewScanner(detectors.Default())
-	lim := body.Limits{MaxDepth: 64}
-	scan := func(doc []byte, plans bool) ([]string, error) {
-		noPlans = !plans
-		defer func() { noPlans = false }()
-		var out []string
-		err := scanJSONNames(s, doc, lim, func(v *body.Value, fd detectors.Field, finds []detectors.Finding) error {
-			out = append(out, fmt.Sprintf("%s %+v %+v", v.Pointer(), fd, finds))
-			return nil
-		}, func(v *body.Value, finds []detectors.Finding) error {
-			out = append(out, fmt.Sprintf("name %s %+v", v.Pointer(), finds))
-			return nil
-		})
-		return out, err
-	}
 	f.Fuzz(func(t *testing.T, doc []byte) {
-		want, werr := scan(doc, false)
-		got, gerr := scan(doc, true)
+		want, werr := scanForPlans(doc, false, nil)
+		got, gerr := scanForPlans(doc, true, nil)
 		if (werr == nil) != (gerr == nil) || !reflect.DeepEqual(got, want) {
 			t.Fatalf("by shape (%v):\n%q\nper value (%v):\n%q", gerr, got, werr, want)
+		}
+	})
+}
+
+var (
+	plansScanner = detectors.NewScanner(detectors.Default())
+	plansLimits  = body.Limits{MaxDepth: 64}
+)
+
+// scanForPlans is what scanJSONNames reports of doc, value by value and
+// name by name, by shape or per value, with kept shapes or not.
+func scanForPlans(doc []byte, plans bool, kept *shapesKept) ([]string, error) {
+	noPlans = !plans
+	defer func() { noPlans = false }()
+	var out []string
+	err := scanJSONNames(plansScanner, doc, plansLimits, func(v *body.Value, fd detectors.Field, finds []detectors.Finding) error {
+		out = append(out, fmt.Sprintf("%s %+v %+v", v.Pointer(), fd, finds))
+		return nil
+	}, func(v *body.Value, finds []detectors.Finding) error {
+		out = append(out, fmt.Sprintf("name %s %+v", v.Pointer(), finds))
+		return nil
+	}, kept)
+	return out, err
+}
+
+// FuzzKeptShapePlans: with shapes and plans kept from one document to the
+// next, each of two documents scans as it does per value.
+func FuzzKeptShapePlans(f *testing.F) {
+	page := string(benchdata.QueryPage(2))
+	for _, d := range [][2]string{
+		{page, page},
+		{`{"records":[{"attributes":{"type":"Account"},"Name":"Acme"}]}`, `{"records":[{"attributes":{"type":"Contact"},"Name":"Jane Roe"}]}`},
+		{`{"records":[{"Name":"Jane Roe","Email":"a@example.com"}]}`, `{"records":[{"Email":"b@example.com","Name":"Jo Doe","Name":"x"}]}`},
+		{`{"a":{"4111111111111111":1}}`, `{"a":{"4111111111111111":2,"b":"4111 1111 1111 1111"}}`},
+		{`{"x":[{"value":"1960-01-02"}]}`, `{"x":[{"propertyName":"date_of_birth","value":"1960-01-02"}]}`},
+	} {
+		f.Add([]byte(d[0]), []byte(d[1]))
+	}
+	f.Fuzz(func(t *testing.T, doc1, doc2 []byte) {
+		var kept shapesKept
+		kept.shapes.Reset()
+		for i, doc := range [][]byte{doc1, doc2} {
+			want, werr := scanForPlans(doc, false, nil)
+			got, gerr := scanForPlans(doc, true, &kept)
+			if (werr == nil) != (gerr == nil) || !reflect.DeepEqual(got, want) {
+				t.Fatalf("document %d, kept shapes (%v):\n%q\nper value (%v):\n%q", i+1, gerr, got, werr, want)
+			}
 		}
 	})
 }
@@ -186,6 +218,85 @@ func TestPooledBuffersCarryNothingOver(t *testing.T) {
 				first[i] = rec.seen[0]
 			} else if rec.seen[0] != first[i] {
 				t.Fatalf("message %d, round %d:\n%s\nwas\n%s", i, round, rec.seen[0], first[i])
+			}
+		}
+	}
+}
+
+// Shapes and plans kept from message to message give every message what
+// working it out per value gives it alone: messages of other kinds
+// (collections or not, other dialects), other objects under the same
+// names and other shapes follow each other in every order through one
+// Pipeline.
+func TestKeptShapePlansMatchPerValue(t *testing.T) {
+	query := crm.Classify(config.DialectSalesforce, "GET", "/services/data/v62.0/query", nil)
+	sosl := crm.Classify(config.DialectSalesforce, "GET", "/services/data/v62.0/search", nil)
+	retrieve := crm.Call{Operation: crm.OpRetrieve, Object: "Contact"}
+	hsSearch := crm.Classify(config.DialectHubSpot, "POST", "/crm/v3/objects/contacts/search", nil)
+	hs := &config.Route{Name: "hubspot", Dialect: config.DialectHubSpot}
+	contacts := `{"records":[{"attributes":{"type":"Contact"},"Id":"003000000000001AAA","Name":"Jane Roe","Email":"a@example.com","HasOptedOutOfEmail":true}]}`
+	parents := `{"records":[{"attributes":{"type":"Case"},"Id":"500000000000001AAA","Contact":{"attributes":{"type":"Contact"},"Id":"003000000000005AAA",` +
+		`"Email":"f@example.com","HasOptedOutOfEmail":true},"Subject":"g@example.com"}]}`
+	composite := `{"compositeResponse":[{"body":{"attributes":{"type":"Contact"},"Id":"003000000000003AAA","Email":"d@example.com","HasOptedOutOfEmail":true},` +
+		`"httpStatusCode":200},{"body":{"attributes":{"type":"Contact"},"Id":"003000000000004AAA","Email":"e@example.com","HasOptedOutOfEmail":false},"httpStatusCode":200}]}`
+	msgs := []struct {
+		route *config.Route
+		dir   string
+		call  crm.Call
+		body  string
+	}{
+		{sfRoute, DirResponse, query, contacts},
+		{sfRoute, DirResponse, query, `{"records":[{"attributes":{"type":"Account"},"Id":"001000000000001AAA","Name":"Jane Roe","Email":"b@example.com"}]}`},
+		{sfRoute, DirResponse, retrieve, contacts}, // the same names, not a collection: other sites
+		{sfRoute, DirResponse, sosl, `{"searchRecords":[{"attributes":{"type":"Contact"},"Id":"003000000000002AAA","Name":"Ana Lima","HasOptedOutOfEmail":false},` +
+			`{"attributes":{"type":"Account"},"Id":"001000000000002AAA","Name":"Acme Corp"}]}`},
+		{hs, DirResponse, hsSearch, `{"results":[{"id":"1","properties":{"email":"a@example.com","hs_email_optout":"true"}}]}`},
+		{hs, DirResponse, query, contacts}, // a Salesforce page's names on a HubSpot route
+		{sfRoute, DirResponse, query, string(benchdata.QueryPage(3))},
+		{sfRoute, DirRequest, crm.Call{Operation: crm.OpCreate, Object: "Contact"}, `{"Name":"Jane Roe","Email":"c@example.com","HasOptedOutOfEmail":false}`},
+		// Only the operation differs, then only whether it is a collection.
+		{sfRoute, DirResponse, crm.Call{Operation: crm.OpComposite, Collection: true, Parents: true}, composite},
+		{sfRoute, DirResponse, crm.Call{Operation: crm.OpQuery, Collection: true, Parents: true}, composite},
+		{sfRoute, DirResponse, crm.Call{Operation: crm.OpQuery, Object: "Contact", Parents: true}, contacts},
+		// Only whether parents are records of their own differs.
+		{sfRoute, DirResponse, crm.Call{Operation: crm.OpQuery, Object: "Case", Collection: true, Parents: true}, parents},
+		{sfRoute, DirResponse, crm.Call{Operation: crm.OpQuery, Object: "Case", Collection: true}, parents},
+	}
+	process := func(p *Pipeline, rec *inputs, i int) (Result, string) {
+		mc := msgs[i]
+		rec.seen = rec.seen[:0]
+		m := &Message{Direction: mc.dir, Route: mc.route, Method: "GET", Path: "/x", Call: mc.call,
+			Scope: principal("analyst"), Body: []byte(mc.body)}
+		res := p.Process(context.Background(), m)
+		if len(rec.seen) != 1 {
+			t.Fatalf("message %d: %d decisions", i, len(rec.seen))
+		}
+		return res, rec.seen[0]
+	}
+	// Each message alone, per value.
+	wantRes, wantIn := make([]Result, len(msgs)), make([]string, len(msgs))
+	noPlans = true
+	for i := range msgs {
+		p := realPipe(t, config.Limits{})
+		rec := &inputs{Decider: p.decider}
+		p.decider = rec
+		wantRes[i], wantIn[i] = process(p, rec, i)
+	}
+	noPlans = false
+	p := realPipe(t, config.Limits{})
+	rec := &inputs{Decider: p.decider}
+	p.decider = rec
+	for _, order := range [][]int{{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}, {12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0},
+		{2, 0, 5, 1, 8, 3, 12, 10, 7, 11, 9, 4, 6}, {0, 10, 0, 2, 2, 1, 1, 5, 5, 9, 8, 9, 11, 12, 11}} {
+		for _, i := range order {
+			got, in := process(p, rec, i)
+			if in != wantIn[i] {
+				t.Fatalf("order %v, message %d: policy input with kept shapes\n%s\nper value, alone\n%s", order, i, in, wantIn[i])
+			}
+			want := wantRes[i]
+			if string(got.Body) != string(want.Body) || (got.Err == nil) != (want.Err == nil) ||
+				!reflect.DeepEqual(got.Summary, want.Summary) || !reflect.DeepEqual(got.Fields, want.Fields) {
+				t.Fatalf("order %v, message %d: result with kept shapes %+v, per value alone %+v", order, i, got, want)
 			}
 		}
 	}
