@@ -31,6 +31,8 @@ import (
 //	process      Pipeline.Process: the analyst's read with the default
 //	             bundle (its decision cached after the first message),
 //	             the rewritten page in a reused buffer (the proxy's pools)
+//	request      Pipeline.Process of the query's request: no body, the
+//	             SOQL in the URL read for values and predicates
 //
 // Each reports ns/value: the time over the page's scalar values.
 func BenchmarkStages(b *testing.B) {
@@ -44,6 +46,18 @@ func BenchmarkStages(b *testing.B) {
 	call := crm.Classify(config.DialectSalesforce, "GET", "/services/data/v62.0/query",
 		url.Values{"q": {"SELECT Id, Name, Email, Phone, Title FROM Contact"}})
 	lim := body.Limits{MaxDepth: 64}
+	b.Run("request", func(b *testing.B) {
+		q := url.Values{"q": {"SELECT Id, Name, Email, Phone, Title FROM Contact"}}
+		u := &url.URL{Path: "/services/data/v62.0/query", RawQuery: q.Encode()}
+		b.ReportAllocs()
+		for b.Loop() {
+			m := &Message{Direction: DirRequest, Route: &config.Route{Name: "salesforce", Dialect: config.DialectSalesforce},
+				Method: "GET", Path: u.Path, URL: u, Query: q, Call: call, Scope: principal("analyst")}
+			if res := p.Process(context.Background(), m); res.Err != nil {
+				b.Fatal(res.Err)
+			}
+		}
+	})
 	for _, kb := range []int{1, 10, 1024} {
 		page := benchdata.QueryPage(benchdata.RecordsFor(kb << 10))
 		values := 0
