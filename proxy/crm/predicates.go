@@ -141,6 +141,12 @@ func isSpace(c byte) bool {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'
 }
 
+// word reports whether the identifier id is the keyword k, in any case.
+// Both are ASCII (the lexers' identifiers are letters, digits, '_' and
+// '.'), so a word of another length is another word: answered before
+// EqualFold reads a byte, as most identifiers are field names.
+func word(id, k string) bool { return len(id) == len(k) && strings.EqualFold(id, k) }
+
 func isIdentStart(c byte) bool {
 	return c == '_' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
 }
@@ -156,7 +162,7 @@ func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 func QueryPredicates(dst []Predicate, q string) ([]Predicate, error) {
 	p := soqlParser{lx: lexer{s: q}, dst: dst}
 	top := level{}
-	if t := p.peek(); t.kind == tkIdent && strings.EqualFold(t.text, "FIND") {
+	if t := p.peek(); t.kind == tkIdent && word(t.text, "FIND") {
 		p.lx.pos = p.peekEnd
 		top.sosl, top.clause = true, clOther
 		if err := p.find(); err != nil {
@@ -425,7 +431,7 @@ func (p *soqlParser) peekWord(words ...string) bool {
 		return false
 	}
 	for _, w := range words {
-		if strings.EqualFold(t.text, w) {
+		if word(t.text, w) {
 			return true
 		}
 	}
@@ -551,47 +557,47 @@ func (p *soqlParser) closeParen() error {
 func (p *soqlParser) clauseKeyword(L *level, id string) bool {
 	var c clause
 	switch {
-	case strings.EqualFold(id, "SELECT"):
+	case word(id, "SELECT"):
 		c = clSelect
-	case strings.EqualFold(id, "FROM"):
+	case word(id, "FROM"):
 		c = clFrom
 		L.from = fromObject
-	case strings.EqualFold(id, "WHERE"):
+	case word(id, "WHERE"):
 		c = clWhere
-	case strings.EqualFold(id, "HAVING"):
+	case word(id, "HAVING"):
 		c = clHaving
-	case strings.EqualFold(id, "ORDER"), strings.EqualFold(id, "GROUP"):
+	case word(id, "ORDER"), word(id, "GROUP"):
 		if !p.peekWord("BY") {
 			return false
 		}
 		p.lx.pos = p.peekEnd
 		c = clOrderBy
-		if strings.EqualFold(id, "GROUP") {
+		if word(id, "GROUP") {
 			c = clGroupBy
 		}
-	case strings.EqualFold(id, "LIMIT"), strings.EqualFold(id, "OFFSET"):
+	case word(id, "LIMIT"), word(id, "OFFSET"):
 		if k := p.peek().kind; k != tkNumber && k != tkBind {
 			return false
 		}
 		c = clOther
-	case strings.EqualFold(id, "WITH"):
+	case word(id, "WITH"):
 		c = clOther
-	case strings.EqualFold(id, "FOR"):
+	case word(id, "FOR"):
 		if !p.peekWord("VIEW", "REFERENCE", "UPDATE") {
 			return false
 		}
 		c = clOther
-	case strings.EqualFold(id, "USING"):
+	case word(id, "USING"):
 		if !p.peekWord("SCOPE", "LISTVIEW") {
 			return false
 		}
 		c = clOther
-	case strings.EqualFold(id, "UPDATE"):
+	case word(id, "UPDATE"):
 		if !p.peekWord("TRACKING", "VIEWSTAT") {
 			return false
 		}
 		c = clOther
-	case strings.EqualFold(id, "RETURNING"):
+	case word(id, "RETURNING"):
 		if !L.sosl {
 			return false
 		}
@@ -613,7 +619,7 @@ func isPredicateKeyword(id string) bool {
 		return false
 	}
 	for _, k := range predicateKeywords {
-		if strings.EqualFold(id, k) {
+		if word(id, k) {
 			return true
 		}
 	}
@@ -722,18 +728,18 @@ func (p *soqlParser) comparison() (op string, values []string, err error) {
 		return op, p.value(), nil
 	case tkIdent:
 		switch {
-		case strings.EqualFold(t.text, "LIKE"):
+		case word(t.text, "LIKE"):
 			p.lx.pos = p.peekEnd
 			return PredLike, p.value(), nil
-		case strings.EqualFold(t.text, "IN"), strings.EqualFold(t.text, "INCLUDES"):
+		case word(t.text, "IN"), word(t.text, "INCLUDES"):
 			p.lx.pos = p.peekEnd
 			values, err = p.list()
 			return PredEq, values, err
-		case strings.EqualFold(t.text, "EXCLUDES"):
+		case word(t.text, "EXCLUDES"):
 			p.lx.pos = p.peekEnd
 			values, err = p.list()
 			return PredNe, values, err
-		case strings.EqualFold(t.text, "NOT"):
+		case word(t.text, "NOT"):
 			save := p.lx.pos
 			p.lx.pos = p.peekEnd
 			if p.peekWord("IN") {

@@ -90,7 +90,7 @@ func QueryParts(q string) (lits, gaps []QueryLiteral) {
 // literal (WHERE Email LIKE '…'), in any case, without a copy.
 func soqlOperator(ident string) bool {
 	for _, k := range soqlOperators {
-		if strings.EqualFold(ident, k) {
+		if word(ident, k) {
 			return true
 		}
 	}

@@ -88,3 +88,24 @@ func equalLits(a, b []QueryLiteral) bool {
 	}
 	return true
 }
+
+// word is strings.EqualFold for the lexers' identifiers (ASCII), only
+// quicker to say no.
+func TestWordIsEqualFoldOnIdentifiers(t *testing.T) {
+	keywords := append(append([]string{"FIND", "SELECT", "FROM", "WHERE", "HAVING", "ORDER", "GROUP", "LIMIT", "OFFSET",
+		"WITH", "FOR", "USING", "UPDATE", "RETURNING"}, soqlOperators...), predicateKeywords[:]...)
+	ids := []string{"", "a", "Email", "Account.Phone", "SSN__c", "x1", "_"}
+	for _, k := range keywords {
+		ids = append(ids, k, strings.ToLower(k), k[:len(k)-1], k+"S", k+".x", "x"+k)
+		if len(k) > 1 {
+			ids = append(ids, strings.ToLower(k[:1])+k[1:])
+		}
+	}
+	for _, id := range ids {
+		for _, k := range keywords {
+			if got, want := word(id, k), strings.EqualFold(id, k); got != want {
+				t.Errorf("word(%q, %q) = %v, EqualFold %v", id, k, got, want)
+			}
+		}
+	}
+}
