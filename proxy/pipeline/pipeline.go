@@ -1041,6 +1041,9 @@ func (t *actionTally) inc(label string) {
 			return
 		}
 	}
+	if t.counts == nil {
+		t.counts = make([]labelCount, 0, 8) // a message's kinds, at once rather than by doublings
+	}
 	t.counts = append(t.counts, labelCount{label, 1})
 }
 
