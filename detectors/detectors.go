@@ -74,12 +74,13 @@ const (
 	trigRun5                        // a digit run of 5+: worth looking for context words
 	trigIP                          // digit '.' digit, or ':' between hex digits or colons
 	trigMBI                         // a word starting with 1-9 then a letter
-	trigLong                        // 20 bytes or more (set by Scan)
+	trigLong                        // 20 bytes or more, a digit among them (set by Scan): a generic secret's, a card code in text
 	trigHinted                      // the field's name hints a category (set by Scan)
 	trigAny                         // always
 	trigNine                        // nine digits or more in the value, however written: cards, SSNs
 	trigFive                        // five digits or more in the value, however written: a date's day and year
-	numTriggers                     // not a trigger: how many there are
+	trigDigit                       // a digit anywhere (for trigLong; wakes no detector)
+	numTriggers                     // not a trigger: the bit after the last one
 )
 
 // triggered is the optional ability to be skipped by the prefilter.
@@ -120,7 +121,7 @@ type Scanner struct {
 	// byTrig is, for each trigger bit, the detectors it runs (bit i is
 	// ds[i]); byCat the detectors of a category, run as well when the
 	// field's name hints it.
-	byTrig [numTriggers]uint64
+	byTrig [16]uint64 // a trigger has 16 bits
 	byCat  map[string]uint64
 	// exhaustive runs every detector on every value: no prefilter, no
 	// machine values (the tests' reference).
@@ -174,7 +175,10 @@ func (s *Scanner) Scan(dst []Finding, value []byte, field Field) []Finding {
 	if s.exhaustive {
 		seen = numTriggers - 1 // every trigger bit
 	}
-	if len(value) >= genericMin {
+	// A value without a digit holds no generic secret (its entropy test
+	// wants letters and digits) and no card code: its context words are
+	// not worth reading for them.
+	if len(value) >= genericMin && seen&trigDigit != 0 {
 		seen |= trigLong
 	}
 	if seen&(trigRun5|trigLong|trigNine) != 0 {
@@ -329,10 +333,13 @@ func prefilter(v []byte) trigger {
 			}
 		}
 	}
-	if total >= 5 {
-		t |= trigFive
-		if total >= 9 {
-			t |= trigNine
+	if total > 0 {
+		t |= trigDigit
+		if total >= 5 {
+			t |= trigFive
+			if total >= 9 {
+				t |= trigNine
+			}
 		}
 	}
 	return t | wide.end(v, len(v)) | narrow.end(v, len(v))

@@ -21,6 +21,9 @@ func FuzzScan(f *testing.F) {
 		{"@@@@...---+++(((", "Name"},
 		{"Amount 10037.50, closed 2026-03-15, ip 10.0.0.1 or ::1", "Description"},
 		{"Id 003Dn00000000AbcAA at 2025-06-08T21:14:48.000+0000", "Description"},
+		{"the password is correct horse battery staple", "Description"}, // long, no digit
+		{"api key: ＡｂＣｄ１２３４５６７８９０ＥｆＧｈＩｊ", "Notes"},                      // digits only once canonical
+		{"cvv is on the back of the card, security code", "Card_CVV__c"},
 	} {
 		f.Add(s.v, s.field)
 	}

@@ -92,6 +92,9 @@ func prefilterRef(v []byte) trigger {
 			}
 		}
 	}
+	if total > 0 {
+		t |= trigDigit
+	}
 	if total >= 5 {
 		t |= trigFive
 	}
