@@ -24,7 +24,9 @@ func chainHash(prev string, canonical []byte) string {
 	h.Write([]byte(prev))
 	h.Write(canonical)
 	var sum [sha256.Size]byte
-	return hex.EncodeToString(h.Sum(sum[:0]))
+	var out [2 * sha256.Size]byte
+	hex.Encode(out[:], h.Sum(sum[:0]))
+	return string(out[:])
 }
 
 // withHash turns the canonical JSON (ending in '}', Hash absent) into the

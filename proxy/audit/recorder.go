@@ -268,7 +268,7 @@ func (r *Recorder) RecordSync(ctx context.Context, e Event) (Event, error) {
 
 func (r *Recorder) record(e Event, done chan error) (Event, error) {
 	if e.ID == "" {
-		e.ID = randomHex(16)
+		e.ID = newID()
 	}
 	if e.Time.IsZero() {
 		e.Time = time.Now()
@@ -321,7 +321,7 @@ func (r *Recorder) Alert(a Alert) error {
 
 func (r *Recorder) alert(a Alert, done chan error) (Alert, error) {
 	if a.ID == "" {
-		a.ID = randomHex(16)
+		a.ID = newID()
 	}
 	if a.Time.IsZero() {
 		a.Time = time.Now()
@@ -421,6 +421,15 @@ func putEncodeBuf(b *[]byte) {
 		*b = (*b)[:0]
 		encodeBufs.Put(b)
 	}
+}
+
+// newID is a random event id: 16 bytes in hex, one allocation.
+func newID() string {
+	var b [16]byte
+	var h [32]byte
+	_, _ = rand.Read(b[:])
+	hex.Encode(h[:], b[:])
+	return string(h[:])
 }
 
 func randomHex(n int) string {

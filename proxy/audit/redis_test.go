@@ -273,3 +273,32 @@ func TestSyncRecordIsDurableOnReturn(t *testing.T) {
 		t.Fatalf("per instance %v, want 401", n)
 	}
 }
+
+// The stream is capped at MaxLen, as XADD MAXLEN ~ trims it: whole
+// macro nodes (stream-node-max-entries, 100 by default) at a time, so
+// it keeps at least MaxLen entries and at most a node more; the newest
+// stay.
+func TestRedisStreamMaxLen(t *testing.T) {
+	rs := redistest.Start(t)
+	c := rs.Client(t)
+	ctx := t.Context()
+	r := open(t, audit.Options{Redis: c, SpoolDir: t.TempDir(), Instance: "i-1", MaxLen: 200})
+	for i := range 1000 {
+		if err := r.Record(decision(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	closeRec(t, r)
+	n, err := c.XLen(ctx, "veil:audit").Result()
+	if err != nil || n < 200 || n > 300 {
+		t.Fatalf("XLEN %d (%v): want 200 to 300 of the 1000 events", n, err)
+	}
+	last, err := c.XRevRangeN(ctx, "veil:audit", "+", "-", 1).Result()
+	if err != nil || len(last) != 1 {
+		t.Fatalf("%v %v", err, last)
+	}
+	var e audit.Event
+	if err := json.Unmarshal([]byte(last[0].Values[audit.FieldEvent].(string)), &e); err != nil || e.Seq != 1000 {
+		t.Fatalf("newest entry: %v seq %d, want 1000", err, e.Seq)
+	}
+}

@@ -42,7 +42,7 @@ type stream struct {
 	name     string
 	field    string
 	rdb      redis.UniversalClient
-	maxLen   int64
+	xadd     []any // XADD's arguments before the record (writer.go)
 	batch    int
 	queueMax int
 	flush    time.Duration
@@ -140,13 +140,14 @@ var unsafeName = regexp.MustCompile(`[^A-Za-z0-9_.-]`)
 
 func newStream(r *Recorder, o Options, label, name, field, file string, sg *signer, head string) (*stream, error) {
 	s := &stream{
-		r: r, label: label, name: name, field: field, rdb: o.Redis, maxLen: o.MaxLen,
+		r: r, label: label, name: name, field: field, rdb: o.Redis,
 		batch: o.Batch, queueMax: o.Queue, flush: o.FlushInterval, spoolMax: o.SpoolMaxBytes,
 		block: o.OnFull == config.OnFullBlock, log: o.Log.With(zap.String("stream", label)),
 		m:    newMeters(o.Counters, label),
 		wake: make(chan struct{}, 1), closing: make(chan struct{}), exited: make(chan struct{}),
 		written: map[string]uint64{}, filed: map[string]uint64{}, checked: map[string]bool{},
 	}
+	s.xadd = []any{"xadd", name, "maxlen", "~", o.MaxLen, "*", field}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	if file != "" {
 		f, err := os.OpenFile(file, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)

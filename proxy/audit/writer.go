@@ -162,7 +162,12 @@ func (s *stream) write(batch []*item) error {
 		commit := func() {}
 		_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 			for _, it := range todo {
-				p.XAdd(ctx, &redis.XAddArgs{Stream: s.name, MaxLen: s.maxLen, Approx: true, Values: []any{s.field, it.data}})
+				// XADD <stream> MAXLEN ~ <n> * <field> <json>, as XAdd
+				// writes it, from arguments made once per stream.
+				args := make([]any, len(s.xadd)+1)
+				copy(args, s.xadd)
+				args[len(s.xadd)] = it.data
+				_ = p.Process(ctx, redis.NewStringCmd(ctx, args...))
 			}
 			for inst, m := range marks {
 				p.Set(ctx, MarkerKey(s.name, inst), strconv.FormatUint(m.seq, 10)+" "+m.hash, MarkerTTL)
