@@ -164,12 +164,14 @@ func (k *kept) explanation() Explanation {
 	return x
 }
 
-// recentDecisions keeps the last n explanations, by id.
+// recentDecisions keeps the last n explanations. Two are added per
+// exchange and few are ever read (GET /admin/decisions/{id}, a shadow
+// comparison), so the ring is searched by id, newest first, rather than
+// indexed by a map that every decision would update twice.
 type recentDecisions struct {
 	mu   sync.Mutex
-	byID map[string]*kept
-	ring []string
-	next int
+	ring []*kept
+	next int // where the next one goes, once the ring is full
 	n    int
 }
 
@@ -177,21 +179,32 @@ func newRecent(n int) *recentDecisions {
 	if n <= 0 {
 		return nil
 	}
-	return &recentDecisions{byID: make(map[string]*kept, n), ring: make([]string, 0, n), n: n}
+	return &recentDecisions{ring: make([]*kept, 0, min(n, 4096)), n: n}
 }
 
 func (r *recentDecisions) add(k *kept) {
-	id := k.x.DecisionID
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if len(r.ring) < r.n {
-		r.ring = append(r.ring, id)
-	} else {
-		delete(r.byID, r.ring[r.next])
-		r.ring[r.next] = id
-		r.next = (r.next + 1) % r.n
+		r.ring = append(r.ring, k)
+		return
 	}
-	r.byID[id] = k
+	r.ring[r.next] = k
+	r.next = (r.next + 1) % r.n
+}
+
+// find is the kept decision id, nil when it is gone; r.mu held.
+func (r *recentDecisions) find(id string) *kept {
+	newest := len(r.ring) - 1
+	if len(r.ring) == r.n {
+		newest = r.next - 1 + r.n
+	}
+	for i := range len(r.ring) {
+		if k := r.ring[(newest-i)%len(r.ring)]; k.x.DecisionID == id {
+			return k
+		}
+	}
+	return nil
 }
 
 // get returns a copy of the explanation, safe to encode while the shadow
@@ -199,8 +212,8 @@ func (r *recentDecisions) add(k *kept) {
 func (r *recentDecisions) get(id string) (Explanation, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	k, ok := r.byID[id]
-	if !ok {
+	k := r.find(id)
+	if k == nil {
 		return Explanation{}, false
 	}
 	return k.explanation(), true
@@ -210,7 +223,7 @@ func (r *recentDecisions) get(id string) (Explanation, bool) {
 func (r *recentDecisions) setShadow(id string, s *ShadowDiff) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if k, ok := r.byID[id]; ok {
+	if k := r.find(id); k != nil {
 		k.x.Shadow = s
 	}
 }

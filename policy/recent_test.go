@@ -72,3 +72,26 @@ func TestExplanationCounts(t *testing.T) {
 		}
 	}
 }
+
+// TestRecentRing: the ring keeps exactly the last n decisions over many
+// laps, finds each by id, and a shadow comparison reaches the kept one.
+func TestRecentRing(t *testing.T) {
+	for _, n := range []int{1, 2, 5} {
+		r := newRecent(n)
+		for i := range 4*n + 3 {
+			k := &kept{}
+			k.x.DecisionID = fmt.Sprintf("d-%d", i)
+			r.add(k)
+			for j := range i + 1 {
+				_, ok := r.get(fmt.Sprintf("d-%d", j))
+				if want := j > i-n; ok != want {
+					t.Fatalf("n=%d after d-%d: d-%d kept %v, want %v", n, i, j, ok, want)
+				}
+			}
+			r.setShadow(k.x.DecisionID, &ShadowDiff{Revision: k.x.DecisionID})
+			if x, _ := r.get(k.x.DecisionID); x.Shadow == nil || x.Shadow.Revision != k.x.DecisionID {
+				t.Fatalf("n=%d: shadow of %s not kept: %+v", n, k.x.DecisionID, x.Shadow)
+			}
+		}
+	}
+}
