@@ -246,6 +246,9 @@ func phoneCheck(cand, digits []byte, plus bool, region string) (valid, possible 
 // and dots, bounded by neither, that is four parts of one to three digits,
 // each at most 255.
 func hasDottedQuad(c []byte) bool {
+	if bytes.Count(c, dot) < 3 { // most phone numbers have none
+		return false
+	}
 	for i := 0; i < len(c); {
 		if !isDigit(c[i]) && c[i] != '.' {
 			i++
@@ -262,6 +265,8 @@ func hasDottedQuad(c []byte) bool {
 	}
 	return false
 }
+
+var dot = []byte{'.'}
 
 // isDottedQuad: exactly d{1,3}.d{1,3}.d{1,3}.d{1,3}, each at most 255.
 func isDottedQuad(p []byte) bool {
