@@ -1,7 +1,6 @@
 package detectors
 
 import (
-	"encoding/binary"
 	"sort"
 	"sync"
 	"unicode"
@@ -31,9 +30,10 @@ import (
 //     so 4111<ZWSP>1111… reads as the plain number it shows;
 //   - anything else (letters, invalid UTF-8) is copied byte for byte.
 //
-// Scan builds the view only for a value that needs it (needsCanon: a byte
-// >= 0x80 or a control byte), and runs only the digit detectors on it
-// (canonical); plain ASCII values cost one word-at-a-time pass.
+// Scan builds the view only for a value that needs it (the prefilter's
+// trigCanon: a byte >= 0x80 or a control byte), and runs only the digit
+// detectors on it (canonical); plain ASCII values cost nothing more than
+// the prefilter's own pass.
 
 // canonView is a value's canonical bytes and the span map back.
 type canonView struct {
@@ -44,31 +44,6 @@ type canonView struct {
 
 // canonical marks the detectors that read the canonical view.
 type canonical interface{ canonical() }
-
-// needsCanon reports whether v holds a byte >= 0x80 or a control byte other
-// than \t, \n, \r: eight bytes at a time, the bytes of a flagged word looked
-// at one by one.
-func needsCanon(v []byte) bool {
-	const highs, lows = 0x8080808080808080, 0x2020202020202020
-	i := 0
-	for ; i+8 <= len(v); i += 8 {
-		x := binary.LittleEndian.Uint64(v[i:])
-		if (x|(x-lows)&^x)&highs == 0 {
-			continue
-		}
-		for _, c := range v[i : i+8] {
-			if c >= 0x80 || c < 0x20 && c != '\t' && c != '\n' && c != '\r' {
-				return true
-			}
-		}
-	}
-	for ; i < len(v); i++ {
-		if c := v[i]; c >= 0x80 || c < 0x20 && c != '\t' && c != '\n' && c != '\r' {
-			return true
-		}
-	}
-	return false
-}
 
 var canonPool = sync.Pool{New: func() any { return new(canonView) }}
 

@@ -80,6 +80,7 @@ const (
 	trigNine                        // nine digits or more in the value, however written: cards, SSNs
 	trigFive                        // five digits or more in the value, however written: a date's day and year
 	trigDigit                       // a digit anywhere (for trigLong; wakes no detector)
+	trigCanon                       // a byte >= 0x80 or a control byte other than \t \n \r: the canonical view may differ (wakes no detector)
 	numTriggers                     // not a trigger: the bit after the last one
 )
 
@@ -160,17 +161,16 @@ func (s *Scanner) Scan(dst []Finding, value []byte, field Field) []Finding {
 	// The canonical view, when the value has other than printable ASCII
 	// and mapping changes it: the digit detectors read it, the prefilter
 	// and the context words are read on both.
+	seen := prefilter(value) | trigAny
 	var cv *canonView
-	if needsCanon(value) {
+	if seen&trigCanon != 0 {
 		cv = canonPool.Get().(*canonView)
-		if !cv.build(value) {
+		if cv.build(value) {
+			seen |= prefilter(cv.b)
+		} else {
 			canonPool.Put(cv)
 			cv = nil
 		}
-	}
-	seen := prefilter(value) | trigAny
-	if cv != nil {
-		seen |= prefilter(cv.b)
 	}
 	if s.exhaustive {
 		seen = numTriggers - 1 // every trigger bit
@@ -268,6 +268,14 @@ func prefilter(v []byte) trigger {
 			for i+1 < len(v) && byteClass[v[i+1]] == clsPlain {
 				i++
 			}
+		case clsCanon:
+			// Not printable ASCII: ends what is open, as a plain byte
+			// does, and asks for the canonical view.
+			t |= trigCanon
+			if loose|wide.digits|narrow.digits != 0 {
+				loose = 0
+				t |= wide.end(v, i) | narrow.end(v, i)
+			}
 		case clsDigit:
 			// The digits right after this one only lengthen the runs (a
 			// digit after a digit starts nothing, and no separator is
@@ -353,9 +361,15 @@ const (
 	clsSep            // joins digits: space - . ( )
 	clsSpecial        // ends a run and may start a trigger
 	clsHead           // a letter that may start a secret's or a token's head: A e x v
+	clsCanon          // >= 0x80, or a control byte other than \t \n \r: the canonical view may differ
 )
 
 var byteClass = func() (t [256]uint8) {
+	for c := range 256 {
+		if c >= 0x80 || c < 0x20 && c != '\t' && c != '\n' && c != '\r' {
+			t[c] = clsCanon
+		}
+	}
 	for c := '0'; c <= '9'; c++ {
 		t[c] = clsDigit
 	}

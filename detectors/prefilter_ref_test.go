@@ -2,6 +2,7 @@ package detectors
 
 import (
 	"bytes"
+	"encoding/binary"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -12,6 +13,40 @@ import (
 // (bulk digit runs, the second-letter gate): the reference the fast ones
 // are held to, byte for byte, here and by FuzzPrefilterMatchesReference.
 
+// refClass is byteClass as the reference reads it: a byte that asks for
+// the canonical view is a plain one.
+func refClass(c byte) uint8 {
+	if k := byteClass[c]; k != clsCanon {
+		return k
+	}
+	return clsPlain
+}
+
+// needsCanon reports whether v holds a byte >= 0x80 or a control byte
+// other than \t, \n, \r (the prefilter's trigCanon): eight bytes at a
+// time, the bytes of a flagged word looked at one by one.
+func needsCanon(v []byte) bool {
+	const highs, lows = 0x8080808080808080, 0x2020202020202020
+	i := 0
+	for ; i+8 <= len(v); i += 8 {
+		x := binary.LittleEndian.Uint64(v[i:])
+		if (x|(x-lows)&^x)&highs == 0 {
+			continue
+		}
+		for _, c := range v[i : i+8] {
+			if c >= 0x80 || c < 0x20 && c != '\t' && c != '\n' && c != '\r' {
+				return true
+			}
+		}
+	}
+	for ; i < len(v); i++ {
+		if c := v[i]; c >= 0x80 || c < 0x20 && c != '\t' && c != '\n' && c != '\r' {
+			return true
+		}
+	}
+	return false
+}
+
 // prefilterRef is the prefilter before its fast paths.
 func prefilterRef(v []byte) trigger {
 	var t trigger
@@ -19,14 +54,14 @@ func prefilterRef(v []byte) trigger {
 	wide, narrow := strictRun{}, strictRun{narrow: true}
 	for i := 0; i < len(v); i++ {
 		c := v[i]
-		switch byteClass[c] {
+		switch refClass(c) {
 		case clsPlain:
 			// Most bytes: end what is open, then skip the plain ones after.
 			if loose|wide.digits|narrow.digits != 0 {
 				loose = 0
 				t |= wide.end(v, i) | narrow.end(v, i)
 			}
-			for i+1 < len(v) && byteClass[v[i+1]] == clsPlain {
+			for i+1 < len(v) && refClass(v[i+1]) == clsPlain {
 				i++
 			}
 		case clsDigit:
@@ -94,6 +129,9 @@ func prefilterRef(v []byte) trigger {
 	}
 	if total > 0 {
 		t |= trigDigit
+	}
+	if needsCanon(v) {
+		t |= trigCanon
 	}
 	if total >= 5 {
 		t |= trigFive
