@@ -274,6 +274,12 @@ func IsJSON(contentType string) bool {
 	if err != nil && !errors.Is(err, mime.ErrInvalidMediaParameter) {
 		return false
 	}
+	return IsJSONMediaType(mt)
+}
+
+// IsJSONMediaType is IsJSON for a media type already parsed (lower case,
+// without parameters).
+func IsJSONMediaType(mt string) bool {
 	sub, ok := strings.CutPrefix(mt, "application/")
 	return ok && (sub == "json" || len(sub) > len("+json") && strings.HasSuffix(sub, "+json"))
 }

@@ -49,7 +49,7 @@ func BodyFormat(ct string, head []byte) string {
 		mt = ""
 	}
 	switch {
-	case body.IsJSON(ct):
+	case body.IsJSONMediaType(mt):
 		return FormatJSON
 	case mt == "application/x-www-form-urlencoded":
 		return FormatForm
