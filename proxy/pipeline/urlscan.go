@@ -41,14 +41,19 @@ type urlValue struct {
 // as they do in bodies. HubSpot's ?idProperty=email names the field of the
 // record id in the path.
 func urlValues(u *url.URL, q url.Values) []urlValue {
-	var out []urlValue
 	if q == nil {
 		q = u.Query()
 	}
+	segs := strings.Split(strings.TrimPrefix(u.Path, "/"), "/") // u.Path is decoded
+	// Room for a value a parameter and a segment, and a query's literals:
+	// the slice grows only for a long query.
+	n := len(segs) + 8
 	names := make([]string, 0, len(q))
-	for k := range q {
+	for k, vs := range q {
 		names = append(names, k)
+		n += len(vs)
 	}
+	out := make([]urlValue, 0, n)
 	sort.Strings(names)
 	for _, k := range names {
 		ptr := "/" + body.EscapePointerToken(k)
@@ -73,7 +78,6 @@ func urlValues(u *url.URL, q url.Values) []urlValue {
 			out = append(out, urlValue{in: InQuery, pointer: p, field: k, value: v, param: k, index: i})
 		}
 	}
-	segs := strings.Split(strings.TrimPrefix(u.Path, "/"), "/") // u.Path is decoded
 	idProperty := q.Get("idProperty")
 	for i, s := range segs {
 		if s == "" {
@@ -86,7 +90,23 @@ func urlValues(u *url.URL, q url.Values) []urlValue {
 		if idProperty != "" && i == len(segs)-1 {
 			field = idProperty
 		}
-		out = append(out, urlValue{in: InPath, pointer: "/" + strconv.Itoa(i), field: field, value: s, index: i})
+		out = append(out, urlValue{in: InPath, pointer: segmentPointer(i), field: field, value: s, index: i})
 	}
 	return out
+}
+
+// segmentPointers are the pointers of a path's first segments, made once.
+var segmentPointers = func() (p [16]string) {
+	for i := range p {
+		p[i] = "/" + strconv.Itoa(i)
+	}
+	return p
+}()
+
+// segmentPointer is "/<i>", the pointer of path segment i.
+func segmentPointer(i int) string {
+	if i < len(segmentPointers) {
+		return segmentPointers[i]
+	}
+	return "/" + strconv.Itoa(i)
 }

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"net/url"
 	"reflect"
+	"strconv"
 	"testing"
 )
 
@@ -22,5 +23,23 @@ func TestURLValues(t *testing.T) {
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got  %+v\nwant %+v", got, want)
+	}
+}
+
+// A path's segment pointers are "/<i>" past the ones made once as well.
+func TestURLValuesLongPath(t *testing.T) {
+	path := ""
+	for i := range 20 {
+		path += "/s" + strconv.Itoa(i)
+	}
+	u, _ := url.Parse(path)
+	got := urlValues(u, nil)
+	if len(got) != 20 {
+		t.Fatalf("%d values, want 20", len(got))
+	}
+	for i, v := range got {
+		if want := "/" + strconv.Itoa(i); v.pointer != want || v.value != "s"+strconv.Itoa(i) || v.index != i {
+			t.Errorf("segment %d: %+v, want pointer %s", i, v, want)
+		}
 	}
 }
