@@ -268,7 +268,7 @@ func (r *Recorder) RecordSync(ctx context.Context, e Event) (Event, error) {
 
 func (r *Recorder) record(e Event, done chan error) (Event, error) {
 	if e.ID == "" {
-		e.ID = newID()
+		e.ID = randomHex(16)
 	}
 	if e.Time.IsZero() {
 		e.Time = time.Now()
@@ -321,7 +321,7 @@ func (r *Recorder) Alert(a Alert) error {
 
 func (r *Recorder) alert(a Alert, done chan error) (Alert, error) {
 	if a.ID == "" {
-		a.ID = newID()
+		a.ID = randomHex(16)
 	}
 	if a.Time.IsZero() {
 		a.Time = time.Now()
@@ -423,17 +423,12 @@ func putEncodeBuf(b *[]byte) {
 	}
 }
 
-// newID is a random event id: 16 bytes in hex, one allocation.
-func newID() string {
-	var b [16]byte
-	var h [32]byte
-	_, _ = rand.Read(b[:])
-	hex.Encode(h[:], b[:])
-	return string(h[:])
-}
-
+// randomHex is n random bytes (n ≤ 32) in hex, in one allocation: an
+// event's id, an instance's suffix.
 func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
+	var raw [32]byte
+	var out [64]byte
+	_, _ = rand.Read(raw[:n])
+	hex.Encode(out[:], raw[:n])
+	return string(out[:2*n])
 }
