@@ -3,6 +3,7 @@ package vault
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -106,7 +107,11 @@ func FuzzTokenize(f *testing.F) {
 			if !errors.Is(err, ErrInvalid) {
 				t.Fatalf("%s %q: %v", category, value, err)
 			}
-			if len(value) >= 4 && strings.Contains(err.Error(), value) {
+			// The error may name the category it was given (a detector's,
+			// never a value; token.go quotes it as %.40q); nothing else
+			// in it may show the value (it names the category once).
+			msg := strings.Replace(err.Error(), fmt.Sprintf("%.40q", category), "", 1)
+			if len(value) >= 4 && strings.Contains(msg, value) {
 				t.Fatalf("the error shows the value: %v", err)
 			}
 			return
