@@ -191,7 +191,7 @@ func TestParseXMLSalesforceShapes(t *testing.T) {
 }
 
 func TestXMLValueFields(t *testing.T) {
-	doc := []byte(`<r xmlns:x="urn:x"><a x:k="v"/><b>t<!--c--></b><b>u</b></r>`)
+	doc := []byte(`<r xmlns:x="urn:x" s="w"><a x:k="v"/><b>t<!--c--></b><b>u</b><!--d--></r>`)
 	type seen struct {
 		name, space      string
 		attr, comment    bool
@@ -200,6 +200,7 @@ func TestXMLValueFields(t *testing.T) {
 		segments         int
 		lastKey          string
 		lastIdx, prevIdx int
+		leaf             bool
 	}
 	var got []seen
 	d, err := ParseXML(doc, XMLOptions{})
@@ -209,16 +210,20 @@ func TestXMLValueFields(t *testing.T) {
 	d.Walk(func(v *XMLValue) error {
 		k, idx := v.Segment(v.Segments() - 1)
 		_, prev := v.Segment(v.Segments() - 2)
-		got = append(got, seen{string(v.Name), string(v.Space), v.Attr, v.Comment, v.Start, v.End, v.Element, v.Parent, v.Segments(), string(k), idx, prev})
+		got = append(got, seen{string(v.Name), string(v.Space), v.Attr, v.Comment, v.Start, v.End, v.Element, v.Parent, v.Segments(), string(k), idx, prev, v.Leaf})
 		return nil
 	})
 	at := func(s string) int { return strings.Index(string(doc), s) }
 	want := []seen{
-		{"k", "urn:x", true, false, at(`v"`), at(`v"`) + 1, 1, 0, 3, "@k", -1, -1},
-		{"a", "", false, false, at(`/>`), at(`/>`), 1, 0, 2, "a", -1, -1}, // an empty-element tag: at its "/>"
-		{"b", "", false, false, at(`t<`), at(`</b>`), 2, 0, 3, "", 0, -1},
-		{"#comment", "", false, true, at(`c-`), at(`c-`) + 1, 2, 0, 4, "#comment", -1, 0},
-		{"b", "", false, false, at(`u<`), at(`u<`) + 1, 3, 0, 3, "", 1, -1},
+		// Leaf: the element has no child element (a comment's: the
+		// element it is in).
+		{"s", "", true, false, at(`w"`), at(`w"`) + 1, 0, -1, 2, "@s", -1, -1, false},
+		{"k", "urn:x", true, false, at(`v"`), at(`v"`) + 1, 1, 0, 3, "@k", -1, -1, true},
+		{"a", "", false, false, at(`/>`), at(`/>`), 1, 0, 2, "a", -1, -1, true}, // an empty-element tag: at its "/>"
+		{"b", "", false, false, at(`t<`), at(`</b>`), 2, 0, 3, "", 0, -1, true},
+		{"#comment", "", false, true, at(`c-`), at(`c-`) + 1, 2, 0, 4, "#comment", -1, 0, true},
+		{"b", "", false, false, at(`u<`), at(`u<`) + 1, 3, 0, 3, "", 1, -1, true},
+		{"#comment", "", false, true, at(`d-`), at(`d-`) + 1, 0, -1, 2, "#comment", -1, -1, false},
 	}
 	if len(got) != len(want) {
 		t.Fatalf("%d values: %+v", len(got), got)

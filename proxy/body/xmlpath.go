@@ -33,6 +33,9 @@ type XMLValue struct {
 	Type    []byte
 	Element int // the element's index in document order; the owner for an attribute, the enclosing element (-1 outside the root) for a comment
 	Parent  int // the index of Element's parent, -1 for the root (and outside it)
+	// Leaf reports that Element has no child element: a leaf's text, a
+	// leaf's attribute, a comment in a leaf's text (false outside the root).
+	Leaf bool
 
 	w    *xmlWalk
 	nseg int
@@ -188,11 +191,11 @@ func (w *xmlWalk) up(e int32) {
 // fill sets what the values of element e share.
 func (w *xmlWalk) fill(e int32, el *xmlElem) *XMLValue {
 	v := &w.v
-	v.Attr, v.Comment, v.Nil, v.Type, v.last = false, false, false, nil, nil
+	v.Attr, v.Comment, v.Nil, v.Leaf, v.Type, v.last = false, false, false, false, nil, nil
 	v.Element, v.Parent = int(e), -1
 	if el != nil {
 		v.Parent = int(el.parent)
-		v.Nil = el.flags&xmlNil != 0
+		v.Nil, v.Leaf = el.flags&xmlNil != 0, el.flags&xmlLeaf != 0
 		if w.typ >= 0 {
 			v.Type = w.d.attrValue(&w.tbuf, w.typ)
 		}
@@ -234,7 +237,8 @@ func (w *xmlWalk) comment(c int) *XMLValue {
 	w.up(cm.elem)
 	v := w.fill(cm.elem, nil)
 	if cm.elem >= 0 {
-		v.Parent = int(d.elems[cm.elem].parent)
+		el := &d.elems[cm.elem]
+		v.Parent, v.Leaf = int(el.parent), el.flags&xmlLeaf != 0
 	}
 	v.Comment, v.Name, v.Space = true, xmlCommentName, nil
 	v.Start, v.End = int(cm.start), int(cm.end)

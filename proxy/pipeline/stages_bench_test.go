@@ -33,8 +33,11 @@ import (
 //	             the rewritten page in a reused buffer (the proxy's pools)
 //	request      Pipeline.Process of the query's request: no body, the
 //	             SOQL in the URL read for values and predicates
+//	xml/process  Pipeline.Process of the same records in REST XML
+//	             (benchdata.QueryPageXML), to set beside process
 //
-// Each reports ns/value: the time over the page's scalar values.
+// Each reports ns/value: the time over the page's scalar values (the
+// JSON page's, for xml/process too: the same records' values).
 func BenchmarkStages(b *testing.B) {
 	eng, err := policy.New(context.Background(), policy.Options{FS: rules.FS})
 	if err != nil {
@@ -103,6 +106,14 @@ func BenchmarkStages(b *testing.B) {
 		run("process", func() {
 			m := &Message{Direction: DirResponse, Route: &config.Route{Name: "salesforce", Dialect: config.DialectSalesforce},
 				Method: "GET", Path: "/services/data/v62.0/query", Call: call, Scope: principal("analyst"), Body: page, Alloc: reuse}
+			if res := p.Process(context.Background(), m); res.Err != nil {
+				b.Fatal(res.Err)
+			}
+		})
+		xml := benchdata.QueryPageXML(benchdata.RecordsFor(kb << 10))
+		run("xml/process", func() {
+			m := &Message{Direction: DirResponse, Route: &config.Route{Name: "salesforce", Dialect: config.DialectSalesforce},
+				Method: "GET", Path: "/services/data/v62.0/query", Call: call, Scope: principal("analyst"), Body: xml, Format: FormatXML, Alloc: reuse}
 			if res := p.Process(context.Background(), m); res.Err != nil {
 				b.Fatal(res.Err)
 			}

@@ -223,7 +223,21 @@ func (x *xmlRecords) of(v *body.XMLValue, soap bool) (rec int, own bool) {
 		// A record's child element that has children of its own is a
 		// parent record reached through a relationship (<Contact> in a
 		// Case: SELECT Contact.Email FROM Case), nested like a JSON one.
-		for i := end + 1; i+1 < n; i++ {
+		// A leaf is none, whatever follows its name in v's path: its
+		// index among same-named siblings, an attribute
+		// (<Phone xsi:nil="true"/>), a comment.
+		lim := n - 1 // segments that may be a parent: all but v's own
+		if v.Leaf {
+			lim = v.Segments()
+			if v.Attr || v.Comment {
+				lim-- // the @name or #comment
+			}
+			if k, _ := v.Segment(lim - 1); k == nil {
+				lim-- // the leaf's index
+			}
+			lim-- // the leaf's name
+		}
+		for i := end + 1; i < lim; i++ {
 			k, _ := v.Segment(i)
 			if k == nil || !crm.IsParentMember(k) {
 				break

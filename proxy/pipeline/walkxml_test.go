@@ -105,3 +105,57 @@ func TestSOAPCallsAreClassified(t *testing.T) {
 		t.Errorf("the envelope lost its shape: %s", out)
 	}
 }
+
+// A leaf field is its record's, whatever its path ends with: an attribute
+// (xsi:nil on every null field of a REST XML page), its index among
+// same-named siblings. Neither makes it a parent record of its own, so
+// its findings stay with the record, its id and consent flags.
+func TestXMLLeafFieldsAreTheirRecords(t *testing.T) {
+	const page = `<?xml version="1.0" encoding="UTF-8"?><QueryResult xmlns="http://www.force.com/2009/06/asyncapi/dataload" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">` +
+		`<records type="Contact" url="/services/data/v62.0/sobjects/Contact/003A"><Id>003A</Id><Fax xsi:nil="true"/>` +
+		`<Title note="jane@example.com">VP</Title><Email>a@example.com</Email><Email>b@example.com</Email><HasOptedOutOfEmail>true</HasOptedOutOfEmail>` +
+		`<Account type="Account"><Name>Acme</Name><Website note="acme@example.com">x</Website></Account></records></QueryResult>`
+	d := &decider{make: func(*policy.Input) (*policy.Decision, error) { return &policy.Decision{ID: "d", Allow: true}, nil }}
+	m := message()
+	m.Format, m.Body = FormatXML, []byte(page)
+	if res := pipe(d).Process(context.Background(), m); res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	in := d.seen
+	recs := map[int]policy.Record{}
+	for _, r := range in.Records {
+		recs[r.Index] = r
+	}
+	want := map[string]string{ // finding pointer → its record's pointer
+		"/QueryResult/records/0/Title/@note":           "/QueryResult/records/0",
+		"/QueryResult/records/0/Email/0":               "/QueryResult/records/0",
+		"/QueryResult/records/0/Email/1":               "/QueryResult/records/0",
+		"/QueryResult/records/0/Account/Website/@note": "/QueryResult/records/0/Account",
+	}
+	got := map[string]string{}
+	for _, f := range in.Findings {
+		if f.Category != "email" {
+			continue
+		}
+		r, ok := recs[f.Record]
+		if !ok {
+			t.Errorf("%s: record %d not listed", f.Pointer, f.Record)
+			continue
+		}
+		got[f.Pointer] = r.Pointer
+		if r.Pointer == "/QueryResult/records/0" && (r.ID != "003A" || r.Object != "Contact" || !r.Consent["email_opt_out"]) {
+			t.Errorf("%s: record %+v", f.Pointer, r)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("e-mail findings' records %v, want %v", got, want)
+	}
+	for p, rp := range want {
+		if got[p] != rp {
+			t.Errorf("%s: record %q, want %q", p, got[p], rp)
+		}
+	}
+	if len(in.Records) != 2 {
+		t.Errorf("records %+v", in.Records)
+	}
+}
