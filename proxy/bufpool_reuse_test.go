@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
+	"encoding/xml"
 	"fmt"
 	"io"
 	"net/http"
@@ -21,9 +22,10 @@ import (
 // once through Veil with its body pools reused as in production: each
 // caller must get its own page, whole, with its e-mails masked, whether
 // the page was rewritten (sent from the rewritten buffer), left unchanged
-// (sent from the buffer it was read into) or gzipped (re-encoded). A
-// buffer returned to its pool while a response still wrote from it would
-// show here as another page's marker or a torn body.
+// (sent from the buffer it was read into) or gzipped (re-encoded), in
+// JSON or in XML (its index reused too). A buffer returned to its pool
+// while a response still wrote from it would show here as another page's
+// marker or a torn body.
 func TestPooledBodiesNeverCross(t *testing.T) {
 	defer inspect.PoisonReleased(false)()
 	page := func(id, records int, pii bool) []byte {
@@ -46,6 +48,10 @@ func TestPooledBodiesNeverCross(t *testing.T) {
 		id, _ := strconv.Atoi(r.URL.Query().Get("id"))
 		doc := page(id, 1+id%40, id%3 != 0)
 		w.Header().Set("Content-Type", "application/json;charset=UTF-8")
+		if id%4 == 1 {
+			doc = pageXML(id, 1+id%40, id%3 != 0)
+			w.Header().Set("Content-Type", "application/xml;charset=UTF-8")
+		}
 		if id%5 == 0 && strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
 			var z bytes.Buffer
 			zw := gzip.NewWriter(&z)
@@ -94,11 +100,15 @@ func TestPooledBodiesNeverCross(t *testing.T) {
 					errs <- fmt.Errorf("page %d: %d, %v", id, res.StatusCode, err)
 					return
 				}
-				if err := checkPage(b, id, 1+id%40, id%3 != 0); err != nil {
+				check, sent := checkPage, page(id, 1+id%40, false)
+				if id%4 == 1 {
+					check, sent = checkPageXML, pageXML(id, 1+id%40, false)
+				}
+				if err := check(b, id, 1+id%40, id%3 != 0); err != nil {
 					errs <- fmt.Errorf("page %d: %v: %.200s", id, err, b)
 					return
 				}
-				if id%3 == 0 && !bytes.Equal(b, page(id, 1+id%40, false)) {
+				if id%3 == 0 && !bytes.Equal(b, sent) {
 					// Nothing personal: sent on from the buffer it was read into.
 					errs <- fmt.Errorf("page %d: not the CRM's bytes: %.200s", id, b)
 					return
@@ -116,6 +126,21 @@ func TestPooledBodiesNeverCross(t *testing.T) {
 	}
 }
 
+// pageXML is the page of TestPooledBodiesNeverCross in REST XML.
+func pageXML(id, records int, pii bool) []byte {
+	var b strings.Builder
+	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?><QueryResult xmlns="http://www.force.com/2009/06/asyncapi/dataload"><done>true</done>`)
+	for r := range records {
+		fmt.Fprintf(&b, `<records type="Contact"><Id>003000000000%03dAAA</Id><Title>marker-%d-%d</Title><Department>%s</Department>`, r, id, r, strings.Repeat("x", 200+id%97))
+		if pii {
+			fmt.Fprintf(&b, `<Email>person%d.%d@example.org</Email>`, id, r)
+		}
+		b.WriteString(`</records>`)
+	}
+	fmt.Fprintf(&b, `<totalSize>%d</totalSize></QueryResult>`, records)
+	return []byte(b.String())
+}
+
 // checkPage holds a page to the one the CRM sent for id: every record's
 // marker in order and no other page's, its e-mails masked, nothing torn.
 func checkPage(b []byte, id, records int, pii bool) error {
@@ -125,10 +150,35 @@ func checkPage(b []byte, id, records int, pii bool) error {
 	if err := json.Unmarshal(b, &p); err != nil {
 		return err
 	}
-	if len(p.Records) != records {
-		return fmt.Errorf("%d records, want %d", len(p.Records), records)
+	return checkRecords(p.Records, id, records, pii)
+}
+
+// checkPageXML is checkPage for pageXML's pages.
+func checkPageXML(b []byte, id, records int, pii bool) error {
+	var p struct {
+		Records []struct {
+			Title, Department string
+			Email             *string
+		} `xml:"records"`
 	}
-	for r, rec := range p.Records {
+	if err := xml.Unmarshal(b, &p); err != nil {
+		return err
+	}
+	recs := make([]map[string]any, len(p.Records))
+	for i, r := range p.Records {
+		recs[i] = map[string]any{"Title": r.Title, "Department": r.Department}
+		if r.Email != nil {
+			recs[i]["Email"] = *r.Email
+		}
+	}
+	return checkRecords(recs, id, records, pii)
+}
+
+func checkRecords(recs []map[string]any, id, records int, pii bool) error {
+	if len(recs) != records {
+		return fmt.Errorf("%d records, want %d", len(recs), records)
+	}
+	for r, rec := range recs {
 		if rec["Title"] != fmt.Sprintf("marker-%d-%d", id, r) || rec["Department"] != strings.Repeat("x", 200+id%97) {
 			return fmt.Errorf("record %d is another page's or torn", r)
 		}

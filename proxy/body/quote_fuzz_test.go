@@ -90,6 +90,9 @@ func FuzzPointer(f *testing.F) {
 		var b strings.Builder
 		for _, seg := range p {
 			b.WriteString("/" + EscapePointerToken(seg.name))
+			if got := string(AppendPointerToken([]byte("/"), []byte(seg.name))); got != "/"+EscapePointerToken(seg.name) {
+				t.Fatalf("%q: AppendPointerToken %q, EscapePointerToken %q", seg.name, got, EscapePointerToken(seg.name))
+			}
 			want := -1
 			if n, err := strconv.ParseUint(seg.name, 10, 63); err == nil && strconv.FormatUint(n, 10) == seg.name && len(seg.name) <= 18 {
 				want = int(n)

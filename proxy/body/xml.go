@@ -104,9 +104,39 @@ func ParseXML(doc []byte, o XMLOptions) (*XMLDoc, error) {
 		err = &Error{Code: CodeInvalidUTF8, Offset: bad}
 	}
 	if err != nil {
+		p.d.Release()
 		return nil, err
 	}
 	return p.d, nil
+}
+
+// xmlDocs keeps released documents' indexes for ParseXML to fill again.
+var xmlDocs = sync.Pool{New: func() any { return new(XMLDoc) }}
+
+// What a released index may keep: one huge document must not pin its
+// index for ever (an element is 40 bytes, an attribute 28).
+const (
+	maxPooledXMLElems    = 1 << 16
+	maxPooledXMLAttrs    = 1 << 16
+	maxPooledXMLComments = 1 << 10
+)
+
+// xmlNamespaceURI is spaces[1] of every document: never written to.
+var xmlNamespaceURI = []byte(xmlNamespace)
+
+// Release gives d's index back for a later ParseXML to reuse. Neither d
+// nor anything a walk of it gave may be used after; a nil d is a no-op.
+func (d *XMLDoc) Release() {
+	if d == nil {
+		return
+	}
+	clear(d.spaces[:cap(d.spaces)]) // URIs are slices of the document
+	if cap(d.elems) > maxPooledXMLElems || cap(d.attrs) > maxPooledXMLAttrs || cap(d.comments) > maxPooledXMLComments {
+		*d = XMLDoc{}
+		return
+	}
+	*d = XMLDoc{elems: d.elems[:0], attrs: d.attrs[:0], comments: d.comments[:0], spaces: d.spaces[:0]}
+	xmlDocs.Put(d)
 }
 
 // Root returns the root element's namespace URI and local name.
@@ -166,7 +196,12 @@ func getXMLParser(doc []byte, o XMLOptions) *xmlParser {
 	// the index seldom grows.
 	c := bytes.Count(doc, []byte{'<'})
 	n := c/2 + c/16 + 1
-	p.d = &XMLDoc{doc: doc, elems: make([]xmlElem, 0, n), spaces: [][]byte{nil, []byte(xmlNamespace)}}
+	d := xmlDocs.Get().(*XMLDoc)
+	d.doc, d.spaces = doc, append(d.spaces[:0], nil, xmlNamespaceURI)
+	if cap(d.elems) < n {
+		d.elems = make([]xmlElem, 0, n)
+	}
+	p.d = d
 	if p.prefixes == nil {
 		p.prefixes, p.uris = map[string]int32{}, map[string]int32{}
 	}

@@ -238,9 +238,11 @@ func (s *XMLSplitter) findRoot() error {
 		return nil // the document is one chunk, or too large
 	}
 	s.close = append(append(append([]byte(nil), "</"...), b[i+1:nameEnd]...), '>')
-	if _, err := ParseXML(append(append([]byte(nil), s.head...), s.close...), s.o); err != nil {
+	d, err := ParseXML(append(append([]byte(nil), s.head...), s.close...), s.o)
+	if err != nil {
 		return err
 	}
+	d.Release()
 	s.pos = end
 	return nil
 }
@@ -249,7 +251,8 @@ func (s *XMLSplitter) findRoot() error {
 // end of the input.
 func (s *XMLSplitter) short() error {
 	if s.eof {
-		_, err := ParseXML(s.buf, s.o)
+		d, err := ParseXML(s.buf, s.o)
+		d.Release()
 		if err == nil {
 			err = &Error{Code: CodeInvalidXML, Offset: len(s.buf)}
 		}

@@ -133,9 +133,9 @@ type Message struct {
 	preds   []crm.Predicate
 	predErr error
 
-	// Alloc, when set, gives the buffer a JSON body is rewritten into
-	// (the HTTP side's body pools: it returns the buffer once sent); nil:
-	// a fresh one.
+	// Alloc, when set, gives the buffer a JSON, XML or text body is
+	// rewritten into (the HTTP side's body pools: it returns the buffer
+	// once sent); nil: a fresh one.
 	Alloc func(n int) []byte
 
 	// scratch is Process's pooled buffers while it runs (nil: none, a
@@ -213,6 +213,7 @@ func (p *Pipeline) Process(ctx context.Context, m *Message) Result {
 		sb := scratchPool.Get().(*scratchBufs)
 		m.scratch = sb
 		defer func() { m.scratch = nil; sb.put(&leaves, &finds) }()
+		defer func() { m.xml.Release(); m.xml = nil }() // the XML index, once rewritten
 		leaves, finds, err = p.detect(ctx, m, in, sb.leaves, sb.finds)
 		p.observe(route, dir, "detect", t0)
 		if e := stopped(dir, err); e != nil {
@@ -912,13 +913,13 @@ func (p *Pipeline) rewriteDoc(m *Message, doc []byte, e *docEdits) ([]byte, erro
 		if len(e.drops) > 0 {
 			return []byte{}, nil // the one value, the whole text, removed
 		}
-		return spliceText(make([]byte, 0, len(doc)+len(doc)/8), doc, e.splices), nil
+		return spliceText(m.alloc(len(doc)+len(doc)/8), doc, e.splices), nil
 	case FormatXML:
 		xe := body.XMLEdits{Replace: make(map[int][]byte, len(e.splices)), Drop: e.drops, DropPointers: e.dropPointers}
 		for _, sp := range e.splices {
 			xe.Replace[sp.Start] = sp.Contents
 		}
-		return body.RewriteXML(make([]byte, 0, len(doc)+len(doc)/8), doc, m.xml, &xe)
+		return body.RewriteXML(m.alloc(len(doc)+len(doc)/8), doc, m.xml, &xe)
 	case FormatForm, FormatCSV:
 		be := body.Edits{Replace: make(map[int][]byte, len(e.splices)), Drop: e.drops, DropPointers: e.dropPointers}
 		for _, sp := range e.splices {
@@ -945,7 +946,7 @@ func (p *Pipeline) rewriteDoc(m *Message, doc []byte, e *docEdits) ([]byte, erro
 	if be.Drop == nil {
 		be.Drop = map[int]bool{}
 	}
-	out, _, err := body.RewriteJSON(make([]byte, 0, len(doc)+len(doc)/8), doc, &be)
+	out, _, err := body.RewriteJSON(m.alloc(len(doc)+len(doc)/8), doc, &be)
 	return out, err
 }
 
@@ -1115,11 +1116,14 @@ type scratchBufs struct {
 	finds  []detectors.Finding
 	// Buffers of one Process only: walkJSON's leaf values, actionsFor's
 	// actions, edits' replacements and splices.
-	values  []byte
-	actions []string
-	decided []string
-	repls   []byte
-	splices []body.Splice
+	values []byte
+	// walkXML's leaf pointers, one after the other, and where each ends.
+	pointers []byte
+	ends     []int
+	actions  []string
+	decided  []string
+	repls    []byte
+	splices  []body.Splice
 }
 
 var scratchPool = sync.Pool{New: func() any { return new(scratchBufs) }}
@@ -1143,6 +1147,9 @@ func (b *scratchBufs) put(leaves *[]leaf, finds *[]detectors.Finding) {
 	}
 	if cap(b.decided) > maxPooledLeaves {
 		b.decided = nil
+	}
+	if cap(b.pointers) > maxPooledBytes || cap(b.ends) > maxPooledLeaves {
+		b.pointers, b.ends = nil, nil
 	}
 	clear(b.actions[:cap(b.actions)])
 	clear(b.decided[:cap(b.decided)])

@@ -1,7 +1,6 @@
 package pipeline
 
 import (
-	"bytes"
 	"strings"
 
 	"github.com/veil-proxy/veil/detectors"
@@ -46,13 +45,20 @@ func (p *Pipeline) walkXML(m *Message, records *recordTable, leaves []leaf, find
 		m.Info.Format = FormatSOAP
 	}
 	var (
-		scratch []detectors.Finding
-		fields  fieldClassifier
-		recs    xmlRecords
-		ptr     []byte
-		op      string // a SOAP call's operation: the Body's first element
+		scratch  []detectors.Finding
+		fields   fieldClassifier
+		recs     xmlRecords
+		op       string // a SOAP call's operation: the Body's first element
+		values   []byte // every leaf's value, in turn (after an earlier part's, pooled)
+		pointers []byte // every leaf's pointer, in turn; one string in the end
+		ends     []int  // where each ends in pointers
+		base     = len(leaves)
 	)
-	recs.single = !m.Call.Collection
+	if m.scratch != nil {
+		values, pointers, ends = m.scratch.values, m.scratch.pointers[:0], m.scratch.ends[:0]
+		defer func() { m.scratch.values, m.scratch.pointers, m.scratch.ends = values, pointers, ends }()
+	}
+	recs.single, recs.leafParent = !m.Call.Collection, -1
 	dialect := m.Route.Dialect
 	err = d.Walk(func(v *body.XMLValue) error {
 		if err := records.tick(); err != nil { // the client gone, the budget spent (budget.go)
@@ -104,8 +110,11 @@ func (p *Pipeline) walkXML(m *Message, records *recordTable, leaves []leaf, find
 		if len(scratch) == 0 {
 			return nil
 		}
-		ptr = v.AppendPointer(ptr[:0])
-		leaves = append(leaves, leaf{start: v.Start, end: v.End, value: bytes.Clone(v.Text), pointer: string(ptr), field: f.Name,
+		at := len(values)
+		values = append(values, v.Text...)
+		pointers = v.AppendPointer(pointers)
+		ends = append(ends, len(pointers))
+		leaves = append(leaves, leaf{start: v.Start, end: v.End, value: values[at:len(values):len(values)], field: f.Name,
 			record: rec, from: len(finds), to: len(finds) + len(scratch)})
 		finds = append(finds, scratch...)
 		if rec >= 0 {
@@ -115,6 +124,11 @@ func (p *Pipeline) walkXML(m *Message, records *recordTable, leaves []leaf, find
 		}
 		return nil
 	})
+	// One string for every pointer; each leaf's is a slice of it.
+	all, from := string(pointers), 0
+	for i := base; i < len(leaves); i++ {
+		leaves[i].pointer, from = all[from:ends[i-base]], ends[i-base]
+	}
 	if soap && err == nil {
 		m.Call = soapCall(op, records)
 	}
@@ -154,6 +168,7 @@ type xmlRecords struct {
 	single  bool           // a call on one record: the document is record 0
 	byPath  map[string]int // record pointer → index
 	pointer string         // the current value's record pointer
+	buf     []byte         // where a record's pointer is built
 	depth   int            // segments of the current value's path that lead to its record
 	// The last record met, by its path's segments (names in names): a
 	// record's values come one after the other, so its pointer is built
@@ -161,6 +176,12 @@ type xmlRecords struct {
 	segs  []xmlSeg
 	names []byte
 	rec   int
+	// The record of an unindexed leaf's values is its parent element's
+	// alone (see of): the last such parent and what of made of it.
+	leafParent         int // -1: none yet
+	leafRec, leafDepth int
+	leafPointer        string
+	noMemo             bool // tests: every value the long way
 }
 
 type xmlSeg struct{ from, to, index int } // a name in names, or an index (from < 0)
@@ -200,8 +221,40 @@ func (x *xmlRecords) remember(v *body.XMLValue, n, rec int) {
 
 // of returns the record of v (-1 for none) and whether v is an attribute
 // of the record's own element.
+//
+// For an unindexed leaf's text or attribute, the record is a function of
+// the leaf's parent element P alone: no segment after P's can end a
+// record (the leaf's name is followed by nothing or by "@name", neither
+// an index) nor be a parent record (a leaf is none). Nor is such a value
+// ever its record element's own attribute: that is one segment under the
+// record's element, and the leaf's attribute is at least two (a record
+// element, a list item, is always indexed, so never this leaf). So a
+// record's fields, one after the other, reuse what the first made of
+// their parent.
 func (x *xmlRecords) of(v *body.XMLValue, soap bool) (rec int, own bool) {
 	n := v.Segments()
+	elemSegs := n // the leaf's own segments, when v is an unindexed leaf's
+	if v.Attr {
+		elemSegs--
+	}
+	memo := !x.noMemo && v.Leaf && !v.Comment && v.Parent >= 0
+	if memo {
+		if k, _ := v.Segment(elemSegs - 1); k == nil {
+			memo = false // indexed: its name and index may end a record
+		} else if v.Parent == x.leafParent {
+			x.pointer, x.depth = x.leafPointer, x.leafDepth
+			return x.leafRec, false
+		}
+	}
+	rec, own = x.walk(v, soap, n)
+	if memo {
+		x.leafParent, x.leafRec, x.leafDepth, x.leafPointer = v.Parent, rec, x.depth, x.pointer
+	}
+	return rec, own
+}
+
+// walk is of the long way: v's path read segment by segment.
+func (x *xmlRecords) walk(v *body.XMLValue, soap bool, n int) (rec int, own bool) {
 	end := -1 // the record's list index segment
 	retrieve := false
 	for i := 0; i < n; i++ {
@@ -256,21 +309,24 @@ func (x *xmlRecords) of(v *body.XMLValue, soap bool) (rec int, own bool) {
 	if x.same(v, x.depth) {
 		return x.rec, v.Attr && n == x.depth+1
 	}
-	var p []byte
+	p := x.buf[:0]
 	for i := 0; i <= end; i++ {
 		k, idx := v.Segment(i)
 		p = append(p, '/')
 		if k == nil {
 			p = appendInt(p, idx)
 		} else {
-			p = append(p, body.EscapePointerToken(string(k))...)
+			p = body.AppendPointerToken(p, k)
 		}
 	}
+	x.buf = p
 	if x.byPath == nil {
 		x.byPath = map[string]int{}
 	}
 	rec, ok := x.byPath[string(p)]
-	if !ok {
+	if ok {
+		x.pointer = string(p) // a record met again, after a nested one
+	} else {
 		rec = len(x.byPath)
 		if x.single && !soap {
 			rec++ // record 0 is the document's own
@@ -278,9 +334,9 @@ func (x *xmlRecords) of(v *body.XMLValue, soap bool) (rec int, own bool) {
 		if parent {
 			rec += nestedBase // not of the call's object: unknown until its type says
 		}
-		x.byPath[string(p)] = rec
+		x.pointer = string(p)
+		x.byPath[x.pointer] = rec
 	}
-	x.pointer = string(p)
 	x.remember(v, x.depth, rec)
 	return rec, v.Attr && n == x.depth+1
 }

@@ -106,18 +106,19 @@ func TestSOAPCallsAreClassified(t *testing.T) {
 	}
 }
 
+const xmlLeafPage = `<?xml version="1.0" encoding="UTF-8"?><QueryResult xmlns="http://www.force.com/2009/06/asyncapi/dataload" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">` +
+	`<records type="Contact" url="/services/data/v62.0/sobjects/Contact/003A"><Id>003A</Id><Fax xsi:nil="true"/>` +
+	`<Title note="jane@example.com">VP</Title><Email>a@example.com</Email><Email>b@example.com</Email><HasOptedOutOfEmail>true</HasOptedOutOfEmail>` +
+	`<Account type="Account"><Name>Acme</Name><Website note="acme@example.com">x</Website></Account></records></QueryResult>`
+
 // A leaf field is its record's, whatever its path ends with: an attribute
 // (xsi:nil on every null field of a REST XML page), its index among
 // same-named siblings. Neither makes it a parent record of its own, so
 // its findings stay with the record, its id and consent flags.
 func TestXMLLeafFieldsAreTheirRecords(t *testing.T) {
-	const page = `<?xml version="1.0" encoding="UTF-8"?><QueryResult xmlns="http://www.force.com/2009/06/asyncapi/dataload" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">` +
-		`<records type="Contact" url="/services/data/v62.0/sobjects/Contact/003A"><Id>003A</Id><Fax xsi:nil="true"/>` +
-		`<Title note="jane@example.com">VP</Title><Email>a@example.com</Email><Email>b@example.com</Email><HasOptedOutOfEmail>true</HasOptedOutOfEmail>` +
-		`<Account type="Account"><Name>Acme</Name><Website note="acme@example.com">x</Website></Account></records></QueryResult>`
 	d := &decider{make: func(*policy.Input) (*policy.Decision, error) { return &policy.Decision{ID: "d", Allow: true}, nil }}
 	m := message()
-	m.Format, m.Body = FormatXML, []byte(page)
+	m.Format, m.Body = FormatXML, []byte(xmlLeafPage)
 	if res := pipe(d).Process(context.Background(), m); res.Err != nil {
 		t.Fatal(res.Err)
 	}
