@@ -64,6 +64,10 @@ func SiteOf(c Call, p Path) Site {
 	return Site{depth: depth, indexAt: indexAt, nested: nested}
 }
 
+// Depth is the depth Record returns for any value of the site (0 when it
+// is in no record), with -1 for a site in no record.
+func (s Site) Depth() int { return max(s.depth, -1) }
+
 // Record is RecordOf for a value at p, whose site s is.
 func (s Site) Record(c Call, p Path) (record, depth int) {
 	if s.depth < 0 {

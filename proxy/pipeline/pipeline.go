@@ -492,6 +492,14 @@ func (p *Pipeline) walkJSON(m *Message, records *recordTable, leaves []leaf, fin
 		if err := records.tick(); err != nil { // the client gone, the budget spent (budget.go)
 			return err
 		}
+		if len(scratch) == 0 && v.Kind != body.KindNumber && roles.plain(v) {
+			// Nothing found, and nothing its record needs (most values):
+			// which record it is in does not matter.
+			if v.Kind == body.KindString {
+				m.noteQuery(v.Str)
+			}
+			return nil
+		}
 		rec, depth := roles.record(m.Call, v)
 		if rec >= 0 {
 			switch role, ck := roles.describe(v, dialect, depth, p.consent); {

@@ -293,6 +293,18 @@ func (m *shapeMemo) record(c crm.Call, v *body.Value) (record, depth int) {
 	return e.site.Record(c, valuePath{v})
 }
 
+// plain reports that v's shape is known to mean nothing to its record
+// (no id, object, URL or consent flag, or no record at all): unless v
+// holds findings, where its record is does not matter.
+func (m *shapeMemo) plain(v *body.Value) bool {
+	e := m.role(v)
+	if e == nil || !e.sited {
+		return false
+	}
+	d := e.site.Depth()
+	return d < 0 || e.depth == d+1 && e.role == crm.RoleNone // in no record, or in one as nothing it needs
+}
+
 // describe is crm.Describe for v, in its record at depth.
 func (m *shapeMemo) describe(v *body.Value, dialect string, depth int, extra map[string]string) (int, string) {
 	e := m.role(v)
