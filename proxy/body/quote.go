@@ -1,6 +1,9 @@
 package body
 
-import "unicode/utf8"
+import (
+	"math/bits"
+	"unicode/utf8"
+)
 
 // AppendJSONString appends s to dst as a JSON string literal, quotes
 // included. It escapes only what JSON requires (", \ and control
@@ -25,11 +28,38 @@ var htmlPlain = func() (t [256]bool) {
 	return t
 }()
 
-// appendQuoted quotes s, the ASCII bytes plain writes as they are.
+// notPlainHTML8 is notPlain8 for htmlPlain: <, > and & are not plain
+// either.
+func notPlainHTML8(x uint64) uint64 {
+	const ones, hi = 0x0101010101010101, 0x8080808080808080
+	lt, gt, amp := x^'<'*ones, x^'>'*ones, x^'&'*ones
+	return notPlain8(x) | ((lt-ones)|(gt-ones)|(amp-ones))&hi
+}
+
+// appendQuoted quotes s, the ASCII bytes plain writes as they are (runs
+// of strPlain or htmlPlain are skipped 8 bytes at a time).
 func appendQuoted[S string | []byte](dst []byte, s S, plain *[256]bool) []byte {
 	dst = append(dst, '"')
 	start := 0 // s[start:i] is still to be copied as it is
+	html := plain == &htmlPlain
+	fast := html || plain == &strPlain
 	for i := 0; i < len(s); {
+		for fast && i+8 <= len(s) {
+			x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+				uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+			m := notPlain8(x)
+			if html {
+				m = notPlainHTML8(x)
+			}
+			if m != 0 {
+				i += bits.TrailingZeros64(m) >> 3
+				break
+			}
+			i += 8
+		}
+		if i == len(s) {
+			break
+		}
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if plain[c] {
