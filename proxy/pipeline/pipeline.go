@@ -1125,9 +1125,11 @@ type scratchBufs struct {
 	// Buffers of one Process only: walkJSON's leaf values, actionsFor's
 	// actions, edits' replacements and splices.
 	values []byte
-	// walkXML's leaf pointers, one after the other, and where each ends.
+	// walkXML's leaf pointers, one after the other, and where each ends;
+	// what it worked out from names (they refer to the document: cleared).
 	pointers []byte
 	ends     []int
+	xmlSlots []xmlSlot
 	actions  []string
 	decided  []string
 	repls    []byte
@@ -1159,6 +1161,8 @@ func (b *scratchBufs) put(leaves *[]leaf, finds *[]detectors.Finding) {
 	if cap(b.pointers) > maxPooledBytes || cap(b.ends) > maxPooledLeaves {
 		b.pointers, b.ends = nil, nil
 	}
+	clear(b.xmlSlots[:cap(b.xmlSlots)])
+	b.xmlSlots = b.xmlSlots[:0]
 	clear(b.actions[:cap(b.actions)])
 	clear(b.decided[:cap(b.decided)])
 	b.decided = b.decided[:0]

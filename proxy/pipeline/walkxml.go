@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"bytes"
 	"strings"
 
 	"github.com/veil-proxy/veil/detectors"
@@ -53,10 +54,15 @@ func (p *Pipeline) walkXML(m *Message, records *recordTable, leaves []leaf, find
 		pointers []byte // every leaf's pointer, in turn; one string in the end
 		ends     []int  // where each ends in pointers
 		base     = len(leaves)
+		named    = xmlNames{parent: -2}
 	)
 	if m.scratch != nil {
 		values, pointers, ends = m.scratch.values, m.scratch.pointers[:0], m.scratch.ends[:0]
-		defer func() { m.scratch.values, m.scratch.pointers, m.scratch.ends = values, pointers, ends }()
+		named.slots = m.scratch.xmlSlots[:0]
+		defer func() {
+			m.scratch.values, m.scratch.pointers, m.scratch.ends = values, pointers, ends
+			m.scratch.xmlSlots = named.slots
+		}()
 	}
 	recs.single, recs.leafParent = !m.Call.Collection, -1
 	dialect := m.Route.Dialect
@@ -72,6 +78,10 @@ func (p *Pipeline) walkXML(m *Message, records *recordTable, leaves []leaf, find
 		}
 		rec, own := recs.of(v, soap)
 		field := v.Name
+		var slot *xmlSlot // what v's name means, kept from the record before
+		if !v.Comment {
+			slot = named.at(v.Parent, field)
+		}
 		if rec >= 0 && !v.Comment {
 			r := records.at(rec)
 			switch {
@@ -86,7 +96,11 @@ func (p *Pipeline) walkXML(m *Message, records *recordTable, leaves []leaf, find
 				records.setObject(rec, v.Text)
 				fields.object = r.object
 			case !v.Attr && recs.fieldOf(v):
-				switch role, ck := crm.DescribeColumn(dialect, v.Name, p.consent); role {
+				if !slot.described {
+					slot.role, slot.consent = crm.DescribeColumn(dialect, v.Name, p.consent)
+					slot.described = true
+				}
+				switch role, ck := slot.role, slot.consent; role {
 				case crm.RoleID:
 					if !v.Nil && len(v.Text) > 0 {
 						records.setID(rec, v.Text)
@@ -104,7 +118,10 @@ func (p *Pipeline) walkXML(m *Message, records *recordTable, leaves []leaf, find
 		}
 		var f detectors.Field
 		if !v.Comment {
-			f = fields.classify(field)
+			if !slot.classified || slot.object != fields.object {
+				slot.field, slot.object, slot.classified = fields.classify(field), fields.object, true
+			}
+			f = slot.field
 		}
 		scratch = p.scanner.Scan(scratch[:0], v.Text, f)
 		if len(scratch) == 0 {
@@ -133,6 +150,58 @@ func (p *Pipeline) walkXML(m *Message, records *recordTable, leaves []leaf, find
 		m.Call = soapCall(op, records)
 	}
 	return leaves, finds, err
+}
+
+// xmlNames keeps what the walk worked out from a value's name alone: its
+// field (by the object it was classified under) and its role in its
+// record (id, consent flag). A record's fields come in the same order in
+// every record, so the n-th value under one parent element reuses what
+// the n-th value under the parent before got, when it has the same name;
+// another name starts the slot afresh. Without shapes (JSON's), this
+// spares a repeated record a map lookup or two per value.
+type xmlNames struct {
+	parent int // the parent element of the last value
+	pos    int // the next value's position under it
+	slots  []xmlSlot
+	spare  xmlSlot // past maxXMLSlots: a slot for one value, never reused
+}
+
+type xmlSlot struct {
+	name       []byte // in the document: valid for the walk
+	classified bool
+	object     string // the object field was classified under
+	field      detectors.Field
+	described  bool
+	role       int
+	consent    string
+}
+
+// maxXMLSlots bounds the slots of one walk: a value at a later position
+// under its parent gets the spare slot, emptied (noXMLSlots: every value).
+const maxXMLSlots = 1024
+
+// noXMLSlots, for tests, works every value's name out afresh.
+var noXMLSlots bool
+
+// at is the slot of a value named name, the next under parent.
+func (n *xmlNames) at(parent int, name []byte) *xmlSlot {
+	if parent != n.parent {
+		n.parent, n.pos = parent, 0
+	}
+	i := n.pos
+	n.pos++
+	if i >= maxXMLSlots || noXMLSlots {
+		n.spare = xmlSlot{name: name}
+		return &n.spare
+	}
+	if i == len(n.slots) {
+		n.slots = append(n.slots, xmlSlot{})
+	}
+	s := &n.slots[i]
+	if !bytes.Equal(s.name, name) {
+		*s = xmlSlot{name: name}
+	}
+	return s
 }
 
 // soapCall is what a SOAP API call means to the CRM, as crm.Classify

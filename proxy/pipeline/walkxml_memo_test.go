@@ -1,12 +1,16 @@
 package pipeline
 
 import (
+	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/veil-proxy/veil/proxy/benchdata"
 	"github.com/veil-proxy/veil/proxy/body"
+	"github.com/veil-proxy/veil/proxy/config"
+	"github.com/veil-proxy/veil/proxy/crm"
 )
 
 // xmlRecordsAgree walks doc with two record trackers, one reusing a
@@ -93,5 +97,71 @@ func FuzzXMLRecordsMemo(f *testing.F) {
 			return
 		}
 		xmlRecordsAgree(t, doc, single, soap)
+	})
+}
+
+// xmlInputs processes each document alone, through one Pipeline, and
+// returns the policy input and the body each got.
+func xmlInputs(t *testing.T, docs [][]byte) (ins, bodies []string) {
+	p := realPipe(t, config.Limits{})
+	rec := &inputs{Decider: p.decider}
+	p.decider = rec
+	for _, doc := range docs {
+		rec.seen = rec.seen[:0]
+		m := &Message{Direction: DirResponse, Route: sfRoute, Method: "GET", Path: "/x",
+			Call:  crm.Classify(config.DialectSalesforce, "GET", "/services/data/v62.0/query", nil),
+			Scope: principal("analyst"), Body: doc, Format: FormatXML}
+		res := p.Process(context.Background(), m)
+		in := ""
+		if len(rec.seen) == 1 {
+			in = rec.seen[0]
+		}
+		ins, bodies = append(ins, in), append(bodies, fmt.Sprintf("%v %s", res.Err, res.Body))
+	}
+	return ins, bodies
+}
+
+// xmlNamesAgree holds what the walk keeps from a value's name (its field,
+// its role in the record) to working it out for every value.
+func xmlNamesAgree(t *testing.T, docs [][]byte) {
+	wantIn, wantBody := func() ([]string, []string) {
+		noXMLSlots = true
+		defer func() { noXMLSlots = false }()
+		return xmlInputs(t, docs)
+	}()
+	gotIn, gotBody := xmlInputs(t, docs)
+	for i := range docs {
+		if gotIn[i] != wantIn[i] || gotBody[i] != wantBody[i] {
+			t.Fatalf("document %d %q:\nwith names kept %s\n%s\nper value %s\n%s", i, docs[i], gotIn[i], gotBody[i], wantIn[i], wantBody[i])
+		}
+	}
+}
+
+// Records of other objects with the same field names, fields in another
+// order, a field missing, a consent flag where another record has a
+// plain field, attributes and comments among them: what is kept by
+// position is what each value gets alone.
+func TestXMLNamesMatchPerValue(t *testing.T) {
+	const head = `<?xml version="1.0" encoding="UTF-8"?><QueryResult xmlns="http://www.force.com/2009/06/asyncapi/dataload" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">`
+	mixed := head +
+		`<records type="Account"><Id>001A</Id><Name>Acme Corp</Name><Phone>+1 415 555 0100</Phone></records>` +
+		`<records type="Contact"><Id>003A</Id><Name>Jane Roe</Name><Phone>+1 415 555 0101</Phone><HasOptedOutOfEmail>true</HasOptedOutOfEmail></records>` +
+		`<records type="Contact"><Id>003B</Id><Phone>+1 415 555 0102</Phone><Name>Jo Doe</Name><Email>jo@example.com</Email></records>` +
+		`<records type="Lead"><Id>00QA</Id><HasOptedOutOfEmail>false</HasOptedOutOfEmail><Name>Ann Lee</Name><!--Name--><Email note="x@example.com">ann@example.com</Email></records>` +
+		`<records type="Contact"><Id xsi:nil="true"/><Name>Al Bo</Name><Name>Cy Do</Name><Phone>+1 415 555 0103</Phone></records>` +
+		`<totalSize>5</totalSize></QueryResult>`
+	docs := append(xmlRecordSeeds(t), []byte(mixed))
+	xmlNamesAgree(t, docs)
+}
+
+func FuzzXMLNamesMatchPerValue(f *testing.F) {
+	for _, doc := range xmlRecordSeeds(f) {
+		f.Add(doc)
+	}
+	f.Fuzz(func(t *testing.T, doc []byte) {
+		if len(doc) > 1<<14 {
+			return
+		}
+		xmlNamesAgree(t, [][]byte{doc})
 	})
 }
