@@ -688,3 +688,51 @@ func TestRewriteXMLRefuses(t *testing.T) {
 		t.Errorf("a copy: %v", err)
 	}
 }
+
+// Replacements given as splices in document order rewrite a document as
+// the same replacements given by map do, drops among them, and a splice
+// at no value's start is refused as a map key is.
+func TestRewriteXMLSplices(t *testing.T) {
+	docs := [][]byte{[]byte(`<r xmlns:x="urn:x" s="w"><a x:k="v"/><b>t<!--c--></b><b>u</b><!--d--><e/></r>`)}
+	for _, f := range []string{"errors.xml", "query.xml", "soap_create.xml", "soap_query.xml", "sobject.xml"} {
+		docs = append(docs, readXMLFixture(t, f))
+	}
+	for _, doc := range docs {
+		d, err := ParseXML(doc, XMLOptions{Lists: []string{"records"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		byMap := XMLEdits{Replace: map[int][]byte{}, Drop: map[int]bool{}}
+		var bySplices XMLEdits
+		bySplices.Drop = byMap.Drop
+		n := 0
+		_ = d.Walk(func(v *XMLValue) error {
+			n++
+			text := []byte(fmt.Sprintf("r%d&<'\"", n))
+			if n%3 == 0 {
+				text = nil // emptied
+			}
+			if n%2 == 1 {
+				byMap.Replace[v.Start] = text
+				bySplices.Splices = append(bySplices.Splices, Splice{Start: v.Start, End: v.End, Contents: text})
+			}
+			if n%5 == 0 && v.Parent >= 0 {
+				byMap.Drop[v.Start] = true
+			}
+			return nil
+		})
+		want, werr := RewriteXML(nil, doc, d, &byMap)
+		got, gerr := RewriteXML(nil, doc, d, &bySplices)
+		if !bytes.Equal(got, want) || (werr == nil) != (gerr == nil) {
+			t.Errorf("%.60s: splices %q (%v), map %q (%v)", doc, got, gerr, want, werr)
+		}
+		if _, err := ParseXML(got, XMLOptions{Lists: []string{"records"}}); werr == nil && err != nil {
+			t.Errorf("%.60s: the rewrite does not parse: %v", doc, err)
+		}
+		bad := XMLEdits{Splices: []Splice{{Start: 1, Contents: []byte("x")}}}
+		if _, err := RewriteXML(nil, doc, d, &bad); err == nil {
+			t.Errorf("%.60s: a splice at offset 1 was taken", doc)
+		}
+		d.Release()
+	}
+}

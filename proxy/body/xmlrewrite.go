@@ -18,6 +18,11 @@ type XMLEdits struct {
 	// end). A character XML cannot carry (invalid UTF-8, a control
 	// character) becomes U+FFFD.
 	Replace map[int][]byte
+	// Splices, when set, are replacements as Replace's, in order of Start
+	// (a value's start; End is not read, Contents is the new text),
+	// read after Replace: the caller that has its edits in document order
+	// need not build a map.
+	Splices []Splice
 	// Drop maps a value's start to true to remove it: the element whose
 	// text it is, with all its markup, the attribute or the comment. Drop
 	// wins over Replace.
@@ -47,10 +52,10 @@ func RewriteXML(dst, doc []byte, d *XMLDoc, e *XMLEdits) ([]byte, error) {
 	if d == nil || len(doc) != len(d.doc) || len(doc) > 0 && &doc[0] != &d.doc[0] && !bytes.Equal(doc, d.doc) {
 		return dst, &Error{Code: CodeInvalidEdit, Offset: 0}
 	}
-	if e == nil || len(e.Replace) == 0 && len(e.Drop) == 0 && len(e.DropPointers) == 0 {
+	if e == nil || len(e.Replace) == 0 && len(e.Splices) == 0 && len(e.Drop) == 0 && len(e.DropPointers) == 0 {
 		return append(dst, doc...), nil
 	}
-	ops := make([]xmlOp, 0, len(e.Replace)+len(e.Drop))
+	ops := make([]xmlOp, 0, len(e.Replace)+len(e.Splices)+len(e.Drop))
 	for off, drop := range e.Drop {
 		kind, i := d.valueAt(off)
 		if kind == xmlKindNone {
@@ -74,6 +79,15 @@ func RewriteXML(dst, doc []byte, d *XMLDoc, e *XMLEdits) ([]byte, error) {
 			ops = append(ops, d.replaceOp(kind, i, text))
 		}
 	}
+	for _, sp := range e.Splices {
+		kind, i := d.valueAt(sp.Start)
+		if kind == xmlKindNone {
+			return dst, &Error{Code: CodeInvalidEdit, Offset: sp.Start}
+		}
+		if !e.Drop[sp.Start] {
+			ops = append(ops, d.replaceOp(kind, i, sp.Contents))
+		}
+	}
 	var next []int32
 	for k, s := range e.DropPointers {
 		p, ok := parsePointer(s)
@@ -89,12 +103,16 @@ func RewriteXML(dst, doc []byte, d *XMLDoc, e *XMLEdits) ([]byte, error) {
 		}
 	}
 	// Outermost first; an edit inside an earlier one's span is moot.
-	slices.SortFunc(ops, func(a, b xmlOp) int {
+	// Replacements alone, from splices in order, are in order already.
+	outer := func(a, b xmlOp) int {
 		if a.from != b.from {
 			return int(a.from - b.from)
 		}
 		return int(b.to - a.to)
-	})
+	}
+	if !slices.IsSortedFunc(ops, outer) {
+		slices.SortFunc(ops, outer)
+	}
 	out, copied := dst, int32(0)
 	for _, op := range ops {
 		if op.from < copied {

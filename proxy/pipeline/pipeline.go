@@ -923,10 +923,7 @@ func (p *Pipeline) rewriteDoc(m *Message, doc []byte, e *docEdits) ([]byte, erro
 		}
 		return spliceText(m.alloc(len(doc)+len(doc)/8), doc, e.splices), nil
 	case FormatXML:
-		xe := body.XMLEdits{Replace: make(map[int][]byte, len(e.splices)), Drop: e.drops, DropPointers: e.dropPointers}
-		for _, sp := range e.splices {
-			xe.Replace[sp.Start] = sp.Contents
-		}
+		xe := body.XMLEdits{Splices: e.splices, Drop: e.drops, DropPointers: e.dropPointers}
 		return body.RewriteXML(m.alloc(len(doc)+len(doc)/8), doc, m.xml, &xe)
 	case FormatForm, FormatCSV:
 		be := body.Edits{Replace: make(map[int][]byte, len(e.splices)), Drop: e.drops, DropPointers: e.dropPointers}
