@@ -202,6 +202,12 @@ func (e *Engine) Decide(ctx context.Context, in *Input) (*Decision, error) {
 	return &out, nil
 }
 
+// KeepsInput reports whether the engine may read an input after Decide
+// has returned: a shadow bundle evaluates it later, on its own goroutine.
+// A caller may reuse an input's slices for the next one only when it
+// does not.
+func (e *Engine) KeepsInput() bool { return e.shadowJobs != nil }
+
 // Explain returns what is kept of a recent decision.
 func (e *Engine) Explain(id string) (Explanation, bool) {
 	if e.recent == nil {

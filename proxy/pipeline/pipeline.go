@@ -33,6 +33,11 @@ type Decider interface {
 	Decide(ctx context.Context, in *policy.Input) (*policy.Decision, error)
 }
 
+// inputKeeper is a Decider that says whether it reads an input after
+// Decide returns (policy.Engine: with a shadow bundle). Only one that
+// says it does not has its inputs' findings in pooled slices.
+type inputKeeper interface{ KeepsInput() bool }
+
 // Pipeline runs the middle of the flow over one decoded message: walk the
 // JSON, detect, decide once, transform. It knows nothing of HTTP (the
 // root's Inspector adapts it to requests and responses) and records
@@ -213,6 +218,14 @@ func (p *Pipeline) Process(ctx context.Context, m *Message) Result {
 		sb := scratchPool.Get().(*scratchBufs)
 		m.scratch = sb
 		defer func() { m.scratch = nil; sb.put(&leaves, &finds) }()
+		if k, ok := p.decider.(inputKeeper); ok && !k.KeepsInput() {
+			// Nothing reads the input once decided: its findings go into
+			// a pooled slice (the bulk of what a message allocates), never
+			// nil (scratchBufs.pfinds), which the policy would read as no
+			// list at all.
+			in.Findings = sb.pfinds[:0]
+			defer func() { sb.pfinds = in.Findings }()
+		}
 		defer func() { m.xml.Release(); m.xml = nil }() // the XML index, once rewritten
 		leaves, finds, err = p.detect(ctx, m, in, sb.leaves, sb.finds)
 		p.observe(route, dir, "detect", t0)
@@ -1122,6 +1135,9 @@ type scratchBufs struct {
 	// Buffers of one Process only: walkJSON's leaf values, actionsFor's
 	// actions, edits' replacements and splices.
 	values []byte
+	// The policy input's findings, when the decider keeps no input
+	// (cleared: they name pointers and fields of the message). Never nil.
+	pfinds []policy.Finding
 	// walkXML's leaf pointers, one after the other, and where each ends;
 	// what it worked out from names (they refer to the document: cleared).
 	pointers []byte
@@ -1133,7 +1149,7 @@ type scratchBufs struct {
 	splices  []body.Splice
 }
 
-var scratchPool = sync.Pool{New: func() any { return new(scratchBufs) }}
+var scratchPool = sync.Pool{New: func() any { return &scratchBufs{pfinds: []policy.Finding{}} }}
 
 // maxPooledLeaves and maxPooledBytes bound what a pooled buffer keeps
 // (elements, bytes): one huge message must not pin its buffers for ever.
@@ -1158,8 +1174,15 @@ func (b *scratchBufs) put(leaves *[]leaf, finds *[]detectors.Finding) {
 	if cap(b.pointers) > maxPooledBytes || cap(b.ends) > maxPooledLeaves {
 		b.pointers, b.ends = nil, nil
 	}
-	clear(b.xmlSlots[:cap(b.xmlSlots)])
+	// Both are only ever appended to: what lies past their length was
+	// cleared when they were last put.
+	clear(b.xmlSlots)
 	b.xmlSlots = b.xmlSlots[:0]
+	if cap(b.pfinds) > maxPooledLeaves {
+		b.pfinds = []policy.Finding{}
+	}
+	clear(b.pfinds)
+	b.pfinds = b.pfinds[:0]
 	clear(b.actions[:cap(b.actions)])
 	clear(b.decided[:cap(b.decided)])
 	b.decided = b.decided[:0]

@@ -22,6 +22,13 @@ type inputs struct {
 	seen []string
 }
 
+// KeepsInput is the wrapped decider's: inputs reads an input only while
+// deciding, so the pooled findings are exercised as in the proxy.
+func (r *inputs) KeepsInput() bool {
+	k, ok := r.Decider.(inputKeeper)
+	return !ok || k.KeepsInput()
+}
+
 func (r *inputs) Decide(ctx context.Context, in *policy.Input) (*policy.Decision, error) {
 	b, err := json.Marshal(in)
 	if err != nil {
