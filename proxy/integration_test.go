@@ -679,7 +679,9 @@ func TestAdminExplainsAndReloads(t *testing.T) {
 		t.Errorf("explanation: %s", x.body)
 	}
 	explained := bytes.ReplaceAll(x.body, []byte(decision), nil)
-	for _, leak := range []string{"4111", id} {
+	// The card as written and as digits: "4111" alone turns up in a
+	// timestamp's nanoseconds now and then.
+	for _, leak := range []string{"4111 1111", "4111111111111111", id} {
 		if bytes.Contains(explained, []byte(leak)) {
 			t.Errorf("explanation holds %q: %s", leak, x.body)
 		}

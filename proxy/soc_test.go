@@ -147,7 +147,9 @@ func TestAuditTrailThroughVeil(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, leak := range []string{"4111", "jane.doe@example.com", "ahmed.kowalski@example.com", "Kowalski"} {
+	// The card as written and as digits: its first four digits alone are
+	// in a random id or a timestamp's nanoseconds about once in fifty runs.
+	for _, leak := range []string{"4111 1111", "4111111111111111", "jane.doe@example.com", "ahmed.kowalski@example.com", "Kowalski"} {
 		if bytes.Contains(raw, []byte(leak)) {
 			t.Errorf("the audit file holds %q", leak)
 		}
