@@ -64,8 +64,8 @@ func SiteOf(c Call, p Path) Site {
 	return Site{depth: depth, indexAt: indexAt, nested: nested}
 }
 
-// Depth is the depth Record returns for any value of the site (0 when it
-// is in no record), with -1 for a site in no record.
+// Depth is the depth Record returns for every value of the site, or -1
+// for a site in no record (whose values Record gives depth 0).
 func (s Site) Depth() int { return max(s.depth, -1) }
 
 // Record is RecordOf for a value at p, whose site s is.

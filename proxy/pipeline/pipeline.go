@@ -1132,8 +1132,8 @@ func pointerPrefix(p string, n int) string {
 type scratchBufs struct {
 	leaves []leaf
 	finds  []detectors.Finding
-	// Buffers of one Process only: walkJSON's leaf values, actionsFor's
-	// actions, edits' replacements and splices.
+	// Buffers of one Process only: the walks' leaf values (JSON's and
+	// XML's), actionsFor's actions, edits' replacements and splices.
 	values []byte
 	// The policy input's findings, when the decider keeps no input
 	// (cleared: they name pointers and fields of the message). Never nil.
