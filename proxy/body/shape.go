@@ -116,7 +116,12 @@ func (t *shapeTrie) member(parent, prev int32, name []byte, fp uint64) int32 {
 
 func (t *shapeTrie) is(id, parent int32, name []byte, fp uint64) bool {
 	n := &t.nodes[id]
-	return n.fp == fp && n.parent == parent && bytes.Equal(t.names[n.name:n.name+n.n], name)
+	if n.fp != fp || n.parent != parent {
+		return false
+	}
+	// A name of under eight bytes is its fingerprint (walk.go): the same
+	// fingerprint and the same short length are the same name.
+	return n.n < 8 && int(n.n) == len(name) || bytes.Equal(t.names[n.name:n.name+n.n], name)
 }
 
 // find looks the child up by name, adding it when absent and there is
