@@ -7,7 +7,7 @@ type BRCPF struct{}
 func (BRCPF) Name() string     { return "br_cpf" }
 func (BRCPF) Category() string { return CategoryBRCPF }
 func (BRCPF) canonical()       {} // reads the canonical view (canon.go)
-func (BRCPF) trigger() trigger { return trigDigits }
+func (BRCPF) trigger() trigger { return trigDigits11 }
 
 var cpfContext = newContext("cpf")
 

@@ -15,7 +15,7 @@ type CreditCard struct{}
 
 func (CreditCard) Name() string     { return "credit_card" }
 func (CreditCard) Category() string { return CategoryCreditCard }
-func (CreditCard) trigger() trigger { return trigNine }
+func (CreditCard) trigger() trigger { return trigThirteen }
 func (CreditCard) canonical()       {}
 
 // cardContext: the words that let a number glued to letters count.

@@ -48,7 +48,8 @@ type Field struct {
 	Hint   string // category the name suggests, or ""
 	Region string // phone region the name suggests, or ""
 
-	cvv bool // the name is a card security code's (cvv, cvc, security_code …)
+	cvv  bool  // the name is a card security code's (cvv, cvc, security_code …)
+	hint uint8 // Hint's index in hintCategories (hints.go), set with it by ClassifyField
 
 	context uint64 // context words in the value being scanned (context.go), set by the scanner
 
@@ -63,25 +64,29 @@ type Detector interface {
 }
 
 // trigger is what the prefilter saw in a value.
-type trigger uint16
+type trigger uint32
 
 const (
-	trigAt      trigger = 1 << iota // '@'
-	trigDigits                      // a digit run of 7+ (separators allowed) standing alone
-	trigIBAN                        // two letters followed by two digits
-	trigSecret                      // '_', "-----", "AKIA"/"ASIA", "eyJ" or "xox": what every secret format needs
-	trigToken                       // "vt." or "+999": Veil's own tokens
-	trigRun5                        // a digit run of 5+: worth looking for context words
-	trigIP                          // digit '.' digit, or ':' between hex digits or colons
-	trigMBI                         // a word starting with 1-9 then a letter
-	trigLong                        // 20 bytes or more, a digit among them (set by Scan): a generic secret's, a card code in text
-	trigHinted                      // the field's name hints a category (set by Scan)
-	trigAny                         // always
-	trigNine                        // nine digits or more in the value, however written: cards, SSNs
-	trigFive                        // five digits or more in the value, however written: a date's day and year
-	trigDigit                       // a digit anywhere (for trigLong; wakes no detector)
-	trigCanon                       // a byte >= 0x80 or a control byte other than \t \n \r: the canonical view may differ (wakes no detector)
-	numTriggers                     // not a trigger: the bit after the last one
+	trigAt       trigger = 1 << iota // '@'
+	trigDigits                       // a digit run of 7+ (separators allowed) standing alone
+	trigIBAN                         // two letters followed by two digits
+	trigSecret                       // '_', "-----", "AKIA"/"ASIA", "eyJ" or "xox": what every secret format needs
+	trigToken                        // "vt." or "+999": Veil's own tokens
+	trigRun5                         // a digit run of 5+: worth looking for context words
+	trigIP                           // digit '.' digit, or ':' between hex digits or colons
+	trigMBI                          // a word starting with 1-9 then a letter
+	trigLong                         // 20 bytes or more, a digit among them (set by Scan): a generic secret's, a card code in text
+	trigHinted                       // the field's name hints a category (set by Scan)
+	trigAny                          // always
+	trigNine                         // nine digits or more in the value, however written: SSNs
+	trigFive                         // five digits or more in the value, however written: a date's day and year
+	trigDigit                        // a digit anywhere (for trigLong; wakes no detector)
+	trigCanon                        // a byte >= 0x80 or a control byte other than \t \n \r: the canonical view may differ (wakes no detector)
+	trigDigits9                      // trigDigits, and nine digits or more in the value: SINs, ITINs
+	trigDigits10                     // trigDigits, and ten or more: NHS numbers, NPIs
+	trigDigits11                     // trigDigits, and eleven or more: CPFs
+	trigThirteen                     // thirteen digits or more in the value, however written: cards, card tokens
+	numTriggers                      // not a trigger: the bit after the last one
 )
 
 // triggered is the optional ability to be skipped by the prefilter.
@@ -122,8 +127,9 @@ type Scanner struct {
 	// byTrig is, for each trigger bit, the detectors it runs (bit i is
 	// ds[i]); byCat the detectors of a category, run as well when the
 	// field's name hints it.
-	byTrig [16]uint64 // a trigger has 16 bits
+	byTrig [32]uint64 // a trigger has 32 bits
 	byCat  map[string]uint64
+	byHint []uint64 // byCat by hintCategories' index
 	// exhaustive runs every detector on every value: no prefilter, no
 	// machine values (the tests' reference).
 	exhaustive bool
@@ -149,6 +155,10 @@ func NewScanner(ds []Detector) *Scanner {
 		if _, ok := d.(canonical); ok {
 			s.canon |= 1 << i
 		}
+	}
+	s.byHint = make([]uint64, len(hintCategories))
+	for i, c := range hintCategories {
+		s.byHint[i] = s.byCat[c]
 	}
 	return s
 }
@@ -189,10 +199,15 @@ func (s *Scanner) Scan(dst []Finding, value []byte, field Field) []Finding {
 	}
 	var run uint64
 	for t := seen; t != 0; t &= t - 1 {
-		run |= s.byTrig[bits.TrailingZeros16(uint16(t))]
+		run |= s.byTrig[bits.TrailingZeros32(uint32(t))]
 	}
 	if field.Hint != "" {
-		run |= s.byTrig[bits.TrailingZeros16(uint16(trigHinted))] | s.byCat[field.Hint]
+		run |= s.byTrig[bits.TrailingZeros32(uint32(trigHinted))]
+		if h := field.hintID(); h != 0 {
+			run |= s.byHint[h]
+		} else {
+			run |= s.byCat[field.Hint] // a category no name hints, set by the caller
+		}
 	}
 	base := len(dst)
 	for ; run != 0; run &= run - 1 {
@@ -341,16 +356,40 @@ func prefilter(v []byte) trigger {
 			}
 		}
 	}
-	if total > 0 {
-		t |= trigDigit
-		if total >= 5 {
-			t |= trigFive
-			if total >= 9 {
-				t |= trigNine
+	if total == 0 {
+		return t // no digit: no run to end, nothing to count
+	}
+	t |= wide.end(v, len(v)) | narrow.end(v, len(v))
+	return t | countTriggers(t, total)
+}
+
+// countTriggers are the triggers that count the value's digits (total,
+// however written), given what else the prefilter saw (t): a detector
+// that wants n digits in one number is not woken by fewer in the value.
+func countTriggers(t trigger, total int) trigger {
+	if total < 5 {
+		if total == 0 {
+			return 0
+		}
+		return trigDigit
+	}
+	c := trigDigit | trigFive
+	if total >= 9 {
+		c |= trigNine
+		if t&trigDigits != 0 {
+			c |= trigDigits9
+			if total >= 10 {
+				c |= trigDigits10
+			}
+			if total >= 11 {
+				c |= trigDigits11
 			}
 		}
+		if total >= 13 {
+			c |= trigThirteen
+		}
 	}
-	return t | wide.end(v, len(v)) | narrow.end(v, len(v))
+	return c
 }
 
 // Byte classes for the prefilter. '/' is special, not a separator: no

@@ -24,6 +24,12 @@ func FuzzScan(f *testing.F) {
 		{"the password is correct horse battery staple", "Description"}, // long, no digit
 		{"api key: ＡｂＣｄ１２３４５６７８９０ＥｆＧｈＩｊ", "Notes"},                      // digits only once canonical
 		{"cvv is on the back of the card, security code", "Card_CVV__c"},
+		// Numbers at the digit counts that wake detectors (countTriggers).
+		{"cpf 111.444.777-35", "Notes"},
+		{"nhs 943 476 5919, npi 1234567893", "Notes"},
+		{"sin 130 692 544", "Notes"},
+		{"visa 4222222222222 or 4222 2222 22222", "Notes"},
+		{"card token 9912345678981111", "Notes"},
 	} {
 		f.Add(s.v, s.field)
 	}

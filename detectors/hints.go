@@ -2,6 +2,8 @@ package detectors
 
 import (
 	"bytes"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -53,6 +55,48 @@ var fieldHints = map[string]string{
 // hintOnly categories are found from the field name alone (the whole value).
 var hintOnly = map[string]bool{CategoryPersonName: true, CategoryDateOfBirth: true, CategoryStreetAddress: true, CategoryPostalCode: true}
 
+// The categories a name can hint are numbered (from 1, in order of first
+// appearance), so that the scanner finds a hinted field's detectors, and
+// FieldHint whether its hint is hint-only, by index rather than by hashing
+// the hint on every value: ClassifyField sets Field.hint with Field.Hint.
+var (
+	hintCategories []string // index → category; 0 is ""
+	hintIndex      = map[string]uint8{}
+	hintOnlyAt     []bool // index → hintOnly[category]
+)
+
+func init() {
+	add := func(c string) {
+		if _, ok := hintIndex[c]; !ok {
+			hintIndex[c] = uint8(len(hintCategories))
+			hintCategories = append(hintCategories, c)
+			hintOnlyAt = append(hintOnlyAt, hintOnly[c])
+		}
+	}
+	add("")
+	for _, c := range slices.Sorted(maps.Values(fieldHints)) {
+		add(c)
+	}
+	add(CategoryCreditCard) // a card code's field
+	add(CategoryIPAddress)  // a name with IP as a word
+	if len(hintCategories) > 255 {
+		panic("detectors: more than 255 hinted categories")
+	}
+}
+
+// hintID is f.Hint's index in hintCategories: f.hint when it is still
+// Hint's (a caller may set Hint itself), else looked up; 0 for no hint or
+// a category no name hints.
+func (f *Field) hintID() uint8 {
+	if i := f.hint; i != 0 && hintCategories[i] == f.Hint {
+		return i
+	}
+	if f.Hint == "" {
+		return 0
+	}
+	return hintIndex[f.Hint]
+}
+
 // ClassifyField looks the name up, case-insensitively, with a custom
 // field's __c suffix (__pc on a Salesforce Person Account) removed. A
 // Person Account's own Contact fields (PersonBirthdate, PersonEmail,
@@ -79,6 +123,7 @@ func ClassifyField(name string) Field {
 	if f.Hint == "" && hasIPWord(name) {
 		f.Hint = CategoryIPAddress
 	}
+	f.hint = hintIndex[f.Hint]
 	return f
 }
 
@@ -131,7 +176,7 @@ var personObjects = map[string]bool{"contact": true, "lead": true, "user": true,
 func ClassifyFieldOf(object, name string) Field {
 	f := ClassifyField(name)
 	if f.Hint == CategoryPersonName && object != "" && strings.EqualFold(name, "name") && !personObjects[strings.ToLower(object)] {
-		f.Hint = ""
+		f.Hint, f.hint = "", 0
 	}
 	return f
 }
@@ -144,7 +189,7 @@ func (FieldHint) Category() string { return "" }
 func (FieldHint) trigger() trigger { return trigHinted }
 
 func (FieldHint) Find(dst []Finding, v []byte, f Field) []Finding {
-	if !hintOnly[f.Hint] {
+	if !hintOnlyAt[f.hintID()] {
 		return dst
 	}
 	s, e := 0, len(v)

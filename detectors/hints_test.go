@@ -126,3 +126,33 @@ var personAccountCases = []scanCase{
 }
 
 func TestPersonAccountFields(t *testing.T) { checkScan(t, personAccountCases) }
+
+// A hint is read by its index (Field.hint, set by ClassifyField), but
+// Hint is what it says: a caller that sets or changes Hint itself is
+// scanned by the Hint it set, never by an index left from before.
+func TestHintIDFollowsHint(t *testing.T) {
+	s := NewScanner(Default())
+	changed := ClassifyField("Phone")
+	changed.Hint = CategoryPersonName
+	cleared := ClassifyField("FirstName")
+	cleared.Hint = ""
+	for _, c := range []struct {
+		name  string
+		field Field
+		want  string // the category found in "Jane Doe", or ""
+	}{
+		{"classified", ClassifyField("FirstName"), CategoryPersonName},
+		{"set by the caller", Field{Name: "x", Hint: CategoryStreetAddress}, CategoryStreetAddress},
+		{"changed after classifying", changed, CategoryPersonName},
+		{"cleared after classifying", cleared, ""},
+		{"a category no name hints", Field{Name: "x", Hint: CategoryVeilToken}, ""},
+	} {
+		got := s.Scan(nil, []byte("Jane Doe"), c.field)
+		switch {
+		case c.want == "" && len(got) != 0:
+			t.Errorf("%s: found %+v, want nothing", c.name, got)
+		case c.want != "" && (len(got) != 1 || got[0].Category != c.want):
+			t.Errorf("%s: found %+v, want one %s", c.name, got, c.want)
+		}
+	}
+}

@@ -8,7 +8,7 @@ type USITIN struct{}
 func (USITIN) Name() string     { return "us_itin" }
 func (USITIN) Category() string { return CategoryUSITIN }
 func (USITIN) canonical()       {} // reads the canonical view (canon.go)
-func (USITIN) trigger() trigger { return trigDigits }
+func (USITIN) trigger() trigger { return trigDigits9 }
 
 var itinContext = newContext("itin", "taxpayer id")
 

@@ -6,7 +6,7 @@ type UKNHS struct{}
 func (UKNHS) Name() string     { return "uk_nhs" }
 func (UKNHS) Category() string { return CategoryUKNHS }
 func (UKNHS) canonical()       {} // reads the canonical view (canon.go)
-func (UKNHS) trigger() trigger { return trigDigits }
+func (UKNHS) trigger() trigger { return trigDigits10 }
 func (UKNHS) Find(dst []Finding, v []byte, f Field) []Finding {
 	return digitsWithContext(dst, v, f, CategoryUKNHS, "uk_nhs", " -", []int{10}, nhsContext, checkNHS)
 }

@@ -7,7 +7,7 @@ type USNPI struct{}
 func (USNPI) Name() string     { return "us_npi" }
 func (USNPI) Category() string { return CategoryUSNPI }
 func (USNPI) canonical()       {} // reads the canonical view (canon.go)
-func (USNPI) trigger() trigger { return trigDigits }
+func (USNPI) trigger() trigger { return trigDigits10 }
 func (USNPI) Find(dst []Finding, v []byte, f Field) []Finding {
 	return digitsWithContext(dst, v, f, CategoryUSNPI, "us_npi", "", []int{10}, npiContext, checkNPI)
 }

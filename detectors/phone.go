@@ -135,7 +135,11 @@ func phoneCandidate(v []byte, i, j, digits int, f Field) Finding {
 // year-month-day form (02.01.1960, 1960.01.02, 2024-01-31 21:14): a date
 // (dob.go).
 func notPhone(c []byte, digits int) bool {
-	inner := c[bytes.IndexAny(c, "0123456789"):] // from the first digit
+	first := 0
+	for !isDigit(c[first]) { // a candidate holds digits
+		first++
+	}
+	inner := c[first:] // from the first digit
 	if hasDottedQuad(inner) || isDateShape(inner) {
 		return true
 	}
@@ -216,6 +220,8 @@ func countSeps(c []byte) int {
 	return n
 }
 
+// phoneBufs hold a candidate's digits: they reach the metadata's regexps
+// (stripNational), so a buffer on validPhone's stack would be moved to the heap.
 var phoneBufs = sync.Pool{New: func() any { return new([24]byte) }}
 
 // phoneCheck reports whether the candidate parses in region and is a

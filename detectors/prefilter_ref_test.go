@@ -127,19 +127,11 @@ func prefilterRef(v []byte) trigger {
 			}
 		}
 	}
-	if total > 0 {
-		t |= trigDigit
-	}
 	if needsCanon(v) {
 		t |= trigCanon
 	}
-	if total >= 5 {
-		t |= trigFive
-	}
-	if total >= 9 {
-		t |= trigNine
-	}
-	return t | wide.end(v, len(v)) | narrow.end(v, len(v))
+	t |= wide.end(v, len(v)) | narrow.end(v, len(v))
+	return t | countTriggers(t, total)
 }
 
 // The heads the reference compares with bytes.HasPrefix.

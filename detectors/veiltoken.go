@@ -29,7 +29,7 @@ type VeilToken struct{}
 
 func (VeilToken) Name() string     { return "veil_token" }
 func (VeilToken) Category() string { return CategoryVeilToken }
-func (VeilToken) trigger() trigger { return trigToken | trigDigits }
+func (VeilToken) trigger() trigger { return trigToken | trigThirteen }
 
 const (
 	tokenPrefix   = "vt."
