@@ -501,7 +501,7 @@ func (p *Pipeline) walkJSON(m *Message, records *recordTable, leaves []leaf, fin
 		finds = append(finds, scratch...)
 		return nil
 	}
-	err := scanJSONNames(p.scanner, m.Body, p.limits, func(v *body.Value, f detectors.Field, scratch []detectors.Finding) error {
+	err := scanJSONNames(p.scanner, m.Body, p.limits, func(v *body.Value, f *detectors.Field, scratch []detectors.Finding) error {
 		if err := records.tick(); err != nil { // the client gone, the budget spent (budget.go)
 			return err
 		}
@@ -541,10 +541,10 @@ func (p *Pipeline) walkJSON(m *Message, records *recordTable, leaves []leaf, fin
 			// 4111111111111111.0 and 4.111111111111111e15 are the card
 			// number 4111111111111111 to the CRM: scan the integer's digits.
 			if d, ok := body.IntegerDigits(v.Str); ok {
-				value, scratch = d, p.scanner.Scan(scratch, d, f)
+				value, scratch = d, p.scanner.Scan(scratch, d, *f)
 			} else if d, ok := body.RoundedDigits(v.Str); ok {
 				// 4111111111111110.9 is stored as a double: the card.
-				value, scratch = d, p.scanner.Scan(scratch, d, f)
+				value, scratch = d, p.scanner.Scan(scratch, d, *f)
 			}
 		}
 		if len(scratch) == 0 {

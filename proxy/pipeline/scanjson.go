@@ -15,7 +15,7 @@ import (
 // name read through wrappers: hintName). fn sees every scalar leaf,
 // scanned or not, with its field and findings (valid only during the
 // call).
-func ScanJSONFields(s *detectors.Scanner, doc []byte, lim body.Limits, fn func(v *body.Value, f detectors.Field, finds []detectors.Finding) error) error {
+func ScanJSONFields(s *detectors.Scanner, doc []byte, lim body.Limits, fn func(v *body.Value, f *detectors.Field, finds []detectors.Finding) error) error {
 	return scanJSONNames(s, doc, lim, fn, nil, nil)
 }
 
@@ -24,7 +24,7 @@ func ScanJSONFields(s *detectors.Scanner, doc []byte, lim body.Limits, fn func(v
 // them (valid only during the call), before fn for its value. With kept,
 // the shapes and their plans are kept's, from earlier messages of its
 // kind; without, this walk's own.
-func scanJSONNames(s *detectors.Scanner, doc []byte, lim body.Limits, fn func(v *body.Value, f detectors.Field, finds []detectors.Finding) error,
+func scanJSONNames(s *detectors.Scanner, doc []byte, lim body.Limits, fn func(v *body.Value, f *detectors.Field, finds []detectors.Finding) error,
 	name func(v *body.Value, finds []detectors.Finding) error, kept *shapesKept) error {
 	var (
 		fields  fieldClassifier
@@ -32,6 +32,7 @@ func scanJSONNames(s *detectors.Scanner, doc []byte, lim body.Limits, fn func(v 
 		scratch []detectors.Finding
 		plans   *shapeMemo
 		shapes  *body.Shapes
+		one     detectors.Field // a field classified for one value
 	)
 	if kept != nil {
 		plans, shapes = &kept.memo, &kept.shapes
@@ -55,18 +56,20 @@ func scanJSONNames(s *detectors.Scanner, doc []byte, lim body.Limits, fn func(v 
 		}
 		fields.observe(v)
 		props.observe(v)
-		var f detectors.Field
+		f := &noField
 		scratch = scratch[:0]
 		if (v.Kind == body.KindString || v.Kind == body.KindNumber) && len(v.Str) > 0 {
 			switch n := props.of(v); {
 			case n != nil:
-				f = fields.classify(n)
+				one = fields.classify(n)
+				f = &one
 			case plan == nil:
-				f = fields.classify(hintName(v))
+				one = fields.classify(hintName(v))
+				f = &one
 			default:
 				f = plan.fieldOf(&fields, v)
 			}
-			scratch = s.Scan(scratch, v.Str, f)
+			scratch = s.Scan(scratch, v.Str, *f)
 		}
 		return fn(v, f, scratch)
 	})
@@ -84,12 +87,16 @@ type shapePlan struct {
 	field      detectors.Field
 }
 
-func (p *shapePlan) fieldOf(c *fieldClassifier, v *body.Value) detectors.Field {
+func (p *shapePlan) fieldOf(c *fieldClassifier, v *body.Value) *detectors.Field {
 	if !p.classified || p.object != c.object {
 		p.field, p.object, p.classified = c.classify(hintName(v)), c.object, true
 	}
-	return p.field
+	return &p.field
 }
+
+// noField is the field of a value not scanned (a container, a boolean,
+// a null, an empty string): no name, no hint. Read only.
+var noField detectors.Field
 
 // shapeMemo is what a walk keeps by shape: plans (scanJSONNames) or
 // roles (walkJSON), each walk its own, pooled.

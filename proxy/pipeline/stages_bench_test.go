@@ -90,7 +90,7 @@ func BenchmarkStages(b *testing.B) {
 			}
 		})
 		run("walk+detect", func() {
-			if err := ScanJSONFields(scanner, page, lim, func(*body.Value, detectors.Field, []detectors.Finding) error { return nil }); err != nil {
+			if err := ScanJSONFields(scanner, page, lim, func(*body.Value, *detectors.Field, []detectors.Finding) error { return nil }); err != nil {
 				b.Fatal(err)
 			}
 		})

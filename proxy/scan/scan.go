@@ -25,7 +25,7 @@ type Finding struct {
 // document, as the pipeline does.
 func JSON(s *detectors.Scanner, doc []byte, lim body.Limits) ([]Finding, error) {
 	var out []Finding
-	err := pipeline.ScanJSONFields(s, doc, lim, func(v *body.Value, _ detectors.Field, finds []detectors.Finding) error {
+	err := pipeline.ScanJSONFields(s, doc, lim, func(v *body.Value, _ *detectors.Field, finds []detectors.Finding) error {
 		out = appendFindings(out, finds, v.Str, v.Pointer)
 		return nil
 	})
