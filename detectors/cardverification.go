@@ -14,10 +14,10 @@ func (CardVerification) Name() string     { return "card_verification" }
 func (CardVerification) Category() string { return CategoryCreditCard }
 func (CardVerification) canonical()       {} // reads the canonical view (canon.go)
 
-// A code in text comes with a card number (trigDigits) or in a longer
-// note (trigLong): both have their context words looked for. A field
-// named for one is hinted.
-func (CardVerification) trigger() trigger { return trigDigits | trigLong | trigHinted }
+// A code in text is any digit run after a code's word, however short the
+// text ("CVC 123"): a value with a digit has its context words looked for.
+// A field named for one is hinted.
+func (CardVerification) trigger() trigger { return trigDigit | trigHinted }
 
 var cvvContext = newContext("cvv*", "cvc*", "security code")
 

@@ -8,6 +8,8 @@ var cardVerificationCases = []scanCase{
 	{"Card 4111 1111 1111 1111 CVV 123", "Description", "credit_card"}, // the card and the code: two findings, checked below
 	{"Paid by card, cvc: 987, thanks", "Description", "credit_card"},
 	{"security code 0421 for the visa", "Description", "credit_card"},
+	{"CVC 000", "Notes", "credit_card"}, // short text: no card number, no long note, no hint
+	{"cvv: 123", "Description", "credit_card"},
 	// Negatives: no name or word, too short or long, not digits, the word
 	// inside another word, a code field holding something else.
 	{"123", "Description", ""},

@@ -80,7 +80,7 @@ const (
 	trigAny                          // always
 	trigNine                         // nine digits or more in the value, however written: SSNs
 	trigFive                         // five digits or more in the value, however written: a date's day and year
-	trigDigit                        // a digit anywhere (for trigLong; wakes no detector)
+	trigDigit                        // a digit anywhere: a card code after its word (and trigLong)
 	trigCanon                        // a byte >= 0x80 or a control byte other than \t \n \r: the canonical view may differ (wakes no detector)
 	trigDigits9                      // trigDigits, and nine digits or more in the value: SINs, ITINs
 	trigDigits10                     // trigDigits, and ten or more: NHS numbers, NPIs
@@ -186,12 +186,12 @@ func (s *Scanner) Scan(dst []Finding, value []byte, field Field) []Finding {
 		seen = numTriggers - 1 // every trigger bit
 	}
 	// A value without a digit holds no generic secret (its entropy test
-	// wants letters and digits) and no card code: its context words are
-	// not worth reading for them.
+	// wants letters and digits), no card code and no number a context word
+	// stands for: its context words are not worth reading.
 	if len(value) >= genericMin && seen&trigDigit != 0 {
 		seen |= trigLong
 	}
-	if seen&(trigRun5|trigLong|trigNine) != 0 {
+	if seen&trigDigit != 0 {
 		field.context = contextMask(value)
 		if cv != nil {
 			field.context |= contextMask(cv.b)
