@@ -259,28 +259,28 @@ func prefilter(v []byte) trigger {
 				loose = 0
 				t |= wide.end(v, i) | narrow.end(v, i)
 			}
-			switch c { // clsHead: a letter that may start a secret's or a token's head
-			// The heads are compared byte by byte: 'e' is the commonest
-			// letter, and a call to compare two or three bytes costs more
+			switch c { // clsHead: a letter that starts or ends a secret's head
+			// The heads are compared byte by byte, each at its rarest
+			// letter ("eyJ" at its 'J', looking back: 'e' is the commonest
+			// letter), and a call to compare two or three bytes costs more
 			// than reading them.
 			case 'A':
 				if i+3 < len(v) && v[i+1] == 'K' && v[i+2] == 'I' && v[i+3] == 'A' || i+3 < len(v) && v[i+1] == 'S' && v[i+2] == 'I' && v[i+3] == 'A' {
 					t |= trigSecret // AKIA, ASIA
 				}
-			case 'e':
-				if i+2 < len(v) && v[i+1] == 'y' && v[i+2] == 'J' {
+			case 'J':
+				if i >= 2 && v[i-2] == 'e' && v[i-1] == 'y' {
 					t |= trigSecret // eyJ
 				}
 			case 'x':
 				if i+2 < len(v) && v[i+1] == 'o' && v[i+2] == 'x' {
 					t |= trigSecret // xox
 				}
-			case 'v':
-				if i+2 < len(v) && v[i+1] == 't' && v[i+2] == '.' {
-					t |= trigToken // vt.
-				}
 			}
-			for i+1 < len(v) && byteClass[v[i+1]] == clsPlain {
+			// Nothing is open now, so a space changes nothing either (a
+			// separator only joins digits): words and the spaces between
+			// them are skipped alike.
+			for i+1 < len(v) && skipped[v[i+1]] {
 				i++
 			}
 		case clsCanon:
@@ -326,6 +326,9 @@ func prefilter(v []byte) trigger {
 			case '.':
 				if i > 0 && i+1 < len(v) && isDigit(v[i-1]) && isDigit(v[i+1]) {
 					t |= trigIP
+				}
+				if i >= 2 && v[i-2] == 'v' && v[i-1] == 't' {
+					t |= trigToken // vt., read at its '.'
 				}
 			}
 			// A separator outside a strict run (most are the spaces
@@ -399,7 +402,7 @@ const (
 	clsDigit          // 0-9
 	clsSep            // joins digits: space - . ( )
 	clsSpecial        // ends a run and may start a trigger
-	clsHead           // a letter that may start a secret's or a token's head: A e x v
+	clsHead           // a letter that starts or ends a secret's head: A (AKIA, ASIA), J (eyJ), x (xox)
 	clsCanon          // >= 0x80, or a control byte other than \t \n \r: the canonical view may differ
 )
 
@@ -418,8 +421,17 @@ var byteClass = func() (t [256]uint8) {
 	for _, c := range "@+/_:" {
 		t[c] = clsSpecial
 	}
-	for _, c := range "Aexv" {
+	for _, c := range "AJx" {
 		t[c] = clsHead
+	}
+	return t
+}()
+
+// skipped is what the prefilter passes over once nothing is open: plain
+// bytes and spaces.
+var skipped = func() (t [256]bool) {
+	for c := range 256 {
+		t[c] = byteClass[c] == clsPlain || c == ' '
 	}
 	return t
 }()

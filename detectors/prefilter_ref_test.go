@@ -16,6 +16,12 @@ import (
 // refClass is byteClass as the reference reads it: a byte that asks for
 // the canonical view is a plain one.
 func refClass(c byte) uint8 {
+	switch c {
+	case 'A', 'e', 'x', 'v':
+		return clsHead // the heads read forward from their first byte, below
+	case 'J':
+		return clsPlain // the prefilter's own head, eyJ read back from its J
+	}
 	if k := byteClass[c]; k != clsCanon {
 		return k
 	}
