@@ -59,6 +59,35 @@ func (w *walker) duplicate(depth int, k keyRef, name []byte) bool {
 	return w.addKey(depth, k)
 }
 
+// guessedKey reads the member name whose opening quote is doc[i] the
+// short way, when it is the name the object's shape guesses next (the
+// member that followed the previous one in the last object of the shape)
+// written as it is, and not yet met in the object: the name is recorded
+// as duplicate records it, and end is the offset after its closing quote.
+// Otherwise end is -1, nothing is recorded, and the name is read the long
+// way (scanString, duplicate), which also reports a duplicate.
+func (w *walker) guessedKey(depth, i int) (end int, k keyRef) {
+	f := &w.frames[depth]
+	if f.shape < 0 || f.unshaped {
+		return -1, k
+	}
+	t := &w.shapes
+	g := t.guess(f.shape, f.last)
+	if g < 0 {
+		return -1, k
+	}
+	n := &t.nodes[g]
+	e := i + 1 + int(n.n)
+	if !n.plain || n.parent != f.shape || n.seen == f.serial || e >= len(w.doc) || w.doc[e] != '"' ||
+		string(w.doc[i+1:e]) != string(t.names[n.name:n.name+n.n]) {
+		return -1, k
+	}
+	n.seen, f.last = f.serial, g
+	k = keyRef{off: i + 1, n: int(n.n), fp: n.fp}
+	w.keys = append(w.keys, k)
+	return e + 1, k
+}
+
 // addKey records the name k of a member of the object at depth, and
 // reports whether that object already had a member of that name.
 func (w *walker) addKey(depth int, k keyRef) bool {

@@ -39,6 +39,7 @@ type shapeNode struct {
 	name   int32 // the name's offset in shapeTrie.names
 	n      int32
 	fp     uint64
+	plain  bool // the name is printable ASCII without '"' or '\': written as it is in JSON
 }
 
 type shapeTrie struct {
@@ -96,10 +97,7 @@ func (t *shapeTrie) member(parent, prev int32, name []byte, fp uint64) int32 {
 	if parent < 0 {
 		return NoShape
 	}
-	guess := t.nodes[parent].first
-	if prev >= 0 {
-		guess = t.nodes[prev].next
-	}
+	guess := t.guess(parent, prev)
 	id := guess
 	if guess < 0 || !t.is(guess, parent, name, fp) {
 		id = t.find(parent, name, fp)
@@ -112,6 +110,15 @@ func (t *shapeTrie) member(parent, prev int32, name []byte, fp uint64) int32 {
 		}
 	}
 	return id
+}
+
+// guess is the member of an object of node parent (not NoShape) that
+// followed prev (NoShape: came first) the last time.
+func (t *shapeTrie) guess(parent, prev int32) int32 {
+	if prev >= 0 {
+		return t.nodes[prev].next
+	}
+	return t.nodes[parent].first
 }
 
 func (t *shapeTrie) is(id, parent int32, name []byte, fp uint64) bool {
@@ -172,8 +179,20 @@ func (t *shapeTrie) add(parent int32, name []byte, fp uint64) int32 {
 	off := len(t.names)
 	t.names = append(t.names, name...)
 	t.nodes = append(t.nodes, shapeNode{parent: parent, first: NoShape, next: NoShape, elem: NoShape,
-		name: int32(off), n: int32(len(name)), fp: fp})
+		name: int32(off), n: int32(len(name)), fp: fp, plain: plainName(name)})
 	return int32(len(t.nodes) - 1)
+}
+
+// plainName reports whether name is printable ASCII without '"' or '\':
+// a JSON string holding exactly its bytes is that name, and nothing else
+// is (walker.guessedKey).
+func plainName(name []byte) bool {
+	for _, c := range name {
+		if c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
 }
 
 // grow doubles the table (at least 64 slots) and indexes every member

@@ -239,3 +239,58 @@ func TestShapeTrieShortNamesByFingerprint(t *testing.T) {
 		t.Fatalf("another short name is member %d, Email is %d", got, id)
 	}
 }
+
+// A member name the shape guesses, written as the last record had it, is
+// read without scanning (walker.guessedKey); a duplicate is refused all
+// the same, whatever the records before taught the guesses (a refused
+// document among them), and a name that only starts like the guess, or
+// spells it with an escape, is read the long way to the same shape.
+func TestGuessedKeys(t *testing.T) {
+	var s Shapes
+	walk := func(doc string) (map[string]int32, error) {
+		shapes := map[string]int32{}
+		var c shapeCheck
+		err := WalkJSONShapes([]byte(doc), Limits{}, &s, func(v *Value) error {
+			c.check(t, v)
+			shapes[v.Pointer()] = v.Shape
+			return nil
+		})
+		return shapes, err
+	}
+	if _, err := walk(`{"records":[{"Id":"1","Email":"a"},{"Id":"2","Email":"b"}]}`); err != nil {
+		t.Fatal(err)
+	}
+	for i, doc := range []string{
+		`{"records":[{"Id":"1","Email":"a","Email":"b"}]}`, // teaches Email → Email
+		`{"records":[{"Id":"1","Email":"a","Email":"b"}]}`,
+		`{"records":[{"Id":"1","Email":"a"},{"Id":"2","Email":"b","Id":"3"}]}`,
+		`{"records":[{"Id":"1","Email":"a"},{"Id":"2","Email":"b","\u0045mail":"c"}]}`,
+	} {
+		if _, err := walk(doc); err == nil || err.(*Error).Code != CodeDuplicateKey {
+			t.Errorf("document %d: got %v, want a duplicate name refused", i+1, err)
+		}
+	}
+	// A name whose JSON spelling needs an escape is never read short: its
+	// bytes as they are would end the string early or be invalid JSON.
+	for _, c := range []struct{ teach, bad string }{
+		{`[{"a\"b":1},{"a\"b":2}]`, `[{"a\"b":1},{"a"b":2}]`},
+		{`[{"a\nb":1},{"a\nb":2}]`, "[{\"a\\nb\":1},{\"a\nb\":2}]"},
+	} {
+		if _, err := walk(c.teach); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := walk(c.bad); err == nil || err.(*Error).Code != CodeInvalidJSON {
+			t.Errorf("%q after %q: got %v, want invalid JSON", c.bad, c.teach, err)
+		}
+	}
+	got, err := walk(`{"records":[{"Id":"1","Email":"a"},{"Id":"2","Emails":"b"},{"Id":"3","\u0045mail":"c"},{"Id":"4","Email":"d"}]}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got["/records/1/Emails"] == got["/records/0/Email"] {
+		t.Error("Emails has Email's shape")
+	}
+	if got["/records/2/Email"] != got["/records/0/Email"] || got["/records/3/Email"] != got["/records/0/Email"] {
+		t.Errorf("Email spelled with an escape, or after another name, has another shape: %v", got)
+	}
+}

@@ -381,21 +381,26 @@ func (w *walker) object(start, depth int, shape int32) (int, error) {
 				return i, syntaxError(doc, i)
 			}
 			ks := i
-			end, esc, err := scanString(doc, i)
-			if err != nil {
-				return end, err
+			end, k := w.guessedKey(depth, i) // a record's names as the last record had them
+			if end < 0 {
+				var esc bool
+				var err error
+				if end, esc, err = scanString(doc, i); err != nil {
+					return end, err
+				}
+				k = keyRef{off: ks + 1, n: end - ks - 2}
+				if esc {
+					before := len(w.arena)
+					w.arena = unescape(w.arena, doc[ks+1:end-1])
+					k = keyRef{off: before, n: len(w.arena) - before, inArena: true}
+				}
+				name := w.keyBytes(k)
+				k.fp = fingerprint(name)
+				if w.duplicate(depth, k, name) {
+					return ks, &Error{Code: CodeDuplicateKey, Offset: ks}
+				}
 			}
-			k := keyRef{off: ks + 1, n: end - ks - 2}
-			if esc {
-				before := len(w.arena)
-				w.arena = unescape(w.arena, doc[ks+1:end-1])
-				k = keyRef{off: before, n: len(w.arena) - before, inArena: true}
-			}
-			name := w.keyBytes(k)
-			k.fp = fingerprint(name)
-			if w.duplicate(depth, k, name) {
-				return ks, &Error{Code: CodeDuplicateKey, Offset: ks}
-			}
+			var err error
 			f := &w.frames[depth]
 			f.key, f.keyAt = k, ks
 			if i = skipSpace(doc, end); i >= len(doc) || doc[i] != ':' {
