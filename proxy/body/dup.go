@@ -2,6 +2,7 @@ package body
 
 import (
 	"bytes"
+	"encoding/binary"
 	"hash/maphash"
 	"math/bits"
 )
@@ -78,8 +79,16 @@ func (w *walker) guessedKey(depth, i int) (end int, k keyRef) {
 	}
 	n := &t.nodes[g]
 	e := i + 1 + int(n.n)
-	if !n.plain || n.parent != f.shape || n.seen == f.serial || e >= len(w.doc) || w.doc[e] != '"' ||
-		string(w.doc[i+1:e]) != string(t.names[n.name:n.name+n.n]) {
+	if !n.plain || n.parent != f.shape || n.seen == f.serial || e >= len(w.doc) || w.doc[e] != '"' {
+		return -1, k
+	}
+	if n.n <= 8 && i+9 <= len(w.doc) {
+		// A short name is one word: the document's eight bytes from the
+		// name on, those past it masked off.
+		if binary.LittleEndian.Uint64(w.doc[i+1:])&(1<<(8*n.n)-1) != n.word {
+			return -1, k
+		}
+	} else if string(w.doc[i+1:e]) != string(t.names[n.name:n.name+n.n]) {
 		return -1, k
 	}
 	n.seen, f.last = f.serial, g

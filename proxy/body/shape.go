@@ -39,7 +39,8 @@ type shapeNode struct {
 	name   int32 // the name's offset in shapeTrie.names
 	n      int32
 	fp     uint64
-	plain  bool // the name is printable ASCII without '"' or '\': written as it is in JSON
+	plain  bool   // the name is printable ASCII without '"' or '\': written as it is in JSON
+	word   uint64 // a name of at most eight bytes, little-endian (walker.guessedKey)
 }
 
 type shapeTrie struct {
@@ -179,8 +180,19 @@ func (t *shapeTrie) add(parent int32, name []byte, fp uint64) int32 {
 	off := len(t.names)
 	t.names = append(t.names, name...)
 	t.nodes = append(t.nodes, shapeNode{parent: parent, first: NoShape, next: NoShape, elem: NoShape,
-		name: int32(off), n: int32(len(name)), fp: fp, plain: plainName(name)})
+		name: int32(off), n: int32(len(name)), fp: fp, plain: plainName(name), word: nameWord(name)})
 	return int32(len(t.nodes) - 1)
+}
+
+// nameWord is a name of at most eight bytes as a little-endian word.
+func nameWord(name []byte) uint64 {
+	var w uint64
+	if len(name) <= 8 {
+		for i, c := range name {
+			w |= uint64(c) << (8 * i)
+		}
+	}
+	return w
 }
 
 // plainName reports whether name is printable ASCII without '"' or '\':

@@ -290,6 +290,14 @@ func TestGuessedKeys(t *testing.T) {
 	if got["/records/1/Emails"] == got["/records/0/Email"] {
 		t.Error("Emails has Email's shape")
 	}
+	// Names of up to eight bytes are compared as a word.
+	got, err = walk(`[{"Id":"1","LastName":"x","Title":"y"},{"Ix":"2","LastNamf":"y","Title":"z"},{"Id":"3","LastName":"z","Title":"w"}]`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got["/1/Ix"] == got["/0/Id"] || got["/1/LastNamf"] == got["/0/LastName"] || got["/2/Id"] != got["/0/Id"] || got["/2/LastName"] != got["/0/LastName"] {
+		t.Errorf("names that differ in a byte share a shape, or the same names do not: %v", got)
+	}
 	if got["/records/2/Email"] != got["/records/0/Email"] || got["/records/3/Email"] != got["/records/0/Email"] {
 		t.Errorf("Email spelled with an escape, or after another name, has another shape: %v", got)
 	}
