@@ -302,3 +302,30 @@ func digitsIn(b []byte, lo, hi int) bool {
 	}
 	return n >= lo && n <= hi
 }
+
+// TestSalesforceIDMatchesReference holds the word-at-a-time salesforceID to
+// the reference on ids with the right checksum and on each of them with
+// one byte set to every value (the bytes next to the letters and digits
+// among them: '/', ':', '@', '[', '`', '{', 0x80 and up).
+func TestSalesforceIDMatchesReference(t *testing.T) {
+	const alnum = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	r := rand.New(rand.NewPCG(3, 4))
+	for range 300 {
+		id := make([]byte, 15, 18)
+		for i := range id {
+			id[i] = alnum[r.IntN(len(alnum))]
+		}
+		id = append(id, idChecksum(id[0:5]), idChecksum(id[5:10]), idChecksum(id[10:15]))
+		if !salesforceID(id) || !salesforceIDRef(id) {
+			t.Fatalf("%q: fast %v, reference %v, want both true", id, salesforceID(id), salesforceIDRef(id))
+		}
+		pos := r.IntN(18)
+		for c := range 256 {
+			v := append([]byte(nil), id...)
+			v[pos] = byte(c)
+			if got, want := salesforceID(v), salesforceIDRef(v); got != want {
+				t.Fatalf("salesforceID(%q) = %v, the reference says %v", v, got, want)
+			}
+		}
+	}
+}
