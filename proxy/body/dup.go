@@ -45,7 +45,7 @@ type slot struct {
 // one, every name is checked in keys as well.
 func (w *walker) duplicate(depth int, k keyRef, name []byte) bool {
 	f := &w.frames[depth]
-	s := w.shapes.member(f.shape, f.last, name, k.fp)
+	s := w.shapes.member(f.shape, f.last, name, k.fp, !k.inArena)
 	f.last = s
 	if s >= 0 && !f.unshaped {
 		n := &w.shapes.nodes[s]
@@ -82,10 +82,11 @@ func (w *walker) guessedKey(depth, i int) (end int, k keyRef) {
 	if !n.plain || n.parent != f.shape || n.seen == f.serial || e >= len(w.doc) || w.doc[e] != '"' {
 		return -1, k
 	}
-	if n.n <= 8 && i+9 <= len(w.doc) {
-		// A short name is one word: the document's eight bytes from the
-		// name on, those past it masked off.
-		if binary.LittleEndian.Uint64(w.doc[i+1:])&(1<<(8*n.n)-1) != n.word {
+	if n.n < 8 && i+9 <= len(w.doc) {
+		// A short name is its fingerprint (fingerprint): the document's
+		// eight bytes from the name on, those past it masked off, are its
+		// bytes.
+		if binary.LittleEndian.Uint64(w.doc[i+1:])&(1<<(8*n.n)-1) != n.fp&(1<<56-1) {
 			return -1, k
 		}
 	} else if string(w.doc[i+1:e]) != string(t.names[n.name:n.name+n.n]) {

@@ -39,8 +39,7 @@ type shapeNode struct {
 	name   int32 // the name's offset in shapeTrie.names
 	n      int32
 	fp     uint64
-	plain  bool   // the name is printable ASCII without '"' or '\': written as it is in JSON
-	word   uint64 // a name of at most eight bytes, little-endian (walker.guessedKey)
+	plain  bool // the name was written without escapes: a JSON string of its bytes is that name (walker.guessedKey)
 }
 
 type shapeTrie struct {
@@ -87,21 +86,22 @@ func (t *shapeTrie) elem(parent int32) int32 {
 	if e := t.nodes[parent].elem; e >= 0 {
 		return e
 	}
-	e := t.add(parent, nil, 0)
+	e := t.add(parent, nil, 0, false)
 	t.nodes[parent].elem = e
 	return e
 }
 
-// member is the node of the member name (fingerprint fp) of an object of
-// node parent, after the member prev (NoShape for the first).
-func (t *shapeTrie) member(parent, prev int32, name []byte, fp uint64) int32 {
+// member is the node of the member name (fingerprint fp; plain: written
+// without escapes) of an object of node parent, after the member prev
+// (NoShape for the first).
+func (t *shapeTrie) member(parent, prev int32, name []byte, fp uint64, plain bool) int32 {
 	if parent < 0 {
 		return NoShape
 	}
 	guess := t.guess(parent, prev)
 	id := guess
 	if guess < 0 || !t.is(guess, parent, name, fp) {
-		id = t.find(parent, name, fp)
+		id = t.find(parent, name, fp, plain)
 	}
 	if id >= 0 && id != guess {
 		if prev >= 0 {
@@ -134,7 +134,7 @@ func (t *shapeTrie) is(id, parent int32, name []byte, fp uint64) bool {
 
 // find looks the child up by name, adding it when absent and there is
 // room.
-func (t *shapeTrie) find(parent int32, name []byte, fp uint64) int32 {
+func (t *shapeTrie) find(parent int32, name []byte, fp uint64, plain bool) int32 {
 	if 2*len(t.nodes) > len(t.slots) {
 		if len(t.nodes) >= maxShapes {
 			return t.lookup(parent, name, fp)
@@ -146,7 +146,7 @@ func (t *shapeTrie) find(parent int32, name []byte, fp uint64) int32 {
 	for j := h & mask; ; j = (j + 1) & mask {
 		s := &t.slots[j]
 		if s.gen != t.gen {
-			id := t.add(parent, name, fp)
+			id := t.add(parent, name, fp, plain)
 			if id >= 0 {
 				*s = shapeSlot{id: id, gen: t.gen}
 			}
@@ -173,38 +173,15 @@ func (t *shapeTrie) lookup(parent int32, name []byte, fp uint64) int32 {
 	}
 }
 
-func (t *shapeTrie) add(parent int32, name []byte, fp uint64) int32 {
+func (t *shapeTrie) add(parent int32, name []byte, fp uint64, plain bool) int32 {
 	if len(t.nodes) >= maxShapes || len(t.names)+len(name) > maxShapeBytes {
 		return NoShape
 	}
 	off := len(t.names)
 	t.names = append(t.names, name...)
 	t.nodes = append(t.nodes, shapeNode{parent: parent, first: NoShape, next: NoShape, elem: NoShape,
-		name: int32(off), n: int32(len(name)), fp: fp, plain: plainName(name), word: nameWord(name)})
+		name: int32(off), n: int32(len(name)), fp: fp, plain: plain})
 	return int32(len(t.nodes) - 1)
-}
-
-// nameWord is a name of at most eight bytes as a little-endian word.
-func nameWord(name []byte) uint64 {
-	var w uint64
-	if len(name) <= 8 {
-		for i, c := range name {
-			w |= uint64(c) << (8 * i)
-		}
-	}
-	return w
-}
-
-// plainName reports whether name is printable ASCII without '"' or '\':
-// a JSON string holding exactly its bytes is that name, and nothing else
-// is (walker.guessedKey).
-func plainName(name []byte) bool {
-	for _, c := range name {
-		if c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
-			return false
-		}
-	}
-	return true
 }
 
 // grow doubles the table (at least 64 slots) and indexes every member

@@ -228,14 +228,14 @@ func TestShapeTrieShortNamesByFingerprint(t *testing.T) {
 	var tr shapeTrie
 	tr.reset()
 	short := []byte("Email")
-	id := tr.member(0, NoShape, short, fingerprint(short))
-	if got := tr.member(0, NoShape, []byte("Email"), fingerprint(short)); got != id {
+	id := tr.member(0, NoShape, short, fingerprint(short), true)
+	if got := tr.member(0, NoShape, []byte("Email"), fingerprint(short), true); got != id {
 		t.Fatalf("the same short name is members %d and %d", id, got)
 	}
-	if got := tr.member(0, NoShape, []byte("Emails and more"), fingerprint(short)); got == id || got < 0 {
+	if got := tr.member(0, NoShape, []byte("Emails and more"), fingerprint(short), true); got == id || got < 0 {
 		t.Fatalf("a longer name with the short one's fingerprint is member %d, the short one is %d", got, id)
 	}
-	if got := tr.member(0, id, []byte("Phone"), fingerprint([]byte("Phone"))); got == id || got < 0 {
+	if got := tr.member(0, id, []byte("Phone"), fingerprint([]byte("Phone")), true); got == id || got < 0 {
 		t.Fatalf("another short name is member %d, Email is %d", got, id)
 	}
 }

@@ -163,15 +163,16 @@ type keyRef struct {
 }
 
 // fingerprint summarises a name in a word: exactly when it is shorter than
-// eight bytes, by its first and last eight bytes otherwise.
+// eight bytes (its bytes, little-endian, under its length in the top byte),
+// by its first and last eight bytes otherwise.
 func fingerprint(name []byte) uint64 {
 	n := len(name)
 	if n >= 8 {
 		return binary.LittleEndian.Uint64(name) ^ bits.RotateLeft64(binary.LittleEndian.Uint64(name[n-8:]), 29) ^ uint64(n)
 	}
 	var x uint64
-	for _, c := range name {
-		x = x<<8 | uint64(c)
+	for i, c := range name {
+		x |= uint64(c) << (8 * i)
 	}
 	return x | uint64(n)<<56
 }
