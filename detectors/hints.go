@@ -55,22 +55,24 @@ var fieldHints = map[string]string{
 // hintOnly categories are found from the field name alone (the whole value).
 var hintOnly = map[string]bool{CategoryPersonName: true, CategoryDateOfBirth: true, CategoryStreetAddress: true, CategoryPostalCode: true}
 
-// The categories a name can hint are numbered (from 1, in order of first
-// appearance), so that the scanner finds a hinted field's detectors, and
-// FieldHint whether its hint is hint-only, by index rather than by hashing
-// the hint on every value: ClassifyField sets Field.hint with Field.Hint.
-var (
-	hintCategories []string // index → category; 0 is ""
-	hintIndex      = map[string]uint8{}
-	hintOnlyAt     []bool // index → hintOnly[category]
-)
+// The categories a name can hint are numbered from 1 (fieldHints' own,
+// sorted, then a card code's and an IP address's), so that the scanner
+// finds a hinted field's detectors, and FieldHint whether its hint is
+// hint-only, by index rather than by hashing the hint on every value:
+// ClassifyField sets Field.hint with Field.Hint. Package variables, not
+// init: whatever reads them at initialization (a scanner made for a
+// package variable) is initialized after them.
+var hintCategories, hintIndex, hintOnlyAt = numberHints()
 
-func init() {
+// numberHints returns the categories by index (0 is ""), the index of
+// each, and whether the category at an index is hint-only.
+func numberHints() (cats []string, index map[string]uint8, only []bool) {
+	index = map[string]uint8{}
 	add := func(c string) {
-		if _, ok := hintIndex[c]; !ok {
-			hintIndex[c] = uint8(len(hintCategories))
-			hintCategories = append(hintCategories, c)
-			hintOnlyAt = append(hintOnlyAt, hintOnly[c])
+		if _, ok := index[c]; !ok {
+			index[c] = uint8(len(cats))
+			cats = append(cats, c)
+			only = append(only, hintOnly[c])
 		}
 	}
 	add("")
@@ -79,9 +81,10 @@ func init() {
 	}
 	add(CategoryCreditCard) // a card code's field
 	add(CategoryIPAddress)  // a name with IP as a word
-	if len(hintCategories) > 255 {
+	if len(cats) > 255 {
 		panic("detectors: more than 255 hinted categories")
 	}
+	return cats, index, only
 }
 
 // hintID is f.Hint's index in hintCategories: f.hint when it is still
