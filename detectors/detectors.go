@@ -72,10 +72,10 @@ const (
 	trigIBAN                         // two letters followed by two digits
 	trigSecret                       // '_', "-----", "AKIA"/"ASIA", "eyJ" or "xox": what every secret format needs
 	trigToken                        // "vt." or "+999": Veil's own tokens
-	trigRun5                         // a digit run of 5+: worth looking for context words
+	trigRun5                         // a digit run of 5+, separators of any kind joining it: bank accounts, NINOs, passports
 	trigIP                           // digit '.' digit, or ':' between hex digits or colons
 	trigMBI                          // a word starting with 1-9 then a letter
-	trigLong                         // 20 bytes or more, a digit among them (set by Scan): a generic secret's, a card code in text
+	trigLong                         // 20 bytes or more, a digit among them (set by Scan): a generic secret's
 	trigHinted                       // the field's name hints a category (set by Scan)
 	trigAny                          // always
 	trigNine                         // nine digits or more in the value, however written: SSNs
