@@ -81,17 +81,33 @@ func scanJSONNames(s *detectors.Scanner, doc []byte, lim body.Limits, fn func(v 
 // scanned as, for the object it was classified under (a page of mixed
 // objects, a SOSL result, classifies again when the object changes).
 type shapePlan struct {
-	cleanName  bool
+	cleanName bool
+	keptField
+}
+
+func (p *shapePlan) fieldOf(c *fieldClassifier, v *body.Value) *detectors.Field {
+	if p.stale(c) {
+		p.keep(c, hintName(v))
+	}
+	return &p.field
+}
+
+// keptField is a field classified once and kept for the values after it
+// (a JSON shape's plan, an XML name's slot): for the object it was
+// classified under, so that a page of mixed objects (a SOSL result)
+// classifies again when the object changes.
+type keptField struct {
 	classified bool
 	object     string
 	field      detectors.Field
 }
 
-func (p *shapePlan) fieldOf(c *fieldClassifier, v *body.Value) *detectors.Field {
-	if !p.classified || p.object != c.object {
-		p.field, p.object, p.classified = c.classify(hintName(v)), c.object, true
-	}
-	return &p.field
+// stale reports whether the field is to be classified for c's object.
+func (k *keptField) stale(c *fieldClassifier) bool { return !k.classified || k.object != c.object }
+
+// keep classifies name for c's object and keeps it.
+func (k *keptField) keep(c *fieldClassifier, name []byte) {
+	k.field, k.object, k.classified = c.classify(name), c.object, true
 }
 
 // noField is the field of a value not scanned (a container, a boolean,

@@ -118,8 +118,8 @@ func (p *Pipeline) walkXML(m *Message, records *recordTable, leaves []leaf, find
 		}
 		var f detectors.Field
 		if !v.Comment {
-			if !slot.classified || slot.object != fields.object {
-				slot.field, slot.object, slot.classified = fields.classify(field), fields.object, true
+			if slot.stale(&fields) {
+				slot.keep(&fields, field)
 			}
 			f = slot.field
 		}
@@ -167,13 +167,11 @@ type xmlNames struct {
 }
 
 type xmlSlot struct {
-	name       []byte // in the document: valid for the walk
-	classified bool
-	object     string // the object field was classified under
-	field      detectors.Field
-	described  bool
-	role       int
-	consent    string
+	name []byte // in the document: valid for the walk
+	keptField
+	described bool
+	role      int
+	consent   string
 }
 
 // maxXMLSlots bounds the slots of one walk: a value at a later position
