@@ -57,21 +57,20 @@ func salesforceID(v []byte) bool {
 
 // Per-byte tests on a word of ASCII (no byte 0x80 or above, so that no
 // sum carries into the next byte): the high bit of each byte that passes.
-const ones, highs = 0x0101010101010101, 0x8080808080808080
+const highs = 0x8080808080808080
+
+// in8 is the bytes of x in [lo, hi].
+func in8(x uint64, lo, hi byte) uint64 {
+	const ones = 0x0101010101010101
+	return (x + uint64(0x80-lo)*ones) &^ (x + uint64(0x80-hi-1)*ones) & highs
+}
 
 func alnum8(x uint64) bool {
-	if x&highs != 0 {
-		return false
-	}
-	digit := (x + (0x80-'0')*ones) &^ (x + (0x80-'9'-1)*ones)
-	y := x | 0x20*ones // letters in lower case
-	letter := (y + (0x80-'a')*ones) &^ (y + (0x80-'z'-1)*ones)
-	return (digit|letter)&highs == highs
+	lower := x | 0x2020202020202020 // letters in lower case
+	return x&highs == 0 && in8(x, '0', '9')|in8(lower, 'a', 'z') == highs
 }
 
-func upper8(x uint64) uint64 {
-	return (x + (0x80-'A')*ones) &^ (x + (0x80-'Z'-1)*ones) & highs
-}
+func upper8(x uint64) uint64 { return in8(x, 'A', 'Z') }
 
 // byteBits gathers the high bits of the bytes of m (nothing else set) into
 // the low eight bits, byte i's as bit i.
