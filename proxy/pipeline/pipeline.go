@@ -190,6 +190,24 @@ type leaf struct {
 	from, to int   // its findings in the message's findings (detect's finds)
 }
 
+// keepBytes appends b to buf, a walk's buffer of its leaves' values, and
+// returns the buffer and the copy, capped at its end: a copy kept from
+// before the buffer grew still holds the bytes it had.
+func keepBytes(buf, b []byte) ([]byte, []byte) {
+	at := len(buf)
+	buf = append(buf, b...)
+	return buf, buf[at:len(buf):len(buf)]
+}
+
+// setPointers gives each of leaves its pointer: the i-th is
+// pointers[ends[i-1]:ends[i]], and all of them are slices of one string.
+func setPointers(leaves []leaf, pointers []byte, ends []int) {
+	all, from := string(pointers), 0
+	for i := range leaves {
+		leaves[i].pointer, from = all[from:ends[i]], ends[i]
+	}
+}
+
 // Process runs the message through the pipeline.
 func (p *Pipeline) Process(ctx context.Context, m *Message) Result {
 	route, dir := m.Route.Name, m.Direction
@@ -492,11 +510,11 @@ func (p *Pipeline) walkJSON(m *Message, records *recordTable, leaves []leaf, fin
 			return err
 		}
 		rec, depth := roles.record(m.Call, v)
-		at := len(values)
-		values = append(values, v.Key...)
+		var text []byte
+		values, text = keepBytes(values, v.Key)
 		pointers = v.AppendPointer(pointers)
 		ends = append(ends, len(pointers))
-		leaves = append(leaves, leaf{start: v.Start, value: values[at:len(values):len(values)], record: rec, depth: depth, name: true,
+		leaves = append(leaves, leaf{start: v.Start, value: text, record: rec, depth: depth, name: true,
 			from: len(finds), to: len(finds) + len(scratch)})
 		finds = append(finds, scratch...)
 		return nil
@@ -550,23 +568,19 @@ func (p *Pipeline) walkJSON(m *Message, records *recordTable, leaves []leaf, fin
 		if len(scratch) == 0 {
 			return nil
 		}
-		at := len(values)
-		values = append(values, value...)
+		var text []byte
+		values, text = keepBytes(values, value)
 		pointers = v.AppendPointer(pointers)
 		ends = append(ends, len(pointers))
-		l := leaf{start: v.Start, end: v.End, value: values[at:len(values):len(values)], field: f.Name, record: rec, depth: depth, from: len(finds)}
+		l := leaf{start: v.Start, end: v.End, value: text, field: f.Name, record: rec, depth: depth, from: len(finds)}
 		finds = append(finds, scratch...)
 		l.to = len(finds)
 		leaves = append(leaves, l)
 		return nil
 	}, named, kept)
-	// One string for every pointer; each leaf's is a slice of it. A value
-	// slice kept from before values grew still points at the bytes it had.
-	all, from := string(pointers), 0
+	setPointers(leaves[base:], pointers, ends)
 	for i := base; i < len(leaves); i++ {
-		l := &leaves[i]
-		l.pointer, from = all[from:ends[i-base]], ends[i-base]
-		if l.record >= 0 {
+		if l := &leaves[i]; l.record >= 0 {
 			if r := records.at(l.record); r.pointer == "" {
 				r.pointer = pointerPrefix(l.pointer, l.depth)
 			}

@@ -127,11 +127,11 @@ func (p *Pipeline) walkXML(m *Message, records *recordTable, leaves []leaf, find
 		if len(scratch) == 0 {
 			return nil
 		}
-		at := len(values)
-		values = append(values, v.Text...)
+		var text []byte
+		values, text = keepBytes(values, v.Text)
 		pointers = v.AppendPointer(pointers)
 		ends = append(ends, len(pointers))
-		leaves = append(leaves, leaf{start: v.Start, end: v.End, value: values[at:len(values):len(values)], field: f.Name,
+		leaves = append(leaves, leaf{start: v.Start, end: v.End, value: text, field: f.Name,
 			record: rec, from: len(finds), to: len(finds) + len(scratch)})
 		finds = append(finds, scratch...)
 		if rec >= 0 {
@@ -141,11 +141,7 @@ func (p *Pipeline) walkXML(m *Message, records *recordTable, leaves []leaf, find
 		}
 		return nil
 	})
-	// One string for every pointer; each leaf's is a slice of it.
-	all, from := string(pointers), 0
-	for i := base; i < len(leaves); i++ {
-		leaves[i].pointer, from = all[from:ends[i-base]], ends[i-base]
-	}
+	setPointers(leaves[base:], pointers, ends)
 	if soap && err == nil {
 		m.Call = soapCall(op, records)
 	}
