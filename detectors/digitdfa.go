@@ -20,10 +20,11 @@ import (
 // assertions), keeps the regexp, as does any input that is not all
 // digits.
 type digitMatcher struct {
-	re     *regexp.Regexp // always set: the fallback and the reference
-	prefix bool           // a match may end before the input does
-	next   [][10]int32    // state × digit → state; -1 is no match possible
-	accept []bool         // per state: the input may end here
+	pattern string         // as compiled, unanchored
+	re      *regexp.Regexp // always set: the fallback and the reference
+	prefix  bool           // a match may end before the input does
+	next    [][10]int32    // state × digit → state; -1 is no match possible
+	accept  []bool         // per state: the input may end here
 }
 
 // maxDigitStates bounds one pattern's DFA (40 bytes a state): the largest
@@ -47,7 +48,7 @@ func compileDigits(pattern string, prefix bool) (*digitMatcher, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &digitMatcher{re: re, prefix: prefix}
+	m := &digitMatcher{pattern: pattern, re: re, prefix: prefix}
 	re2, err := syntax.Parse(pattern, syntax.Perl)
 	if err != nil {
 		return m, nil

@@ -2,7 +2,9 @@ package detectors
 
 import (
 	"regexp"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/nyaruka/phonenumbers"
@@ -72,6 +74,7 @@ type phoneRegion struct {
 	possible     []int32 // general possible lengths, ascending
 	localOnly    []int32
 	types        []phoneDesc // in getNumberTypeHelper's order
+	anyType      []phoneDesc // types, one pattern per length set (nil: check each of types)
 	leading      *digitMatcher
 	idd          phonePrefix
 	national     phonePrefix
@@ -81,11 +84,11 @@ type phoneRegion struct {
 
 type phoneTables struct {
 	byRegion map[string]*phoneRegion
-	byCC     map[int][]*phoneRegion // main region first, as the library orders them
+	byCC     [1000][]*phoneRegion // by calling code (three digits at most): main region first, as the library orders them
 }
 
 var phoneMeta = sync.OnceValue(func() *phoneTables {
-	t := &phoneTables{byRegion: map[string]*phoneRegion{}, byCC: map[int][]*phoneRegion{}}
+	t := &phoneTables{byRegion: map[string]*phoneRegion{}}
 	coll, err := phonenumbers.MetadataCollection()
 	if err != nil {
 		return t // every lookup misses: candidates are deferred to the library
@@ -106,13 +109,21 @@ var phoneMeta = sync.OnceValue(func() *phoneTables {
 			if id == "001" {
 				r = nonGeo[cc]
 			}
-			if r != nil {
+			if r != nil && cc > 0 && cc < len(t.byCC) {
 				t.byCC[cc] = append(t.byCC[cc], r)
 			}
 		}
 	}
 	return t
 })
+
+// regions are the calling code's regions, none for a code out of range.
+func (t *phoneTables) regions(cc int) []*phoneRegion {
+	if cc < 0 || cc >= len(t.byCC) {
+		return nil
+	}
+	return t.byCC[cc]
+}
 
 func (r *phoneRegion) compile() {
 	r.once.Do(func() {
@@ -148,6 +159,7 @@ func (r *phoneRegion) compile() {
 		if !m.GetSameMobileAndFixedLinePattern() {
 			r.types = append(r.types, desc(m.GetMobile()))
 		}
+		r.anyType = unionTypes(r.types)
 		if ld := m.GetLeadingDigits(); ld != "" {
 			re, err := compileDigitPrefix(ld)
 			r.leading, r.broken = re, r.broken || err != nil
@@ -222,17 +234,52 @@ func (r *phoneRegion) testLength(nsn []byte) phoneLength {
 	return phoneInvalidLength
 }
 
-// valid is getNumberTypeHelper(nsn) != UNKNOWN.
+// valid is getNumberTypeHelper(nsn) != UNKNOWN: the general pattern, and
+// one type's. Which type does not matter here, so the types of the same
+// possible lengths are one pattern (unionTypes), not one match each.
 func (r *phoneRegion) valid(nsn []byte) bool {
 	if !r.general.match(nsn) {
 		return false
 	}
-	for i := range r.types {
-		if r.types[i].match(nsn) {
+	types := r.types
+	if r.anyType != nil {
+		types = r.anyType
+	}
+	for i := range types {
+		if types[i].match(nsn) {
 			return true
 		}
 	}
 	return false
+}
+
+// unionTypes is types with those of the same possible lengths joined
+// into one alternation, each compiled to one digit DFA: a region's ten
+// types are mostly one or two length sets, so a number is a match or two
+// rather than ten. nil when an alternation's DFA would not be built (too
+// many states): the types are then matched one by one.
+func unionTypes(types []phoneDesc) []phoneDesc {
+	var out []phoneDesc
+	var pats [][]string
+	for _, d := range types {
+		if d.pat == nil {
+			continue
+		}
+		k := slices.IndexFunc(out, func(o phoneDesc) bool { return o.lengths == d.lengths })
+		if k < 0 {
+			k = len(out)
+			out, pats = append(out, phoneDesc{lengths: d.lengths}), append(pats, nil)
+		}
+		pats[k] = append(pats[k], "(?:"+d.pat.pattern+")")
+	}
+	for k := range out {
+		pat, err := compileDigitMatcher(strings.Join(pats[k], "|"))
+		if err != nil || pat.next == nil {
+			return nil
+		}
+		out[k].pat = pat
+	}
+	return out
 }
 
 // stripNational is maybeStripNationalPrefixAndCarrierCode: the prefix goes
@@ -348,7 +395,7 @@ func phoneParse(digits []byte, plus bool, region string) (int, []byte, phoneStat
 // phoneValid is IsValidNumber: the region is found as the library finds it
 // (leading digits, else full validation), then the number checked there.
 func phoneValid(cc int, nsn []byte) bool {
-	rs := phoneMeta().byCC[cc]
+	rs := phoneMeta().regions(cc)
 	for _, r := range rs {
 		r.compile()
 		if len(rs) == 1 {
@@ -369,7 +416,7 @@ func phoneValid(cc int, nsn []byte) bool {
 
 // phonePossible is IsPossibleNumber: the length fits the main region.
 func phonePossible(cc int, nsn []byte) bool {
-	rs := phoneMeta().byCC[cc]
+	rs := phoneMeta().regions(cc)
 	if len(rs) == 0 {
 		return false
 	}

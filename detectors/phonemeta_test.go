@@ -2,6 +2,7 @@ package detectors
 
 import (
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -110,5 +111,71 @@ func TestPhoneMetaAgreesWithLibrary(t *testing.T) {
 	t.Logf("%d candidates checked against the library, %d deferred to it", checked, deferred)
 	if checked < 10*deferred {
 		t.Errorf("the port answers %d, defers %d: it should answer nearly all", checked, deferred)
+	}
+}
+
+// TestPhoneTypesUnionMatchesEach holds a region's joined type patterns
+// (unionTypes) to its types matched one by one, in every region of the
+// metadata: each type's example number, its one-digit changes, and
+// random digit strings of every national length.
+func TestPhoneTypesUnionMatchesEach(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	eachType := func(rg *phoneRegion, nsn []byte) bool {
+		for i := range rg.types {
+			if rg.types[i].match(nsn) {
+				return true
+			}
+		}
+		return false
+	}
+	checked, matched := 0, 0
+	for id, rg := range phoneMeta().byRegion {
+		rg.compile()
+		if rg.broken {
+			continue
+		}
+		if rg.anyType == nil {
+			t.Errorf("%s: the types were not joined", id)
+			continue
+		}
+		var cands [][]byte
+		for _, typ := range []phonenumbers.PhoneNumberType{phonenumbers.FIXED_LINE, phonenumbers.MOBILE, phonenumbers.TOLL_FREE,
+			phonenumbers.PREMIUM_RATE, phonenumbers.SHARED_COST, phonenumbers.VOIP, phonenumbers.PERSONAL_NUMBER,
+			phonenumbers.PAGER, phonenumbers.UAN, phonenumbers.VOICEMAIL} {
+			n := phonenumbers.GetExampleNumberForType(id, typ)
+			if n == nil {
+				continue
+			}
+			nsn := []byte(phonenumbers.GetNationalSignificantNumber(n))
+			cands = append(cands, nsn)
+			for k := range nsn {
+				m := slices.Clone(nsn)
+				m[k] = byte('0' + r.IntN(10))
+				cands = append(cands, m)
+			}
+		}
+		for n := phoneMinNSN; n <= phoneMaxNSN; n++ {
+			for range 20 {
+				d := make([]byte, n)
+				for k := range d {
+					d[k] = byte('0' + r.IntN(10))
+				}
+				cands = append(cands, d)
+			}
+		}
+		for _, nsn := range cands {
+			want := rg.general.match(nsn) && eachType(rg, nsn)
+			if got := rg.valid(nsn); got != want {
+				t.Errorf("%s: %s valid=%v, the types one by one say %v", id, nsn, got, want)
+			}
+			checked++
+			if want {
+				matched++
+			}
+		}
+	}
+	t.Logf("%d numbers in %d regions, %d valid", checked, len(phoneMeta().byRegion), matched)
+	if matched < checked/10 {
+		t.Errorf("only %d of %d numbers valid: the test holds few valid ones", matched, checked)
 	}
 }
