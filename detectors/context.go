@@ -37,7 +37,11 @@ var (
 	// bytes (lower case) of the words starting with it: most word starts
 	// in a value are ruled out by it without comparing a word.
 	contextSecond [256][4]uint64
-	contextBits   uint
+	// contextSeconds[c][k] is contextIndex[c][k]'s second byte: the words
+	// a start's two bytes may begin are found by a byte compare each,
+	// not a word copied and compared each.
+	contextSeconds [256][]byte
+	contextBits    uint
 )
 
 // newContext registers a set of lower-case words, each a whole word or,
@@ -59,11 +63,14 @@ func newContext(words ...string) contextSet {
 			panic("detectors: a context word has two bytes at least: " + w)
 		}
 		c, c2 := w[0], cw.w[1]
-		contextIndex[c] = append(contextIndex[c], cw)
-		contextSecond[c][c2>>6] |= 1 << (c2 & 63)
+		index := func(f byte) {
+			contextIndex[f] = append(contextIndex[f], cw)
+			contextSeconds[f] = append(contextSeconds[f], c2)
+			contextSecond[f][c2>>6] |= 1 << (c2 & 63)
+		}
+		index(c)
 		if c >= 'a' && c <= 'z' {
-			contextIndex[c-'a'+'A'] = append(contextIndex[c-'a'+'A'], cw)
-			contextSecond[c-'a'+'A'][c2>>6] |= 1 << (c2 & 63)
+			index(c - 'a' + 'A')
 		}
 	}
 	return s
@@ -82,9 +89,10 @@ func contextMask(v []byte) uint64 {
 		}
 		if i+1 < len(v) {
 			if c2 := lowerASCII(v[i+1]); contextSecond[c][c2>>6]&(1<<(c2&63)) != 0 {
-				for _, cw := range contextIndex[c] {
-					if cw.w[1] == c2 && m&cw.bit == 0 && cw.at(v[i:]) {
-						m |= cw.bit
+				words := contextIndex[c]
+				for k, s := range contextSeconds[c] {
+					if s == c2 && m&words[k].bit == 0 && words[k].at(v[i:]) {
+						m |= words[k].bit
 					}
 				}
 			}
