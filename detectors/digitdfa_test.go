@@ -34,15 +34,7 @@ func TestDigitMatcherAgreesWithRegexp(t *testing.T) {
 				inputs = append(inputs, append(append([]byte(nil), b[:i]...), b[i+1:]...))
 			}
 		}
-		for n := 0; n <= phoneMaxNSN; n++ {
-			for range 8 {
-				b := make([]byte, n)
-				for i := range b {
-					b[i] = byte('0' + r.IntN(10))
-				}
-				inputs = append(inputs, b)
-			}
-		}
+		inputs = appendRandomDigits(inputs, r, 0, phoneMaxNSN, 8)
 		for _, in := range inputs {
 			want := dm.re.Match(in)
 			if got := dm.Match(in); got != want {
@@ -91,4 +83,19 @@ func TestDigitMatcherAgreesWithRegexp(t *testing.T) {
 		t.Fatalf("%d of %d patterns have a DFA; %d of %d inputs matched: the test did not test", withDFA, patterns, matched, checked)
 	}
 	t.Logf("%d patterns, %d with a DFA; %d inputs, %d matching", patterns, withDFA, checked, matched)
+}
+
+// appendRandomDigits appends, for every length from lo to hi, that many
+// random digits, each times.
+func appendRandomDigits(dst [][]byte, r *rand.Rand, lo, hi, each int) [][]byte {
+	for n := lo; n <= hi; n++ {
+		for range each {
+			b := make([]byte, n)
+			for i := range b {
+				b[i] = byte('0' + r.IntN(10))
+			}
+			dst = append(dst, b)
+		}
+	}
+	return dst
 }

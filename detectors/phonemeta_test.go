@@ -154,15 +154,7 @@ func TestPhoneTypesUnionMatchesEach(t *testing.T) {
 				cands = append(cands, m)
 			}
 		}
-		for n := phoneMinNSN; n <= phoneMaxNSN; n++ {
-			for range 20 {
-				d := make([]byte, n)
-				for k := range d {
-					d[k] = byte('0' + r.IntN(10))
-				}
-				cands = append(cands, d)
-			}
-		}
+		cands = appendRandomDigits(cands, r, phoneMinNSN, phoneMaxNSN, 20)
 		for _, nsn := range cands {
 			want := rg.general.match(nsn) && eachType(rg, nsn)
 			if got := rg.valid(nsn); got != want {
