@@ -85,8 +85,8 @@ func TestDigitMatcherAgreesWithRegexp(t *testing.T) {
 	t.Logf("%d patterns, %d with a DFA; %d inputs, %d matching", patterns, withDFA, checked, matched)
 }
 
-// appendRandomDigits appends, for every length from lo to hi, that many
-// random digits, each times.
+// appendRandomDigits appends, for every length from lo to hi, each
+// strings of that many random digits.
 func appendRandomDigits(dst [][]byte, r *rand.Rand, lo, hi, each int) [][]byte {
 	for n := lo; n <= hi; n++ {
 		for range each {
