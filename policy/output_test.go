@@ -124,6 +124,29 @@ func TestActionFor(t *testing.T) {
 			}
 		}
 	}
+	// AppendActions, which remembers each category's default, answers as
+	// ActionFor does finding by finding: overrides among findings of a
+	// remembered category, and past the categories it remembers.
+	cats := []string{"email", "phone", "passport", "person_name", "iban", "us_ssn", "credit_card", "ip_address", "uk_nhs", "br_cpf", "secret", "email"}
+	for _, c := range cats[:10] {
+		decoded.Default[c] = ActionHash
+	}
+	decoded.Default["phone"], decoded.Default["br_cpf"] = ActionAllow, ActionMask
+	var finds []Finding
+	for id := range 60 {
+		finds = append(finds, Finding{ID: id % 5, Category: cats[id%len(cats)]})
+	}
+	for name, d := range map[string]*Decision{"decoded": decoded, "hand-built": handBuilt, "empty": {}} {
+		got := d.AppendActions([]string{"before"}, finds)
+		if len(got) != len(finds)+1 || got[0] != "before" {
+			t.Fatalf("%s: AppendActions gave %d actions after %q, want %d after \"before\"", name, len(got)-1, got[0], len(finds))
+		}
+		for i, f := range finds {
+			if want := d.ActionFor(f); got[i+1] != want {
+				t.Errorf("%s: finding %d (%d, %s): AppendActions says %s, ActionFor %s", name, i, f.ID, f.Category, got[i+1], want)
+			}
+		}
+	}
 }
 
 func TestStricterTreatsUnknownAsMostRestrictive(t *testing.T) {

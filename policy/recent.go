@@ -143,8 +143,9 @@ func (k *kept) summarize(in *Input, ownStats bool) {
 // result summarises d for in's findings.
 func (k *kept) result(d *Decision, in *Input) {
 	k.x.Result = Result{Allow: d.Allow, Deny: d.Deny, Default: d.Default, Drop: len(d.Drop), Alerts: d.Alerts}
-	for _, f := range in.Findings {
-		k.count(ofActions, d.ActionFor(f))
+	var l actionLookup
+	for i := range in.Findings {
+		k.count(ofActions, l.of(d, &in.Findings[i]))
 	}
 }
 

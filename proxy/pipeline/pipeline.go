@@ -307,7 +307,7 @@ func (p *Pipeline) Process(ctx context.Context, m *Message) Result {
 		decided = m.scratch.decided[:0]
 		defer func() { m.scratch.decided = decided }()
 	}
-	decided = decidedActions(decided, dec, in.Findings)
+	decided = dec.AppendActions(decided, in.Findings)
 	if !dec.Allow || slices.Contains(decided, "block") {
 		p.metrics.PolicyEvals.WithLabelValues("deny").Inc()
 		return Result{Decision: dec, Summary: sum, Fields: fields, Err: &crm.Error{Status: 403, Code: crm.CodePolicyDenied, DecisionID: dec.ID, Message: denyMessage(dec)}}
@@ -509,7 +509,7 @@ func (p *Pipeline) walkJSON(m *Message, records *recordTable, leaves []leaf, fin
 		if err := records.tick(); err != nil { // the client gone, the budget spent (budget.go)
 			return err
 		}
-		rec, depth := roles.record(m.Call, v)
+		rec, depth := roles.role(v).record(m.Call, v)
 		var text []byte
 		values, text = keepBytes(values, v.Key)
 		pointers = v.AppendPointer(pointers)
@@ -519,21 +519,23 @@ func (p *Pipeline) walkJSON(m *Message, records *recordTable, leaves []leaf, fin
 		finds = append(finds, scratch...)
 		return nil
 	}
-	err := scanJSONNames(p.scanner, m.Body, p.limits, func(v *body.Value, f *detectors.Field, scratch []detectors.Finding) error {
+	request := m.Direction == DirRequest // noteQuery reads a request's strings only
+	err := scanJSONNames(p.scanner, m.Body, p.limits, func(v *body.Value, plan *shapePlan, f *detectors.Field, scratch []detectors.Finding) error {
 		if err := records.tick(); err != nil { // the client gone, the budget spent (budget.go)
 			return err
 		}
-		if len(scratch) == 0 && v.Kind != body.KindNumber && roles.plain(v) {
+		e := plan.roleOf()
+		if len(scratch) == 0 && v.Kind != body.KindNumber && e.plain() {
 			// Nothing found, and nothing its record needs (most values):
 			// which record it is in does not matter.
-			if v.Kind == body.KindString {
+			if request && v.Kind == body.KindString {
 				m.noteQuery(v.Str)
 			}
 			return nil
 		}
-		rec, depth := roles.record(m.Call, v)
+		rec, depth := e.record(m.Call, v)
 		if rec >= 0 {
-			switch role, ck := roles.describe(v, dialect, depth, p.consent); {
+			switch role, ck := e.describe(v, dialect, depth, p.consent); {
 			case v.Kind == body.KindNull && role != crm.RoleConsent:
 			case role == crm.RoleID:
 				records.setID(rec, v.Str)
@@ -551,7 +553,7 @@ func (p *Pipeline) walkJSON(m *Message, records *recordTable, leaves []leaf, fin
 				records.setFlag(rec, ck, crm.Truthy(v.Kind == body.KindBool, v.Str))
 			}
 		}
-		if v.Kind == body.KindString {
+		if request && v.Kind == body.KindString {
 			m.noteQuery(v.Str)
 		}
 		value := v.Str
@@ -1047,15 +1049,6 @@ func tokenCategory(f detectors.Finding, value []byte) string {
 		return ""
 	}
 	return detectors.TokenCategory(value[f.Start:f.End])
-}
-
-// decidedActions appends the decision's action for each of finds.
-func decidedActions(dst []string, dec *policy.Decision, finds []policy.Finding) []string {
-	dst = slices.Grow(dst, len(finds))
-	for i := range finds {
-		dst = append(dst, dec.ActionFor(finds[i]))
-	}
-	return dst
 }
 
 // actionTally counts a message's actions (a handful of kinds) in a short

@@ -16,15 +16,18 @@ import (
 // scanned or not, with its field and findings (valid only during the
 // call).
 func ScanJSONFields(s *detectors.Scanner, doc []byte, lim body.Limits, fn func(v *body.Value, f *detectors.Field, finds []detectors.Finding) error) error {
-	return scanJSONNames(s, doc, lim, fn, nil, nil)
+	return scanJSONNames(s, doc, lim, func(v *body.Value, _ *shapePlan, f *detectors.Field, finds []detectors.Finding) error {
+		return fn(v, f, finds)
+	}, nil, nil)
 }
 
 // scanJSONNames is ScanJSONFields that scans member names too (scanName), and
 // calls name, unless nil, for every member whose name holds findings, with
-// them (valid only during the call), before fn for its value. With kept,
-// the shapes and their plans are kept's, from earlier messages of its
-// kind; without, this walk's own.
-func scanJSONNames(s *detectors.Scanner, doc []byte, lim body.Limits, fn func(v *body.Value, f *detectors.Field, finds []detectors.Finding) error,
+// them (valid only during the call), before fn for its value. fn gets the
+// value's plan too (nil without a shape), whose role the caller may keep.
+// With kept, the shapes and their plans are kept's, from earlier messages
+// of its kind; without, this walk's own.
+func scanJSONNames(s *detectors.Scanner, doc []byte, lim body.Limits, fn func(v *body.Value, plan *shapePlan, f *detectors.Field, finds []detectors.Finding) error,
 	name func(v *body.Value, finds []detectors.Finding) error, kept *shapesKept) error {
 	var (
 		fields  fieldClassifier
@@ -71,7 +74,7 @@ func scanJSONNames(s *detectors.Scanner, doc []byte, lim body.Limits, fn func(v 
 			}
 			scratch = s.Scan(scratch, v.Str, *f)
 		}
-		return fn(v, f, scratch)
+		return fn(v, plan, f, scratch)
 	})
 }
 
@@ -79,10 +82,12 @@ func scanJSONNames(s *detectors.Scanner, doc []byte, lim body.Limits, fn func(v 
 // holds what scanJSONNames works out from names alone, once per shape and
 // message: whether the member name is clean, and the field the value is
 // scanned as, for the object it was classified under (a page of mixed
-// objects, a SOSL result, classifies again when the object changes).
+// objects, a SOSL result, classifies again when the object changes); and
+// what walkJSON works out, the value's role in its record.
 type shapePlan struct {
 	cleanName bool
 	keptField
+	role shapeRole
 }
 
 func (p *shapePlan) fieldOf(c *fieldClassifier, v *body.Value) *detectors.Field {
@@ -114,11 +119,10 @@ func (k *keptField) keep(c *fieldClassifier, name []byte) {
 // a null, an empty string): no name, no hint. Read only.
 var noField detectors.Field
 
-// shapeMemo is what a walk keeps by shape: plans (scanJSONNames) or
-// roles (walkJSON), each walk its own, pooled.
+// shapeMemo is what a walk keeps by shape (plans), each walk its own,
+// pooled.
 type shapeMemo struct {
 	plans []shapePlan
-	roles []shapeRole
 	// walkJSON's pointers, before they become one string, and their ends.
 	pointers []byte
 	ends     []int
@@ -129,7 +133,7 @@ var memoPool = sync.Pool{New: func() any { return new(shapeMemo) }}
 func getMemo() *shapeMemo { return memoPool.Get().(*shapeMemo) }
 
 func putMemo(m *shapeMemo) {
-	m.plans, m.roles = reuse(m.plans), reuse(m.roles)
+	m.plans = reuse(m.plans)
 	if cap(m.pointers) > maxPooledBytes || cap(m.ends) > maxPooledLeaves {
 		m.pointers, m.ends = nil, nil
 	}
@@ -192,12 +196,12 @@ func (p *Pipeline) getKept(k shapeKind) *shapesKept {
 	if kept == nil {
 		kept = new(shapesKept)
 	}
-	if kept.kind != k || kept.shapes.Full() || cap(kept.memo.plans) > maxShapePlans || cap(kept.memo.roles) > maxShapePlans {
+	if kept.kind != k || kept.shapes.Full() || cap(kept.memo.plans) > maxShapePlans {
 		kept.kind = k
 		kept.shapes.Reset()
-		kept.memo.plans, kept.memo.roles = kept.memo.plans[:0], kept.memo.roles[:0]
-		if cap(kept.memo.plans) > maxShapePlans || cap(kept.memo.roles) > maxShapePlans {
-			kept.memo.plans, kept.memo.roles = nil, nil
+		kept.memo.plans = kept.memo.plans[:0]
+		if cap(kept.memo.plans) > maxShapePlans {
+			kept.memo.plans = nil
 		}
 	}
 	return kept
@@ -235,8 +239,11 @@ type fieldClassifier struct {
 }
 
 func (c *fieldClassifier) observe(v *body.Value) {
+	if v.Kind != body.KindString || string(v.Key) != "type" {
+		return
+	}
 	n := v.Segments()
-	if v.Kind != body.KindString || n < 2 || string(v.Key) != "type" {
+	if n < 2 {
 		return
 	}
 	if k, _ := v.Segment(n - 2); string(k) == "attributes" && string(v.Str) != c.object {
@@ -283,7 +290,7 @@ func rememberField(key string, f detectors.Field) {
 	fieldCache.Store(&m)
 }
 
-// shapeMemo.roles keeps, by shape, a value's record site (crm.Site) and
+// shapePlan.role keeps, by shape, a value's record site (crm.Site) and
 // crm.Describe's answer. Describe reads the names on a value's path from
 // its record's depth, which one shape has in every record but not
 // necessarily everywhere (a record nested at another depth), so the
@@ -296,17 +303,19 @@ type shapeRole struct {
 	consent string
 }
 
-// role is v's entry, nil for a value without a shape.
-func (m *shapeMemo) role(v *body.Value) *shapeRole {
-	if v.Shape < 0 || noPlans {
+// roleOf is the plan's role entry, nil for a value without a plan.
+func (p *shapePlan) roleOf() *shapeRole {
+	if p == nil {
 		return nil
 	}
-	return at(&m.roles, int(v.Shape))
+	return &p.role
 }
 
-// record is crm.RecordOf for v.
-func (m *shapeMemo) record(c crm.Call, v *body.Value) (record, depth int) {
-	e := m.role(v)
+// role is v's entry, nil for a value without a shape.
+func (m *shapeMemo) role(v *body.Value) *shapeRole { return m.of(v).roleOf() }
+
+// record is crm.RecordOf for v, whose role entry is e (nil: none).
+func (e *shapeRole) record(c crm.Call, v *body.Value) (record, depth int) {
 	if e == nil {
 		return crm.RecordOf(c, valuePath{v})
 	}
@@ -316,11 +325,10 @@ func (m *shapeMemo) record(c crm.Call, v *body.Value) (record, depth int) {
 	return e.site.Record(c, valuePath{v})
 }
 
-// plain reports that v's shape is known to mean nothing to its record
-// (no id, object, URL or consent flag, or no record at all): unless v
-// holds findings, where its record is does not matter.
-func (m *shapeMemo) plain(v *body.Value) bool {
-	e := m.role(v)
+// plain reports that the shape is known to mean nothing to its record
+// (no id, object, URL or consent flag, or no record at all): unless the
+// value holds findings, where its record is does not matter.
+func (e *shapeRole) plain() bool {
 	if e == nil || !e.sited {
 		return false
 	}
@@ -329,8 +337,7 @@ func (m *shapeMemo) plain(v *body.Value) bool {
 }
 
 // describe is crm.Describe for v, in its record at depth.
-func (m *shapeMemo) describe(v *body.Value, dialect string, depth int, extra map[string]string) (int, string) {
-	e := m.role(v)
+func (e *shapeRole) describe(v *body.Value, dialect string, depth int, extra map[string]string) (int, string) {
 	if e == nil {
 		return crm.Describe(dialect, valuePath{v}, depth, extra)
 	}

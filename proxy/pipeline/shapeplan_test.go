@@ -155,7 +155,7 @@ func scanForPlans(doc []byte, plans bool, kept *shapesKept) ([]string, error) {
 	noPlans = !plans
 	defer func() { noPlans = false }()
 	var out []string
-	err := scanJSONNames(plansScanner, doc, plansLimits, func(v *body.Value, fd *detectors.Field, finds []detectors.Finding) error {
+	err := scanJSONNames(plansScanner, doc, plansLimits, func(v *body.Value, _ *shapePlan, fd *detectors.Field, finds []detectors.Finding) error {
 		out = append(out, fmt.Sprintf("%s %+v %+v", v.Pointer(), fd, finds))
 		return nil
 	}, func(v *body.Value, finds []detectors.Finding) error {
