@@ -6,6 +6,7 @@ import (
 	"hash/maphash"
 	"maps"
 	"math"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -189,6 +190,7 @@ func (c *decisionCache) encode(b []byte, in *Input) []byte {
 	}
 	b = appendStr(b, in.Purpose)
 	b = appendInt(b, int64(len(in.Records)))
+	var last consentSeen // records of a page share their consent maps (one per set of flags)
 	for i := range in.Records {
 		r := &in.Records[i]
 		b = appendInt(b, int64(r.Index))
@@ -197,7 +199,13 @@ func (c *decisionCache) encode(b []byte, in *Input) []byte {
 			b = appendStr(b, r.ID)
 		}
 		b = appendStr(b, r.Pointer)
+		if last.is(r.Consent) {
+			b = append(b, b[last.from:last.to]...) // the same map: the same bytes
+			continue
+		}
+		from := len(b)
 		b = appendBoolMap(b, r.Consent)
+		last = consentSeen{m: mapID(r.Consent), from: from, to: len(b)}
 	}
 	b = appendInt(b, int64(len(in.Findings)))
 	for i := range in.Findings {
@@ -266,6 +274,20 @@ func appendBool(b []byte, v bool) []byte {
 	}
 	return append(b, 0)
 }
+
+// consentSeen is the last consent map met, by identity, and where its
+// encoding is. The pipeline gives records with the same flags one map, so
+// a page's thousand records have a handful: one that was met already is
+// not iterated and sorted again.
+type consentSeen struct {
+	m        uintptr // mapID; 0 for none
+	from, to int
+}
+
+func (c *consentSeen) is(m map[string]bool) bool { return c.m != 0 && mapID(m) == c.m }
+
+// mapID is m's identity (0 for nil): two maps of one identity are one map.
+func mapID(m map[string]bool) uintptr { return uintptr(reflect.ValueOf(m).UnsafePointer()) }
 
 func appendBoolMap(b []byte, m map[string]bool) []byte {
 	b = appendInt(b, int64(len(m)))

@@ -126,11 +126,24 @@ func (k *kept) summarize(in *Input, ownStats bool) {
 	if k.x.Input.Stats == nil {
 		k.x.Input.Stats = map[string]int64{}
 	}
-	for _, r := range in.Records {
-		for key, v := range r.Consent {
-			if v {
-				k.count(ofOptedOut, key)
+	// Records share their consent maps (one per set of flags): a map met
+	// just before counts the keys it set again, without iterating it.
+	var (
+		last    uintptr
+		setKeys []string
+	)
+	for i := range in.Records {
+		m := in.Records[i].Consent
+		if id := mapID(m); id == 0 || id != last {
+			last, setKeys = id, setKeys[:0]
+			for key, v := range m {
+				if v {
+					setKeys = append(setKeys, key)
+				}
 			}
+		}
+		for _, key := range setKeys {
+			k.count(ofOptedOut, key)
 		}
 	}
 	for i := range in.Findings {
