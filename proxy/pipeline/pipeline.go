@@ -521,13 +521,11 @@ func (p *Pipeline) walkJSON(m *Message, records *recordTable, leaves []leaf, fin
 	}
 	request := m.Direction == DirRequest // noteQuery reads a request's strings only
 	err := scanJSONNames(p.scanner, m.Body, p.limits, func(v *body.Value, plan *shapePlan, f *detectors.Field, scratch []detectors.Finding) error {
-		if err := records.tick(); err != nil { // the client gone, the budget spent (budget.go)
-			return err
-		}
 		e := plan.roleOf()
 		if len(scratch) == 0 && v.Kind != body.KindNumber && e.plain() {
 			// Nothing found, and nothing its record needs (most values):
-			// which record it is in does not matter.
+			// which record it is in does not matter. A response's such
+			// values do not come here at all (jsonScan.quiet).
 			if request && v.Kind == body.KindString {
 				m.noteQuery(v.Str)
 			}
@@ -579,7 +577,7 @@ func (p *Pipeline) walkJSON(m *Message, records *recordTable, leaves []leaf, fin
 		l.to = len(finds)
 		leaves = append(leaves, l)
 		return nil
-	}, named, kept)
+	}, jsonScan{name: named, kept: kept, budget: records.budget, quiet: !request})
 	setPointers(leaves[base:], pointers, ends)
 	for i := base; i < len(leaves); i++ {
 		if l := &leaves[i]; l.record >= 0 {

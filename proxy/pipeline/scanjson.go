@@ -18,17 +18,33 @@ import (
 func ScanJSONFields(s *detectors.Scanner, doc []byte, lim body.Limits, fn func(v *body.Value, f *detectors.Field, finds []detectors.Finding) error) error {
 	return scanJSONNames(s, doc, lim, func(v *body.Value, _ *shapePlan, f *detectors.Field, finds []detectors.Finding) error {
 		return fn(v, f, finds)
-	}, nil, nil)
+	}, jsonScan{})
 }
 
-// scanJSONNames is ScanJSONFields that scans member names too (scanName), and
-// calls name, unless nil, for every member whose name holds findings, with
-// them (valid only during the call), before fn for its value. fn gets the
-// value's plan too (nil without a shape), whose role the caller may keep.
-// With kept, the shapes and their plans are kept's, from earlier messages
-// of its kind; without, this walk's own.
+// jsonScan is what scanJSONNames does besides scanning values.
+type jsonScan struct {
+	// name, unless nil, is called for every member whose name holds
+	// findings (scanName), with them (valid only during the call), before
+	// fn for its value.
+	name func(v *body.Value, finds []detectors.Finding) error
+	// kept, unless nil, holds the shapes and their plans from earlier
+	// messages of its kind; without, the walk numbers its own.
+	kept *shapesKept
+	// budget is ticked once per scalar value, before it is scanned
+	// (budget.go); nil: none.
+	budget *inspectBudget
+	// quiet leaves out of fn the values that matter to no one: no
+	// finding, not a number (whose integer digits the caller scans
+	// again), and of a shape known to mean nothing to its record
+	// (shapeRole.plain).
+	quiet bool
+}
+
+// scanJSONNames is ScanJSONFields as o asks, and fn gets the value's plan
+// too (nil without a shape), whose role the caller may keep.
 func scanJSONNames(s *detectors.Scanner, doc []byte, lim body.Limits, fn func(v *body.Value, plan *shapePlan, f *detectors.Field, finds []detectors.Finding) error,
-	name func(v *body.Value, finds []detectors.Finding) error, kept *shapesKept) error {
+	o jsonScan) error {
+	name, kept := o.name, o.kept
 	var (
 		fields  fieldClassifier
 		props   propertyNamed
@@ -57,6 +73,9 @@ func scanJSONNames(s *detectors.Scanner, doc []byte, lim body.Limits, fn func(v 
 		if v.Kind == body.KindObject || v.Kind == body.KindArray {
 			return nil
 		}
+		if err := o.budget.tick(); err != nil { // the client gone, the budget spent
+			return err
+		}
 		fields.observe(v)
 		props.observe(v)
 		f := &noField
@@ -73,6 +92,9 @@ func scanJSONNames(s *detectors.Scanner, doc []byte, lim body.Limits, fn func(v 
 				f = plan.fieldOf(&fields, v)
 			}
 			scratch = s.Scan(scratch, v.Str, *f)
+		}
+		if o.quiet && len(scratch) == 0 && v.Kind != body.KindNumber && plan.roleOf().plain() {
+			return nil
 		}
 		return fn(v, plan, f, scratch)
 	})

@@ -158,10 +158,10 @@ func scanForPlans(doc []byte, plans bool, kept *shapesKept) ([]string, error) {
 	err := scanJSONNames(plansScanner, doc, plansLimits, func(v *body.Value, _ *shapePlan, fd *detectors.Field, finds []detectors.Finding) error {
 		out = append(out, fmt.Sprintf("%s %+v %+v", v.Pointer(), fd, finds))
 		return nil
-	}, func(v *body.Value, finds []detectors.Finding) error {
+	}, jsonScan{kept: kept, name: func(v *body.Value, finds []detectors.Finding) error {
 		out = append(out, fmt.Sprintf("name %s %+v", v.Pointer(), finds))
 		return nil
-	}, kept)
+	}})
 	return out, err
 }
 
