@@ -129,9 +129,10 @@ func (k *kept) summarize(in *Input, ownStats bool) {
 	// Records share their consent maps (one per set of flags): a map met
 	// just before counts the keys it set again, without iterating it.
 	var (
-		last    uintptr
-		setKeys []string
+		last uintptr
+		buf  [8]string // a map's set keys: a handful of consent flags
 	)
+	setKeys := buf[:0]
 	for i := range in.Records {
 		m := in.Records[i].Consent
 		if id := mapID(m); id == 0 || id != last {

@@ -489,14 +489,14 @@ func (p *Pipeline) walkFormat(m *Message, records *recordTable, leaves []leaf, f
 func (p *Pipeline) walkJSON(m *Message, records *recordTable, leaves []leaf, finds []detectors.Finding) ([]leaf, []detectors.Finding, error) {
 	kept := p.getKept(kindOf(m))
 	defer p.putKept(kept)
-	roles := &kept.memo
+	memo := &kept.memo
 	var (
-		values   []byte               // every leaf's value, in turn (after an earlier part's, pooled)
-		pointers = roles.pointers[:0] // every leaf's pointer, in turn; one string in the end
-		ends     = roles.ends[:0]     // where each ends in pointers
-		base     = len(leaves)        // leaves of earlier parts (multipart) keep their pointers
+		values   []byte              // every leaf's value, in turn (after an earlier part's, pooled)
+		pointers = memo.pointers[:0] // every leaf's pointer, in turn; one string in the end
+		ends     = memo.ends[:0]     // where each ends in pointers
+		base     = len(leaves)       // leaves of earlier parts (multipart) keep their pointers
 	)
-	defer func() { roles.pointers, roles.ends = pointers, ends }()
+	defer func() { memo.pointers, memo.ends = pointers, ends }()
 	if m.scratch != nil {
 		values = m.scratch.values
 		defer func() { m.scratch.values = values }()
@@ -509,7 +509,7 @@ func (p *Pipeline) walkJSON(m *Message, records *recordTable, leaves []leaf, fin
 		if err := records.tick(); err != nil { // the client gone, the budget spent (budget.go)
 			return err
 		}
-		rec, depth := roles.role(v).record(m.Call, v)
+		rec, depth := memo.role(v).record(m.Call, v)
 		var text []byte
 		values, text = keepBytes(values, v.Key)
 		pointers = v.AppendPointer(pointers)
