@@ -188,8 +188,10 @@ func KnownAction(a string) bool {
 // ActionFor is the action for f: its per-finding override, else the default
 // for its category, else "redact" (fail closed).
 func (d *Decision) ActionFor(f Finding) string {
-	var l actionLookup
-	return l.of(d, &f)
+	if a, ok := d.override(f.ID); ok {
+		return a
+	}
+	return d.defaultFor(f.Category)
 }
 
 // AppendActions appends the action for each of finds, in order: ActionFor
@@ -205,6 +207,23 @@ func (d *Decision) AppendActions(dst []string, finds []Finding) []string {
 	return dst
 }
 
+// override is finding id's own action, if the decision gives it one.
+func (d *Decision) override(id int) (string, bool) {
+	if d.byFinding != nil {
+		a, ok := d.byFinding[id]
+		return a, ok
+	}
+	return overrideFor(d.Actions, id)
+}
+
+// defaultFor is the default action for category, "redact" without one.
+func (d *Decision) defaultFor(category string) string {
+	if a, ok := d.Default[category]; ok {
+		return a
+	}
+	return ActionRedact
+}
+
 // actionLookup answers ActionFor for the findings of one input, keeping
 // the defaults of the first categories it met.
 type actionLookup struct {
@@ -214,11 +233,7 @@ type actionLookup struct {
 }
 
 func (l *actionLookup) of(d *Decision, f *Finding) string {
-	if d.byFinding != nil {
-		if a, ok := d.byFinding[f.ID]; ok {
-			return a
-		}
-	} else if a, ok := overrideFor(d.Actions, f.ID); ok {
+	if a, ok := d.override(f.ID); ok {
 		return a
 	}
 	for i := range l.n {
@@ -226,10 +241,7 @@ func (l *actionLookup) of(d *Decision, f *Finding) string {
 			return l.acts[i]
 		}
 	}
-	a, ok := d.Default[f.Category]
-	if !ok {
-		a = ActionRedact
-	}
+	a := d.defaultFor(f.Category)
 	if l.n < len(l.cats) {
 		l.cats[l.n], l.acts[l.n] = f.Category, a
 		l.n++
