@@ -521,8 +521,7 @@ func (p *Pipeline) walkJSON(m *Message, records *recordTable, leaves []leaf, fin
 	}
 	request := m.Direction == DirRequest // noteQuery reads a request's strings only
 	err := scanJSONNames(p.scanner, m.Body, p.limits, func(v *body.Value, plan *shapePlan, f *detectors.Field, scratch []detectors.Finding) error {
-		e := plan.roleOf()
-		if len(scratch) == 0 && v.Kind != body.KindNumber && e.plain() {
+		if plan.quiet(v, scratch) {
 			// Nothing found, and nothing its record needs (most values):
 			// which record it is in does not matter. A response's such
 			// values do not come here at all (jsonScan.quiet).
@@ -531,6 +530,7 @@ func (p *Pipeline) walkJSON(m *Message, records *recordTable, leaves []leaf, fin
 			}
 			return nil
 		}
+		e := plan.roleOf()
 		rec, depth := e.record(m.Call, v)
 		if rec >= 0 {
 			switch role, ck := e.describe(v, dialect, depth, p.consent); {

@@ -33,10 +33,8 @@ type jsonScan struct {
 	// budget is ticked once per scalar value, before it is scanned
 	// (budget.go); nil: none.
 	budget *inspectBudget
-	// quiet leaves out of fn the values that matter to no one: no
-	// finding, not a number (whose integer digits the caller scans
-	// again), and of a shape known to mean nothing to its record
-	// (shapeRole.plain).
+	// quiet leaves out of fn the values that matter to no one
+	// (shapePlan.quiet).
 	quiet bool
 }
 
@@ -93,7 +91,7 @@ func scanJSONNames(s *detectors.Scanner, doc []byte, lim body.Limits, fn func(v 
 			}
 			scratch = s.Scan(scratch, v.Str, *f)
 		}
-		if o.quiet && len(scratch) == 0 && v.Kind != body.KindNumber && plan.roleOf().plain() {
+		if o.quiet && plan.quiet(v, scratch) {
 			return nil
 		}
 		return fn(v, plan, f, scratch)
@@ -323,6 +321,13 @@ type shapeRole struct {
 	depth   int // +1: 0 is no answer yet
 	role    int
 	consent string
+}
+
+// quiet reports that v, of this plan's shape (nil: none), matters to no
+// one: no finding, not a number (whose integer digits walkJSON scans
+// again), and of a shape known to mean nothing to its record.
+func (p *shapePlan) quiet(v *body.Value, finds []detectors.Finding) bool {
+	return len(finds) == 0 && v.Kind != body.KindNumber && p.roleOf().plain()
 }
 
 // roleOf is the plan's role entry, nil for a value without a plan.
