@@ -141,12 +141,12 @@ func BenchmarkProxySizes(b *testing.B) {
 	tr := &http.Transport{MaxIdleConnsPerHost: 64, DisableCompression: true}
 	defer tr.CloseIdleConnections()
 	cl := &http.Client{Transport: tr}
-	soql := url.QueryEscape("SELECT Id, Name, Email, Phone, Title FROM Contact")
 	for _, s := range sizes {
 		kb := strconv.Itoa(s >> 10)
 		for _, target := range []struct{ name, base string }{{"bare", bare.URL}, {"veil", veil.veil}} {
 			b.Run(kb+"KB/"+target.name, func(b *testing.B) {
-				u := target.base + "/services/data/v62.0/query?kb=" + kb + "&q=" + soql
+				// The query veilbench sends for this page.
+				u := target.base + "/services/data/v62.0/query?kb=" + kb + "&q=" + url.QueryEscape(benchdata.ContactQuery(records[kb]))
 				get := func() {
 					req, _ := http.NewRequest("GET", u, nil)
 					req.Header.Set("Authorization", "Bearer demo-analyst")

@@ -129,7 +129,7 @@ func (e *env) alive() error {
 
 // queryPath is the Salesforce query of the first n Contacts.
 func queryPath(n int) string {
-	return "/services/data/v62.0/query?q=" + url.QueryEscape(benchdata.ContactSOQL+" LIMIT "+strconv.Itoa(n))
+	return "/services/data/v62.0/query?q=" + url.QueryEscape(benchdata.ContactQuery(n))
 }
 
 // Payload formats: a query result in JSON, or the same records in

@@ -208,6 +208,10 @@ const ContactSOQL = "SELECT Id, AccountId, OwnerId, Salutation, FirstName, LastN
 	"CreatedDate, CreatedById, LastModifiedDate, LastModifiedById, SystemModstamp, LastActivityDate, LastViewedDate, " +
 	"LastReferencedDate, Description FROM Contact ORDER BY LastModifiedDate DESC"
 
+// ContactQuery is the SOQL of the first n Contacts, as the benchmarks send
+// it: every field of the page named, as clients that list fields write it.
+func ContactQuery(n int) string { return ContactSOQL + " LIMIT " + strconv.Itoa(n) }
+
 // QueryPage returns the query result of Contacts 0..n-1 as the REST API
 // returns them (about 1.26 KB of JSON each; the same records in REST XML,
 // about 1.6 KB each, in xml.go; as Bulk API 2.0 CSV rows, about 100
