@@ -80,7 +80,7 @@ const (
 	trigAt       trigger = 1 << iota // '@'
 	trigDigits                       // a digit run of 7+ (separators allowed) standing alone
 	trigIBAN                         // two letters followed by two digits
-	trigSecret                       // '_', "-----", "AKIA"/"ASIA", "eyJ" or "xox": what every secret format needs
+	trigSecret                       // a secret format's head: "AKIA"/"ASIA", "eyJ", "xox", "-----", or a '_' after gh[pousr], github, sk or rk
 	trigToken                        // "vt." or "+999": Veil's own tokens
 	trigRun5                         // a digit run of 5+, separators of any kind joining it: bank accounts, NINOs, passports
 	trigIP                           // digit '.' digit, or ':' between hex digits or colons
@@ -361,7 +361,9 @@ func prefilter(v []byte) trigger {
 					t |= trigToken
 				}
 			case '_':
-				t |= trigSecret
+				if secretUnderscore(v, i) {
+					t |= trigSecret
+				}
 			case ':':
 				if i > 0 && i+1 < len(v) && (isHexByte(v[i-1]) || v[i-1] == ':') && (isHexByte(v[i+1]) || v[i+1] == ':') {
 					t |= trigIP

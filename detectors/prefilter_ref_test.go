@@ -108,8 +108,12 @@ func prefilterRef(v []byte) trigger {
 				if bytes.HasPrefix(v[i+1:], tokenPhoneCC) {
 					t |= trigToken
 				}
-			case '_':
-				t |= trigSecret
+			case '_': // the '_' of a secret's head: the head up to its first '_' ends here
+				for _, sh := range secretShapes {
+					if k := bytes.IndexByte(sh.prefix, '_'); k >= 0 && i >= k && bytes.HasPrefix(v[i-k:], sh.prefix[:k+1]) {
+						t |= trigSecret
+					}
+				}
 			case ':':
 				if i > 0 && i+1 < len(v) && (isHexByte(v[i-1]) || v[i-1] == ':') && (isHexByte(v[i+1]) || v[i+1] == ':') {
 					t |= trigIP
@@ -172,7 +176,8 @@ func contextMaskRef(v []byte) uint64 {
 var prefilterSeeds = []string{"003Dn0000000000AAA", "2024-03-01T09:21:44.000+0000", "(415) 234-1234",
 	"/services/data/v62.0/sobjects/Contact/003Dn0000000000AAA", "Date of birth 02/03/1980, SSN 078-05-1120",
 	"GB82 WEST 1234 5698 7654 32", "eyJhbGciOi", "AKIAIOSFODNN7EXAMPLE", "vt.email.abc", "+999 1234", "10.0.0.1 ::1",
-	"Met at the 2024 conference; call 0 (1) 23 45 67 89, order #12345678, NHS 943 476 5919", "A0 0 100000", "1A2B3C4D5E6F7"}
+	"Met at the 2024 conference; call 0 (1) 23 45 67 89, order #12345678, NHS 943 476 5919", "A0 0 100000", "1A2B3C4D5E6F7",
+	"SELECT Id, Level__c FROM Contact LIMIT 1", "ghp_x github_pat_ sk_live_ rk_ k_ _ghs_ hub_"}
 
 // referenceValues are every string of the labelled corpus (keys and values),
 // the detectors' fuzz seeds, and random strings over the bytes the

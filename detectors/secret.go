@@ -42,6 +42,27 @@ var secretShapes = []secretShape{
 	{"stripe_key", []byte("sk_test_"), isB62, 16, 255},
 }
 
+// secretUnderscore reports whether the '_' at v[i] ends the first part of
+// a secret format's head that has one: ghp_, gho_, ghu_, ghs_, ghr_ and
+// github_pat_ (GitHub), sk_live_, rk_live_ and sk_test_ (Stripe). Any
+// other '_' wakes nothing: Salesforce names end in __c, and a SOQL query
+// naming custom fields would otherwise be searched for every format.
+// TestSecretUnderscoreHeads holds it to secretShapes.
+func secretUnderscore(v []byte, i int) bool {
+	switch {
+	case i >= 2 && v[i-1] == 'k':
+		return v[i-2] == 's' || v[i-2] == 'r'
+	case i >= 3 && v[i-3] == 'g' && v[i-2] == 'h':
+		switch v[i-1] {
+		case 'p', 'o', 'u', 's', 'r':
+			return true
+		}
+	case i >= 6:
+		return string(v[i-6:i]) == "github"
+	}
+	return false
+}
+
 var (
 	pemBegin = []byte("-----BEGIN ")
 	pemKey   = []byte("PRIVATE KEY-----")

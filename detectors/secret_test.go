@@ -85,3 +85,30 @@ var secretCases = []scanCase{
 func TestSecret(t *testing.T) { checkScan(t, secretCases) }
 
 func BenchmarkSecret(b *testing.B) { benchScan(b, secretCases) }
+
+// TestSecretUnderscoreHeads: the prefilter wakes Secret at the '_' of every
+// head in secretShapes that has one, wherever it sits, so a format added
+// with a '_' that secretUnderscore does not know fails here; and a '_'
+// that starts no head (Salesforce's __c) wakes nothing.
+func TestSecretUnderscoreHeads(t *testing.T) {
+	heads := 0
+	for _, sh := range secretShapes {
+		if !strings.Contains(string(sh.prefix), "_") {
+			continue
+		}
+		heads++
+		for _, v := range []string{string(sh.prefix), "x " + string(sh.prefix) + fakeBody24, "Level__c " + string(sh.prefix)} {
+			if prefilter([]byte(v))&trigSecret == 0 {
+				t.Errorf("prefilter(%q) does not wake Secret", v)
+			}
+		}
+	}
+	if heads == 0 {
+		t.Fatal("no head with a '_' in secretShapes")
+	}
+	for _, v := range []string{"SELECT Id, Level__c, Languages__c FROM Contact LIMIT 1", "snake_case_name", "week_", "hub_", "_k_"} {
+		if prefilter([]byte(v))&trigSecret != 0 {
+			t.Errorf("prefilter(%q) wakes Secret", v)
+		}
+	}
+}
