@@ -3,6 +3,8 @@ package crm
 import (
 	"net/url"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/veil-proxy/veil/proxy/config"
 )
@@ -312,17 +314,51 @@ func allDigits(s string) bool {
 
 // soqlObject returns the identifier after the first FROM outside any
 // parenthesised sub-query.
+// Words are as strings.Fields splits them (Unicode spaces included), read
+// in one pass that counts the parentheses as it goes, without a slice of
+// them (TestSOQLObjectMatchesFields).
 func soqlObject(q string) string {
-	fields := strings.Fields(q)
-	depth := 0
-	for i := 0; i < len(fields); i++ {
-		if depth == 0 && i+1 < len(fields) && strings.EqualFold(fields[i], "FROM") {
-			return identPrefix(fields[i+1])
+	depth, from := 0, false
+	for i := 0; i < len(q); {
+		start, d := i, 0
+		for i < len(q) {
+			c := q[i]
+			if c < utf8.RuneSelf {
+				if asciiSpace[c] {
+					break
+				}
+				switch c {
+				case '(':
+					d++
+				case ')':
+					d--
+				}
+				i++
+				continue
+			}
+			r, n := utf8.DecodeRuneInString(q[i:])
+			if unicode.IsSpace(r) {
+				break
+			}
+			i += n
 		}
-		depth += strings.Count(fields[i], "(") - strings.Count(fields[i], ")")
+		if w := q[start:i]; w != "" {
+			if from {
+				return identPrefix(w)
+			}
+			from = depth == 0 && word(w, "FROM")
+			depth += d
+		}
+		if i < len(q) { // past the space
+			_, n := utf8.DecodeRuneInString(q[i:])
+			i += n
+		}
 	}
 	return ""
 }
+
+// asciiSpace is what strings.Fields splits on below utf8.RuneSelf.
+var asciiSpace = [utf8.RuneSelf]bool{'\t': true, '\n': true, '\v': true, '\f': true, '\r': true, ' ': true}
 
 func identPrefix(s string) string {
 	for j := 0; j < len(s); j++ {

@@ -151,9 +151,16 @@ func isIdentStart(c byte) bool {
 	return c == '_' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
 }
 
-func isIdentChar(c byte) bool {
-	return isIdentStart(c) || '0' <= c && c <= '9' || c == '.'
-}
+func isIdentChar(c byte) bool { return identChars[c] }
+
+// identChars are the bytes of an identifier after its first: letters,
+// digits, '_' and '.' (Account.Phone).
+var identChars = func() (t [256]bool) {
+	for c := range 256 {
+		t[c] = isIdentStart(byte(c)) || '0' <= c && c <= '9' || c == '.'
+	}
+	return t
+}()
 
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 

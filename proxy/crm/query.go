@@ -26,7 +26,7 @@ func QueryLiterals(q string) []QueryLiteral {
 // parse is one literal and has no gaps.
 func QueryParts(q string) (lits, gaps []QueryLiteral) {
 	var out []QueryLiteral
-	field, ident := "", ""
+	field := ""
 	last := 0 // where the current gap starts
 	gap := func(to int) {
 		if to > last {
@@ -66,15 +66,17 @@ func QueryParts(q string) (lits, gaps []QueryLiteral) {
 			out = append(out, QueryLiteral{Value: q[i+1 : i+j], At: i + 1})
 			i += j + 1
 		case isIdentStart(c):
-			j := i
-			for j < len(q) && (isIdentStart(q[j]) || q[j] >= '0' && q[j] <= '9' || q[j] == '.') {
+			j, dot := i+1, -1
+			for j < len(q) && identChars[q[j]] {
+				if q[j] == '.' {
+					dot = j
+				}
 				j++
 			}
-			ident = q[i:j]
-			if !soqlOperator(ident) {
+			if ident := q[i:j]; !soqlOperator(ident) {
 				field = ident
-				if k := strings.LastIndexByte(field, '.'); k >= 0 { // Account.Phone
-					field = field[k+1:]
+				if dot >= 0 { // Account.Phone
+					field = q[dot+1 : j]
 				}
 			}
 			i = j
@@ -89,8 +91,11 @@ func QueryParts(q string) (lits, gaps []QueryLiteral) {
 // soqlOperator reports whether ident is a keyword between a field and its
 // literal (WHERE Email LIKE '…'), in any case, without a copy.
 func soqlOperator(ident string) bool {
-	for _, k := range soqlOperators {
-		if word(ident, k) {
+	if len(ident) >= len(soqlOperatorsByLen) {
+		return false
+	}
+	for _, k := range soqlOperatorsByLen[len(ident)] {
+		if strings.EqualFold(ident, k) {
 			return true
 		}
 	}
@@ -98,3 +103,12 @@ func soqlOperator(ident string) bool {
 }
 
 var soqlOperators = []string{"LIKE", "IN", "NOT", "INCLUDES", "EXCLUDES", "AND", "OR", "WHERE"}
+
+// soqlOperatorsByLen are soqlOperators by their length: most identifiers
+// are compared with none.
+var soqlOperatorsByLen = func() (t [9][]string) {
+	for _, k := range soqlOperators {
+		t[len(k)] = append(t[len(k)], k)
+	}
+	return t
+}()

@@ -109,3 +109,48 @@ func TestWordIsEqualFoldOnIdentifiers(t *testing.T) {
 		}
 	}
 }
+
+// soqlObjectFields is soqlObject as it was written first, over
+// strings.Fields: the reference soqlObject keeps to.
+func soqlObjectFields(q string) string {
+	fields := strings.Fields(q)
+	depth := 0
+	for i := 0; i < len(fields); i++ {
+		if depth == 0 && i+1 < len(fields) && strings.EqualFold(fields[i], "FROM") {
+			return identPrefix(fields[i+1])
+		}
+		depth += strings.Count(fields[i], "(") - strings.Count(fields[i], ")")
+	}
+	return ""
+}
+
+var soqlObjectSeeds = []string{
+	"SELECT Id FROM Contact", "SELECT Id, (SELECT Id FROM Contacts) FROM Account WHERE Name = 'x'",
+	"select id from contact", "SELECT Id FROM", "FROM", "SELECT Id\tFROM\u00a0Lead\u0085x", "SELECT (Id FROM Lead) FROM ((x)",
+	"SELECT Id from Custom__c WHERE x = ')'", "FROM FROM Account", "SELECT Id ＦＲＯＭ Lead FROM Case",
+}
+
+// TestSOQLObjectMatchesFields and FuzzSOQLObject hold soqlObject to the
+// reference over strings.Fields: the same words (Unicode spaces
+// included), the same depth, the same object.
+func TestSOQLObjectMatchesFields(t *testing.T) {
+	for _, q := range soqlObjectSeeds {
+		if got, want := soqlObject(q), soqlObjectFields(q); got != want {
+			t.Errorf("soqlObject(%q) = %q, the reference says %q", q, got, want)
+		}
+	}
+	if got := soqlObject("SELECT Id, (SELECT Id FROM Contacts) FROM Account"); got != "Account" {
+		t.Errorf("the sub-query's FROM taken: %q", got)
+	}
+}
+
+func FuzzSOQLObject(f *testing.F) {
+	for _, q := range soqlObjectSeeds {
+		f.Add(q)
+	}
+	f.Fuzz(func(t *testing.T, q string) {
+		if got, want := soqlObject(q), soqlObjectFields(q); got != want {
+			t.Fatalf("soqlObject(%q) = %q, the reference says %q", q, got, want)
+		}
+	})
+}
