@@ -7,7 +7,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"net/url"
 	"path"
 	"strconv"
 	"strings"
@@ -90,7 +89,7 @@ func (in *Inspector) InspectRequest(r *http.Request) *crm.Error {
 	// does not parse whole (a raw ';', a bad '%' escape) would be scanned
 	// in part and, in reverse mode, cut by the proxy before the CRM saw
 	// it: refused, never altered.
-	query, err := url.ParseQuery(r.URL.RawQuery)
+	query, err := parseQuery(r.URL.RawQuery)
 	if err != nil {
 		e := &crm.Error{Status: http.StatusBadRequest, Code: crm.CodeInvalidQuery,
 			Message: "the query string cannot be parsed: escape ';' as %3B and '%' as %25"}
