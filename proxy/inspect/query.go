@@ -2,6 +2,7 @@ package inspect
 
 import (
 	"net/url"
+	"os"
 	"strings"
 	"unsafe"
 )
@@ -13,11 +14,12 @@ import (
 // through a strings.Builder. Anything parseQuery would read differently
 // from the standard library is left to it: a query with a ';', an escape
 // that is not %XX, or more parameters than maxFastParams is parsed by
-// url.ParseQuery itself, so its errors (and its limit on the number of
-// parameters, with that limit's GODEBUG) are exactly its own.
+// url.ParseQuery itself, so its errors and its limit on the number of
+// parameters are exactly its own; and when GODEBUG sets that limit
+// (urlmaxqueryparams), every query is.
 // TestParseQueryMatchesStdlib and FuzzParseQuery hold the two together.
 func parseQuery(raw string) (url.Values, error) {
-	if strings.Count(raw, "&") >= maxFastParams || strings.IndexByte(raw, ';') >= 0 {
+	if stdlibQueryOnly || strings.Count(raw, "&") >= maxFastParams || strings.IndexByte(raw, ';') >= 0 {
 		return url.ParseQuery(raw)
 	}
 	m := url.Values{}
@@ -44,6 +46,10 @@ func parseQuery(raw string) (url.Values, error) {
 // maxFastParams is far under the standard library's own limit (10,000 by
 // default), so that parseQuery never accepts a query it would refuse.
 const maxFastParams = 1000
+
+// stdlibQueryOnly: GODEBUG names urlmaxqueryparams, whose limit may be under
+// maxFastParams.
+var stdlibQueryOnly = strings.Contains(os.Getenv("GODEBUG"), "urlmaxqueryparams")
 
 // unescapeQuery is url.QueryUnescape for a component without a bad escape:
 // '+' reads ' ' and %XX the byte XX, in one pass. It reports false for a

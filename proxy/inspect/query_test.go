@@ -2,6 +2,7 @@ package inspect
 
 import (
 	"net/url"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -59,4 +60,17 @@ func BenchmarkParseQuery(b *testing.B) {
 			}
 		})
 	}
+}
+
+// TestParseQueryHonoursGODEBUG: with urlmaxqueryparams set, the standard
+// library's limit is the one applied, even under maxFastParams.
+func TestParseQueryHonoursGODEBUG(t *testing.T) {
+	t.Setenv("GODEBUG", "urlmaxqueryparams=10")
+	defer func(old bool) { stdlibQueryOnly = old }(stdlibQueryOnly)
+	stdlibQueryOnly = strings.Contains(os.Getenv("GODEBUG"), "urlmaxqueryparams")
+	q := strings.Repeat("a=1&", 20)
+	if _, err := url.ParseQuery(q); err == nil {
+		t.Skip("this Go reads GODEBUG once, at start: the limit cannot be lowered from a test")
+	}
+	sameParse(t, q)
 }
