@@ -39,6 +39,7 @@ type Options struct {
 	AlertFile     string                // JSONL of alerts ("" none)
 	Queue         int                   // events held in memory per stream
 	Batch         int                   // events per transaction
+	Linger        time.Duration         // how long a short batch waits to fill (0: DefaultLinger; < 0: none)
 	FlushInterval time.Duration         // first retry delay while Redis is away (doubles to 1 s)
 	SpoolDir      string                // "" is <tmp>/veil-spool
 	SpoolMaxBytes int64                 // per stream

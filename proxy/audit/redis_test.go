@@ -302,3 +302,52 @@ func TestRedisStreamMaxLen(t *testing.T) {
 		t.Fatalf("newest entry: %v seq %d, want 1000", err, e.Seq)
 	}
 }
+
+// TestWriterLingers: a short batch waits for the events behind it, so a
+// busy proxy writes many per transaction; a RecordSync caller does not
+// wait for it (its batch, and the events queued before it, go at once),
+// and Close writes what lingers. The linger here is an hour, so that
+// what is written shows what ended it.
+func TestWriterLingers(t *testing.T) {
+	rs := redistest.Start(t)
+	c := rs.Client(t)
+	ctx := t.Context()
+	r := open(t, audit.Options{Redis: c, SpoolDir: t.TempDir(), Instance: "i-1", Linger: time.Hour})
+	for i := range 3 {
+		if err := r.Record(decision(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Long enough for a writer that does not linger to write them (it
+	// takes a round trip to a local Redis); never long enough to fail a
+	// writer that does.
+	time.Sleep(200 * time.Millisecond)
+	if n, _ := c.XLen(ctx, "veil:audit").Result(); n != 0 {
+		t.Fatalf("XLEN %d while a short batch lingers, want 0", n)
+	}
+	synced := make(chan error, 1)
+	go func() {
+		_, err := r.RecordSync(ctx, audit.Event{Kind: audit.KindVaultErasure, Token: "vt.x", Erased: 1})
+		synced <- err
+	}()
+	select {
+	case err := <-synced:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("RecordSync waited for the linger")
+	}
+	if n, _ := c.XLen(ctx, "veil:audit").Result(); n != 4 {
+		t.Fatalf("XLEN %d after RecordSync, want 4", n)
+	}
+	for i := range 2 {
+		if err := r.Record(decision(10 + i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	closeRec(t, r)
+	if n := checkExactlyOnce(t, streamEvents(t, c, "veil:audit")); n["i-1"] != 6 {
+		t.Fatalf("after Close: %v, want 6 events of i-1", n)
+	}
+}

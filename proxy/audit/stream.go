@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -44,6 +45,7 @@ type stream struct {
 	rdb      redis.UniversalClient
 	xadd     []any // XADD's arguments before the record (writer.go)
 	batch    int
+	linger   time.Duration // how long a short batch waits to fill (DefaultLinger)
 	queueMax int
 	flush    time.Duration
 	spoolMax int64
@@ -65,6 +67,7 @@ type stream struct {
 	sinkless    bool // neither Redis nor a file: events go nowhere
 
 	wake     chan struct{}
+	hurry    chan struct{} // a RecordSync caller waits: the writer's linger ends
 	closing  chan struct{}
 	exited   chan struct{}
 	ctx      context.Context
@@ -141,10 +144,10 @@ var unsafeName = regexp.MustCompile(`[^A-Za-z0-9_.-]`)
 func newStream(r *Recorder, o Options, label, name, field, file string, sg *signer, head string) (*stream, error) {
 	s := &stream{
 		r: r, label: label, name: name, field: field, rdb: o.Redis,
-		batch: o.Batch, queueMax: o.Queue, flush: o.FlushInterval, spoolMax: o.SpoolMaxBytes,
+		batch: o.Batch, linger: cmp.Or(o.Linger, DefaultLinger), queueMax: o.Queue, flush: o.FlushInterval, spoolMax: o.SpoolMaxBytes,
 		block: o.OnFull == config.OnFullBlock, log: o.Log.With(zap.String("stream", label)),
 		m:    newMeters(o.Counters, label),
-		wake: make(chan struct{}, 1), closing: make(chan struct{}), exited: make(chan struct{}),
+		wake: make(chan struct{}, 1), hurry: make(chan struct{}, 1), closing: make(chan struct{}), exited: make(chan struct{}),
 		written: map[string]uint64{}, filed: map[string]uint64{}, checked: map[string]bool{},
 	}
 	s.xadd = []any{"xadd", name, "maxlen", "~", o.MaxLen, "*", field}
@@ -383,6 +386,12 @@ func (s *stream) accept(done chan error, fill func(seq uint64, prev string) ([]b
 	select {
 	case s.wake <- struct{}{}:
 	default:
+	}
+	if done != nil {
+		select {
+		case s.hurry <- struct{}{}:
+		default:
+		}
 	}
 	return nil
 }
