@@ -363,3 +363,54 @@ func TestStatsFresh(t *testing.T) {
 		t.Errorf("after a second b reads %d, want 115", got)
 	}
 }
+
+// TestStoreLingers: the Redis writer waits for the observations behind the
+// first, so a busy proxy adds a principal's counts once for many messages;
+// flushed (the sync the tests and Close use) does not wait for it. The
+// linger here is an hour, so that what is written shows what ended it.
+func TestStoreLingers(t *testing.T) {
+	rs := redistest.Start(t)
+	c := rs.Client(t)
+	w := New(testConfig(), c, nil, Counters{}, nil, WithLinger(time.Hour))
+	defer w.Close()
+	ctx := context.Background()
+	for range 3 {
+		w.Observe(ctx, records(10))
+	}
+	// Long enough for a writer that does not linger to write them; never
+	// long enough to fail one that does.
+	time.Sleep(200 * time.Millisecond)
+	if keys, _ := c.Keys(ctx, DefaultPrefix+"*").Result(); len(keys) != 0 {
+		t.Fatalf("%d keys in Redis while the batch lingers, want none", len(keys))
+	}
+	synced := make(chan struct{})
+	go func() { w.rs.flushed(); close(synced) }()
+	select {
+	case <-synced:
+	case <-time.After(30 * time.Second):
+		t.Fatal("flushed waited for the linger")
+	}
+	if keys, _ := c.Keys(ctx, DefaultPrefix+"*").Result(); len(keys) == 0 {
+		t.Fatal("no key in Redis after flushed")
+	}
+	// A replica that saw none of it reads the three observations' counts.
+	other := New(testConfig(), c, nil, Counters{}, nil)
+	defer other.Close()
+	if got := other.Stats(ctx, "u-42", "")[StatPrincipalPIIRecords]; got != 30 {
+		t.Fatalf("after flushed: %d records in the shared window, want 30", got)
+	}
+	// Close writes what lingers.
+	w.Observe(ctx, records(10))
+	closed := make(chan struct{})
+	go func() { w.Close(); close(closed) }()
+	select {
+	case <-closed:
+	case <-time.After(30 * time.Second):
+		t.Fatal("Close waited for the linger")
+	}
+	third := New(testConfig(), c, nil, Counters{}, nil)
+	defer third.Close()
+	if got := third.Stats(ctx, "u-42", "")[StatPrincipalPIIRecords]; got != 40 {
+		t.Fatalf("after Close: %d records in the shared window, want 40", got)
+	}
+}

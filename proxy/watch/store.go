@@ -201,17 +201,31 @@ func (s *store) run() {
 	for {
 		select {
 		case it := <-s.q:
+			// The items behind this one are waited for a moment, so that
+			// a busy proxy adds a principal's counts once per tens of
+			// messages rather than once or twice.
 			batch = append(batch[:0], it)
+			wait := time.NewTimer(s.o.linger)
+			var reply chan struct{}
 		fill:
 			for len(batch) < DefaultBatch {
 				select {
 				case it := <-s.q:
 					batch = append(batch, it)
-				default:
+				case <-wait.C:
+					break fill
+				case reply = <-s.sync:
+					break fill
+				case <-s.stop: // drained below, once this batch is written
 					break fill
 				}
 			}
+			wait.Stop()
 			s.flush(batch)
+			if reply != nil {
+				s.drain(batch)
+				close(reply)
+			}
 		case <-t.C:
 			s.probe()
 		case reply := <-s.sync:

@@ -35,6 +35,7 @@ const (
 	DefaultStatsFresh   = 250 * time.Millisecond // how long one read of the shared windows serves a subject's Stats
 	DefaultFreshMax     = 4096                   // subject pairs whose shared counts are kept that long
 	DefaultFlushTimeout = time.Second
+	DefaultLinger       = time.Millisecond // how long the Redis writer waits for a batch to fill: ten or so observations at 10,000 a second
 	DefaultBackoffMin   = time.Second
 	DefaultBackoffMax   = 30 * time.Second
 )
@@ -89,10 +90,15 @@ type options struct {
 	statsTimeout, statsFresh time.Duration
 	backoffMin, backoffMax   time.Duration
 	flushTimeout, probeEvery time.Duration
+	linger                   time.Duration
 }
 
 // WithClock replaces time.Now for the windows (not for Redis timeouts).
 func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
+
+// WithLinger sets how long the Redis writer waits for a batch to fill
+// (default DefaultLinger).
+func WithLinger(d time.Duration) Option { return func(o *options) { o.linger = d } }
 
 // WithMaxSubjects bounds the units held in memory (default DefaultMaxSubjects).
 func WithMaxSubjects(n int) Option { return func(o *options) { o.maxSubjects = n } }
@@ -186,7 +192,7 @@ func New(cfg config.Watch, c redis.UniversalClient, alert func(audit.Alert), m C
 	}
 	o := options{now: time.Now, maxSubjects: DefaultMaxSubjects, queue: DefaultQueue,
 		statsTimeout: DefaultStatsTimeout, statsFresh: DefaultStatsFresh, backoffMin: DefaultBackoffMin, backoffMax: DefaultBackoffMax,
-		flushTimeout: DefaultFlushTimeout, probeEvery: 100 * time.Millisecond}
+		flushTimeout: DefaultFlushTimeout, probeEvery: 100 * time.Millisecond, linger: DefaultLinger}
 	for _, f := range opts {
 		f(&o)
 	}
