@@ -314,47 +314,69 @@ func allDigits(s string) bool {
 
 // soqlObject returns the identifier after the first FROM outside any
 // parenthesised sub-query.
-// Words are as strings.Fields splits them (Unicode spaces included), read
-// in one pass that counts the parentheses as it goes, without a slice of
-// them (TestSOQLObjectMatchesFields).
+// Words are as strings.Fields splits them (Unicode spaces included). The
+// query is not read a word at a time: each 'F' or 'f' is found by
+// IndexByte, and one that starts the word FROM, with a word after it, at
+// depth 0 (the parentheses before it counted by strings.Count) gives the
+// object (TestSOQLObjectMatchesFields, FuzzSOQLObject).
 func soqlObject(q string) string {
-	depth, from := 0, false
-	for i := 0; i < len(q); {
-		start, d := i, 0
-		for i < len(q) {
-			c := q[i]
-			if c < utf8.RuneSelf {
-				if asciiSpace[c] {
-					break
-				}
-				switch c {
-				case '(':
-					d++
-				case ')':
-					d--
-				}
-				i++
-				continue
-			}
-			r, n := utf8.DecodeRuneInString(q[i:])
-			if unicode.IsSpace(r) {
-				break
-			}
-			i += n
+	depth, counted := 0, 0 // the parentheses of q[:counted]
+	nextF, nextf := indexFrom(q, 'F', 0), indexFrom(q, 'f', 0)
+	for {
+		p := min(nextF, nextf)
+		if p < 0 {
+			p = max(nextF, nextf)
 		}
-		if w := q[start:i]; w != "" {
-			if from {
-				return identPrefix(w)
-			}
-			from = depth == 0 && word(w, "FROM")
-			depth += d
+		if p < 0 {
+			return ""
 		}
-		if i < len(q) { // past the space
-			_, n := utf8.DecodeRuneInString(q[i:])
-			i += n
+		if p == nextF {
+			nextF = indexFrom(q, 'F', p+1)
+		} else {
+			nextf = indexFrom(q, 'f', p+1)
 		}
+		if p+4 > len(q) || !word(q[p:p+4], "FROM") || !spaceBefore(q, p) {
+			continue
+		}
+		rest := q[p+4:]
+		w := strings.TrimLeftFunc(rest, unicode.IsSpace)
+		if len(w) == len(rest) { // FROMx: not the word
+			continue
+		}
+		depth += strings.Count(q[counted:p], "(") - strings.Count(q[counted:p], ")")
+		counted = p
+		if depth != 0 {
+			continue
+		}
+		if w == "" {
+			return ""
+		}
+		if i := strings.IndexFunc(w, unicode.IsSpace); i >= 0 {
+			w = w[:i]
+		}
+		return identPrefix(w)
 	}
-	return ""
+}
+
+// indexFrom is the index of c in q at or after from, or -1.
+func indexFrom(q string, c byte, from int) int {
+	if i := strings.IndexByte(q[from:], c); i >= 0 {
+		return from + i
+	}
+	return -1
+}
+
+// spaceBefore reports whether a word starts at q[p]: p is 0 or a space,
+// as strings.Fields sees one, ends there.
+func spaceBefore(q string, p int) bool {
+	if p == 0 {
+		return true
+	}
+	if c := q[p-1]; c < utf8.RuneSelf {
+		return asciiSpace[c]
+	}
+	r, _ := utf8.DecodeLastRuneInString(q[:p])
+	return unicode.IsSpace(r)
 }
 
 // asciiSpace is what strings.Fields splits on below utf8.RuneSelf.
