@@ -7,6 +7,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/veil-proxy/veil/proxy/logging"
 	"github.com/veil-proxy/veil/proxy/scope"
 )
 
@@ -57,7 +58,7 @@ func LogRequest(log *zap.Logger, mode string, r *http.Request, sc *scope.Scope, 
 		zap.String("purpose", sc.Purpose),
 		zap.String("outcome", sc.Outcome),
 		zap.String("code", sc.Code),
-		zap.Strings("decision_ids", sc.DecisionIDs),
+		logging.Strings("decision_ids", sc.DecisionIDs),
 		zap.Float64("duration_ms", float64(time.Since(sc.Start).Microseconds())/1000),
 	)
 	log.Info("request", fields...)

@@ -56,6 +56,8 @@ func logCanaries(log *zap.Logger, numbers bool) {
 	// Byte strings, Stringers, slices, keys that are themselves values.
 	log.Info("misc", with(zap.ByteString("raw", []byte(all)), zap.Stringer("s", stringer(all)),
 		zap.Strings("list", []string{canaryEmail, canaryCard}), zap.Int(canaryEmail, 1), zap.Binary("bin", []byte(all)))...)
+	log.Info("strings", with(Strings("decision_ids", []string{"d-1", all, canaryJWT}), Strings("token", []string{"d-1"}),
+		Strings("url", []string{"/q?q=" + canarySOQL}), Strings(canaryEmail, []string{"d-1"}))...)
 	// Nested values: objects, dicts, inline objects, maps and structs.
 	log.Info("nested", with(zap.Object("o", obj{"token": canaryBearer, "note": all}),
 		zap.Dict("d", zap.String("email", canaryEmail), zap.Any("deep", map[string]any{"x": []any{all}})),

@@ -2,10 +2,12 @@ package logging
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"net/url"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -255,5 +257,57 @@ func TestJSONLine(t *testing.T) {
 	ts := regexp.MustCompile(`^\{"level":"info","ts":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z?[+-]?[\d:]*","caller":"[^"]+","msg":"request","route":"hubspot"\}\n$`)
 	if !ts.MatchString(line) {
 		t.Errorf("unexpected line %q", line)
+	}
+}
+
+// TestStringsMatchesZapStrings holds Strings, which the redacting core
+// scrubs string by string, to zap.Strings, which it walks generically:
+// the same values in every line (decoded, since encoding/json escapes
+// '<' where zap's encoder does not), whatever the key and the strings.
+func TestStringsMatchesZapStrings(t *testing.T) {
+	keys := []string{"decision_ids", "token", "url", "next", "jane@example.com"}
+	lists := [][]string{
+		nil, {}, {"d-1"}, {"d-1", "d-2"},
+		{"jane@example.com", "d-2"}, {"d-1", "4111 1111 1111 1111"},
+		{"/services/data/v62.0/query?q=SELECT+Email", "<b>&</b>", "eyJhbGciOiJIUzI1NiJ9.e30.c2ln"},
+	}
+	d := &fakeDetectors{}
+	line := func(f zap.Field) map[string]any {
+		var buf bytes.Buffer
+		zap.New(newCore(zapcore.AddSync(&buf), zapcore.InfoLevel, d.scrub)).Info("m", f)
+		var m map[string]any
+		if err := json.Unmarshal(buf.Bytes(), &m); err != nil {
+			t.Fatalf("%s: %v", buf.Bytes(), err)
+		}
+		delete(m, "ts")
+		delete(m, "caller")
+		return m
+	}
+	for _, k := range keys {
+		for _, ss := range lists {
+			in := slices.Clone(ss)
+			got, want := line(Strings(k, ss)), line(zap.Strings(k, ss))
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("Strings(%q, %q) logged %v, zap.Strings %v", k, ss, got, want)
+			}
+			if !slices.Equal(ss, in) {
+				t.Errorf("Strings(%q, …) rewrote the caller's slice: %q", k, ss)
+			}
+		}
+	}
+}
+
+// TestStringsCleanIsShared: a clean Strings field goes to the inner core
+// as it came, not copied; a dirty one as a copy.
+func TestStringsCleanIsShared(t *testing.T) {
+	log, logs := observe((&fakeDetectors{}).scrub)
+	clean, dirty := []string{"d-1", "d-2"}, []string{"d-1", "jane@example.com"}
+	log.Info("m", Strings("decision_ids", clean), Strings("ids", dirty))
+	fs := logs.All()[0].Context
+	if a, ok := fs[0].Interface.(stringArray); !ok || &a[0] != &clean[0] {
+		t.Errorf("clean field %#v is not the caller's slice", fs[0].Interface)
+	}
+	if a, ok := fs[1].Interface.(stringArray); !ok || &a[0] == &dirty[0] || a[1] != "[REDACTED:email]" {
+		t.Errorf("dirty field %#v is not a scrubbed copy", fs[1].Interface)
 	}
 }

@@ -104,6 +104,9 @@ func (r redactor) field(dst []zapcore.Field, f zapcore.Field) ([]zapcore.Field, 
 	case zapcore.BinaryType:
 		return append(dst, zap.String(key, Redacted)), true
 	case zapcore.ObjectMarshalerType, zapcore.ArrayMarshalerType, zapcore.ReflectType:
+		if a, ok := f.Interface.(stringArray); ok {
+			return r.strings(dst, key, keyChanged, a)
+		}
 		return append(dst, zap.Any(key, r.value(generic(f), 0))), true
 	case zapcore.InlineMarshalerType:
 		m, ok := r.value(generic(f), 0).(map[string]any)
@@ -136,6 +139,47 @@ func (r redactor) field(dst []zapcore.Field, f zapcore.Field) ([]zapcore.Field, 
 	if keyChanged {
 		f.Key = key
 		return append(dst, f), true
+	}
+	return dst, false
+}
+
+// Strings is zap.Strings for the redacting core: the same JSON array,
+// each string through the same pre-check and scrub as a string field, but
+// without the generic walk every other array takes (an encoder's map, a
+// copy of the values, and a reflected field that zap encodes through
+// encoding/json). On the access log's decision ids the generic walk was
+// 40 % of the line's cost (BenchmarkAccessLine).
+func Strings(key string, ss []string) zap.Field { return zap.Array(key, stringArray(ss)) }
+
+// stringArray is the marshaler of Strings.
+type stringArray []string
+
+func (a stringArray) MarshalLogArray(enc zapcore.ArrayEncoder) error {
+	for _, s := range a {
+		enc.AppendString(s)
+	}
+	return nil
+}
+
+// strings is field for a Strings field: unchanged unless a string or the
+// key needed rewriting, and then a copy, never a write into the caller's
+// slice.
+func (r redactor) strings(dst []zapcore.Field, key string, keyChanged bool, a stringArray) ([]zapcore.Field, bool) {
+	var out stringArray
+	for i, s := range a {
+		t, changed := r.text(s)
+		if changed && out == nil {
+			out = slices.Clone(a)
+		}
+		if out != nil {
+			out[i] = t
+		}
+	}
+	switch {
+	case out != nil:
+		return append(dst, zap.Array(key, out)), true
+	case keyChanged:
+		return append(dst, zap.Array(key, a)), true
 	}
 	return dst, false
 }
