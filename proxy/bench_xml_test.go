@@ -74,8 +74,7 @@ func BenchmarkProxyXML(b *testing.B) {
 		cfg["limits"].(map[string]any)["bulk_export_records"] = 1 << 50
 		cfg["decision_cache"].(map[string]any)["stats_levels"].(map[string]any)["principal_pii_records"] = []int64{1 << 50}
 	}))
-	veil := start(b, unlimited, withUpstream(crm.URL), func(c *config.Config, _ *proxy.Options) {
-		c.Log.Level = "warn"
+	veil := start(b, unlimited, withUpstream(crm.URL), quietLog(b), func(c *config.Config, _ *proxy.Options) {
 		c.Watch.BulkExport.Records = 1 << 40
 	})
 	cfg := config.Demo("127.0.0.1:0", "127.0.0.1:1", crm.URL)
